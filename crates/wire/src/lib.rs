@@ -1,0 +1,29 @@
+//! SS7 on the wire: bytes in, typed messages out, and back.
+//!
+//! One module a protocol family, each with a borrowing view over a buffer
+//! (`Packet<T: AsRef<[u8]>>`, accessors that cannot panic once
+//! `new_checked` has passed) and an owned `Repr` with `parse`,
+//! `buffer_len` and `emit`. ITU and ANSI variants sit side by side where they
+//! differ ([`Variant`]).
+//!
+//! Contract, for every codec here:
+//! - `parse` never panics, never loops without consuming input, and never
+//!   allocates more than a small multiple of its input;
+//! - `parse(emit(r)) == r` for every repr `r` that `emit` accepts;
+//! - `emit(parse(b)) == b` byte for byte for every buffer `parse` accepts,
+//!   unknown parameters and their order included.
+//!
+//! No I/O, no clock, no threads: this crate is used by the simulator and the
+//! real-time runtime alike.
+#![forbid(unsafe_code)]
+
+pub mod ber;
+pub mod digits;
+mod error;
+pub mod hexser;
+mod reader;
+mod variant;
+
+pub use error::{Error, Layer, Reason, Result};
+pub use reader::Reader;
+pub use variant::{PointCode, Variant};
