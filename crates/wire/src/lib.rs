@@ -21,9 +21,13 @@ pub mod ber;
 pub mod digits;
 mod error;
 pub mod hexser;
+pub mod mtp2;
+pub mod mtp3;
 mod reader;
 mod variant;
 
 pub use error::{Error, Layer, Reason, Result};
+pub use mtp2::{Mtp2Packet, Mtp2Repr};
+pub use mtp3::{Mtp3Packet, Mtp3Repr, Slt, Snm, SnmRepr};
 pub use reader::Reader;
 pub use variant::{PointCode, Variant};
