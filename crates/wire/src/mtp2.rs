@@ -546,7 +546,7 @@ mod tests {
         assert_eq!((e.offset, e.reason), (6, Reason::Trailing { count: 1 }));
         // LI 63 with 63 octets or more is fine; with 62 it is not.
         let mut b = vec![0, 0, 63];
-        b.extend(std::iter::repeat(0x83).take(62));
+        b.extend([0x83; 62]);
         assert!(Mtp2Repr::parse_without_fcs(&b).is_err());
         b.push(0);
         assert!(Mtp2Repr::parse_without_fcs(&b).is_ok());
