@@ -3,7 +3,7 @@
 //! in-range fields round-trip through emit and parse.
 #![allow(clippy::unwrap_used)]
 
-use ainsim_wire::mtp2::{self, LinkStatus, Mtp2Repr, SignalUnit};
+use ainsim_wire::mtp2::{self, LinkStatus, Mtp2Format, Mtp2Repr, SignalUnit};
 use ainsim_wire::mtp3::{self, Mtp3Packet, Mtp3Repr, Slt, Snm, SnmRepr};
 use ainsim_wire::{PointCode, Variant};
 use proptest::prelude::*;
@@ -19,6 +19,12 @@ fn check_all(b: &[u8], v: Variant) {
     }
     if let Ok(r) = Mtp2Repr::parse_without_fcs(b) {
         assert_eq!(r.to_bytes_without_fcs().unwrap(), b);
+    }
+    if let Ok(r) = Mtp2Repr::parse_with(b, Mtp2Format { fcs: false, extended: true }) {
+        assert_eq!(r.to_bytes_without_fcs().unwrap(), b);
+    }
+    if let Ok(r) = Mtp2Repr::parse_with(b, Mtp2Format { fcs: true, extended: true }) {
+        assert_eq!(r.to_bytes().unwrap(), b);
     }
     if let Ok(r) = Mtp3Repr::parse(b, v) {
         assert_eq!(r.to_bytes().unwrap(), b);
@@ -44,7 +50,7 @@ fn corpus() -> &'static [(Variant, Vec<u8>)] {
 fn build_corpus() -> Vec<(Variant, Vec<u8>)> {
     let mut c = Vec::new();
     for v in [Variant::Itu, Variant::Ansi] {
-        for (_, r) in mtp2::examples(v) {
+        for (_, r) in mtp2::examples(v).into_iter().chain(mtp2::extended_examples(v)) {
             c.push((v, r.to_bytes().unwrap()));
             c.push((v, r.to_bytes_without_fcs().unwrap()));
         }
@@ -171,8 +177,31 @@ fn mtp2_repr() -> impl Strategy<Value = Mtp2Repr> {
             .prop_map(|(s, extra)| SignalUnit::Lssu { status: LinkStatus::from_octet(s), extra }),
         proptest::collection::vec(any::<u8>(), 3..100).prop_map(|payload| SignalUnit::Msu { payload }),
     ];
-    (0u8..128, any::<bool>(), 0u8..128, any::<bool>(), 0u8..4, unit)
-        .prop_map(|(bsn, bib, fsn, fib, spare, unit)| Mtp2Repr { bsn, bib, fsn, fib, spare, unit })
+    let basic = (0u16..128, any::<bool>(), 0u16..128, any::<bool>(), 0u8..4, unit.clone()).prop_map(
+        |(bsn, bib, fsn, fib, spare, unit)| Mtp2Repr {
+            extended: false,
+            bsn,
+            bib,
+            fsn,
+            fib,
+            spare,
+            reserved: 0,
+            unit,
+        },
+    );
+    let extended = (0u16..4096, any::<bool>(), 0u16..4096, any::<bool>(), 0u8..128, 0u8..64, unit).prop_map(
+        |(bsn, bib, fsn, fib, spare, reserved, unit)| Mtp2Repr {
+            extended: true,
+            bsn,
+            bib,
+            fsn,
+            fib,
+            spare,
+            reserved,
+            unit,
+        },
+    );
+    prop_oneof![basic, extended]
 }
 
 proptest! {
@@ -201,9 +230,12 @@ proptest! {
     #[test]
     fn mtp2_round_trips(r in mtp2_repr()) {
         let b = r.to_bytes().unwrap();
-        prop_assert_eq!(Mtp2Repr::parse(&b).unwrap(), r.clone());
+        prop_assert_eq!(b.len(), r.buffer_len());
+        let f = Mtp2Format { fcs: true, extended: r.extended };
+        prop_assert_eq!(Mtp2Repr::parse_with(&b, f).unwrap(), r.clone());
         let b = r.to_bytes_without_fcs().unwrap();
-        prop_assert_eq!(Mtp2Repr::parse_without_fcs(&b).unwrap(), r);
+        let f = Mtp2Format { fcs: false, extended: r.extended };
+        prop_assert_eq!(Mtp2Repr::parse_with(&b, f).unwrap(), r);
     }
 
     #[test]

@@ -305,6 +305,22 @@ fn mtp2_with_fcs_link_type_140() {
 }
 
 #[test]
+fn mtp2_extended_sequence_numbers() {
+    if !have_tshark() {
+        return;
+    }
+    let ex = mtp2::extended_examples(Variant::Itu);
+    let frames: Vec<Vec<u8>> = ex.iter().map(|(_, r)| r.to_bytes().unwrap()).collect();
+    let path = write_pcap("mtp2-ext", 140, &frames);
+    let prefs =
+        ["mtp2.use_extended_sequence_numbers:TRUE", "mtp2.capture_contains_frame_check_sequence:TRUE"];
+    let bad = problems(&path, &prefs);
+    assert!(bad.trim().is_empty(), "tshark flags frames:\n{bad}");
+    check_mtp2_rows("140 extended with FCS", &ex, &fields(&path, &prefs, MTP2_FIELDS));
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
 fn mtp2_link_type_139_with_pseudo_header() {
     if !have_tshark() {
         return;
@@ -328,6 +344,29 @@ fn mtp2_link_type_139_with_pseudo_header() {
 }
 
 #[test]
+fn mtp2_link_type_139_annex_a_flag_selects_extended_format() {
+    if !have_tshark() {
+        return;
+    }
+    // With "Annex A used" = 1 in the pseudo-header tshark reads the extended
+    // header without the mtp2.use_extended_sequence_numbers preference.
+    let ex = mtp2::extended_examples(Variant::Itu);
+    let frames: Vec<Vec<u8>> = ex
+        .iter()
+        .map(|(_, r)| {
+            let mut f = vec![0, 1, 0, 3];
+            r.emit_without_fcs(&mut f).unwrap();
+            f
+        })
+        .collect();
+    let path = write_pcap("mtp2-139-ext", 139, &frames);
+    let bad = problems(&path, &[]);
+    assert!(bad.trim().is_empty(), "tshark flags frames:\n{bad}");
+    check_mtp2_rows("139 Annex A", &ex, &fields(&path, &[], MTP2_FIELDS));
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
 fn lssu_status_names_match_tshark() {
     if !have_tshark() {
         return;
@@ -344,11 +383,13 @@ fn lssu_status_names_match_tshark() {
         .iter()
         .map(|s| {
             mtp2::Mtp2Repr {
+                extended: false,
                 bsn: 0,
                 bib: false,
                 fsn: 0,
                 fib: false,
                 spare: 0,
+                reserved: 0,
                 unit: SignalUnit::Lssu { status: *s, extra: None },
             }
             .to_bytes_without_fcs()
