@@ -21,9 +21,14 @@ pub mod ber;
 pub mod digits;
 mod error;
 pub mod hexser;
+pub mod m3ua;
+pub mod pcap;
 mod reader;
 mod variant;
 
 pub use error::{Error, Layer, Reason, Result};
+pub use m3ua::{
+    M3uaFramer, M3uaMessageType, M3uaPacket, M3uaParameter, M3uaRepr, ProtocolData as M3uaProtocolData,
+};
 pub use reader::Reader;
 pub use variant::{PointCode, Variant};
