@@ -30,5 +30,6 @@ pub use error::{Error, Layer, Reason, Result};
 pub use m3ua::{
     M3uaFramer, M3uaMessageType, M3uaPacket, M3uaParameter, M3uaRepr, ProtocolData as M3uaProtocolData,
 };
+pub use pcap::{Frame as PcapFrame, LinkType, Mtp2PseudoHeader, PcapReader, PcapRecord, PcapWriter};
 pub use reader::Reader;
 pub use variant::{PointCode, Variant};
