@@ -492,8 +492,8 @@ impl M3uaParameter {
                 ))
             }
         };
-        let multiple = |n: usize, at_least_one: bool| -> Result<()> {
-            if v.len() % n == 0 && (!at_least_one || !v.is_empty()) {
+        let multiple_of_4 = || -> Result<()> {
+            if v.len() & 3 == 0 && !v.is_empty() {
                 Ok(())
             } else {
                 Err(Error::new(
@@ -523,7 +523,7 @@ impl M3uaParameter {
                 }
             },
             tag::ROUTING_CONTEXT => {
-                multiple(4, true)?;
+                multiple_of_4()?;
                 M3uaParameter::RoutingContext((0..v.len() / 4).map(|i| be32(4 * i)).collect())
             }
             tag::DIAGNOSTIC_INFORMATION => M3uaParameter::DiagnosticInformation(v.to_vec()),
@@ -545,7 +545,7 @@ impl M3uaParameter {
                 M3uaParameter::AspIdentifier(be32(0))
             }
             tag::AFFECTED_POINT_CODE => {
-                multiple(4, true)?;
+                multiple_of_4()?;
                 M3uaParameter::AffectedPointCode(
                     (0..v.len() / 4)
                         .map(|i| MaskedPointCode { mask: v[4 * i], pc: PointCode(be32(4 * i) & 0x00ff_ffff) })
@@ -942,7 +942,7 @@ impl<T: AsRef<[u8]>> M3uaPacket<T> {
             ));
         }
         let len = self.length() as usize;
-        if len < HEADER_LEN || len % 4 != 0 {
+        if len < HEADER_LEN || len & 3 != 0 {
             return Err(Error::new(
                 Layer::M3ua,
                 field::LENGTH.start,
@@ -1342,6 +1342,7 @@ pub fn examples() -> Vec<(&'static str, M3uaRepr)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -801,6 +801,7 @@ impl<'a> Iterator for PcapReader<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -8,6 +8,7 @@
 //! must open in capinfos and tshark with the fields we put in.
 //!
 //! Skips (loudly) when tshark is not installed; CI has it.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
