@@ -1364,6 +1364,33 @@ mod tests {
         DATA.to_vec()
     }
 
+    /// A DATA message carrying SCCP UDT / TCAP / MAP, from the public M3UA
+    /// codec test vectors of osmocom's signerl (Erlang): NA 0x01abcdef,
+    /// RC 0x11223344, OPC 66309, DPC 65793, SI 3, NI 2, MP 8, SLS 14,
+    /// Correlation ID 0xfcdc1298.
+    const SIGNERL_DATA: &str = "01000101000000a80200000801abcdef00060008112233440210008800010305000101010302080e\
+        0901030e190b92060012041999967639980b12080012041989969299295a62584804861205726b1a2818060700118605010101\
+        a00d600ba1090607040000010005036c34a132020180020116302a80079119999676399883010085010186079119899692992987\
+        089bac03b90810ae7dab06030206c0050000130008fcdc1298";
+
+    #[test]
+    fn third_party_data_vector() {
+        let b = hex::decode(SIGNERL_DATA.split_whitespace().collect::<String>()).unwrap();
+        let r = M3uaRepr::parse(&b).unwrap();
+        assert_eq!(r.message, M3uaMessageType::Data);
+        assert_eq!(r.params[0], M3uaParameter::NetworkAppearance(0x01ab_cdef));
+        assert_eq!(r.routing_context(), Some(&[0x1122_3344][..]));
+        let pd = r.protocol_data().unwrap();
+        assert_eq!((pd.opc, pd.dpc), (PointCode(66309), PointCode(65793)));
+        assert_eq!((pd.si, pd.ni, pd.mp, pd.sls), (3, 2, 8, 14));
+        assert_eq!(pd.user_data.len(), 120);
+        assert_eq!(pd.user_data[0], 0x09, "SCCP UDT");
+        assert_eq!(r.params[3], M3uaParameter::CorrelationId(0xfcdc_1298));
+        assert_eq!(r.to_bytes().unwrap(), b);
+        let view = M3uaPacket::new_checked(&b[..]).unwrap();
+        assert_eq!(view.protocol_data().unwrap().unwrap().user_data, &pd.user_data[..]);
+    }
+
     #[test]
     fn deconstruct() {
         let p = M3uaPacket::new_checked(&ASPUP[..]).unwrap();
