@@ -23,11 +23,17 @@ mod error;
 pub mod hexser;
 pub mod mtp2;
 pub mod mtp3;
+pub mod m3ua;
+pub mod pcap;
 mod reader;
 mod variant;
 
 pub use error::{Error, Layer, Reason, Result};
 pub use mtp2::{Mtp2Packet, Mtp2Repr};
 pub use mtp3::{Mtp3Packet, Mtp3Repr, Slt, Snm, SnmRepr};
+pub use m3ua::{
+    M3uaFramer, M3uaMessageType, M3uaPacket, M3uaParameter, M3uaRepr, ProtocolData as M3uaProtocolData,
+};
+pub use pcap::{Frame as PcapFrame, LinkType, Mtp2PseudoHeader, PcapReader, PcapRecord, PcapWriter};
 pub use reader::Reader;
 pub use variant::{PointCode, Variant};
