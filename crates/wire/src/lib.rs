@@ -21,9 +21,14 @@ pub mod ber;
 pub mod digits;
 mod error;
 pub mod hexser;
+pub mod isup;
 mod reader;
 mod variant;
 
 pub use error::{Error, Layer, Reason, Result};
+pub use isup::{
+    Body as IsupBody, MessageType as IsupMessageType, Packet as IsupPacket, Parameter as IsupParameter,
+    Repr as IsupRepr,
+};
 pub use reader::Reader;
 pub use variant::{PointCode, Variant};
