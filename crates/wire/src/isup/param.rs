@@ -1000,7 +1000,7 @@ mod tests {
     #[test]
     fn called_party_number_layout() {
         // Q.763 §3.9: odd, national, INN allowed, ISDN plan, 5551234.
-        let b = [0x83, 0x10, 0x55, 0x21, 0x43];
+        let b = [0x83, 0x10, 0x55, 0x15, 0x32, 0x04];
         let p = Parameter::parse(code::CALLED, &b, Variant::Itu, 0).unwrap();
         let Parameter::CalledPartyNumber(n) = &p else { panic!() };
         assert_eq!(n.digits, "5551234");
@@ -1013,9 +1013,9 @@ mod tests {
 
     #[test]
     fn non_zero_filler_refused() {
-        let e = Parameter::parse(code::CALLED, &[0x83, 0x10, 0x55, 0x21, 0x43 | 0x80], Variant::Itu, 10)
+        let e = Parameter::parse(code::CALLED, &[0x83, 0x10, 0x55, 0x15, 0x32, 0x84], Variant::Itu, 10)
             .unwrap_err();
-        assert_eq!(e.offset, 14);
+        assert_eq!(e.offset, 15);
     }
 
     #[test]
