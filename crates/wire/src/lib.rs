@@ -25,6 +25,7 @@ pub mod mtp2;
 pub mod mtp3;
 pub mod m3ua;
 pub mod pcap;
+pub mod isup;
 mod reader;
 mod variant;
 
@@ -35,5 +36,9 @@ pub use m3ua::{
     M3uaFramer, M3uaMessageType, M3uaPacket, M3uaParameter, M3uaRepr, ProtocolData as M3uaProtocolData,
 };
 pub use pcap::{Frame as PcapFrame, LinkType, Mtp2PseudoHeader, PcapReader, PcapRecord, PcapWriter};
+pub use isup::{
+    Body as IsupBody, MessageType as IsupMessageType, Packet as IsupPacket, Parameter as IsupParameter,
+    Repr as IsupRepr,
+};
 pub use reader::Reader;
 pub use variant::{PointCode, Variant};

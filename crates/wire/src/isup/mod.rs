@@ -1,0 +1,492 @@
+//! ISDN User Part, ITU-T Q.763 and ANSI T1.113.3: circuit identification code,
+//! message type, and the three parts of a message body.
+//!
+//! What it is: one table-driven parser/emitter ([`message::format`]) for every
+//! message listed in `docs/protocols/isup.md`, both variants, plus a view
+//! ([`Packet`]) for a transit switch that reads or rewrites the CIC without a
+//! full parse.
+//!
+//! What it is not: no MTP3 routing label (the MTP3 module carries ISUP as
+//! its payload), no call control, no segmentation (SGM) reassembly.
+//!
+//! Layout (Q.763 §1.3, Figure 3): CIC (2 octets, least significant first; ITU
+//! 12 bits with the upper 4 spare, ANSI 14 bits with the upper 2 spare), the
+//! message type, the mandatory fixed part, one pointer per mandatory variable
+//! parameter, the optional-part pointer where the message allows one, the
+//! mandatory variable parameters (length + value), then optional parameters
+//! (name + length + value) ended by the end-of-optional-parameters octet 0.
+//!
+//! Pointers (Q.763 §1.7, Annex C): a pointer counts octets from the pointer
+//! octet itself to the length octet of its parameter (or to the first octet of
+//! the optional part). An optional-part pointer of 0 means there is no optional
+//! part, and then no end-of-optional-parameters octet follows.
+//!
+//! Contract: `parse` never panics; `emit(parse(b)) == b` and
+//! `parse(emit(r)) == r`. To keep the first, the parser accepts only the
+//! canonical layout that every implementation sends: variable parameters in
+//! table order, each right after the previous, the optional part right after
+//! the last one. Any other pointer value is refused (`BadPointer`) rather than
+//! silently re-laid-out. Spare bits (the CIC's upper bits, spare bits inside
+//! parameters) are kept in the repr. A message type without a format in the
+//! chosen variant keeps its whole body raw, byte-exact.
+
+pub mod examples;
+pub mod message;
+pub mod param;
+
+pub use examples::examples;
+pub use message::{format, Format, MessageType};
+pub use param::{
+    code, parameter_name, BackwardCallIndicators, CauseIndicators, CircuitGroupSupervision,
+    ContinuityIndicators, EventInformation, ForwardCallIndicators, GenericDigits, GenericNumber,
+    InformationIndicators, InformationRequestIndicators, NatureOfConnection, Number,
+    OptionalBackwardCallIndicators, OptionalForwardCallIndicators, Parameter, RangeAndStatus,
+    RedirectionInformation, SubsequentNumber, SuspendResumeIndicators, UserServiceInformation,
+};
+
+use crate::error::{Error, Layer, Reason, Result};
+use crate::Variant;
+
+/// Octets before the message body: CIC (2) and message type (1).
+pub const HEADER_LEN: usize = 3;
+
+/// Bits of the CIC field that carry the CIC in `variant` (Q.763 §1.2, T1.113.3 §1.2).
+pub fn cic_mask(variant: Variant) -> u16 {
+    match variant {
+        Variant::Itu => 0x0fff,
+        Variant::Ansi => 0x3fff,
+    }
+}
+
+fn cic_shift(variant: Variant) -> u32 {
+    match variant {
+        Variant::Itu => 12,
+        Variant::Ansi => 14,
+    }
+}
+
+/// A read/write view of an ISUP message in a buffer.
+#[derive(Debug, Clone)]
+pub struct Packet<T: AsRef<[u8]>> {
+    buffer: T,
+    variant: Variant,
+}
+
+impl<T: AsRef<[u8]>> Packet<T> {
+    /// Wraps `buffer` without checking it.
+    pub fn new_unchecked(buffer: T, variant: Variant) -> Self {
+        Packet { buffer, variant }
+    }
+
+    /// Wraps `buffer`, checking that the CIC and message type are there.
+    ///
+    /// # Errors
+    /// [`Reason::Truncated`] when the buffer is shorter than 3 octets.
+    pub fn new_checked(buffer: T, variant: Variant) -> Result<Self> {
+        let p = Self::new_unchecked(buffer, variant);
+        p.check_len()?;
+        Ok(p)
+    }
+
+    /// Checks that the accessors cannot panic.
+    ///
+    /// # Errors
+    /// [`Reason::Truncated`] when the buffer is shorter than 3 octets.
+    pub fn check_len(&self) -> Result<()> {
+        let len = self.buffer.as_ref().len();
+        if len < HEADER_LEN {
+            return Err(Error::truncated(Layer::Isup, 0, HEADER_LEN, len).parameter("header"));
+        }
+        Ok(())
+    }
+
+    /// The variant the view reads the CIC with.
+    pub fn variant(&self) -> Variant {
+        self.variant
+    }
+
+    fn cic_field(&self) -> u16 {
+        let b = self.buffer.as_ref();
+        u16::from_le_bytes([b[0], b[1]])
+    }
+
+    /// The circuit identification code.
+    pub fn cic(&self) -> u16 {
+        self.cic_field() & cic_mask(self.variant)
+    }
+
+    /// The spare bits above the CIC, shifted down.
+    pub fn cic_spare(&self) -> u8 {
+        (self.cic_field() >> cic_shift(self.variant)) as u8
+    }
+
+    /// The message type.
+    pub fn message_type(&self) -> MessageType {
+        MessageType::from_code(self.buffer.as_ref()[2])
+    }
+
+    /// Everything after the message type.
+    pub fn body(&self) -> &[u8] {
+        &self.buffer.as_ref()[HEADER_LEN..]
+    }
+
+    /// Gives the buffer back.
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+}
+
+impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
+    /// Rewrites the CIC, keeping the spare bits; bits above the variant's
+    /// width in `cic` are ignored.
+    pub fn set_cic(&mut self, cic: u16) {
+        let mask = cic_mask(self.variant);
+        let v = (self.cic_field() & !mask) | (cic & mask);
+        self.buffer.as_mut()[..2].copy_from_slice(&v.to_le_bytes());
+    }
+
+    /// Rewrites the message type octet.
+    pub fn set_message_type(&mut self, mt: MessageType) {
+        self.buffer.as_mut()[2] = mt.code();
+    }
+}
+
+/// What follows the message type.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Body {
+    /// A message with a format in the table.
+    Parameters {
+        /// Mandatory fixed then mandatory variable parameters, in table order.
+        mandatory: Vec<Parameter>,
+        /// The optional part: `None` when the pointer is 0 or the message has
+        /// none; `Some(vec![])` when the pointer leads straight to the end octet.
+        optional: Option<Vec<Parameter>>,
+    },
+    /// A message type this variant's table does not define: the body as it came.
+    Raw(#[serde(with = "crate::hexser")] Vec<u8>),
+}
+
+/// An ISUP message, owned.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Repr {
+    pub variant: Variant,
+    /// Circuit identification code (12 bits ITU, 14 bits ANSI).
+    pub cic: u16,
+    /// The spare bits above the CIC (Q.763 §1.2), normally 0.
+    #[serde(default)]
+    pub cic_spare: u8,
+    pub message_type: MessageType,
+    pub body: Body,
+}
+
+fn msg_err(e: Error, mt: MessageType) -> Error {
+    e.message(mt.acronym())
+}
+
+impl Repr {
+    /// A message of type `mt` with mandatory parameters and optional part.
+    pub fn new(
+        variant: Variant,
+        cic: u16,
+        mt: MessageType,
+        mandatory: Vec<Parameter>,
+        optional: Option<Vec<Parameter>>,
+    ) -> Self {
+        Repr { variant, cic, cic_spare: 0, message_type: mt, body: Body::Parameters { mandatory, optional } }
+    }
+
+    /// Parses one ISUP message (CIC onwards).
+    ///
+    /// # Errors
+    /// Truncation, a bad pointer, a parameter running past the end, a typed
+    /// parameter with a bad length, a missing end-of-optional-parameters octet,
+    /// or trailing octets. The offset is absolute in `buf`.
+    pub fn parse(buf: &[u8], variant: Variant) -> Result<Self> {
+        let p = Packet::new_checked(buf, variant)?;
+        let mt = p.message_type();
+        let body = match format(mt, variant) {
+            None => Body::Raw(p.body().to_vec()),
+            Some(f) => parse_body(buf, f, variant).map_err(|e| msg_err(e, mt))?,
+        };
+        Ok(Repr { variant, cic: p.cic(), cic_spare: p.cic_spare(), message_type: mt, body })
+    }
+
+    /// The mandatory parameters (empty for a raw body).
+    pub fn mandatory(&self) -> &[Parameter] {
+        match &self.body {
+            Body::Parameters { mandatory, .. } => mandatory,
+            Body::Raw(_) => &[],
+        }
+    }
+
+    /// The optional parameters (empty when there is no optional part).
+    pub fn optional(&self) -> &[Parameter] {
+        match &self.body {
+            Body::Parameters { optional: Some(o), .. } => o,
+            _ => &[],
+        }
+    }
+
+    /// The first parameter with name code `c`, mandatory or optional.
+    pub fn find(&self, c: u8) -> Option<&Parameter> {
+        self.mandatory().iter().chain(self.optional()).find(|p| p.code() == c)
+    }
+
+    /// Octets [`emit`](Self::emit) will append.
+    pub fn buffer_len(&self) -> usize {
+        HEADER_LEN
+            + match &self.body {
+                Body::Raw(b) => b.len(),
+                Body::Parameters { mandatory, optional } => {
+                    let f = format(self.message_type, self.variant);
+                    let nfixed = f.map_or(0, |f| f.fixed.len());
+                    let pointers = f.map_or(0, |f| f.variable.len() + usize::from(f.optional));
+                    let mand: usize = mandatory
+                        .iter()
+                        .enumerate()
+                        .map(|(i, p)| p.value_len() + usize::from(i >= nfixed))
+                        .sum();
+                    let opt: usize = optional
+                        .as_ref()
+                        .map_or(0, |o| o.iter().map(|p| 2 + p.value_len()).sum::<usize>() + 1);
+                    pointers + mand + opt
+                }
+            }
+    }
+
+    /// Appends the message to `out`. On error `out` is left as it was.
+    ///
+    /// # Errors
+    /// A CIC wider than the variant's field, a body that does not match the
+    /// message's format (wrong parameter at a position, a fixed parameter of
+    /// the wrong length, an optional part where none is allowed), a field
+    /// wider than its bits, a bad digit, or a parameter or pointer too long
+    /// for its octet.
+    pub fn emit(&self, out: &mut Vec<u8>) -> Result<()> {
+        let start = out.len();
+        let r = self.emit_inner(out, start);
+        if r.is_err() {
+            out.truncate(start);
+        }
+        r.map_err(|e| msg_err(e, self.message_type))
+    }
+
+    /// The message as a new vector.
+    ///
+    /// # Errors
+    /// As [`emit`](Self::emit).
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut v = Vec::with_capacity(self.buffer_len());
+        self.emit(&mut v)?;
+        Ok(v)
+    }
+
+    fn emit_inner(&self, out: &mut Vec<u8>, start: usize) -> Result<()> {
+        let v = self.variant;
+        let shift = cic_shift(v);
+        if self.cic > cic_mask(v) || u32::from(self.cic_spare) >= 1 << (16 - shift) {
+            return Err(Error::new(
+                Layer::Isup,
+                0,
+                Reason::BadValue { value: u64::from(self.cic), expected: "a CIC and spare that fit 16 bits" },
+            )
+            .parameter("CIC"));
+        }
+        let field = self.cic | u16::from(self.cic_spare) << shift;
+        out.extend_from_slice(&field.to_le_bytes());
+        out.push(self.message_type.code());
+        let f = format(self.message_type, v);
+        let (mandatory, optional, f) = match (&self.body, f) {
+            (Body::Raw(b), None) => {
+                out.extend_from_slice(b);
+                return Ok(());
+            }
+            (Body::Parameters { mandatory, optional }, Some(f)) => (mandatory, optional, f),
+            (Body::Raw(_), Some(_)) => {
+                return Err(Error::other(
+                    Layer::Isup,
+                    2,
+                    "message type has a format: give parameters, not raw",
+                ))
+            }
+            (Body::Parameters { .. }, None) => {
+                return Err(Error::other(
+                    Layer::Isup,
+                    2,
+                    "message type has no format in this variant: give a raw body",
+                ))
+            }
+        };
+        let err_at = |out: &Vec<u8>, e: Error| e.at_base(out.len() - start);
+        if mandatory.len() != f.mandatory_len() {
+            return Err(Error::new(
+                Layer::Isup,
+                HEADER_LEN,
+                Reason::BadValue {
+                    value: mandatory.len() as u64,
+                    expected: "the format's mandatory parameters",
+                },
+            ));
+        }
+        let (fixed, variable) = mandatory.split_at(f.fixed.len());
+        for (p, &(c, len)) in fixed.iter().zip(f.fixed) {
+            let name = parameter_name(c, v);
+            if p.code() != c || p.value_len() != len {
+                return Err(err_at(
+                    out,
+                    Error::other(Layer::Isup, 0, "wrong parameter or length").parameter(name),
+                ));
+            }
+            p.emit_value(v, out).map_err(|e| err_at(out, e))?;
+        }
+        let ptr_base = out.len();
+        let nptr = f.variable.len() + usize::from(f.optional);
+        out.resize(ptr_base + nptr, 0);
+        let pointer = |out: &mut Vec<u8>, i: usize, name: &'static str| -> Result<()> {
+            let p = out.len() - (ptr_base + i);
+            let b = u8::try_from(p).map_err(|_| {
+                Error::new(Layer::Isup, ptr_base + i - start, Reason::TooLong { len: p, max: 255 })
+                    .parameter(name)
+            })?;
+            out[ptr_base + i] = b;
+            Ok(())
+        };
+        for (i, (p, &c)) in variable.iter().zip(f.variable).enumerate() {
+            let name = parameter_name(c, v);
+            if p.code() != c {
+                return Err(err_at(out, Error::other(Layer::Isup, 0, "wrong parameter").parameter(name)));
+            }
+            pointer(out, i, name)?;
+            emit_lv(p, v, out, start)?;
+        }
+        match (optional, f.optional) {
+            (None, _) => {}
+            (Some(_), false) => {
+                return Err(err_at(out, Error::other(Layer::Isup, 0, "this message has no optional part")))
+            }
+            (Some(opts), true) => {
+                pointer(out, f.variable.len(), "optional part pointer")?;
+                for p in opts {
+                    let c = p.code();
+                    if c == code::END_OF_OPTIONAL {
+                        return Err(err_at(
+                            out,
+                            Error::other(
+                                Layer::Isup,
+                                0,
+                                "parameter code 0 is the end of optional parameters",
+                            ),
+                        ));
+                    }
+                    out.push(c);
+                    emit_lv(p, v, out, start)?;
+                }
+                out.push(code::END_OF_OPTIONAL);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Appends length + value, checking the length fits its octet.
+fn emit_lv(p: &Parameter, v: Variant, out: &mut Vec<u8>, start: usize) -> Result<()> {
+    let at = out.len();
+    out.push(0);
+    p.emit_value(v, out).map_err(|e| e.at_base(at - start))?;
+    let len = out.len() - at - 1;
+    out[at] = u8::try_from(len).map_err(|_| {
+        Error::new(Layer::Isup, at - start, Reason::TooLong { len, max: 255 })
+            .parameter(parameter_name(p.code(), v))
+    })?;
+    Ok(())
+}
+
+fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
+    let mut pos = HEADER_LEN;
+    let mut mandatory = Vec::with_capacity(f.mandatory_len());
+    for &(c, len) in f.fixed {
+        let avail = buf.len() - pos;
+        let bytes = buf
+            .get(pos..pos + len)
+            .ok_or_else(|| Error::truncated(Layer::Isup, pos, len, avail).parameter(parameter_name(c, v)))?;
+        mandatory.push(Parameter::parse(c, bytes, v, pos)?);
+        pos += len;
+    }
+    let ptr_base = pos;
+    let nptr = f.variable.len() + usize::from(f.optional);
+    if buf.len() - pos < nptr {
+        return Err(Error::truncated(Layer::Isup, pos, nptr, buf.len() - pos).parameter("pointers"));
+    }
+    // Where the next parameter must start in the canonical layout.
+    let mut next = ptr_base + nptr;
+    for (i, &c) in f.variable.iter().enumerate() {
+        let name = parameter_name(c, v);
+        let pp = ptr_base + i;
+        let ptr = usize::from(buf[pp]);
+        if pp + ptr != next {
+            return Err(Error::new(Layer::Isup, pp, Reason::BadPointer { pointer: ptr }).parameter(name));
+        }
+        let len = usize::from(
+            *buf.get(next).ok_or_else(|| Error::truncated(Layer::Isup, next, 1, 0).parameter(name))?,
+        );
+        let vstart = next + 1;
+        let avail = buf.len() - vstart;
+        if len > avail {
+            return Err(Error::new(Layer::Isup, next, Reason::BadLength { declared: len, available: avail })
+                .parameter(name));
+        }
+        mandatory.push(Parameter::parse(c, &buf[vstart..vstart + len], v, vstart)?);
+        next = vstart + len;
+    }
+    let mut optional = None;
+    if f.optional {
+        let pp = ptr_base + f.variable.len();
+        let ptr = usize::from(buf[pp]);
+        if ptr != 0 {
+            if pp + ptr != next {
+                return Err(Error::new(Layer::Isup, pp, Reason::BadPointer { pointer: ptr })
+                    .parameter("optional part pointer"));
+            }
+            let mut opts = Vec::new();
+            loop {
+                let c = *buf.get(next).ok_or_else(|| {
+                    Error::truncated(Layer::Isup, next, 1, 0).parameter("end of optional parameters")
+                })?;
+                if c == code::END_OF_OPTIONAL {
+                    next += 1;
+                    break;
+                }
+                let name = parameter_name(c, v);
+                let len = usize::from(
+                    *buf.get(next + 1)
+                        .ok_or_else(|| Error::truncated(Layer::Isup, next + 1, 1, 0).parameter(name))?,
+                );
+                let vstart = next + 2;
+                let avail = buf.len() - vstart;
+                if len > avail {
+                    return Err(Error::new(
+                        Layer::Isup,
+                        next + 1,
+                        Reason::BadLength { declared: len, available: avail },
+                    )
+                    .parameter(name));
+                }
+                opts.push(Parameter::parse(c, &buf[vstart..vstart + len], v, vstart)?);
+                next = vstart + len;
+            }
+            optional = Some(opts);
+        }
+    }
+    if next != buf.len() {
+        return Err(Error::new(
+            Layer::Isup,
+            next,
+            Reason::Trailing { count: buf.len().saturating_sub(next) },
+        ));
+    }
+    Ok(Body::Parameters { mandatory, optional })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,298 @@
+//! Spec vectors (deconstruct / construct / parse / emit), round trips of every
+//! example, and error cases asserting layer, message and offset.
+
+use super::*;
+use crate::Layer;
+
+/// ITU IAM, CIC 101: NCI echo device included; FCI ISUP all the way + ISDN
+/// access; ordinary subscriber; speech; called 5551234 national (Q.763 §3.9);
+/// optional calling party number 3035550199, national, presentation allowed,
+/// network provided (Q.763 §3.10).
+static IAM_ITU: [u8; 27] = [
+    0x65, 0x00, // CIC 101
+    0x01, // IAM
+    0x10, // nature of connection indicators
+    0x20, 0x01, // forward call indicators
+    0x0a, // calling party's category: ordinary
+    0x00, // transmission medium requirement: speech
+    0x02, // pointer to called party number
+    0x08, // pointer to optional part
+    0x06, 0x83, 0x10, 0x55, 0x15, 0x32, 0x04, // called: odd, national, ISDN, 5551234
+    0x0a, 0x07, 0x03, 0x13, 0x03, 0x53, 0x55, 0x10, 0x99, // calling party number
+    0x00, // end of optional parameters
+];
+
+/// ITU REL, CIC 1, cause 16 normal clearing, location user, no optional part.
+static REL_ITU: [u8; 8] = [0x01, 0x00, 0x0c, 0x02, 0x00, 0x02, 0x80, 0x90];
+
+fn iam_repr() -> Repr {
+    Repr::new(
+        Variant::Itu,
+        101,
+        MessageType::Iam,
+        vec![
+            Parameter::NatureOfConnectionIndicators(NatureOfConnection {
+                echo_control_device: 1,
+                ..Default::default()
+            }),
+            Parameter::ForwardCallIndicators(ForwardCallIndicators {
+                isup: 1,
+                isdn_access: 1,
+                ..Default::default()
+            }),
+            Parameter::CallingPartysCategory(0x0a),
+            Parameter::TransmissionMediumRequirement(0),
+            Parameter::CalledPartyNumber(Number::e164(3, "5551234")),
+        ],
+        Some(vec![Parameter::CallingPartyNumber(Number { screening: 3, ..Number::e164(3, "3035550199") })]),
+    )
+}
+
+#[test]
+fn deconstruct() {
+    let p = Packet::new_checked(&IAM_ITU[..], Variant::Itu).unwrap();
+    assert_eq!(p.cic(), 101);
+    assert_eq!(p.cic_spare(), 0);
+    assert_eq!(p.message_type(), MessageType::Iam);
+    assert_eq!(p.body().len(), IAM_ITU.len() - 3);
+}
+
+#[test]
+fn construct_set_cic_keeps_spare_bits() {
+    let mut b = IAM_ITU;
+    b[1] |= 0xa0; // spare bits above the ITU 12-bit CIC
+    let mut p = Packet::new_checked(&mut b[..], Variant::Itu).unwrap();
+    p.set_cic(0x0abc);
+    assert_eq!(p.cic(), 0x0abc);
+    assert_eq!(p.cic_spare(), 0x0a);
+    assert_eq!(&b[..3], &[0xbc, 0xaa, 0x01]);
+    // ANSI: 14 bits.
+    let mut a = [0xff, 0xff, 0x10];
+    let mut p = Packet::new_checked(&mut a[..], Variant::Ansi).unwrap();
+    assert_eq!(p.cic(), 0x3fff);
+    p.set_cic(1000);
+    assert_eq!(p.cic(), 1000);
+    assert_eq!(p.cic_spare(), 3);
+}
+
+#[test]
+fn parse_spec_vectors() {
+    assert_eq!(Repr::parse(&IAM_ITU, Variant::Itu).unwrap(), iam_repr());
+    let rel = Repr::parse(&REL_ITU, Variant::Itu).unwrap();
+    assert_eq!(rel.message_type, MessageType::Rel);
+    let Some(Parameter::CauseIndicators(c)) = rel.find(code::CAUSE) else { panic!("no cause") };
+    assert_eq!((c.value, c.location, c.coding_standard), (16, 0, 0));
+    assert_eq!(rel.optional(), &[]);
+    assert!(matches!(rel.body, Body::Parameters { optional: None, .. }));
+}
+
+#[test]
+fn emit_spec_vectors() {
+    let r = iam_repr();
+    assert_eq!(r.buffer_len(), IAM_ITU.len());
+    assert_eq!(r.to_bytes().unwrap(), IAM_ITU);
+    let rel = Repr::parse(&REL_ITU, Variant::Itu).unwrap();
+    assert_eq!(rel.to_bytes().unwrap(), REL_ITU);
+}
+
+#[test]
+fn every_example_round_trips() {
+    for variant in [Variant::Itu, Variant::Ansi] {
+        let ex = examples(variant);
+        for (name, r) in &ex {
+            let b = r.to_bytes().unwrap_or_else(|e| panic!("{variant} {name}: {e}"));
+            assert_eq!(b.len(), r.buffer_len(), "{variant} {name}");
+            let back = Repr::parse(&b, variant).unwrap_or_else(|e| panic!("{variant} {name}: {e}"));
+            assert_eq!(&back, r, "{variant} {name}");
+            let json = serde_json::to_string(r).unwrap();
+            let from_json: Repr = serde_json::from_str(&json).unwrap();
+            assert_eq!(&from_json, r, "{variant} {name} JSON {json}");
+        }
+    }
+}
+
+#[test]
+fn examples_cover_every_message_in_the_table() {
+    for variant in [Variant::Itu, Variant::Ansi] {
+        let ex = examples(variant);
+        for c in 0..=255u8 {
+            let mt = MessageType::from_code(c);
+            if format(mt, variant).is_some() {
+                assert!(ex.iter().any(|(_, r)| r.message_type == mt), "{variant}: no example of {mt:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn ansi_iam_has_user_service_information() {
+    let ex = examples(Variant::Ansi);
+    let (_, iam) = ex.iter().find(|(_, r)| r.message_type == MessageType::Iam).unwrap();
+    let b = iam.to_bytes().unwrap();
+    // CIC, type, NCI, FCI(2), CPC, then two pointers and the optional pointer.
+    assert_eq!(b[7], 3, "pointer to user service information");
+    assert_eq!(&b[10..14], &[3, 0x80, 0x90, 0xa2]);
+    let Some(Parameter::UserServiceInformation(u)) = iam.find(code::USER_SERVICE_INFO) else { panic!() };
+    assert_eq!(u.transfer_capability(), Some(0));
+    assert_eq!(u.transfer_rate(), Some(0x10));
+}
+
+#[test]
+fn unknown_message_type_passes_through() {
+    let b = [0x05, 0x00, 0xfe, 0x01, 0x02, 0x03];
+    let r = Repr::parse(&b, Variant::Itu).unwrap();
+    assert_eq!(r.message_type, MessageType::Unknown(0xfe));
+    assert_eq!(r.body, Body::Raw(vec![1, 2, 3]));
+    assert_eq!(r.to_bytes().unwrap(), b);
+    // CON has no ANSI format: raw there too.
+    let con = [0x05, 0x00, 0x07, 0x14, 0x16, 0x00];
+    let r = Repr::parse(&con, Variant::Ansi).unwrap();
+    assert_eq!(r.body, Body::Raw(vec![0x14, 0x16, 0x00]));
+    assert_eq!(r.to_bytes().unwrap(), con);
+}
+
+#[test]
+fn unknown_optional_parameters_keep_their_place() {
+    // ANM with optional: unknown 0x99 (2 octets), hop counter, unknown 0x98 (0 octets).
+    let b = [0x01, 0x00, 0x09, 0x01, 0x99, 0x02, 0xaa, 0xbb, 0x3d, 0x01, 0x1f, 0x98, 0x00, 0x00];
+    let r = Repr::parse(&b, Variant::Itu).unwrap();
+    assert_eq!(
+        r.optional(),
+        &[
+            Parameter::Unknown { code: 0x99, bytes: vec![0xaa, 0xbb] },
+            Parameter::HopCounter(0x1f),
+            Parameter::Unknown { code: 0x98, bytes: vec![] },
+        ]
+    );
+    assert_eq!(r.to_bytes().unwrap(), b);
+}
+
+#[test]
+fn empty_optional_part_differs_from_none() {
+    let none = [0x01, 0x00, 0x09, 0x00];
+    let empty = [0x01, 0x00, 0x09, 0x01, 0x00];
+    let a = Repr::parse(&none, Variant::Itu).unwrap();
+    let b = Repr::parse(&empty, Variant::Itu).unwrap();
+    assert!(matches!(a.body, Body::Parameters { optional: None, .. }));
+    assert!(matches!(&b.body, Body::Parameters { optional: Some(o), .. } if o.is_empty()));
+    assert_eq!(a.to_bytes().unwrap(), none);
+    assert_eq!(b.to_bytes().unwrap(), empty);
+}
+
+#[test]
+fn truncated_called_party_number_names_offset() {
+    // Length 9 declared at offset 10, 4 octets left.
+    let mut b = IAM_ITU[..15].to_vec();
+    b[10] = 9;
+    let e = Repr::parse(&b, Variant::Itu).unwrap_err();
+    assert_eq!(e.layer, Layer::Isup);
+    assert_eq!(e.offset, 10);
+    assert_eq!(e.reason, Reason::BadLength { declared: 9, available: 4 });
+    assert_eq!(
+        e.to_string(),
+        "isup: IAM called party number at offset 10: runs past the end (len 9, 4 left)"
+    );
+}
+
+#[test]
+fn bad_pointers_refused() {
+    let mut b = IAM_ITU;
+    b[8] = 0; // mandatory variable pointer 0
+    let e = Repr::parse(&b, Variant::Itu).unwrap_err();
+    assert_eq!((e.offset, e.reason.clone()), (8, Reason::BadPointer { pointer: 0 }));
+    let mut b = IAM_ITU;
+    b[9] = 9; // optional part pointer off by one
+    let e = Repr::parse(&b, Variant::Itu).unwrap_err();
+    assert_eq!((e.offset, e.reason.clone()), (9, Reason::BadPointer { pointer: 9 }));
+    assert_eq!(e.message.as_deref(), Some("IAM"));
+}
+
+#[test]
+fn missing_end_of_optional_parameters() {
+    let b = &IAM_ITU[..IAM_ITU.len() - 1];
+    let e = Repr::parse(b, Variant::Itu).unwrap_err();
+    assert_eq!(e.offset, 26);
+    assert!(matches!(e.reason, Reason::Truncated { .. }));
+}
+
+#[test]
+fn trailing_octets_refused() {
+    let mut b = REL_ITU.to_vec();
+    b.push(0);
+    let e = Repr::parse(&b, Variant::Itu).unwrap_err();
+    assert_eq!((e.offset, e.reason.clone()), (8, Reason::Trailing { count: 1 }));
+}
+
+#[test]
+fn short_header_refused() {
+    let e = Repr::parse(&[0x01, 0x00], Variant::Itu).unwrap_err();
+    assert_eq!(e.offset, 0);
+    assert!(Packet::new_checked(&[0u8; 2][..], Variant::Ansi).is_err());
+}
+
+#[test]
+fn fixed_parameter_truncated() {
+    let e = Repr::parse(&[0x01, 0x00, 0x01, 0x10, 0x20], Variant::Itu).unwrap_err();
+    assert_eq!(e.offset, 4);
+    assert_eq!(e.parameter.as_deref(), Some("forward call indicators"));
+}
+
+#[test]
+fn emit_refuses_what_it_cannot_encode() {
+    let mut r = iam_repr();
+    r.cic = 0x1000; // 13 bits in ITU
+    assert!(r.to_bytes().is_err());
+    let mut r = iam_repr();
+    if let Body::Parameters { mandatory, .. } = &mut r.body {
+        mandatory.swap(0, 2);
+    }
+    assert!(r.to_bytes().is_err());
+    let mut r = iam_repr();
+    if let Body::Parameters { mandatory, .. } = &mut r.body {
+        mandatory[4] = Parameter::CalledPartyNumber(Number::e164(3, "55x"));
+    }
+    let mut out = vec![0xee];
+    assert!(r.emit(&mut out).is_err());
+    assert_eq!(out, [0xee], "emit leaves the buffer as it was on error");
+    let mut r = iam_repr();
+    if let Body::Parameters { mandatory, .. } = &mut r.body {
+        mandatory[0] = Parameter::NatureOfConnectionIndicators(NatureOfConnection {
+            satellite: 4,
+            ..Default::default()
+        });
+    }
+    assert!(r.to_bytes().is_err());
+    // No optional part in COT.
+    let r = Repr::new(
+        Variant::Itu,
+        1,
+        MessageType::Cot,
+        vec![Parameter::ContinuityIndicators(ContinuityIndicators { continuity: 1, spare: 0 })],
+        Some(vec![]),
+    );
+    assert!(r.to_bytes().is_err());
+    // Raw body for a message with a format.
+    let r = Repr {
+        variant: Variant::Itu,
+        cic: 1,
+        cic_spare: 0,
+        message_type: MessageType::Rlc,
+        body: Body::Raw(vec![]),
+    };
+    assert!(r.to_bytes().is_err());
+}
+
+#[test]
+fn ansi_cic_spare_bits_round_trip() {
+    // ANSI GRS, CIC 0x3abc with both spare bits set, range 23.
+    let b = [0xbc, 0xfa, 0x17, 0x01, 0x01, 0x17];
+    let r = Repr::parse(&b, Variant::Ansi).unwrap();
+    assert_eq!((r.cic, r.cic_spare), (0x3abc, 3));
+    assert_eq!(r.to_bytes().unwrap(), b);
+}
+
+#[test]
+fn cic_helpers() {
+    assert_eq!(cic_mask(Variant::Itu), 0x0fff);
+    assert_eq!(cic_mask(Variant::Ansi), 0x3fff);
+}
