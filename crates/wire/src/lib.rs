@@ -22,8 +22,10 @@ pub mod digits;
 mod error;
 pub mod hexser;
 mod reader;
+pub mod sccp;
 mod variant;
 
 pub use error::{Error, Layer, Reason, Result};
 pub use reader::Reader;
+pub use sccp::{Packet as SccpPacket, Repr as SccpRepr};
 pub use variant::{PointCode, Variant};
