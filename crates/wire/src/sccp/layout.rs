@@ -5,7 +5,9 @@
 //! mandatory variable parameter plus one to the optional part (if the message
 //! has one), the variable parameters (length + contents), then the optional
 //! part. Pointers count from the pointer octet itself. LUDT and LUDTS use
-//! 2-octet pointers (least significant first) and a 2-octet long data length.
+//! 2-octet pointers (least significant first) that count from their second,
+//! most significant, octet (as Wireshark reads them), and a 2-octet long data
+//! length.
 //!
 //! We accept the canonical layout only: each variable parameter starts right
 //! after the previous one, in pointer order, and the optional part right after
@@ -140,9 +142,10 @@ impl Layout {
         for (i, var) in self.vars.iter().enumerate() {
             let ptr_at = fixed_end + i * ps;
             let p = read_ptr(ptr_at);
+            let base = ptr_at + ps - 1;
             // Q.713 §2.3: a pointer counts octets from itself; zero is only
             // allowed for the optional part.
-            if p == 0 || ptr_at + p != expected {
+            if p == 0 || base + p != expected {
                 return Err(err(ptr_at, Reason::BadPointer { pointer: p }, var.name));
             }
             let mut pr = Reader::with_base(Layer::Sccp, &buf[expected..], expected);
@@ -166,7 +169,7 @@ impl Layout {
             let ptr_at = fixed_end + self.vars.len() * ps;
             let p = read_ptr(ptr_at);
             if p != 0 {
-                if ptr_at + p != expected {
+                if ptr_at + ps - 1 + p != expected {
                     return Err(err(ptr_at, Reason::BadPointer { pointer: p }, "optional part"));
                 }
                 walk_optional(buf, expected).map_err(|e| e.message(self.name))?;
@@ -276,7 +279,7 @@ pub(crate) fn assemble(
     out.resize(ptr_base + n_ptr * ps, 0);
     let put_ptr = |out: &mut Vec<u8>, i: usize, name: &'static str| -> Result<()> {
         let at = ptr_base + i * ps;
-        let p = out.len() - at;
+        let p = out.len() - (at + ps - 1);
         if p > max_ptr {
             return Err(err(Reason::TooLong { len: p, max: max_ptr }, name));
         }

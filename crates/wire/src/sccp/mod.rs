@@ -325,10 +325,9 @@ impl<'a> Fields<'a> {
     }
 
     fn reference(&mut self, name: &'static str) -> Result<u32> {
-        // Q.713 §3.2/3.3: a 3-octet local reference; Wireshark shows it with
-        // the first octet most significant.
-        let b = self.fixed.take(3).map_err(|e| e.parameter(name))?;
-        Ok(u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]))
+        // Q.713 §3.2/3.3: a 3-octet local reference; Wireshark reads it
+        // least significant octet first, and so do we.
+        self.fixed.u24_le().map_err(|e| e.parameter(name))
     }
 
     fn dlr(&mut self) -> Result<u32> {
@@ -389,7 +388,7 @@ impl Parts {
         if v > 0xff_ffff {
             return Err(params::bad_value(u64::from(v), "a 24-bit local reference", name));
         }
-        self.fixed.extend_from_slice(&v.to_be_bytes()[1..]);
+        self.fixed.extend_from_slice(&v.to_le_bytes()[..3]);
         Ok(())
     }
 
@@ -985,7 +984,7 @@ pub fn examples(variant: Variant) -> Vec<(&'static str, Repr)> {
                 credit: 8,
             }),
         ),
-        ("ed", Repr::Ed(Ed { destination_local_reference: 0x020304, data: vec![0x01, 0x02] })),
+        ("ed", Repr::Ed(Ed { destination_local_reference: 0x020304, data: tcap.clone() })),
         ("ea", Repr::Ea(Ea { destination_local_reference: 0x000101 })),
         (
             "rsr",

@@ -195,7 +195,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
 fn ref3(b: &[u8]) -> Option<u32> {
     match b {
-        [a, b, c, ..] => Some(u32::from(*a) << 16 | u32::from(*b) << 8 | u32::from(*c)),
+        [a, b, c, ..] => Some(u32::from(*a) | u32::from(*b) << 8 | u32::from(*c) << 16),
         _ => None,
     }
 }

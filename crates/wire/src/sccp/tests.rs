@@ -197,6 +197,7 @@ fn error_empty_optional_part() {
 fn ludt_uses_two_octet_pointers() {
     let (_, r) = examples(Variant::Itu).into_iter().find(|(n, _)| *n == "ludt").unwrap();
     let b = r.to_bytes(Variant::Itu).unwrap();
-    // type, class, hops, then four 2-octet pointers: the first is 8.
-    assert_eq!(&b[3..5], &[0x08, 0x00]);
+    // type, class, hops, then four 2-octet pointers counted from their
+    // second octet: the first is 7 (octet 4 + 7 = 11, after the pointers).
+    assert_eq!(&b[3..5], &[0x07, 0x00]);
 }
