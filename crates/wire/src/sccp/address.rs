@@ -166,7 +166,14 @@ impl GlobalTitle {
     }
 
     fn emit(&self, variant: Variant, out: &mut Vec<u8>) -> Result<()> {
-        let pack = |d: &str, out: &mut Vec<u8>| digits::pack(d, 0, Layer::Sccp, out);
+        // Upper-case only: parse writes nibbles 10–15 as `A`–`F`, so a lower-case
+        // digit would not survive parse(emit(r)) == r.
+        let pack = |d: &str, out: &mut Vec<u8>| {
+            if let Some(c) = d.chars().find(|c| !matches!(c, '0'..='9' | 'A'..='F')) {
+                return Err(Error::new(Layer::Sccp, 0, Reason::BadDigit { digit: c }).parameter("global title"));
+            }
+            digits::pack(d, 0, Layer::Sccp, out)
+        };
         let es = |d: &str| if d.len() % 2 == 1 { 1 } else { 2 };
         let check = |ok: bool, value: u8, expected: &'static str| {
             if ok {
