@@ -27,6 +27,7 @@ pub mod m3ua;
 pub mod pcap;
 pub mod isup;
 mod reader;
+pub mod sccp;
 mod variant;
 
 pub use error::{Error, Layer, Reason, Result};
@@ -41,4 +42,5 @@ pub use isup::{
     Repr as IsupRepr,
 };
 pub use reader::Reader;
+pub use sccp::{Packet as SccpPacket, Repr as SccpRepr};
 pub use variant::{PointCode, Variant};
