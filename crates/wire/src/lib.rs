@@ -22,8 +22,10 @@ pub mod digits;
 mod error;
 pub mod hexser;
 mod reader;
+pub mod tcap;
 mod variant;
 
 pub use error::{Error, Layer, Reason, Result};
 pub use reader::Reader;
+pub use tcap::TcapRepr;
 pub use variant::{PointCode, Variant};
