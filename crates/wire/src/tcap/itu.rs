@@ -1000,8 +1000,7 @@ pub fn examples() -> Vec<(&'static str, Message)> {
         p_abort_cause: None,
         dialogue: Some(DialoguePortion::new(DialoguePdu::Aare(aare))),
         components: Some(ComponentPortion::new(vec![
-            // RequestReportBCSMEvent (23) was answered by the SSP; here the SCP links an
-            // ApplyCharging (35) invoke to invoke 1 ...
+            // The SCP links an ApplyCharging (35) invoke to invoke 1 ...
             Component::Invoke(Invoke {
                 form: LenForm::Definite,
                 invoke_id: 2,
@@ -1009,14 +1008,15 @@ pub fn examples() -> Vec<(&'static str, Message)> {
                 opcode: Code::Local(35),
                 parameter: Some(vec![0x30, 0x05, 0x80, 0x03, 0x01, 0x86, 0xa0]),
             }),
-            // ... and a partial result for a global operation.
+            // ... and a partial result of PromptAndCollectUserInformation (48):
+            // digitsResponse [0] "1234" (generic digits, BCD even).
             Component::ReturnResultNotLast(ReturnResult {
                 form: LenForm::Definite,
                 invoke_id: 1,
                 result: Some(ResultBody {
                     form: LenForm::Definite,
-                    opcode: Code::Global(Oid::new(&[1, 2, 826, 0, 1249, 58, 1, 0])),
-                    parameter: Some(vec![0x04, 0x02, 0x12, 0x34]),
+                    opcode: Code::Local(48),
+                    parameter: Some(vec![0x80, 0x03, 0x00, 0x21, 0x43]),
                 }),
             }),
         ])),
@@ -1034,14 +1034,14 @@ pub fn examples() -> Vec<(&'static str, Message)> {
                 invoke_id: 2,
                 result: Some(ResultBody {
                     form: LenForm::Definite,
-                    opcode: Code::Local(35),
-                    parameter: Some(vec![0x04, 0x01, 0x00]),
+                    opcode: Code::Local(48),
+                    parameter: Some(vec![0x80, 0x03, 0x00, 0x65, 0x87]),
                 }),
             }),
             Component::ReturnError(ReturnError {
                 form: LenForm::Definite,
                 invoke_id: 3,
-                // INAP error 3 = improperCallerResponse? Q.1218: 7 = missingParameter.
+                // Q.1218 error 7: missingParameter.
                 error_code: Code::Local(7),
                 parameter: None,
             }),
