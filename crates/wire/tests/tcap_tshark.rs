@@ -147,7 +147,14 @@ fn itu_examples_dissect_cleanly_and_agree() {
     let got = fields(
         Variant::Itu,
         &pcap,
-        &["tcap.otid", "tcap.dtid", "inap.present", "inap.code.local", "tcap.p_abortCause", "tcap.abort_source"],
+        &[
+            "tcap.otid",
+            "tcap.dtid",
+            "inap.present",
+            "inap.code.local",
+            "tcap.p_abortCause",
+            "tcap.abort_source",
+        ],
     );
     assert_eq!(got.len(), fr.len());
     for ((name, r, _), row) in fr.iter().zip(&got) {
@@ -209,22 +216,73 @@ fn ansi_examples_dissect_cleanly_and_agree() {
     let got = fields(
         Variant::Ansi,
         &pcap,
-        &["ansi_tcap.componentIDs", "ansi_tcap.op_family", "ansi_tcap.op_specifier", "ansi_tcap.abortCause"],
+        &[
+            "ansi_tcap.identifier",
+            "ansi_tcap.componentIDs",
+            "ansi_tcap.componentID",
+            "ansi_tcap.private",
+            "ansi_tcap.national",
+            "ansi_tcap.ec_private",
+            "ansi_tcap.rejectProblem",
+            "ansi_tcap.abortCause",
+        ],
     );
     assert_eq!(got.len(), fr.len());
+    let join = |v: Vec<String>| v.join(",");
     for ((name, r, _), row) in fr.iter().zip(&got) {
         let TcapRepr::Ansi(m) = r else { unreachable!() };
-        let ids: Vec<String> = m.components().iter().filter_map(ansi::Component::component_ids).map(hex).collect();
-        assert_eq!(row[0], ids.join(","), "{name} component IDs");
-        let ops: Vec<ansi::OpCode> = m.components().iter().filter_map(ansi::Component::opcode).collect();
-        let fam: Vec<String> = ops.iter().map(|o| (o.value() >> 8).to_string()).collect();
-        let spec: Vec<String> = ops.iter().map(|o| o.specifier().to_string()).collect();
-        assert_eq!(row[1], fam.join(","), "{name} op family");
-        assert_eq!(row[2], spec.join(","), "{name} op specifier");
+        // tshark writes an empty octet string as "<MISSING>".
+        let tid = if m.transaction_id.is_empty() { "<MISSING>".to_owned() } else { hex(&m.transaction_id) };
+        assert_eq!(row[0], tid, "{name} transaction ID");
+        let comps = m.components();
+        let is_invoke = |c: &&ansi::Component| {
+            matches!(c, ansi::Component::InvokeLast(_) | ansi::Component::InvokeNotLast(_))
+        };
+        // Invokes carry componentIDs; the others a componentID.
+        let ids = |inv: bool| {
+            join(
+                comps
+                    .iter()
+                    .filter(|c| is_invoke(c) == inv)
+                    .filter_map(ansi::Component::component_ids)
+                    .map(|i| if i.is_empty() { "<MISSING>".to_owned() } else { hex(i) })
+                    .collect(),
+            )
+        };
+        assert_eq!(row[1], ids(true), "{name} componentIDs");
+        assert_eq!(row[2], ids(false), "{name} componentID");
+        let ops: Vec<ansi::OpCode> = comps.iter().filter_map(ansi::Component::opcode).collect();
+        let private = ops.iter().filter_map(|o| match o {
+            ansi::OpCode::Private(v) => Some(v.to_string()),
+            ansi::OpCode::National(_) => None,
+        });
+        assert_eq!(row[3], join(private.collect()), "{name} private opcodes");
+        // tshark shows a national opcode as a signed 16-bit INTEGER.
+        let national = ops.iter().filter_map(|o| match o {
+            ansi::OpCode::National(v) => Some((*v as i16).to_string()),
+            ansi::OpCode::Private(_) => None,
+        });
+        assert_eq!(row[4], join(national.collect()), "{name} national opcodes");
+        let errs = comps.iter().filter_map(|c| match c {
+            ansi::Component::ReturnError(e) => match e.error_code {
+                ansi::ErrorCode::Private(v) => Some(v.to_string()),
+                ansi::ErrorCode::National(_) => None,
+            },
+            _ => None,
+        });
+        assert_eq!(row[5], join(errs.collect()), "{name} private error codes");
+        let rejects = comps.iter().filter_map(|c| match c {
+            ansi::Component::Reject(r) => Some(r.problem.to_string()),
+            _ => None,
+        });
+        assert_eq!(row[6], join(rejects.collect()), "{name} reject problems");
         let cause = match &m.abort_cause {
             Some(ansi::AbortCause::PAbort(c)) => c.to_string(),
             _ => String::new(),
         };
-        assert_eq!(row[3], cause, "{name} abort cause");
+        assert_eq!(row[7], cause, "{name} abort cause");
+        let bytes = r.to_bytes().unwrap();
+        let s = tcap::peek(&bytes).unwrap();
+        assert_eq!(s.kind, Kind::Ansi(m.package_type));
     }
 }

@@ -752,14 +752,16 @@ impl Component {
 /// One realistic instance of every package and component type.
 #[allow(clippy::too_many_lines)]
 pub fn examples() -> Vec<(&'static str, Message)> {
-    // AIN 0.2 Info_Analyzed parameter set: UserID (0xAE: dn 5551234567),
-    // BearerCapability (0x9F 0x0D), CalledPartyID (0x8F 0x0F).
+    // AIN 0.2 InfoAnalyzedArg (GR-1299): userID [53] { dn [1] 555-123-4567 },
+    // bearerCapability [13] speech, calledPartyID [15] 555-1234 (national, ISDN plan).
     let info_analyzed = vec![
-        0xf2, 0x16, // parameter set
-        0xae, 0x07, 0x83, 0x05, 0x55, 0x15, 0x32, 0x54, 0x76, // UserID { dn }
-        0x9f, 0x0d, 0x01, 0x00, // BearerCapability: speech
-        0x9f, 0x0f, 0x06, 0x03, 0x10, 0x55, 0x15, 0x32, 0x04, // CalledPartyID 555123 4? (7 digits, odd)
+        0xf2, 0x15, // parameter set
+        0xbf, 0x35, 0x07, 0x81, 0x05, 0x55, 0x15, 0x32, 0x54, 0x76, // userID { dn }
+        0x8d, 0x01, 0x00, // bearerCapability: speech
+        0x8f, 0x06, 0x83, 0x10, 0x55, 0x15, 0x32, 0x04, // calledPartyID
     ];
+    // calledPartyID alone, for Analyze_Route.
+    let called = vec![0xf2, 0x08, 0x8f, 0x06, 0x83, 0x10, 0x55, 0x15, 0x32, 0x04];
     let a_tid = vec![0x1a, 0x2b, 0x3c, 0x4d];
     let b_tid = vec![0x00, 0x00, 0x91, 0x07];
     let conv_tid = [b_tid.clone(), a_tid.clone()].concat();
@@ -795,18 +797,19 @@ pub fn examples() -> Vec<(&'static str, Message)> {
                 transaction_id: conv_tid.clone(),
                 dialogue: None,
                 components: Some(ComponentSequence::new(vec![
-                    // Send_Notification (0x6a01), then Analyze_Route (0x6501) not last.
+                    // Analyze_Route (0x6501) not last, then Close (0x6e01), both
+                    // correlated with the Info_Analyzed invoke 1.
                     Component::InvokeNotLast(Invoke {
                         form: LenForm::Definite,
                         component_ids: vec![0x02, 0x01],
-                        opcode: OpCode::Private(0x6a01),
-                        parameter: Some(vec![0xf2, 0x03, 0x9f, 0x29, 0x00]),
+                        opcode: OpCode::Private(0x6501),
+                        parameter: Some(called.clone()),
                     }),
                     Component::InvokeLast(Invoke {
                         form: LenForm::Definite,
                         component_ids: vec![0x03, 0x01],
-                        opcode: OpCode::Private(0x6501),
-                        parameter: Some(vec![0xf2, 0x08, 0x8f, 0x06, 0x03, 0x10, 0x55, 0x15, 0x32, 0x04]),
+                        opcode: OpCode::Private(0x6e01),
+                        parameter: Some(vec![0xf2, 0x00]),
                     }),
                 ])),
                 abort_cause: None,
@@ -817,14 +820,12 @@ pub fn examples() -> Vec<(&'static str, Message)> {
             Message {
                 package_type: PackageType::ConversationWithoutPerm,
                 form: LenForm::Definite,
-                transaction_id: [a_tid.clone(), b_tid.clone()].concat(),
+                transaction_id: conv_tid.clone(),
                 dialogue: None,
+                // A partial (empty) result for invoke 1. No parameter: Wireshark 4.0's AIN
+                // dissector asserts on AIN result parameters.
                 components: Some(ComponentSequence::new(vec![Component::ReturnResultNotLast(
-                    ReturnResult {
-                        form: LenForm::Definite,
-                        component_ids: vec![0x02],
-                        parameter: Some(vec![0xf2, 0x00]),
-                    },
+                    ReturnResult { form: LenForm::Definite, component_ids: vec![0x01], parameter: None },
                 )])),
                 abort_cause: None,
             },
@@ -840,7 +841,7 @@ pub fn examples() -> Vec<(&'static str, Message)> {
                     Component::ReturnResultLast(ReturnResult {
                         form: LenForm::Definite,
                         component_ids: vec![0x03],
-                        parameter: Some(vec![0xf2, 0x03, 0x9f, 0x29, 0x00]),
+                        parameter: None,
                     }),
                     Component::ReturnError(ReturnError {
                         form: LenForm::Definite,
@@ -868,9 +869,11 @@ pub fn examples() -> Vec<(&'static str, Message)> {
                 components: Some(ComponentSequence::new(vec![Component::InvokeLast(Invoke {
                     form: LenForm::Definite,
                     component_ids: vec![0x07],
-                    // National family 3 (Connection Control) specifier 1, reply required.
+                    // National family 3 (Provide Instructions) specifier 1 (Start),
+                    // reply required: the LNP query of T1.114/GR-533, here without
+                    // its parameter set.
                     opcode: OpCode::National(0x8301),
-                    parameter: Some(vec![0x30, 0x03, 0x80, 0x01, 0x05]),
+                    parameter: None,
                 })])),
                 abort_cause: None,
             },
@@ -910,7 +913,10 @@ pub fn examples() -> Vec<(&'static str, Message)> {
                 transaction_id: conv_tid,
                 dialogue: None,
                 components: None,
-                abort_cause: Some(AbortCause::UserAbort(vec![0xd8, 0x02, 0x01, 0x00])),
+                // [PRIVATE 24] EXTERNAL { direct-reference 1.2.840.10008.1, octet-aligned [1] 0x01 }
+                abort_cause: Some(AbortCause::UserAbort(vec![
+                    0xf8, 0x0d, 0x28, 0x0b, 0x06, 0x06, 0x2a, 0x86, 0x48, 0xce, 0x18, 0x01, 0x81, 0x01, 0x01,
+                ])),
             },
         ),
     ]
