@@ -28,6 +28,7 @@ pub mod pcap;
 pub mod isup;
 mod reader;
 pub mod sccp;
+pub mod tcap;
 mod variant;
 
 pub use error::{Error, Layer, Reason, Result};
@@ -43,4 +44,5 @@ pub use isup::{
 };
 pub use reader::Reader;
 pub use sccp::{Packet as SccpPacket, Repr as SccpRepr};
+pub use tcap::TcapRepr;
 pub use variant::{PointCode, Variant};
