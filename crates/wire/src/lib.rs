@@ -17,13 +17,16 @@
 //! real-time runtime alike.
 #![forbid(unsafe_code)]
 
+pub mod ain;
 pub mod ber;
 pub mod digits;
 mod error;
 pub mod hexser;
+pub mod inap;
 mod reader;
 mod variant;
 
+pub use ain::{AinOperation, AinParameter, AinParameterSet};
 pub use error::{Error, Layer, Reason, Result};
 pub use reader::Reader;
 pub use variant::{PointCode, Variant};
