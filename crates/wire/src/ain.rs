@@ -40,7 +40,9 @@
 
 use std::fmt;
 
-use crate::ber::{children, decode_int, encode_int, read_tlv, write_tlv, Class, LenForm, Tag, Tlv};
+use crate::ber::{
+    children, decode_int, encode_int, read_tlv, write_primitive, write_tlv, Class, LenForm, Tag, Tlv,
+};
 use crate::digits::{pack, unpack};
 use crate::error::{Error, Layer, Reason, Result};
 use crate::reader::Reader;
@@ -106,6 +108,19 @@ pub(crate) fn put(
     body: impl FnOnce(&mut Vec<u8>) -> Result<()>,
 ) -> Result<()> {
     write_tlv(out, tag, LenForm::Definite, layer, body)
+}
+
+/// Writes a primitive INTEGER element.
+pub(crate) fn put_int(out: &mut Vec<u8>, tag: Tag, layer: Layer, n: i64) -> Result<()> {
+    put(out, tag, layer, |o| {
+        encode_int(n, o);
+        Ok(())
+    })
+}
+
+/// Writes a primitive element holding `b`.
+pub(crate) fn put_bytes(out: &mut Vec<u8>, tag: Tag, layer: Layer, b: &[u8]) -> Result<()> {
+    write_primitive(out, tag, LenForm::Definite, b, layer)
 }
 
 pub(crate) fn ctx(n: u32) -> Tag {
@@ -611,8 +626,8 @@ impl UserId {
     fn encode(&self, out: &mut Vec<u8>, layer: Layer) -> Result<()> {
         match self {
             UserId::Dn(d) => put(out, ctx(1), layer, |o| dn_encode(d, o, layer)),
-            UserId::TrunkGroupId(n) => put(out, ctx(5), layer, |o| Ok(encode_int(*n, o))),
-            UserId::PrivateFacilityGid(n) => put(out, ctx(6), layer, |o| Ok(encode_int(*n, o))),
+            UserId::TrunkGroupId(n) => put_int(out, ctx(5), layer, *n),
+            UserId::PrivateFacilityGid(n) => put_int(out, ctx(6), layer, *n),
             UserId::Other(r) => r.emit(out, layer),
         }
     }
@@ -661,7 +676,7 @@ impl AnnouncementBlock {
             if let Some(list) = list {
                 write_tlv(out, ctx_c(n), LenForm::Definite, layer, |o| {
                     for e in list {
-                        put(o, Tag::OCTET_STRING, layer, |o| Ok(o.extend_from_slice(&e.0)))?;
+                        put_bytes(o, Tag::OCTET_STRING, layer, &e.0)?;
                     }
                     Ok(())
                 })?;
@@ -716,13 +731,11 @@ impl StrParameterBlock {
             }
             StrParameterBlock::AnnouncementDigitBlock { maximum_digits, block } => {
                 write_tlv(out, ctx_c(1), LenForm::Definite, layer, |o| {
-                    put(o, ctx(0), layer, |o| Ok(encode_int(*maximum_digits, o)))?;
+                    put_int(o, ctx(0), layer, *maximum_digits)?;
                     block.encode(o, layer)
                 })
             }
-            StrParameterBlock::FlexParameterBlock(f) => {
-                put(out, ctx(2), layer, |o| Ok(o.extend_from_slice(&f.0)))
-            }
+            StrParameterBlock::FlexParameterBlock(f) => put_bytes(out, ctx(2), layer, &f.0),
         }
     }
 }
@@ -1537,6 +1550,7 @@ pub fn examples() -> Vec<(&'static str, AinOperation)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -28,5 +28,6 @@ mod variant;
 
 pub use ain::{AinOperation, AinParameter, AinParameterSet};
 pub use error::{Error, Layer, Reason, Result};
+pub use inap::{InapArgument, InapElement, InapOperation};
 pub use reader::Reader;
 pub use variant::{PointCode, Variant};
