@@ -17,6 +17,7 @@
 //! real-time runtime alike.
 #![forbid(unsafe_code)]
 
+pub mod ain;
 pub mod ber;
 pub mod digits;
 mod error;
@@ -26,11 +27,13 @@ pub mod mtp3;
 pub mod m3ua;
 pub mod pcap;
 pub mod isup;
+pub mod inap;
 mod reader;
 pub mod sccp;
 pub mod tcap;
 mod variant;
 
+pub use ain::{AinOperation, AinParameter, AinParameterSet};
 pub use error::{Error, Layer, Reason, Result};
 pub use mtp2::{Mtp2Packet, Mtp2Repr};
 pub use mtp3::{Mtp3Packet, Mtp3Repr, Slt, Snm, SnmRepr};
@@ -42,6 +45,7 @@ pub use isup::{
     Body as IsupBody, MessageType as IsupMessageType, Packet as IsupPacket, Parameter as IsupParameter,
     Repr as IsupRepr,
 };
+pub use inap::{InapArgument, InapElement, InapOperation};
 pub use reader::Reader;
 pub use sccp::{Packet as SccpPacket, Repr as SccpRepr};
 pub use tcap::TcapRepr;
