@@ -73,7 +73,7 @@ impl Tag {
     }
 
     /// Octets this tag takes on the wire.
-    pub fn len(self) -> usize {
+    pub fn encoded_len(self) -> usize {
         if self.number < 31 {
             1
         } else {
@@ -130,7 +130,7 @@ impl Tag {
     pub fn emit(self, out: &mut Vec<u8>) {
         out.push(self.first_octet());
         if self.number >= 31 {
-            let n = self.len() - 1;
+            let n = self.encoded_len() - 1;
             for i in (0..n).rev() {
                 let septet = (self.number >> (7 * i)) as u8 & 0x7f;
                 out.push(if i == 0 { septet } else { septet | 0x80 });
@@ -450,7 +450,7 @@ mod tests {
     fn long_content_patches_length() {
         let mut out = Vec::new();
         write_tlv(&mut out, Tag::SEQUENCE, LenForm::Definite, Layer::Ber, |o| {
-            o.extend(std::iter::repeat(7).take(300));
+            o.extend(std::iter::repeat_n(7, 300));
             Ok(())
         })
         .unwrap();
@@ -469,7 +469,7 @@ mod tests {
 
     #[test]
     fn hostile_input_is_refused() {
-        let deep: Vec<u8> = std::iter::repeat([0x30, 0x80]).take(100).flatten().collect();
+        let deep: Vec<u8> = std::iter::repeat_n([0x30, 0x80], 100).flatten().collect();
         assert!(read_tlv(&mut Reader::new(Layer::Ber, &deep), 0).is_err());
         assert!(read_tlv(&mut Reader::new(Layer::Ber, &[0x04, 0x85, 1, 1, 1, 1, 1]), 0).is_err());
         assert!(read_tlv(&mut Reader::new(Layer::Ber, &[0x04, 0x80]), 0).is_err());

@@ -70,7 +70,7 @@ mod tests {
         assert_eq!(v, [0x21, 0x43, 0x05]);
         assert_eq!(unpack(&v, true), "12345");
         v.clear();
-        assert!(!pack("1234F", 0, Layer::Isup, &mut v).is_err());
+        assert!(pack("1234F", 0, Layer::Isup, &mut v).is_ok());
         assert!(pack("12x", 0, Layer::Isup, &mut v).is_err());
     }
 }

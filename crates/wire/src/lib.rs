@@ -22,30 +22,31 @@ pub mod ber;
 pub mod digits;
 mod error;
 pub mod hexser;
+pub mod inap;
+pub mod isup;
+pub mod m3ua;
 pub mod mtp2;
 pub mod mtp3;
-pub mod m3ua;
 pub mod pcap;
-pub mod isup;
-pub mod inap;
 mod reader;
 pub mod sccp;
+pub mod stack;
 pub mod tcap;
 mod variant;
 
 pub use ain::{AinOperation, AinParameter, AinParameterSet};
 pub use error::{Error, Layer, Reason, Result};
-pub use mtp2::{Mtp2Packet, Mtp2Repr};
-pub use mtp3::{Mtp3Packet, Mtp3Repr, Slt, Snm, SnmRepr};
-pub use m3ua::{
-    M3uaFramer, M3uaMessageType, M3uaPacket, M3uaParameter, M3uaRepr, ProtocolData as M3uaProtocolData,
-};
-pub use pcap::{Frame as PcapFrame, LinkType, Mtp2PseudoHeader, PcapReader, PcapRecord, PcapWriter};
+pub use inap::{InapArgument, InapElement, InapOperation};
 pub use isup::{
     Body as IsupBody, MessageType as IsupMessageType, Packet as IsupPacket, Parameter as IsupParameter,
     Repr as IsupRepr,
 };
-pub use inap::{InapArgument, InapElement, InapOperation};
+pub use m3ua::{
+    M3uaFramer, M3uaMessageType, M3uaPacket, M3uaParameter, M3uaRepr, ProtocolData as M3uaProtocolData,
+};
+pub use mtp2::{Mtp2Packet, Mtp2Repr};
+pub use mtp3::{Mtp3Packet, Mtp3Repr, Slt, Snm, SnmRepr};
+pub use pcap::{Frame as PcapFrame, LinkType, Mtp2PseudoHeader, PcapReader, PcapRecord, PcapWriter};
 pub use reader::Reader;
 pub use sccp::{Packet as SccpPacket, Repr as SccpRepr};
 pub use tcap::TcapRepr;
