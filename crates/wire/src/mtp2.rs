@@ -716,7 +716,8 @@ mod tests {
     // sends it, with its FCS (which happens to be 0xffff).
     static FISU: [u8; 5] = [0xff, 0xff, 0x00, 0xff, 0xff];
 
-    // LSSU SIOS with BSN/FSN 127 and BIB/FIB 1.
+    // LSSU SIOS with BSN/FSN 127 and BIB/FIB 1: what libss7 sends after
+    // `reset_mtp` (mtp2.c `make_lssu`: curfsn = lastfsnacked = 127, bits 1).
     static LSSU_SIOS: [u8; 4] = [0xff, 0xff, 0x01, 0x03];
 
     #[test]

@@ -1188,6 +1188,29 @@ mod tests {
     // OPC 245-20-7, SLS 3, H0H1 0x14, affected destination 246-3-12.
     static ANSI_TFP: [u8; 12] = [0xb0, 0x01, 0x10, 0xf5, 0x07, 0x14, 0xf5, 0x03, 0x14, 0x0c, 0x03, 0xf6];
 
+    // ANSI SLTM as libss7 sends it on link up (mtp3.c `std_test_send` +
+    // `mtp3_transmit`): SI 2 (special test), priority 3, NI national; label
+    // DPC 245-16-1, OPC 245-20-7, SLS = SLC 2; the SLC nibble left 0.
+    static ANSI_SLTM_LIBSS7: [u8; 20] = [
+        0xb2, 0x01, 0x10, 0xf5, 0x07, 0x14, 0xf5, 0x02, 0x11, 0xa0, b'2', b'5', b'6', b'4', b'2', b'8', b'6',
+        b'2', b'8', b'8',
+    ];
+
+    // ITU TRA as libss7 sends it (`net_mng_send_tra`): SIO 0x80, DPC 1, OPC 2, SLS 0, H0/H1 0x17.
+    static ITU_TRA_LIBSS7: [u8; 6] = [0x80, 0x01, 0x80, 0x00, 0x00, 0x17];
+
+    #[test]
+    fn libss7_vectors() {
+        let r = Mtp3Repr::parse(&ANSI_SLTM_LIBSS7, Variant::Ansi).unwrap();
+        assert_eq!((r.si, r.ni, r.priority, r.sls), (si::MTNS, ni::NATIONAL, 3, 2));
+        assert_eq!((r.dpc, r.opc), (PointCode::ansi(245, 16, 1), PointCode::ansi(245, 20, 7)));
+        assert_eq!(Slt::parse(&r.sif).unwrap(), Slt::Sltm { slc: 0, pattern: b"2564286288".to_vec() });
+        assert_eq!(r.to_bytes().unwrap(), ANSI_SLTM_LIBSS7);
+        let r = Mtp3Repr::parse(&ITU_TRA_LIBSS7, Variant::Itu).unwrap();
+        assert_eq!(SnmRepr::parse(&r.sif, Variant::Itu).unwrap().message, Snm::Tra);
+        assert_eq!(r.to_bytes().unwrap(), ITU_TRA_LIBSS7);
+    }
+
     #[test]
     fn deconstruct_itu_sltm() {
         let p = Mtp3Packet::new_checked(&ITU_SLTM[..], Variant::Itu).unwrap();
