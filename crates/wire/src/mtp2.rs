@@ -12,15 +12,19 @@
 //! handle the unit without it, as most captures (pcap link type 140) store it.
 //!
 //! What it is not: no flag or bit-stuffing handling, no link state control
-//! (alignment, error rate monitors, retransmission). The extended sequence
-//! number format of Q.703 Annex A (12-bit BSN/FSN, 9-bit LI, 6-octet header)
-//! is not supported.
+//! (alignment, error rate monitors, retransmission).
+//!
+//! The extended format of Q.703 Annex A (12-bit BSN/FSN, 9-bit LI, 6-octet
+//! header) is supported through [`Mtp2Repr::extended`] and
+//! [`Mtp2Repr::parse_with`]; the bytes cannot tell the formats apart, so the
+//! caller says which one a link uses ([`Mtp2Format`]).
 //!
 //! Contract: `parse` never panics; `parse(emit(r)) == r` for every repr emit
 //! accepts and `emit(parse(b)) == b` byte for byte. The two spare bits above
-//! the length indicator and the spare bits of the status field are kept. The
-//! length indicator is checked against the unit's length (Q.703 §2.3.3): LI
-//! equals the octets after it, or 63 when there are 63 or more.
+//! the length indicator (seven in the extended format, plus its six reserved
+//! bits) and the spare bits of the status field are kept. The length
+//! indicator is checked against the unit's length (Q.703 §2.3.3): LI equals
+//! the octets after it, or 63 when there are 63 or more (basic format only).
 
 use crate::error::{Error, Layer, Reason, Result};
 
