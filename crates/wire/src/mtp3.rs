@@ -1199,6 +1199,50 @@ mod tests {
     // ITU TRA as libss7 sends it (`net_mng_send_tra`): SIO 0x80, DPC 1, OPC 2, SLS 0, H0/H1 0x17.
     static ITU_TRA_LIBSS7: [u8; 6] = [0x80, 0x01, 0x80, 0x00, 0x00, 0x17];
 
+    // Frames from a live ITU link between point codes 136 and 91, kept as
+    // test vectors by osmocom libosmo-sccp (tests/mtp/mtp_parse_test.c,
+    // pkt1, pkt3, pkt6, pkt7, pkt10).
+    static OSMO_SLTM: [u8; 21] = [
+        0x81, 0x88, 0xc0, 0x16, 0x00, 0x11, 0xe0, 0x62, 0x61, 0x72, 0x62, 0x61, 0x6e, 0x6f, 0x62, 0x61, 0x72,
+        0x6e, 0x61, 0x62, 0x6f,
+    ];
+    static OSMO_SLTA: [u8; 21] = [
+        0x81, 0x88, 0xc0, 0x16, 0x00, 0x21, 0xe0, 0x41, 0x6d, 0x69, 0x74, 0x20, 0x43, 0x68, 0x61, 0x6e, 0x64,
+        0x72, 0x61, 0x00, 0x00,
+    ];
+    static OSMO_TRA: [u8; 6] = [0x80, 0x5b, 0x00, 0x22, 0x00, 0x17];
+    static OSMO_TFP: [u8; 8] = [0x80, 0x88, 0xc0, 0x16, 0x00, 0x14, 0x56, 0x00];
+    static OSMO_SCCP_UDT: [u8; 26] = [
+        0x83, 0x5b, 0x00, 0x22, 0x20, 0x09, 0x00, 0x03, 0x07, 0x0b, 0x04, 0xc3, 0x5b, 0x00, 0x01, 0x04, 0xc3,
+        0x88, 0x00, 0x01, 0x05, 0x03, 0xfe, 0x5b, 0x00, 0x01,
+    ];
+
+    #[test]
+    fn osmocom_live_link_vectors() {
+        let r = Mtp3Repr::parse(&OSMO_SLTM, Variant::Itu).unwrap();
+        assert_eq!(
+            (r.si, r.ni, r.dpc, r.opc, r.sls),
+            (si::MTN, ni::NATIONAL, PointCode(136), PointCode(91), 0)
+        );
+        assert_eq!(Slt::parse(&r.sif).unwrap(), Slt::Sltm { slc: 0, pattern: b"barbanobarnabo".to_vec() });
+        assert_eq!(r.to_bytes().unwrap(), OSMO_SLTM);
+
+        let r = Mtp3Repr::parse(&OSMO_SLTA, Variant::Itu).unwrap();
+        assert_eq!(Slt::parse(&r.sif).unwrap(), Slt::Slta { slc: 0, pattern: b"Amit Chandra\0\0".to_vec() });
+
+        let r = Mtp3Repr::parse(&OSMO_TRA, Variant::Itu).unwrap();
+        assert_eq!((r.dpc, r.opc), (PointCode(91), PointCode(136)));
+        assert_eq!(SnmRepr::parse(&r.sif, Variant::Itu).unwrap().message, Snm::Tra);
+
+        let r = Mtp3Repr::parse(&OSMO_TFP, Variant::Itu).unwrap();
+        assert_eq!(SnmRepr::parse(&r.sif, Variant::Itu).unwrap().message, Snm::Tfp { dest: PointCode(86) });
+        assert_eq!(r.to_bytes().unwrap(), OSMO_TFP);
+
+        let p = Mtp3Packet::new_checked(&OSMO_SCCP_UDT[..], Variant::Itu).unwrap();
+        assert_eq!((p.si(), p.dpc(), p.opc(), p.sls()), (si::SCCP, PointCode(91), PointCode(136), 2));
+        assert_eq!(p.sif()[0], 0x09); // SCCP UDT
+    }
+
     #[test]
     fn libss7_vectors() {
         let r = Mtp3Repr::parse(&ANSI_SLTM_LIBSS7, Variant::Ansi).unwrap();

@@ -224,6 +224,46 @@ fn mtp3_examples_decode_cleanly_in_tshark() {
     assert!(errs.is_empty(), "tshark disagrees:\n{}", errs.join("\n"));
 }
 
+/// Frames from a live ITU link (osmocom libosmo-sccp tests/mtp/mtp_parse_test.c):
+/// SLTM, SLTA, TRA, TFP, SCCP UDT.
+const LIVE_ITU: &[&[u8]] = &[
+    &[
+        0x81, 0x88, 0xc0, 0x16, 0x00, 0x11, 0xe0, 0x62, 0x61, 0x72, 0x62, 0x61, 0x6e, 0x6f, 0x62, 0x61, 0x72,
+        0x6e, 0x61, 0x62, 0x6f,
+    ],
+    &[
+        0x81, 0x88, 0xc0, 0x16, 0x00, 0x21, 0xe0, 0x41, 0x6d, 0x69, 0x74, 0x20, 0x43, 0x68, 0x61, 0x6e, 0x64,
+        0x72, 0x61, 0x00, 0x00,
+    ],
+    &[0x80, 0x5b, 0x00, 0x22, 0x00, 0x17],
+    &[0x80, 0x88, 0xc0, 0x16, 0x00, 0x14, 0x56, 0x00],
+    &[
+        0x83, 0x5b, 0x00, 0x22, 0x20, 0x09, 0x00, 0x03, 0x07, 0x0b, 0x04, 0xc3, 0x5b, 0x00, 0x01, 0x04, 0xc3,
+        0x88, 0x00, 0x01, 0x05, 0x03, 0xfe, 0x5b, 0x00, 0x01,
+    ],
+];
+
+#[test]
+fn live_itu_frames_agree_with_tshark() {
+    if !have_tshark() {
+        return;
+    }
+    let frames: Vec<Vec<u8>> = LIVE_ITU.iter().map(|f| f.to_vec()).collect();
+    let path = write_pcap("mtp3-live", 141, &frames);
+    let prefs = prefs(Variant::Itu);
+    let bad = problems(&path, &prefs);
+    assert!(bad.trim().is_empty(), "tshark flags frames:\n{bad}");
+    let rows = fields(&path, &prefs, MTP3_FIELDS);
+    let mut errs = Vec::new();
+    for (f, row) in frames.iter().zip(&rows) {
+        let r = Mtp3Repr::parse(f, Variant::Itu).unwrap();
+        assert_eq!(&r.to_bytes().unwrap(), f);
+        check_mtp3_row(Variant::Itu, "live", &r, row, &mut errs);
+    }
+    assert!(errs.is_empty(), "tshark disagrees:\n{}", errs.join("\n"));
+    let _ = std::fs::remove_file(&path);
+}
+
 const MTP2_FIELDS: &[&str] = &[
     "mtp2.bsn",
     "mtp2.bib",
