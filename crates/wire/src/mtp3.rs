@@ -128,30 +128,31 @@ impl Mtp3Repr {
     /// [`Reason::BadValue`] when SI, NI, priority, a point code or the SLS does
     /// not fit its field.
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<()> {
-        let bad = |param: &'static str, value: u64, expected: &'static str| {
-            Err(Error::new(Layer::Mtp3, 0, Reason::BadValue { value, expected }).parameter(param))
+        let bad = |param: &'static str, at: usize, value: u64, expected: &'static str| {
+            Err(Error::new(Layer::Mtp3, at, Reason::BadValue { value, expected }).parameter(param))
         };
         if self.si > 15 {
-            return bad("service indicator", self.si.into(), "0..=15");
+            return bad("service indicator", 0, self.si.into(), "0..=15");
         }
         if self.ni > 3 {
-            return bad("network indicator", self.ni.into(), "0..=3");
+            return bad("network indicator", 0, self.ni.into(), "0..=3");
         }
         if self.priority > 3 {
-            return bad("priority", self.priority.into(), "0..=3");
+            return bad("priority", 0, self.priority.into(), "0..=3");
         }
         let pc_expected = match self.variant {
             Variant::Itu => "a 14-bit ITU point code",
             Variant::Ansi => "a 24-bit ANSI point code",
         };
+        let ansi = self.variant == Variant::Ansi;
         if !self.dpc.fits(self.variant) {
-            return bad("DPC", self.dpc.0.into(), pc_expected);
+            return bad("DPC", 1, self.dpc.0.into(), pc_expected);
         }
         if !self.opc.fits(self.variant) {
-            return bad("OPC", self.opc.0.into(), pc_expected);
+            return bad("OPC", if ansi { 4 } else { 2 }, self.opc.0.into(), pc_expected);
         }
-        if self.variant == Variant::Itu && self.sls > 15 {
-            return bad("SLS", self.sls.into(), "0..=15 (ITU)");
+        if !ansi && self.sls > 15 {
+            return bad("SLS", 4, self.sls.into(), "0..=15 (ITU)");
         }
         out.push(self.ni << 6 | self.priority << 4 | self.si);
         match self.variant {
@@ -281,6 +282,11 @@ impl<T: AsRef<[u8]>> Mtp3Packet<T> {
             Variant::Itu => (self.label_itu() >> 28) as u8,
             Variant::Ansi => self.buffer.as_ref()[7],
         }
+    }
+
+    /// The 5-bit ANSI SLS (low five bits of the SLS octet).
+    pub fn sls5(&self) -> u8 {
+        self.sls() & 0x1f
     }
 
     /// The signalling information after the routing label.

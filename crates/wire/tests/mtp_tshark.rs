@@ -264,6 +264,24 @@ fn live_itu_frames_agree_with_tshark() {
     let _ = std::fs::remove_file(&path);
 }
 
+#[test]
+fn ansi_sls_octet_5_and_8_bit() {
+    if !have_tshark() {
+        return;
+    }
+    // An SLS octet with the 3 spare bits set: tshark's 8-bit SLS is the octet,
+    // its 5-bit SLS (mtp3.ansi_5_bit_sls) is our sls5().
+    let r = Mtp3Repr { sls: 0xe5, ..mtp3::examples(Variant::Ansi).remove(0).1 };
+    let b = r.to_bytes().unwrap();
+    let path = write_pcap("mtp3-sls", 141, &[b]);
+    let eight = fields(&path, &["mtp3.standard:ANSI"], &["mtp3.sls"]);
+    assert_eq!(eight[0][0], r.sls.to_string());
+    // (tshark 4.0 shows no mtp3.sls_spare item for the 3 high bits.)
+    let five = fields(&path, &["mtp3.standard:ANSI", "mtp3.ansi_5_bit_sls:TRUE"], &["mtp3.sls"]);
+    assert_eq!(five[0][0], r.sls5().to_string());
+    let _ = std::fs::remove_file(&path);
+}
+
 const MTP2_FIELDS: &[&str] = &[
     "mtp2.bsn",
     "mtp2.bib",
