@@ -637,13 +637,18 @@ pub fn examples(variant: crate::Variant) -> Vec<(&'static str, Mtp2Repr)> {
         LinkStatus::Sipo,
         LinkStatus::Sib,
     ] {
-        v.push((
-            s.name(),
-            Mtp2Repr { bsn: 127, fsn: 127, ..hdr(SignalUnit::Lssu { status: s, extra: None }) },
-        ));
+        let name = match s {
+            LinkStatus::Sio => "LSSU SIO",
+            LinkStatus::Sin => "LSSU SIN",
+            LinkStatus::Sie => "LSSU SIE",
+            LinkStatus::Sios => "LSSU SIOS",
+            LinkStatus::Sipo => "LSSU SIPO",
+            _ => "LSSU SIB",
+        };
+        v.push((name, Mtp2Repr { bsn: 127, fsn: 127, ..hdr(SignalUnit::Lssu { status: s, extra: None }) }));
     }
     v.push((
-        "SIN (2-octet status field)",
+        "LSSU SIN (2-octet status field)",
         Mtp2Repr { bsn: 127, fsn: 127, ..hdr(SignalUnit::Lssu { status: LinkStatus::Sin, extra: Some(0) }) },
     ));
     for (name, m) in crate::mtp3::examples(variant) {
@@ -674,7 +679,7 @@ pub fn examples(variant: crate::Variant) -> Vec<(&'static str, Mtp2Repr)> {
 pub fn extended_examples(variant: crate::Variant) -> Vec<(&'static str, Mtp2Repr)> {
     let mut v: Vec<(&'static str, Mtp2Repr)> = examples(variant)
         .into_iter()
-        .filter(|(n, _)| !n.starts_with("long") && !n.starts_with("SIN (2"))
+        .filter(|(n, _)| !n.starts_with("long") && !n.starts_with("LSSU SIN (2"))
         .map(|(n, r)| (n, Mtp2Repr { extended: true, bsn: 3021, fsn: 1042, ..r }))
         .collect();
     let long = crate::mtp3::Mtp3Repr {

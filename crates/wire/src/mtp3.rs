@@ -365,21 +365,51 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Mtp3Packet<T> {
 #[serde(rename_all = "snake_case")]
 pub enum Snm {
     /// Changeover order: FSN of the last accepted MSU (7 bits).
-    Coo { slc: Option<u8>, fsn: u8 },
+    Coo {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+        fsn: u8,
+    },
     /// Changeover acknowledgement.
-    Coa { slc: Option<u8>, fsn: u8 },
+    Coa {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+        fsn: u8,
+    },
     /// Extended changeover order (Q.2210 / T1.111.4): 24-bit FSN field.
-    Xco { slc: Option<u8>, fsn: u32 },
+    Xco {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+        fsn: u32,
+    },
     /// Extended changeover acknowledgement.
-    Xca { slc: Option<u8>, fsn: u32 },
+    Xca {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+        fsn: u32,
+    },
     /// Changeback declaration with its changeback code.
-    Cbd { slc: Option<u8>, cbc: u8 },
+    Cbd {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+        cbc: u8,
+    },
     /// Changeback acknowledgement.
-    Cba { slc: Option<u8>, cbc: u8 },
+    Cba {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+        cbc: u8,
+    },
     /// Emergency changeover order.
-    Eco { slc: Option<u8> },
+    Eco {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Emergency changeover acknowledgement.
-    Eca { slc: Option<u8> },
+    Eca {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Signalling-route-set-congestion-test.
     Rct,
     /// Transfer-controlled: destination and congestion status (0–3).
@@ -405,34 +435,71 @@ pub enum Snm {
     /// Route-set-test cluster-restricted (ANSI only).
     Rcr { dest: PointCode },
     /// Link inhibit.
-    Lin { slc: Option<u8> },
+    Lin {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Link uninhibit.
-    Lun { slc: Option<u8> },
+    Lun {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Link inhibit acknowledgement.
-    Lia { slc: Option<u8> },
+    Lia {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Link uninhibit acknowledgement.
-    Lua { slc: Option<u8> },
+    Lua {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Link inhibit denied.
-    Lid { slc: Option<u8> },
+    Lid {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Link forced uninhibit.
-    Lfu { slc: Option<u8> },
+    Lfu {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Link local inhibit test (ANSI LLI).
-    Llt { slc: Option<u8> },
+    Llt {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Link remote inhibit test (ANSI LRI).
-    Lrt { slc: Option<u8> },
+    Lrt {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Traffic restart allowed.
     Tra,
     /// Traffic restart waiting (ANSI only).
     Trw,
     /// Signalling-data-link-connection order: the data link identity
     /// (ITU 12 bits, ANSI 14 bits).
-    Dlc { slc: Option<u8>, link: u16 },
+    Dlc {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+        link: u16,
+    },
     /// Connection successful.
-    Css { slc: Option<u8> },
+    Css {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Connection not successful.
-    Cns { slc: Option<u8> },
+    Cns {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Connection not possible.
-    Cnp { slc: Option<u8> },
+    Cnp {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// User part unavailable: destination, user part (an SI value) and cause
     /// (0 unknown, 1 unequipped remote user, 2 inaccessible remote user).
     Upu { dest: PointCode, user: u8, cause: u8 },
@@ -774,10 +841,13 @@ pub struct SnmRepr {
 }
 
 impl SnmRepr {
-    /// Parses an SNM message from the octets after the routing label.
+    /// Parses an SNM message from the octets after the routing label
+    /// ([`Mtp3Repr::sif`]). Never fails on a non-empty buffer: what is not a
+    /// canonical known message becomes [`Snm::Unknown`].
     ///
     /// # Errors
-    /// [`Reason::Truncated`] when `buf` is empty (no heading octet).
+    /// [`Reason::Truncated`] when `buf` is empty (no heading octet); the
+    /// offset counts from the start of `buf` (rebase with [`Error::at_base`]).
     pub fn parse(buf: &[u8], variant: Variant) -> Result<Self> {
         let mut r = Reader::new(Layer::Mtp3, buf);
         let h0h1 = r.u8().map_err(|e| e.message("SNM").parameter("H0/H1"))?;
@@ -898,10 +968,12 @@ pub enum Slt {
 }
 
 impl Slt {
-    /// Parses a test message from the octets after the routing label.
+    /// Parses a test message from the octets after the routing label. Never
+    /// fails on a non-empty buffer: anything but a well-formed SLTM/SLTA
+    /// becomes [`Slt::Unknown`].
     ///
     /// # Errors
-    /// [`Reason::Truncated`] when `buf` is empty.
+    /// [`Reason::Truncated`] when `buf` is empty (offset 0 of `buf`).
     pub fn parse(buf: &[u8]) -> Result<Self> {
         let mut r = Reader::new(Layer::Mtp3, buf);
         let h0h1 = r.u8().map_err(|e| e.message("SLT").parameter("H0/H1"))?;
