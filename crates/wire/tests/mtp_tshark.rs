@@ -22,7 +22,23 @@ fn have_tshark() -> bool {
     ok
 }
 
-fn write_pcap(name: &str, linktype: u32, frames: &[Vec<u8>]) -> PathBuf {
+/// A pcap in the temp directory, removed when dropped (even on a failed assert).
+struct TempPcap(PathBuf);
+
+impl Drop for TempPcap {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+impl std::ops::Deref for TempPcap {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+fn write_pcap(name: &str, linktype: u32, frames: &[Vec<u8>]) -> TempPcap {
     let path = std::env::temp_dir().join(format!("ainsim-mtp-{}-{name}.pcap", std::process::id()));
     let mut b = Vec::new();
     b.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
@@ -39,7 +55,7 @@ fn write_pcap(name: &str, linktype: u32, frames: &[Vec<u8>]) -> PathBuf {
         b.extend_from_slice(f);
     }
     std::fs::write(&path, b).unwrap();
-    path
+    TempPcap(path)
 }
 
 fn tshark(path: &PathBuf, prefs: &[&str], extra: &[&str]) -> String {
@@ -219,7 +235,6 @@ fn mtp3_examples_decode_cleanly_in_tshark() {
         for ((name, r), row) in ex.iter().zip(&rows) {
             check_mtp3_row(variant, name, r, row, &mut errs);
         }
-        let _ = std::fs::remove_file(&path);
     }
     assert!(errs.is_empty(), "tshark disagrees:\n{}", errs.join("\n"));
 }
@@ -261,7 +276,6 @@ fn live_itu_frames_agree_with_tshark() {
         check_mtp3_row(Variant::Itu, "live", &r, row, &mut errs);
     }
     assert!(errs.is_empty(), "tshark disagrees:\n{}", errs.join("\n"));
-    let _ = std::fs::remove_file(&path);
 }
 
 #[test]
@@ -279,7 +293,6 @@ fn ansi_sls_octet_5_and_8_bit() {
     // (tshark 4.0 shows no mtp3.sls_spare item for the 3 high bits.)
     let five = fields(&path, &["mtp3.standard:ANSI", "mtp3.ansi_5_bit_sls:TRUE"], &["mtp3.sls"]);
     assert_eq!(five[0][0], r.sls5().to_string());
-    let _ = std::fs::remove_file(&path);
 }
 
 const MTP2_FIELDS: &[&str] = &[
@@ -336,7 +349,6 @@ fn mtp2_without_fcs_link_type_140() {
     let bad = problems(&path, &[]);
     assert!(bad.trim().is_empty(), "tshark flags frames:\n{bad}");
     check_mtp2_rows("140 without FCS", &ex, &fields(&path, &[], MTP2_FIELDS));
-    let _ = std::fs::remove_file(&path);
 }
 
 #[test]
@@ -359,7 +371,6 @@ fn mtp2_with_fcs_link_type_140() {
         assert_eq!(row[0], format!("0x{ours:04x}"), "{name}");
         assert_eq!(row[1], "1", "{name}: FCS status");
     }
-    let _ = std::fs::remove_file(&path);
 }
 
 #[test]
@@ -375,7 +386,6 @@ fn mtp2_extended_sequence_numbers() {
     let bad = problems(&path, &prefs);
     assert!(bad.trim().is_empty(), "tshark flags frames:\n{bad}");
     check_mtp2_rows("140 extended with FCS", &ex, &fields(&path, &prefs, MTP2_FIELDS));
-    let _ = std::fs::remove_file(&path);
 }
 
 #[test]
@@ -398,7 +408,6 @@ fn mtp2_link_type_139_with_pseudo_header() {
     let bad = problems(&path, &[]);
     assert!(bad.trim().is_empty(), "tshark flags frames:\n{bad}");
     check_mtp2_rows("139", &ex, &fields(&path, &[], MTP2_FIELDS));
-    let _ = std::fs::remove_file(&path);
 }
 
 #[test]
@@ -421,7 +430,6 @@ fn mtp2_link_type_139_annex_a_flag_selects_extended_format() {
     let bad = problems(&path, &[]);
     assert!(bad.trim().is_empty(), "tshark flags frames:\n{bad}");
     check_mtp2_rows("139 Annex A", &ex, &fields(&path, &[], MTP2_FIELDS));
-    let _ = std::fs::remove_file(&path);
 }
 
 #[test]
@@ -459,5 +467,4 @@ fn lssu_status_names_match_tshark() {
     for (s, line) in all.iter().zip(info.lines()) {
         assert!(line.contains(s.name()), "{line:?} should name {}", s.name());
     }
-    let _ = std::fs::remove_file(&path);
 }
