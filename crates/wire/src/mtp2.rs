@@ -12,15 +12,19 @@
 //! handle the unit without it, as most captures (pcap link type 140) store it.
 //!
 //! What it is not: no flag or bit-stuffing handling, no link state control
-//! (alignment, error rate monitors, retransmission). The extended sequence
-//! number format of Q.703 Annex A (12-bit BSN/FSN, 9-bit LI, 6-octet header)
-//! is not supported.
+//! (alignment, error rate monitors, retransmission).
+//!
+//! The extended format of Q.703 Annex A (12-bit BSN/FSN, 9-bit LI, 6-octet
+//! header) is supported through [`Mtp2Repr::extended`] and
+//! [`Mtp2Repr::parse_with`]; the bytes cannot tell the formats apart, so the
+//! caller says which one a link uses ([`Mtp2Format`]).
 //!
 //! Contract: `parse` never panics; `parse(emit(r)) == r` for every repr emit
 //! accepts and `emit(parse(b)) == b` byte for byte. The two spare bits above
-//! the length indicator and the spare bits of the status field are kept. The
-//! length indicator is checked against the unit's length (Q.703 §2.3.3): LI
-//! equals the octets after it, or 63 when there are 63 or more.
+//! the length indicator (seven in the extended format, plus its six reserved
+//! bits) and the spare bits of the status field are kept. The length
+//! indicator is checked against the unit's length (Q.703 §2.3.3): LI equals
+//! the octets after it, or 63 when there are 63 or more (basic format only).
 
 use crate::error::{Error, Layer, Reason, Result};
 
@@ -633,13 +637,18 @@ pub fn examples(variant: crate::Variant) -> Vec<(&'static str, Mtp2Repr)> {
         LinkStatus::Sipo,
         LinkStatus::Sib,
     ] {
-        v.push((
-            s.name(),
-            Mtp2Repr { bsn: 127, fsn: 127, ..hdr(SignalUnit::Lssu { status: s, extra: None }) },
-        ));
+        let name = match s {
+            LinkStatus::Sio => "LSSU SIO",
+            LinkStatus::Sin => "LSSU SIN",
+            LinkStatus::Sie => "LSSU SIE",
+            LinkStatus::Sios => "LSSU SIOS",
+            LinkStatus::Sipo => "LSSU SIPO",
+            _ => "LSSU SIB",
+        };
+        v.push((name, Mtp2Repr { bsn: 127, fsn: 127, ..hdr(SignalUnit::Lssu { status: s, extra: None }) }));
     }
     v.push((
-        "SIN (2-octet status field)",
+        "LSSU SIN (2-octet status field)",
         Mtp2Repr { bsn: 127, fsn: 127, ..hdr(SignalUnit::Lssu { status: LinkStatus::Sin, extra: Some(0) }) },
     ));
     for (name, m) in crate::mtp3::examples(variant) {
@@ -670,7 +679,7 @@ pub fn examples(variant: crate::Variant) -> Vec<(&'static str, Mtp2Repr)> {
 pub fn extended_examples(variant: crate::Variant) -> Vec<(&'static str, Mtp2Repr)> {
     let mut v: Vec<(&'static str, Mtp2Repr)> = examples(variant)
         .into_iter()
-        .filter(|(n, _)| !n.starts_with("long") && !n.starts_with("SIN (2"))
+        .filter(|(n, _)| !n.starts_with("long") && !n.starts_with("LSSU SIN (2"))
         .map(|(n, r)| (n, Mtp2Repr { extended: true, bsn: 3021, fsn: 1042, ..r }))
         .collect();
     let long = crate::mtp3::Mtp3Repr {
@@ -716,7 +725,8 @@ mod tests {
     // sends it, with its FCS (which happens to be 0xffff).
     static FISU: [u8; 5] = [0xff, 0xff, 0x00, 0xff, 0xff];
 
-    // LSSU SIOS with BSN/FSN 127 and BIB/FIB 1.
+    // LSSU SIOS with BSN/FSN 127 and BIB/FIB 1: what libss7 sends after
+    // `reset_mtp` (mtp2.c `make_lssu`: curfsn = lastfsnacked = 127, bits 1).
     static LSSU_SIOS: [u8; 4] = [0xff, 0xff, 0x01, 0x03];
 
     #[test]

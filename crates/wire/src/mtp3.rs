@@ -128,30 +128,31 @@ impl Mtp3Repr {
     /// [`Reason::BadValue`] when SI, NI, priority, a point code or the SLS does
     /// not fit its field.
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<()> {
-        let bad = |param: &'static str, value: u64, expected: &'static str| {
-            Err(Error::new(Layer::Mtp3, 0, Reason::BadValue { value, expected }).parameter(param))
+        let bad = |param: &'static str, at: usize, value: u64, expected: &'static str| {
+            Err(Error::new(Layer::Mtp3, at, Reason::BadValue { value, expected }).parameter(param))
         };
         if self.si > 15 {
-            return bad("service indicator", self.si.into(), "0..=15");
+            return bad("service indicator", 0, self.si.into(), "0..=15");
         }
         if self.ni > 3 {
-            return bad("network indicator", self.ni.into(), "0..=3");
+            return bad("network indicator", 0, self.ni.into(), "0..=3");
         }
         if self.priority > 3 {
-            return bad("priority", self.priority.into(), "0..=3");
+            return bad("priority", 0, self.priority.into(), "0..=3");
         }
         let pc_expected = match self.variant {
             Variant::Itu => "a 14-bit ITU point code",
             Variant::Ansi => "a 24-bit ANSI point code",
         };
+        let ansi = self.variant == Variant::Ansi;
         if !self.dpc.fits(self.variant) {
-            return bad("DPC", self.dpc.0.into(), pc_expected);
+            return bad("DPC", 1, self.dpc.0.into(), pc_expected);
         }
         if !self.opc.fits(self.variant) {
-            return bad("OPC", self.opc.0.into(), pc_expected);
+            return bad("OPC", if ansi { 4 } else { 2 }, self.opc.0.into(), pc_expected);
         }
-        if self.variant == Variant::Itu && self.sls > 15 {
-            return bad("SLS", self.sls.into(), "0..=15 (ITU)");
+        if !ansi && self.sls > 15 {
+            return bad("SLS", 4, self.sls.into(), "0..=15 (ITU)");
         }
         out.push(self.ni << 6 | self.priority << 4 | self.si);
         match self.variant {
@@ -283,6 +284,11 @@ impl<T: AsRef<[u8]>> Mtp3Packet<T> {
         }
     }
 
+    /// The 5-bit ANSI SLS (low five bits of the SLS octet).
+    pub fn sls5(&self) -> u8 {
+        self.sls() & 0x1f
+    }
+
     /// The signalling information after the routing label.
     pub fn sif(&self) -> &[u8] {
         &self.buffer.as_ref()[header_len(self.variant)..]
@@ -359,21 +365,51 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Mtp3Packet<T> {
 #[serde(rename_all = "snake_case")]
 pub enum Snm {
     /// Changeover order: FSN of the last accepted MSU (7 bits).
-    Coo { slc: Option<u8>, fsn: u8 },
+    Coo {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+        fsn: u8,
+    },
     /// Changeover acknowledgement.
-    Coa { slc: Option<u8>, fsn: u8 },
+    Coa {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+        fsn: u8,
+    },
     /// Extended changeover order (Q.2210 / T1.111.4): 24-bit FSN field.
-    Xco { slc: Option<u8>, fsn: u32 },
+    Xco {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+        fsn: u32,
+    },
     /// Extended changeover acknowledgement.
-    Xca { slc: Option<u8>, fsn: u32 },
+    Xca {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+        fsn: u32,
+    },
     /// Changeback declaration with its changeback code.
-    Cbd { slc: Option<u8>, cbc: u8 },
+    Cbd {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+        cbc: u8,
+    },
     /// Changeback acknowledgement.
-    Cba { slc: Option<u8>, cbc: u8 },
+    Cba {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+        cbc: u8,
+    },
     /// Emergency changeover order.
-    Eco { slc: Option<u8> },
+    Eco {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Emergency changeover acknowledgement.
-    Eca { slc: Option<u8> },
+    Eca {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Signalling-route-set-congestion-test.
     Rct,
     /// Transfer-controlled: destination and congestion status (0–3).
@@ -399,34 +435,71 @@ pub enum Snm {
     /// Route-set-test cluster-restricted (ANSI only).
     Rcr { dest: PointCode },
     /// Link inhibit.
-    Lin { slc: Option<u8> },
+    Lin {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Link uninhibit.
-    Lun { slc: Option<u8> },
+    Lun {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Link inhibit acknowledgement.
-    Lia { slc: Option<u8> },
+    Lia {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Link uninhibit acknowledgement.
-    Lua { slc: Option<u8> },
+    Lua {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Link inhibit denied.
-    Lid { slc: Option<u8> },
+    Lid {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Link forced uninhibit.
-    Lfu { slc: Option<u8> },
+    Lfu {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Link local inhibit test (ANSI LLI).
-    Llt { slc: Option<u8> },
+    Llt {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Link remote inhibit test (ANSI LRI).
-    Lrt { slc: Option<u8> },
+    Lrt {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Traffic restart allowed.
     Tra,
     /// Traffic restart waiting (ANSI only).
     Trw,
     /// Signalling-data-link-connection order: the data link identity
     /// (ITU 12 bits, ANSI 14 bits).
-    Dlc { slc: Option<u8>, link: u16 },
+    Dlc {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+        link: u16,
+    },
     /// Connection successful.
-    Css { slc: Option<u8> },
+    Css {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Connection not successful.
-    Cns { slc: Option<u8> },
+    Cns {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// Connection not possible.
-    Cnp { slc: Option<u8> },
+    Cnp {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slc: Option<u8>,
+    },
     /// User part unavailable: destination, user part (an SI value) and cause
     /// (0 unknown, 1 unequipped remote user, 2 inaccessible remote user).
     Upu { dest: PointCode, user: u8, cause: u8 },
@@ -768,10 +841,13 @@ pub struct SnmRepr {
 }
 
 impl SnmRepr {
-    /// Parses an SNM message from the octets after the routing label.
+    /// Parses an SNM message from the octets after the routing label
+    /// ([`Mtp3Repr::sif`]). Never fails on a non-empty buffer: what is not a
+    /// canonical known message becomes [`Snm::Unknown`].
     ///
     /// # Errors
-    /// [`Reason::Truncated`] when `buf` is empty (no heading octet).
+    /// [`Reason::Truncated`] when `buf` is empty (no heading octet); the
+    /// offset counts from the start of `buf` (rebase with [`Error::at_base`]).
     pub fn parse(buf: &[u8], variant: Variant) -> Result<Self> {
         let mut r = Reader::new(Layer::Mtp3, buf);
         let h0h1 = r.u8().map_err(|e| e.message("SNM").parameter("H0/H1"))?;
@@ -892,10 +968,12 @@ pub enum Slt {
 }
 
 impl Slt {
-    /// Parses a test message from the octets after the routing label.
+    /// Parses a test message from the octets after the routing label. Never
+    /// fails on a non-empty buffer: anything but a well-formed SLTM/SLTA
+    /// becomes [`Slt::Unknown`].
     ///
     /// # Errors
-    /// [`Reason::Truncated`] when `buf` is empty.
+    /// [`Reason::Truncated`] when `buf` is empty (offset 0 of `buf`).
     pub fn parse(buf: &[u8]) -> Result<Self> {
         let mut r = Reader::new(Layer::Mtp3, buf);
         let h0h1 = r.u8().map_err(|e| e.message("SLT").parameter("H0/H1"))?;
@@ -1187,6 +1265,73 @@ mod tests {
     // ANSI TFP: SIO 0xb0 (national, priority 3, SI 0), DPC 245-16-1,
     // OPC 245-20-7, SLS 3, H0H1 0x14, affected destination 246-3-12.
     static ANSI_TFP: [u8; 12] = [0xb0, 0x01, 0x10, 0xf5, 0x07, 0x14, 0xf5, 0x03, 0x14, 0x0c, 0x03, 0xf6];
+
+    // ANSI SLTM as libss7 sends it on link up (mtp3.c `std_test_send` +
+    // `mtp3_transmit`): SI 2 (special test), priority 3, NI national; label
+    // DPC 245-16-1, OPC 245-20-7, SLS = SLC 2; the SLC nibble left 0.
+    static ANSI_SLTM_LIBSS7: [u8; 20] = [
+        0xb2, 0x01, 0x10, 0xf5, 0x07, 0x14, 0xf5, 0x02, 0x11, 0xa0, b'2', b'5', b'6', b'4', b'2', b'8', b'6',
+        b'2', b'8', b'8',
+    ];
+
+    // ITU TRA as libss7 sends it (`net_mng_send_tra`): SIO 0x80, DPC 1, OPC 2, SLS 0, H0/H1 0x17.
+    static ITU_TRA_LIBSS7: [u8; 6] = [0x80, 0x01, 0x80, 0x00, 0x00, 0x17];
+
+    // Frames from a live ITU link between point codes 136 and 91, kept as
+    // test vectors by osmocom libosmo-sccp (tests/mtp/mtp_parse_test.c,
+    // pkt1, pkt3, pkt6, pkt7, pkt10).
+    static OSMO_SLTM: [u8; 21] = [
+        0x81, 0x88, 0xc0, 0x16, 0x00, 0x11, 0xe0, 0x62, 0x61, 0x72, 0x62, 0x61, 0x6e, 0x6f, 0x62, 0x61, 0x72,
+        0x6e, 0x61, 0x62, 0x6f,
+    ];
+    static OSMO_SLTA: [u8; 21] = [
+        0x81, 0x88, 0xc0, 0x16, 0x00, 0x21, 0xe0, 0x41, 0x6d, 0x69, 0x74, 0x20, 0x43, 0x68, 0x61, 0x6e, 0x64,
+        0x72, 0x61, 0x00, 0x00,
+    ];
+    static OSMO_TRA: [u8; 6] = [0x80, 0x5b, 0x00, 0x22, 0x00, 0x17];
+    static OSMO_TFP: [u8; 8] = [0x80, 0x88, 0xc0, 0x16, 0x00, 0x14, 0x56, 0x00];
+    static OSMO_SCCP_UDT: [u8; 26] = [
+        0x83, 0x5b, 0x00, 0x22, 0x20, 0x09, 0x00, 0x03, 0x07, 0x0b, 0x04, 0xc3, 0x5b, 0x00, 0x01, 0x04, 0xc3,
+        0x88, 0x00, 0x01, 0x05, 0x03, 0xfe, 0x5b, 0x00, 0x01,
+    ];
+
+    #[test]
+    fn osmocom_live_link_vectors() {
+        let r = Mtp3Repr::parse(&OSMO_SLTM, Variant::Itu).unwrap();
+        assert_eq!(
+            (r.si, r.ni, r.dpc, r.opc, r.sls),
+            (si::MTN, ni::NATIONAL, PointCode(136), PointCode(91), 0)
+        );
+        assert_eq!(Slt::parse(&r.sif).unwrap(), Slt::Sltm { slc: 0, pattern: b"barbanobarnabo".to_vec() });
+        assert_eq!(r.to_bytes().unwrap(), OSMO_SLTM);
+
+        let r = Mtp3Repr::parse(&OSMO_SLTA, Variant::Itu).unwrap();
+        assert_eq!(Slt::parse(&r.sif).unwrap(), Slt::Slta { slc: 0, pattern: b"Amit Chandra\0\0".to_vec() });
+
+        let r = Mtp3Repr::parse(&OSMO_TRA, Variant::Itu).unwrap();
+        assert_eq!((r.dpc, r.opc), (PointCode(91), PointCode(136)));
+        assert_eq!(SnmRepr::parse(&r.sif, Variant::Itu).unwrap().message, Snm::Tra);
+
+        let r = Mtp3Repr::parse(&OSMO_TFP, Variant::Itu).unwrap();
+        assert_eq!(SnmRepr::parse(&r.sif, Variant::Itu).unwrap().message, Snm::Tfp { dest: PointCode(86) });
+        assert_eq!(r.to_bytes().unwrap(), OSMO_TFP);
+
+        let p = Mtp3Packet::new_checked(&OSMO_SCCP_UDT[..], Variant::Itu).unwrap();
+        assert_eq!((p.si(), p.dpc(), p.opc(), p.sls()), (si::SCCP, PointCode(91), PointCode(136), 2));
+        assert_eq!(p.sif()[0], 0x09); // SCCP UDT
+    }
+
+    #[test]
+    fn libss7_vectors() {
+        let r = Mtp3Repr::parse(&ANSI_SLTM_LIBSS7, Variant::Ansi).unwrap();
+        assert_eq!((r.si, r.ni, r.priority, r.sls), (si::MTNS, ni::NATIONAL, 3, 2));
+        assert_eq!((r.dpc, r.opc), (PointCode::ansi(245, 16, 1), PointCode::ansi(245, 20, 7)));
+        assert_eq!(Slt::parse(&r.sif).unwrap(), Slt::Sltm { slc: 0, pattern: b"2564286288".to_vec() });
+        assert_eq!(r.to_bytes().unwrap(), ANSI_SLTM_LIBSS7);
+        let r = Mtp3Repr::parse(&ITU_TRA_LIBSS7, Variant::Itu).unwrap();
+        assert_eq!(SnmRepr::parse(&r.sif, Variant::Itu).unwrap().message, Snm::Tra);
+        assert_eq!(r.to_bytes().unwrap(), ITU_TRA_LIBSS7);
+    }
 
     #[test]
     fn deconstruct_itu_sltm() {
