@@ -1,5 +1,6 @@
 //! Property tests for the SCCP codec: parse never panics on anything, accepted
 //! frames re-emit byte for byte, and reprs survive emit → parse and JSON.
+#![allow(clippy::unwrap_used)]
 
 use ainsim_wire::sccp::{
     self, Address, Cc, Cr, Dt1, GlobalTitle, OptionalParameter, Packet, ProtocolClass, Repr, ReturnCause,
@@ -155,7 +156,13 @@ fn optional(v: Variant) -> impl Strategy<Value = Vec<OptionalParameter>> {
         data().prop_map(OptionalParameter::Data),
         (any::<bool>(), any::<bool>(), 0u8..4, 0u8..16, 0u32..0x100_0000).prop_map(
             |(first, class1, spare, remaining, local_reference)| {
-                OptionalParameter::Segmentation(Segmentation { first, class1, spare, remaining, local_reference })
+                OptionalParameter::Segmentation(Segmentation {
+                    first,
+                    class1,
+                    spare,
+                    remaining,
+                    local_reference,
+                })
             }
         ),
         address(v).prop_map(OptionalParameter::CallingPartyAddress),
@@ -166,28 +173,26 @@ fn optional(v: Variant) -> impl Strategy<Value = Vec<OptionalParameter>> {
 }
 
 fn repr(v: Variant) -> impl Strategy<Value = Repr> {
-    let xudt = (protocol_class(), 1u8..16, address(v), address(v), data(), optional(v)).prop_map(
-        |(protocol_class, hop_counter, called_party, calling_party, data, optional)| Xudt {
+    let xudt = (protocol_class(), 1u8..16, address(v), address(v), data(), optional(v))
+        .prop_map(|(protocol_class, hop_counter, called_party, calling_party, data, optional)| Xudt {
             protocol_class,
             hop_counter,
             called_party,
             calling_party,
             data,
             optional,
-        },
-    )
-    .boxed();
-    let xudts = (any::<u8>(), 1u8..16, address(v), address(v), data(), optional(v)).prop_map(
-        |(cause, hop_counter, called_party, calling_party, data, optional)| Xudts {
+        })
+        .boxed();
+    let xudts = (any::<u8>(), 1u8..16, address(v), address(v), data(), optional(v))
+        .prop_map(|(cause, hop_counter, called_party, calling_party, data, optional)| Xudts {
             return_cause: ReturnCause::from_u8(cause),
             hop_counter,
             called_party,
             calling_party,
             data,
             optional,
-        },
-    )
-    .boxed();
+        })
+        .boxed();
     prop_oneof![
         (protocol_class(), address(v), address(v), data()).prop_map(
             |(protocol_class, called_party, calling_party, data)| Repr::Udt(Udt {

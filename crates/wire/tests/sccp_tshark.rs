@@ -3,6 +3,7 @@
 //! item, and tshark's field values must equal ours.
 //!
 //! Skips (loudly) when `tshark` is not installed; CI has it.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 use std::process::Command;

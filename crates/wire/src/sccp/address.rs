@@ -170,7 +170,9 @@ impl GlobalTitle {
         // digit would not survive parse(emit(r)) == r.
         let pack = |d: &str, out: &mut Vec<u8>| {
             if let Some(c) = d.chars().find(|c| !matches!(c, '0'..='9' | 'A'..='F')) {
-                return Err(Error::new(Layer::Sccp, 0, Reason::BadDigit { digit: c }).parameter("global title"));
+                return Err(
+                    Error::new(Layer::Sccp, 0, Reason::BadDigit { digit: c }).parameter("global title")
+                );
             }
             digits::pack(d, 0, Layer::Sccp, out)
         };
@@ -476,6 +478,7 @@ impl<'a> AddressView<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

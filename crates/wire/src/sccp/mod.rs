@@ -1020,4 +1020,5 @@ pub fn examples(variant: Variant) -> Vec<(&'static str, Repr)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests;
