@@ -25,7 +25,9 @@ mod layout;
 mod packet;
 mod params;
 
-pub use address::{nature_of_address, numbering_plan, Address, AddressView, GlobalTitle, Routing};
+pub use address::{
+    layout_variant, nature_of_address, numbering_plan, Address, AddressView, GlobalTitle, Routing,
+};
 pub use packet::Packet;
 pub use params::{code, OptionalParameter, ProtocolClass, ReturnCause, Segmentation, SequencingSegmenting};
 
