@@ -41,10 +41,11 @@ pub enum Routing {
 }
 
 /// A global title, by form.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "form")]
 pub enum GlobalTitle {
     /// GTI 0: no global title.
+    #[default]
     None,
     /// ITU GTI 1: nature of address (7 bits) and odd/even, BCD digits.
     Nai { nature_of_address: u8, digits: String },
@@ -89,6 +90,11 @@ pub mod nature_of_address {
 }
 
 impl GlobalTitle {
+    /// True for GTI 0 (no global title).
+    pub fn is_none(&self) -> bool {
+        *self == GlobalTitle::None
+    }
+
     /// The global title indicator this form is sent with.
     pub fn gti(&self, variant: Variant) -> u8 {
         match (self, variant) {
@@ -249,7 +255,8 @@ pub struct Address {
     /// Subsystem number, when the SSN indicator is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssn: Option<u8>,
-    /// Global title (`None` form for GTI 0).
+    /// Global title (`None` form for GTI 0; may be left out of JSON).
+    #[serde(default, skip_serializing_if = "GlobalTitle::is_none")]
     pub global_title: GlobalTitle,
 }
 
