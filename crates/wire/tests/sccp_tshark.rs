@@ -92,7 +92,9 @@ fn run_tshark(variant: Variant, frames: &[Vec<u8>]) -> Vec<BTreeMap<&'static str
     let mut cmd = Command::new("tshark");
     cmd.arg("-r").arg(&path).args(["-T", "fields", "-E", "separator=|", "-E", "occurrence=f"]);
     if variant == Variant::Ansi {
-        cmd.args(["-o", "mtp3.standard:ANSI"]);
+        // SSN 247 (our AIN examples) has no default dissector: hand it to
+        // TCAP so the ANSI TCAP payload is judged too.
+        cmd.args(["-o", "mtp3.standard:ANSI", "-d", "sccp.ssn==247,tcap"]);
     }
     for f in FIELDS {
         cmd.args(["-e", f]);
