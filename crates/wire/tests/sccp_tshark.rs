@@ -311,6 +311,14 @@ fn extras(variant: Variant) -> Vec<(String, Repr)> {
         m.return_cause = sccp::ReturnCause::from_u8(c);
         out.push((format!("xudts-cause-{c}"), Repr::Xudts(m)));
     }
+    // LUDT with long data (2-octet length); SSN 250 has no dissector in
+    // Wireshark, so the 300 octets of filler are shown as plain data.
+    if let Repr::Ludt(mut m) = find("ludt") {
+        m.called_party.ssn = Some(250);
+        m.calling_party.ssn = Some(250);
+        m.data = vec![0x5a; 300];
+        out.push(("ludt-long".into(), Repr::Ludt(m)));
+    }
     if variant == Variant::Itu {
         let mut m = xudt.clone();
         m.optional.push(OptionalParameter::Importance(5));
