@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used)]
 //! Property tests for the SCCP codec: parse never panics on anything, accepted
 //! frames re-emit byte for byte, and reprs survive emit → parse and JSON.
+#![allow(clippy::unwrap_used)]
 
 use ainsim_wire::sccp::{
     self, Address, Cc, Cr, Dt1, GlobalTitle, OptionalParameter, Packet, ProtocolClass, Repr, ReturnCause,

@@ -14,6 +14,12 @@
 //! top bits are spare and must be 0), SSN, global title. ANSI: SSN, point code
 //! (3 octets: member, cluster, network), global title.
 //!
+//! ANSI T1.112.3 §3.4.1: in an ANSI network, an address whose national
+//! indicator (bit 8) is 0 is "coded according to international standards",
+//! i.e. laid out as ITU (PC then SSN, 14-bit PC, ITU GTIs). We follow that, as
+//! Wireshark does (it adds an expert note: unusual in ANSI networks). In ITU,
+//! bit 8 is only kept; it does not change the layout.
+//!
 //! Global titles whose address signals are BCD (ITU GTI 1, 2, 3 and 4, ANSI
 //! GTI 1 and 2 with a BCD encoding scheme) are decoded to a digit string;
 //! anything else (spare GTI, encoding scheme 0, 3 or spare, a non-zero filler
@@ -35,10 +41,11 @@ pub enum Routing {
 }
 
 /// A global title, by form.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "form")]
 pub enum GlobalTitle {
     /// GTI 0: no global title.
+    #[default]
     None,
     /// ITU GTI 1: nature of address (7 bits) and odd/even, BCD digits.
     Nai { nature_of_address: u8, digits: String },
@@ -83,6 +90,11 @@ pub mod nature_of_address {
 }
 
 impl GlobalTitle {
+    /// True for GTI 0 (no global title).
+    pub fn is_none(&self) -> bool {
+        *self == GlobalTitle::None
+    }
+
     /// The global title indicator this form is sent with.
     pub fn gti(&self, variant: Variant) -> u8 {
         match (self, variant) {
@@ -243,7 +255,8 @@ pub struct Address {
     /// Subsystem number, when the SSN indicator is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssn: Option<u8>,
-    /// Global title (`None` form for GTI 0).
+    /// Global title (`None` form for GTI 0; may be left out of JSON).
+    #[serde(default, skip_serializing_if = "GlobalTitle::is_none")]
     pub global_title: GlobalTitle,
 }
 
@@ -278,6 +291,7 @@ impl Address {
     pub fn parse(b: &[u8], variant: Variant) -> Result<Self> {
         let mut r = Reader::new(Layer::Sccp, b);
         let ai = r.u8().map_err(|e| e.parameter("address indicator"))?;
+        let variant = layout_variant(variant, ai & 0x80 != 0);
         let (pci, ssni) = match variant {
             Variant::Itu => (ai & 0x01 != 0, ai & 0x02 != 0),
             Variant::Ansi => (ai & 0x02 != 0, ai & 0x01 != 0),
@@ -336,6 +350,7 @@ impl Address {
     /// A point code too wide for the variant, a bad digit, or a global title
     /// form the variant does not have.
     pub fn emit(&self, variant: Variant, out: &mut Vec<u8>) -> Result<()> {
+        let variant = layout_variant(variant, self.national);
         let gti = self.global_title.gti(variant);
         let (pci, ssni) = (self.point_code.is_some(), self.ssn.is_some());
         let (b1, b2) = match variant {
@@ -375,6 +390,15 @@ impl Address {
     }
 }
 
+/// The variant whose layout an address follows: an ANSI address with the
+/// national indicator clear is coded to ITU (international) rules.
+pub fn layout_variant(variant: Variant, national: bool) -> Variant {
+    match variant {
+        Variant::Ansi if !national => Variant::Itu,
+        v => v,
+    }
+}
+
 /// A zero-copy view of an address parameter's contents, for routing (global
 /// title translation) without a full parse.
 #[derive(Debug, Clone, Copy)]
@@ -389,9 +413,8 @@ impl<'a> AddressView<'a> {
     /// # Errors
     /// The address is shorter than its indicator says.
     pub fn new_checked(buf: &'a [u8], variant: Variant) -> Result<Self> {
-        let v = AddressView { buf, variant };
         let Some(&ai) = buf.first() else { return Err(Error::truncated(Layer::Sccp, 0, 1, 0)) };
-        let _ = ai;
+        let v = AddressView { buf, variant: layout_variant(variant, ai & 0x80 != 0) };
         let need = v.gt_offset();
         if buf.len() < need {
             return Err(Error::truncated(Layer::Sccp, 0, need, buf.len()).parameter("address"));
@@ -478,6 +501,7 @@ impl<'a> AddressView<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -516,6 +540,22 @@ mod tests {
         let view = AddressView::new_checked(&b, Variant::Ansi).unwrap();
         assert_eq!(view.ssn(), Some(254));
         assert_eq!(view.point_code(), Some(PointCode::ansi(1, 2, 3)));
+    }
+
+    #[test]
+    fn ansi_international_address_uses_itu_layout() {
+        // ANSI, NI = 0: ITU layout. RI=SSN, PC+SSN (ITU bits): PC 4901, SSN 6.
+        let b = [0x43, 0x25, 0x13, 0x06];
+        let a = Address::parse(&b, Variant::Ansi).unwrap();
+        assert!(!a.national);
+        assert_eq!(a.point_code, Some(PointCode(4901)));
+        assert_eq!(a.ssn, Some(6));
+        let mut v = Vec::new();
+        a.emit(Variant::Ansi, &mut v).unwrap();
+        assert_eq!(v, b);
+        let view = AddressView::new_checked(&b, Variant::Ansi).unwrap();
+        assert_eq!(view.point_code(), Some(PointCode(4901)));
+        assert_eq!(view.ssn(), Some(6));
     }
 
     #[test]

@@ -25,7 +25,9 @@ mod layout;
 mod packet;
 mod params;
 
-pub use address::{nature_of_address, numbering_plan, Address, AddressView, GlobalTitle, Routing};
+pub use address::{
+    layout_variant, nature_of_address, numbering_plan, Address, AddressView, GlobalTitle, Routing,
+};
 pub use packet::Packet;
 pub use params::{code, OptionalParameter, ProtocolClass, ReturnCause, Segmentation, SequencingSegmenting};
 
@@ -647,7 +649,7 @@ impl Repr {
                     Repr::Ludts(m)
                 }
             }
-            MessageType::Unknown(_) => unreachable_unknown(mt)?,
+            MessageType::Unknown(_) => unknown_type_error(mt)?,
         })
     }
 
@@ -764,7 +766,7 @@ impl Repr {
                 out.extend_from_slice(body);
                 return Ok(());
             }
-            return unreachable_unknown(mt);
+            return unknown_type_error(mt);
         };
         if matches!(self, Repr::Unknown { .. }) {
             return Err(Error::new(
@@ -776,7 +778,13 @@ impl Repr {
         }
         let mut p = Parts { fixed: Vec::new(), vars: Vec::new(), optional: None, variant };
         self.fill(&mut p).map_err(|e| e.message(lay.name))?;
-        layout::assemble(&lay, mt, &p.fixed, &p.vars, p.optional.as_deref(), out)
+        let start = out.len();
+        let r = layout::assemble(&lay, mt, &p.fixed, &p.vars, p.optional.as_deref(), out);
+        if r.is_err() {
+            // Leave `out` as it was: no half-written message.
+            out.truncate(start);
+        }
+        r
     }
 
     /// Octets `emit` writes (0 if it would fail).
@@ -795,7 +803,7 @@ impl Repr {
     }
 }
 
-fn unreachable_unknown<T>(mt: u8) -> Result<T> {
+fn unknown_type_error<T>(mt: u8) -> Result<T> {
     Err(Error::new(
         Layer::Sccp,
         0,
@@ -1020,4 +1028,5 @@ pub fn examples(variant: Variant) -> Vec<(&'static str, Repr)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests;

@@ -379,6 +379,7 @@ pub(crate) fn emit_optional(params: &[OptionalParameter], variant: Variant, out:
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

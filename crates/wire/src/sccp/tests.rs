@@ -201,3 +201,24 @@ fn ludt_uses_two_octet_pointers() {
     // second octet: the first is 7 (octet 4 + 7 = 11, after the pointers).
     assert_eq!(&b[3..5], &[0x07, 0x00]);
 }
+
+#[test]
+fn emit_refuses_overlong_and_leaves_out_untouched() {
+    let Repr::Udt(mut m) = udt_itu_repr() else { unreachable!() };
+    m.data = vec![0; 256];
+    let mut out = vec![0xaa];
+    let e = Repr::Udt(m.clone()).emit(Variant::Itu, &mut out).unwrap_err();
+    assert_eq!(e.reason, Reason::TooLong { len: 256, max: 255 });
+    assert_eq!(out, [0xaa]);
+    // The same data fits a LUDT.
+    let x = Repr::Ludt(Xudt {
+        protocol_class: m.protocol_class,
+        hop_counter: 15,
+        called_party: m.called_party,
+        calling_party: m.calling_party,
+        data: vec![0x5a; 1000],
+        optional: vec![],
+    });
+    let b = x.to_bytes(Variant::Itu).unwrap();
+    assert_eq!(Repr::parse(&b, Variant::Itu).unwrap(), x);
+}
