@@ -1342,6 +1342,36 @@ pub fn examples() -> Vec<(&'static str, M3uaRepr)> {
                 }],
             ),
         ),
+        (
+            // Registration Result: Local-RK-Identifier 1, status 0 (successfully registered), RC 1.
+            "REG RSP",
+            m(
+                T::RegRsp,
+                vec![P::Unknown {
+                    tag: tag::REGISTRATION_RESULT,
+                    value: vec![
+                        0x02, 0x0a, 0x00, 0x08, 0x00, 0x00, 0x00, 0x01, // Local-RK-Identifier 1
+                        0x02, 0x12, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, // Registration Status 0
+                        0x00, 0x06, 0x00, 0x08, 0x00, 0x00, 0x00, 0x01, // Routing Context 1
+                    ],
+                }],
+            ),
+        ),
+        ("DEREG REQ", m(T::DeregReq, vec![P::RoutingContext(vec![1])])),
+        (
+            // Deregistration Result: RC 1, status 0 (successfully deregistered).
+            "DEREG RSP",
+            m(
+                T::DeregRsp,
+                vec![P::Unknown {
+                    tag: tag::DEREGISTRATION_RESULT,
+                    value: vec![
+                        0x00, 0x06, 0x00, 0x08, 0x00, 0x00, 0x00, 0x01, // Routing Context 1
+                        0x02, 0x13, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, // Deregistration Status 0
+                    ],
+                }],
+            ),
+        ),
     ]
 }
 
