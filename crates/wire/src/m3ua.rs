@@ -706,8 +706,12 @@ impl M3uaRepr {
         let message = M3uaMessageType::from_class_type(pkt.class(), pkt.message_type());
         let name = message.name();
         if pkt.total_len() != buf.len() {
-            return Err(Error::new(Layer::M3ua, 0, Reason::Trailing { count: buf.len() - pkt.total_len() })
-                .message(name));
+            return Err(Error::new(
+                Layer::M3ua,
+                pkt.total_len(),
+                Reason::Trailing { count: buf.len() - pkt.total_len() },
+            )
+            .message(name));
         }
         let mut params = Vec::new();
         for raw in pkt.raw_params() {
@@ -1338,6 +1342,36 @@ pub fn examples() -> Vec<(&'static str, M3uaRepr)> {
                 }],
             ),
         ),
+        (
+            // Registration Result: Local-RK-Identifier 1, status 0 (successfully registered), RC 1.
+            "REG RSP",
+            m(
+                T::RegRsp,
+                vec![P::Unknown {
+                    tag: tag::REGISTRATION_RESULT,
+                    value: vec![
+                        0x02, 0x0a, 0x00, 0x08, 0x00, 0x00, 0x00, 0x01, // Local-RK-Identifier 1
+                        0x02, 0x12, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, // Registration Status 0
+                        0x00, 0x06, 0x00, 0x08, 0x00, 0x00, 0x00, 0x01, // Routing Context 1
+                    ],
+                }],
+            ),
+        ),
+        ("DEREG REQ", m(T::DeregReq, vec![P::RoutingContext(vec![1])])),
+        (
+            // Deregistration Result: RC 1, status 0 (successfully deregistered).
+            "DEREG RSP",
+            m(
+                T::DeregRsp,
+                vec![P::Unknown {
+                    tag: tag::DEREGISTRATION_RESULT,
+                    value: vec![
+                        0x00, 0x06, 0x00, 0x08, 0x00, 0x00, 0x00, 0x01, // Routing Context 1
+                        0x02, 0x13, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, // Deregistration Status 0
+                    ],
+                }],
+            ),
+        ),
     ]
 }
 
@@ -1485,7 +1519,12 @@ mod tests {
         let e = M3uaRepr::parse(&b).unwrap_err();
         assert_eq!(e.offset, 12);
         assert_eq!(e.parameter.as_deref(), Some("Routing Context"));
-        println!("{e}");
+        assert_eq!(e.to_string(), "m3ua: ASPAC Routing Context at offset 12: bad value 0x3 (expected a non-empty multiple of 4 octets)");
+        // Trailing octets after the declared length.
+        let mut b = ASPUP.to_vec();
+        b.push(0);
+        let e = M3uaRepr::parse(&b).unwrap_err();
+        assert_eq!((e.offset, e.reason.clone()), (16, Reason::Trailing { count: 1 }));
     }
 
     #[test]

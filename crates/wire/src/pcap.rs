@@ -361,7 +361,8 @@ impl<W: Write> PcapWriter<W> {
     }
 
     /// Write one M3UA message from `src` to `dst` as an SCTP DATA chunk
-    /// (PPID 3) in an IPv4 packet, framed for this file's link type.
+    /// (PPID 3) in an IPv4 packet, framed for this file's link type: stream 1
+    /// for Transfer messages, 0 for the others.
     ///
     /// # Errors
     /// The file does not carry IP, the packet is too big for IPv4, or the
@@ -373,21 +374,34 @@ impl<W: Write> PcapWriter<W> {
         dst: SocketAddrV4,
         msg: &[u8],
     ) -> Result<()> {
-        self.need(self.link.carries_ip(), "an M3UA message over SCTP/IPv4")?;
         let stream = if msg.get(2) == Some(&m3ua::class::TRANSFER) { 1 } else { 0 };
+        self.write_sctp_data(ts_micros, src, dst, stream, m3ua::SCTP_PPID, msg)
+    }
+
+    /// Write `payload` from `src` to `dst` as one SCTP DATA chunk on `stream`
+    /// with `ppid`, in an IPv4 packet framed for this file's link type. TSN
+    /// and stream sequence number follow on from earlier writes in the same
+    /// direction.
+    ///
+    /// # Errors
+    /// The file does not carry IP, the packet is too big for IPv4, or the
+    /// writer failed.
+    pub fn write_sctp_data(
+        &mut self,
+        ts_micros: u64,
+        src: SocketAddrV4,
+        dst: SocketAddrV4,
+        stream: u16,
+        ppid: u32,
+        payload: &[u8],
+    ) -> Result<()> {
+        self.need(self.link.carries_ip(), "an SCTP/IPv4 packet")?;
         let dir =
             self.dirs.entry((src, dst)).or_insert_with(|| Direction { next_tsn: 1, ssn: BTreeMap::new() });
         let tsn = dir.next_tsn;
         let ssn_slot = dir.ssn.entry(stream).or_insert(0);
         let ssn = *ssn_slot;
-        let spec = SctpDataSpec {
-            vtag: verification_tag(dst),
-            tsn,
-            stream,
-            ssn,
-            ppid: m3ua::SCTP_PPID,
-            payload: msg,
-        };
+        let spec = SctpDataSpec { vtag: verification_tag(dst), tsn, stream, ssn, ppid, payload };
         let ip = sctp_ipv4_packet(src, dst, self.ip_id, &spec).map_err(|e| e.at_base(self.written))?;
         *ssn_slot = ssn.wrapping_add(1);
         dir.next_tsn = tsn.wrapping_add(1);
@@ -911,6 +925,78 @@ mod tests {
         let e = PcapReader::new(&g).unwrap().next().unwrap().unwrap_err();
         assert_eq!(e.offset, 32);
         assert!(e.to_string().contains("absurd"), "{e}");
+    }
+
+    /// An SCTP packet as a peer would bundle it: SACK, then two DATA chunks
+    /// (the first with a 3-octet payload, so padded), CRC32c filled in.
+    fn bundled_sctp(src: SocketAddrV4, dst: SocketAddrV4) -> Vec<u8> {
+        let mut s = Vec::new();
+        s.extend_from_slice(&src.port().to_be_bytes());
+        s.extend_from_slice(&dst.port().to_be_bytes());
+        s.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0]);
+        // SACK: cumulative TSN 9, a_rwnd 65535, no gaps.
+        s.extend_from_slice(&[3, 0, 0, 16, 0, 0, 0, 9, 0, 0, 0xff, 0xff, 0, 0, 0, 0]);
+        // DATA, PPID 3, payload aa bb cc + 1 pad.
+        s.extend_from_slice(&[0, 3, 0, 19, 0, 0, 0, 7, 0, 1, 0, 5, 0, 0, 0, 3, 0xaa, 0xbb, 0xcc, 0]);
+        // DATA, PPID 46 (Diameter), first fragment only.
+        s.extend_from_slice(&[0, 2, 0, 20, 0, 0, 0, 8, 0, 2, 0, 0, 0, 0, 0, 46, 1, 2, 3, 4]);
+        let crc = crc32c(&s).to_le_bytes();
+        s[8..12].copy_from_slice(&crc);
+        let mut ip = vec![0x46, 0, 0, 0, 0, 1, 0, 0, 64, 132, 0, 0];
+        ip.extend_from_slice(&src.ip().octets());
+        ip.extend_from_slice(&dst.ip().octets());
+        ip.extend_from_slice(&[1, 1, 1, 0]); // options: NOP NOP NOP EOL (IHL 6)
+        let total = (ip.len() + s.len()) as u16;
+        ip[2..4].copy_from_slice(&total.to_be_bytes());
+        ip.extend_from_slice(&s);
+        ip
+    }
+
+    #[test]
+    fn linux_cooked_vlan_and_bundled_chunks() {
+        let (a, b) = addrs();
+        let ip = bundled_sctp(a, b);
+        let mut sll = vec![0, 0, 0, 1, 0, 6, 2, 0, 10, 0, 0, 1, 0, 0, 0x08, 0x00];
+        sll.extend_from_slice(&ip);
+        let mut eth = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x81, 0x00, 0x00, 0x05, 0x08, 0x00];
+        eth.extend_from_slice(&ip);
+        eth.extend_from_slice(&[0; 6]); // Ethernet trailer padding past the IPv4 total length
+        for (link, frame, ip_at) in [(LinkType::LinuxSll, sll, 16), (LinkType::Ethernet, eth, 18)] {
+            let mut w = PcapWriter::new(Vec::new(), link).unwrap();
+            w.write_raw(0, &frame).unwrap();
+            let f = w.into_inner();
+            let rec = PcapReader::new(&f).unwrap().next().unwrap().unwrap();
+            let Frame::Sctp(p) = rec.decode().unwrap() else { panic!("not SCTP") };
+            assert!(p.checksum_ok);
+            assert_eq!((p.src, p.dst, p.vtag), (a, b, 0xdead_beef));
+            assert_eq!(p.chunks.len(), 2);
+            assert_eq!((p.chunks[0].tsn, p.chunks[0].stream, p.chunks[0].ssn), (7, 1, 5));
+            assert_eq!(p.chunks[1].ppid, 46);
+            let m: Vec<_> = p.m3ua_messages().collect();
+            let data_at = 40 + ip_at + 24 + 12 + 16 + 16;
+            assert_eq!(m, vec![(&[0xaa, 0xbb, 0xcc][..], data_at)]);
+        }
+    }
+
+    #[test]
+    fn bad_sctp_checksum_is_reported_not_fatal() {
+        let (a, b) = addrs();
+        let mut ip = bundled_sctp(a, b);
+        ip[24 + 8] ^= 0xff;
+        let mut w = PcapWriter::new(Vec::new(), LinkType::Raw).unwrap();
+        w.write_raw(0, &ip).unwrap();
+        let f = w.into_inner();
+        let rec = PcapReader::new(&f).unwrap().next().unwrap().unwrap();
+        let Frame::Sctp(p) = rec.decode().unwrap() else { panic!("not SCTP") };
+        assert!(!p.checksum_ok);
+        // A chunk length running past the packet is an error with its offset.
+        let mut ip = bundled_sctp(a, b);
+        ip[24 + 12 + 16 + 3] = 200;
+        let mut w = PcapWriter::new(Vec::new(), LinkType::Raw).unwrap();
+        w.write_raw(0, &ip).unwrap();
+        let f = w.into_inner();
+        let e = PcapReader::new(&f).unwrap().next().unwrap().unwrap().decode().unwrap_err();
+        assert_eq!(e.offset, 40 + 24 + 12 + 16 + 2);
     }
 
     #[test]

@@ -140,12 +140,24 @@ fn expected(r: &M3uaRepr) -> BTreeMap<&'static str, String> {
             M3uaParameter::Unknown { .. } => {}
         }
     }
-    if r.message == M3uaMessageType::RegReq {
-        // Our REG REQ example carries its routing key raw; tshark dissects it.
-        e.insert("m3ua.local_rk_identifier", "1".into());
-        e.insert("m3ua.routing_context", "1".into());
-        e.insert("m3ua.dpc_pc", "4114".into());
-        e.insert("m3ua.si", "5".into());
+    // Our RKM examples carry their nested parameters raw; tshark dissects them.
+    match r.message {
+        M3uaMessageType::RegReq => {
+            e.insert("m3ua.local_rk_identifier", "1".into());
+            e.insert("m3ua.routing_context", "1".into());
+            e.insert("m3ua.dpc_pc", "4114".into());
+            e.insert("m3ua.si", "5".into());
+        }
+        M3uaMessageType::RegRsp => {
+            e.insert("m3ua.local_rk_identifier", "1".into());
+            e.insert("m3ua.registration_status", "0".into());
+            e.insert("m3ua.routing_context", "1".into());
+        }
+        M3uaMessageType::DeregRsp => {
+            e.insert("m3ua.routing_context", "1".into());
+            e.insert("m3ua.deregistration_status", "0".into());
+        }
+        _ => {}
     }
     e
 }
@@ -186,6 +198,8 @@ const M3UA_FIELDS: &[&str] = &[
     "m3ua.local_rk_identifier",
     "m3ua.dpc_pc",
     "m3ua.si",
+    "m3ua.registration_status",
+    "m3ua.deregistration_status",
     "isup.cic",
     "e164.called_party_number.digits",
     "e164.calling_party_number.digits",
