@@ -6,6 +6,7 @@
 //!    re-emits to the identical bytes;
 //! 3. generated reprs (IAM, REL, CGB, ANM with random optional parts) survive
 //!    emit then parse unchanged.
+#![allow(clippy::unwrap_used)]
 
 use ainsim_wire::isup::{self, *};
 use ainsim_wire::Variant;

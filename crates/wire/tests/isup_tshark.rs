@@ -6,6 +6,7 @@
 //! of address, cause value) must equal ours.
 //!
 //! Skips with a loud message when tshark is not installed (CI has it).
+#![allow(clippy::unwrap_used)]
 
 use ainsim_wire::isup::{self, code, Parameter, Repr};
 use ainsim_wire::Variant;

@@ -73,53 +73,55 @@ pub fn examples(variant: Variant) -> Vec<(&'static str, Repr)> {
         ));
     };
 
-    // Calls.
+    // Calls. "IAM" is the everyday one (and the benchmark's); "IAM (full)"
+    // carries more optional parameters.
+    let usi = || Parameter::UserServiceInformation(UserServiceInformation { bytes: vec![0x80, 0x90, 0xa2] });
+    let iam_mandatory = |called_digits: &str| {
+        let mut m = vec![nci(u8::from(!ansi)), fci(), Parameter::CallingPartysCategory(0x0a)];
+        if ansi {
+            // Q.931 bearer capability: ITU coding, speech; circuit mode 64 kbit/s; G.711 mu-law.
+            m.push(usi());
+        } else {
+            m.push(Parameter::TransmissionMediumRequirement(0));
+        }
+        m.push(called(called_digits));
+        m
+    };
+    let (called_digits, calling_digits) =
+        if ansi { ("2125551234", "9195550100") } else { ("5551234", "3035550199") };
+    add(
+        "IAM",
+        M::Iam,
+        iam_mandatory(called_digits),
+        Some(vec![
+            calling(calling_digits),
+            Parameter::OptionalForwardCallIndicators(OptionalForwardCallIndicators::default()),
+            Parameter::HopCounter(20),
+        ]),
+    );
+    let mut full = vec![calling(calling_digits)];
     if ansi {
-        add(
-            "IAM",
-            M::Iam,
-            vec![
-                nci(0),
-                fci(),
-                Parameter::CallingPartysCategory(0x0a),
-                // Q.931 bearer capability: ITU coding, speech; circuit mode 64 kbit/s; G.711 mu-law.
-                Parameter::UserServiceInformation(UserServiceInformation { bytes: vec![0x80, 0x90, 0xa2] }),
-                called("2125551234"),
-            ],
-            Some(vec![
-                calling("9195550100"),
-                Parameter::ChargeNumber(Number::e164(3, "9195550100")),
-                Parameter::OriginatingLineInformation(0),
-                Parameter::HopCounter(20),
-                Parameter::Unknown { code: code::JURISDICTION, bytes: vec![0x19, 0x59, 0x55] },
-            ]),
-        );
+        full.extend([
+            Parameter::ChargeNumber(Number::e164(3, "9195550100")),
+            Parameter::OriginatingLineInformation(0),
+            Parameter::HopCounter(20),
+            Parameter::Unknown { code: code::JURISDICTION, bytes: vec![0x19, 0x59, 0x55] },
+        ]);
     } else {
-        add(
-            "IAM",
-            M::Iam,
-            vec![
-                nci(1),
-                fci(),
-                Parameter::CallingPartysCategory(0x0a),
-                Parameter::TransmissionMediumRequirement(0),
-                called("5551234"),
-            ],
-            Some(vec![
-                calling("3035550199"),
-                Parameter::OptionalForwardCallIndicators(OptionalForwardCallIndicators::default()),
-                Parameter::GenericNumber(GenericNumber {
-                    qualifier: 6,
-                    number: Number { screening: 1, ..Number::e164(3, "3035550100") },
-                }),
-                Parameter::HopCounter(20),
-                Parameter::PropagationDelayCounter(12),
-                // Q.931 high layer compatibility: CCITT, telephony.
-                Parameter::AccessTransport(vec![0x7d, 0x02, 0x91, 0x81]),
-            ]),
-        );
+        full.extend([
+            Parameter::OptionalForwardCallIndicators(OptionalForwardCallIndicators::default()),
+            Parameter::GenericNumber(GenericNumber {
+                qualifier: 6,
+                number: Number { screening: 1, ..Number::e164(3, "3035550100") },
+            }),
+            Parameter::HopCounter(20),
+            Parameter::PropagationDelayCounter(12),
+            // Q.931 high layer compatibility: CCITT, telephony.
+            Parameter::AccessTransport(vec![0x7d, 0x02, 0x91, 0x81]),
+        ]);
     }
-    let mut fwd = vec![
+    add("IAM (full)", M::Iam, iam_mandatory(called_digits), Some(full));
+    let fwd = vec![
         calling("3035550199"),
         // Call forwarded unconditionally, once.
         Parameter::RedirectionInformation(RedirectionInformation {
@@ -132,33 +134,7 @@ pub fn examples(variant: Variant) -> Vec<(&'static str, Repr)> {
         Parameter::RedirectingNumber(Number { presentation: 0, ..Number::e164(3, "5550001") }),
         Parameter::OriginalCalledNumber(Number::e164(3, "5550001")),
     ];
-    if ansi {
-        add(
-            "IAM (forwarded)",
-            M::Iam,
-            vec![
-                nci(0),
-                fci(),
-                Parameter::CallingPartysCategory(0x0a),
-                Parameter::UserServiceInformation(UserServiceInformation { bytes: vec![0x80, 0x90, 0xa2] }),
-                called("2125559876"),
-            ],
-            Some(std::mem::take(&mut fwd)),
-        );
-    } else {
-        add(
-            "IAM (forwarded)",
-            M::Iam,
-            vec![
-                nci(0),
-                fci(),
-                Parameter::CallingPartysCategory(0x0a),
-                Parameter::TransmissionMediumRequirement(3),
-                called("5559876"),
-            ],
-            Some(std::mem::take(&mut fwd)),
-        );
-    }
+    add("IAM (forwarded)", M::Iam, iam_mandatory(if ansi { "2125559876" } else { "5559876" }), Some(fwd));
     add(
         "SAM",
         M::Sam,

@@ -227,6 +227,7 @@ pub fn format(mt: MessageType, variant: Variant) -> Option<&'static Format> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -402,6 +402,21 @@ fn emit_lv(p: &Parameter, v: Variant, out: &mut Vec<u8>, start: usize) -> Result
     Ok(())
 }
 
+/// How many optional parameters start at `at` (a cheap pre-scan so the vector
+/// is allocated once; stops quietly at anything malformed, the real parse
+/// reports it).
+fn count_optional(buf: &[u8], mut at: usize) -> usize {
+    let mut n = 0;
+    while let (Some(&c), Some(&len)) = (buf.get(at), buf.get(at + 1)) {
+        if c == code::END_OF_OPTIONAL {
+            break;
+        }
+        n += 1;
+        at += 2 + usize::from(len);
+    }
+    n
+}
+
 fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
     let mut pos = HEADER_LEN;
     let mut mandatory = Vec::with_capacity(f.mandatory_len());
@@ -448,7 +463,7 @@ fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
                 return Err(Error::new(Layer::Isup, pp, Reason::BadPointer { pointer: ptr })
                     .parameter("optional part pointer"));
             }
-            let mut opts = Vec::new();
+            let mut opts = Vec::with_capacity(count_optional(buf, next));
             loop {
                 let c = *buf.get(next).ok_or_else(|| {
                     Error::truncated(Layer::Isup, next, 1, 0).parameter("end of optional parameters")
@@ -489,4 +504,5 @@ fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests;

@@ -553,6 +553,50 @@ fn two(c: u8, b: &[u8], variant: Variant, offset: usize) -> Result<u16> {
     }
 }
 
+const DIGIT_CHARS: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Semi-octets to `0`–`9`/`A`–`F`, low nibble first (same result as
+/// [`digits::unpack`], without a per-character UTF-8 push).
+fn unpack_fast(b: &[u8], odd: bool) -> String {
+    let mut v = Vec::with_capacity(b.len() * 2);
+    for &x in b {
+        v.push(DIGIT_CHARS[usize::from(x & 0x0f)]);
+        v.push(DIGIT_CHARS[usize::from(x >> 4)]);
+    }
+    if odd {
+        v.pop();
+    }
+    // Only ASCII was pushed.
+    String::from_utf8(v).unwrap_or_default()
+}
+
+/// Packs `0`–`9`/`A`–`F` low nibble first with a 0 filler; returns whether the
+/// count was odd. Lower-case `a`–`f` is refused: parse gives upper case, so
+/// accepting it would break `parse(emit(r)) == r`.
+fn pack_strict(s: &str, out: &mut Vec<u8>) -> Result<bool> {
+    let mut low: Option<u8> = None;
+    for c in s.bytes() {
+        let n = match c {
+            b'0'..=b'9' => c - b'0',
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => {
+                let digit = s.chars().find(|ch| !matches!(ch, '0'..='9' | 'A'..='F')).unwrap_or('?');
+                return Err(Error::new(Layer::Isup, 0, Reason::BadDigit { digit }));
+            }
+        };
+        match low.take() {
+            None => low = Some(n),
+            Some(l) => out.push(l | n << 4),
+        }
+    }
+    if let Some(l) = low {
+        out.push(l);
+        Ok(true)
+    } else {
+        Ok(false)
+    }
+}
+
 /// Unpacks semi-octet digits; `odd` drops the last high nibble, which must be
 /// the 0 filler.
 fn unpack_digits(c: u8, b: &[u8], odd: bool, variant: Variant, offset: usize) -> Result<String> {
@@ -577,7 +621,7 @@ fn unpack_digits(c: u8, b: &[u8], odd: bool, variant: Variant, offset: usize) ->
             Some(_) => {}
         }
     }
-    Ok(digits::unpack(b, odd))
+    Ok(unpack_fast(b, odd))
 }
 
 fn parse_number(c: u8, b: &[u8], variant: Variant, offset: usize) -> Result<Number> {
@@ -617,7 +661,7 @@ impl Number {
         let at = out.len();
         out.push(self.nature_of_address);
         out.push(self.inn_ni << 7 | self.numbering_plan << 4 | self.presentation << 2 | self.screening);
-        if digits::pack(&self.digits, 0, Layer::Isup, out)? {
+        if pack_strict(&self.digits, out)? {
             out[at] |= 0x80;
         }
         Ok(())
@@ -635,9 +679,7 @@ impl Parameter {
     /// A typed parameter whose value has the wrong length or a bad filler.
     pub fn parse(c: u8, b: &[u8], variant: Variant, offset: usize) -> Result<Self> {
         use Parameter as P;
-        if kind(c, variant) == Kind::Raw {
-            return Ok(P::Unknown { code: c, bytes: b.to_vec() });
-        }
+        let ansi = variant == Variant::Ansi;
         Ok(match c {
             code::NATURE_OF_CONNECTION => {
                 P::NatureOfConnectionIndicators(NatureOfConnection::from_raw(one(c, b, variant, offset)?))
@@ -657,7 +699,7 @@ impl Parameter {
             code::ORIGINAL_CALLED => P::OriginalCalledNumber(parse_number(c, b, variant, offset)?),
             code::CONNECTED => P::ConnectedNumber(parse_number(c, b, variant, offset)?),
             code::LOCATION => P::LocationNumber(parse_number(c, b, variant, offset)?),
-            code::CHARGE_NUMBER => P::ChargeNumber(parse_number(c, b, variant, offset)?),
+            code::CHARGE_NUMBER if ansi => P::ChargeNumber(parse_number(c, b, variant, offset)?),
             code::GENERIC_NUMBER => {
                 let [q, rest @ ..] = b else {
                     return Err(bad_len(c, variant, offset, b.len(), "at least 3 octets"));
@@ -750,9 +792,11 @@ impl Parameter {
             }
             code::PROPAGATION_DELAY => P::PropagationDelayCounter(two(c, b, variant, offset)?.swap_bytes()),
             code::FACILITY_IND => P::FacilityIndicator(one(c, b, variant, offset)?),
-            code::ORIGINATING_LINE_INFO => P::OriginatingLineInformation(one(c, b, variant, offset)?),
-            code::CVR_RESPONSE => P::CircuitValidationResponseIndicator(one(c, b, variant, offset)?),
-            code::CG_CHARACTERISTICS => P::CircuitGroupCharacteristicIndicator(one(c, b, variant, offset)?),
+            code::ORIGINATING_LINE_INFO if ansi => P::OriginatingLineInformation(one(c, b, variant, offset)?),
+            code::CVR_RESPONSE if ansi => P::CircuitValidationResponseIndicator(one(c, b, variant, offset)?),
+            code::CG_CHARACTERISTICS if ansi => {
+                P::CircuitGroupCharacteristicIndicator(one(c, b, variant, offset)?)
+            }
             _ => P::Unknown { code: c, bytes: b.to_vec() },
         })
     }
@@ -851,11 +895,12 @@ impl Parameter {
     pub fn emit_value(&self, variant: Variant, out: &mut Vec<u8>) -> Result<()> {
         use Parameter as P;
         let c = self.code();
-        if kind(c, variant) == Kind::Raw && !matches!(self, P::Unknown { .. }) {
-            return Err(invalid(c, variant, "parameter not defined in this variant"));
-        }
-        if kind(c, variant) == Kind::Typed && matches!(self, P::Unknown { .. }) {
-            return Err(invalid(c, variant, "typed parameter carried as unknown; use its typed form"));
+        match (kind(c, variant), matches!(self, P::Unknown { .. })) {
+            (Kind::Raw, false) => return Err(invalid(c, variant, "parameter not defined in this variant")),
+            (Kind::Typed, true) => {
+                return Err(invalid(c, variant, "typed parameter carried as unknown; use its typed form"))
+            }
+            _ => {}
         }
         macro_rules! bits {
             ($v:expr) => {{
@@ -913,9 +958,7 @@ impl Parameter {
                 }
                 let at = out.len();
                 out.push(s.spare);
-                if digits::pack(&s.digits, 0, Layer::Isup, out)
-                    .map_err(|e| e.parameter(parameter_name(c, variant)))?
-                {
+                if pack_strict(&s.digits, out).map_err(|e| e.parameter(parameter_name(c, variant)))? {
                     out[at] |= 0x80;
                 }
             }
@@ -974,6 +1017,7 @@ impl Parameter {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -1016,6 +1060,17 @@ mod tests {
         let e = Parameter::parse(code::CALLED, &[0x83, 0x10, 0x55, 0x15, 0x32, 0x84], Variant::Itu, 10)
             .unwrap_err();
         assert_eq!(e.offset, 15);
+    }
+
+    #[test]
+    fn digits_are_strict_upper_case_hex() {
+        let mut out = Vec::new();
+        assert!(pack_strict("12ab", &mut out).is_err());
+        assert!(pack_strict("12 4", &mut out).is_err());
+        out.clear();
+        assert!(pack_strict("0123456789ABCDEF1", &mut out).unwrap());
+        assert_eq!(unpack_fast(&out, true), "0123456789ABCDEF1");
+        assert_eq!(unpack_fast(&out, true), digits::unpack(&out, true));
     }
 
     #[test]
