@@ -114,15 +114,17 @@ fn itu_code() -> impl Strategy<Value = itu::Code> {
 fn itu_component() -> impl Strategy<Value = itu::Component> {
     let param = || prop::option::of(raw_param(&[0x30, 0x04, 0xa0, 0x31]));
     prop_oneof![
-        (form(), any::<i8>(), prop::option::of(any::<i8>()), itu_code(), param()).prop_map(|(f, id, l, op, p)| {
-            itu::Component::Invoke(itu::Invoke {
-                form: f,
-                invoke_id: id.into(),
-                linked_id: l.map(Into::into),
-                opcode: op,
-                parameter: p,
-            })
-        }),
+        (form(), any::<i8>(), prop::option::of(any::<i8>()), itu_code(), param()).prop_map(
+            |(f, id, l, op, p)| {
+                itu::Component::Invoke(itu::Invoke {
+                    form: f,
+                    invoke_id: id.into(),
+                    linked_id: l.map(Into::into),
+                    opcode: op,
+                    parameter: p,
+                })
+            }
+        ),
         (form(), any::<i64>(), prop::option::of((form(), itu_code(), param())), any::<bool>()).prop_map(
             |(f, id, body, last)| {
                 let r = itu::ReturnResult {
@@ -164,25 +166,27 @@ fn itu_component() -> impl Strategy<Value = itu::Component> {
 }
 
 fn aarq() -> impl Strategy<Value = itu::Aarq> {
-    (form(), prop::option::of(prop::collection::vec(any::<u8>(), 1..3)), form(), oid(), any::<bool>()).prop_map(
-        |(f, pv, af, acn, ui)| itu::Aarq {
+    (form(), prop::option::of(prop::collection::vec(any::<u8>(), 1..3)), form(), oid(), any::<bool>())
+        .prop_map(|(f, pv, af, acn, ui)| itu::Aarq {
             form: f,
             protocol_version: pv,
             acn_form: af,
             application_context: acn,
             user_information: ui.then(|| vec![0xbe, 0x05, 0x28, 0x03, 0x02, 0x01, 0x07]),
-        },
-    )
+        })
 }
 
 fn itu_dialogue(abort: bool) -> impl Strategy<Value = itu::DialoguePortion> {
     let pdu = if abort {
-        (0u8..2).prop_map(|s| itu::DialoguePdu::Abrt(itu::Abrt {
-            form: LenForm::Definite,
-            abort_source: s.into(),
-            user_information: None,
-        }))
-        .boxed()
+        (0u8..2)
+            .prop_map(|s| {
+                itu::DialoguePdu::Abrt(itu::Abrt {
+                    form: LenForm::Definite,
+                    abort_source: s.into(),
+                    user_information: None,
+                })
+            })
+            .boxed()
     } else {
         prop_oneof![
             aarq().prop_map(itu::DialoguePdu::Aarq),
@@ -295,10 +299,12 @@ fn ansi_component() -> impl Strategy<Value = ansi::Component> {
                 ansi::Component::ReturnResultNotLast(r)
             }
         }),
-        (form(), ids(), any::<bool>(), any::<u8>(), param()).prop_map(|(form, component_ids, n, v, parameter)| {
-            let error_code = if n { ansi::ErrorCode::National(v) } else { ansi::ErrorCode::Private(v) };
-            ansi::Component::ReturnError(ansi::ReturnError { form, component_ids, error_code, parameter })
-        }),
+        (form(), ids(), any::<bool>(), any::<u8>(), param()).prop_map(
+            |(form, component_ids, n, v, parameter)| {
+                let error_code = if n { ansi::ErrorCode::National(v) } else { ansi::ErrorCode::Private(v) };
+                ansi::Component::ReturnError(ansi::ReturnError { form, component_ids, error_code, parameter })
+            }
+        ),
         (form(), ids(), any::<u16>(), param()).prop_map(|(form, component_ids, problem, parameter)| {
             ansi::Component::Reject(ansi::Reject { form, component_ids, problem, parameter })
         }),
@@ -315,7 +321,8 @@ fn ansi_dialogue() -> impl Strategy<Value = ansi::DialoguePortion> {
         raw_param(&[0xde]).prop_map(ansi::DialogueElement::SecurityContext),
         raw_param(&[0xc1, 0x81]).prop_map(ansi::DialogueElement::Unknown),
     ];
-    (form(), prop::collection::vec(el, 0..4)).prop_map(|(form, elements)| ansi::DialoguePortion { form, elements })
+    (form(), prop::collection::vec(el, 0..4))
+        .prop_map(|(form, elements)| ansi::DialoguePortion { form, elements })
 }
 
 fn ansi_message() -> impl Strategy<Value = ansi::Message> {
