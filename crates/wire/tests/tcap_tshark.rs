@@ -9,8 +9,9 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use ainsim_wire::ber::{self, LenForm};
 use ainsim_wire::tcap::{ansi, itu, Kind, TcapRepr};
-use ainsim_wire::{tcap, Variant};
+use ainsim_wire::{tcap, Layer, Reader, Variant};
 
 /// SSN the frames are addressed to, also given to tshark as a TCAP SSN.
 ///
@@ -103,11 +104,38 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn frames(variant: Variant) -> Vec<(&'static str, TcapRepr, Vec<u8>)> {
+/// Rewrites every constructed element of `b` with indefinite length (X.690 §8.1.3.6).
+fn to_indefinite(b: &[u8]) -> Vec<u8> {
+    let mut r = Reader::new(Layer::Tcap, b);
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let t = ber::read_tlv(&mut r, 0).unwrap();
+        t.tag.emit(&mut out);
+        if t.tag.constructed {
+            out.push(0x80);
+            out.extend(to_indefinite(t.value));
+            out.extend([0, 0]);
+        } else {
+            ber::write_len(&mut out, t.value.len(), LenForm::Definite, Layer::Tcap).unwrap();
+            out.extend(t.value);
+        }
+    }
+    out
+}
+
+/// Every example, first as emitted, then (when `indefinite`) re-encoded with
+/// indefinite lengths everywhere, which our parser must accept and re-emit.
+fn frames(variant: Variant, indefinite: bool) -> Vec<(&'static str, TcapRepr, Vec<u8>)> {
     tcap::examples(variant)
         .into_iter()
         .map(|(n, r)| {
-            let b = r.to_bytes().unwrap();
+            let mut b = r.to_bytes().unwrap();
+            let mut r = r;
+            if indefinite {
+                b = to_indefinite(&b);
+                r = TcapRepr::parse(&b).unwrap();
+                assert_eq!(r.to_bytes().unwrap(), b, "{n}: indefinite form re-emits");
+            }
             let f = mtp3(variant, &sccp_udt(variant, &b));
             (n, r, f)
         })
@@ -135,11 +163,24 @@ fn fields(variant: Variant, pcap: &PathBuf, fields: &[&str]) -> Vec<Vec<String>>
 
 #[test]
 fn itu_examples_dissect_cleanly_and_agree() {
-    if !tshark_present() {
-        return;
+    if tshark_present() {
+        check_itu(false);
+        check_itu(true);
     }
-    let fr = frames(Variant::Itu);
-    let pcap = write_pcap("tcap-itu.pcap", &fr.iter().map(|f| f.2.clone()).collect::<Vec<_>>());
+}
+
+#[test]
+fn ansi_examples_dissect_cleanly_and_agree() {
+    if tshark_present() {
+        check_ansi(false);
+        check_ansi(true);
+    }
+}
+
+fn check_itu(indefinite: bool) {
+    let fr = frames(Variant::Itu, indefinite);
+    let name = if indefinite { "tcap-itu-indefinite.pcap" } else { "tcap-itu.pcap" };
+    let pcap = write_pcap(name, &fr.iter().map(|f| f.2.clone()).collect::<Vec<_>>());
     if std::env::var_os("TCAP_TSHARK_DUMP").is_some() {
         eprintln!("{}", tshark(Variant::Itu, &pcap, &["-V"]));
     }
@@ -202,13 +243,10 @@ fn itu_examples_dissect_cleanly_and_agree() {
     }
 }
 
-#[test]
-fn ansi_examples_dissect_cleanly_and_agree() {
-    if !tshark_present() {
-        return;
-    }
-    let fr = frames(Variant::Ansi);
-    let pcap = write_pcap("tcap-ansi.pcap", &fr.iter().map(|f| f.2.clone()).collect::<Vec<_>>());
+fn check_ansi(indefinite: bool) {
+    let fr = frames(Variant::Ansi, indefinite);
+    let name = if indefinite { "tcap-ansi-indefinite.pcap" } else { "tcap-ansi.pcap" };
+    let pcap = write_pcap(name, &fr.iter().map(|f| f.2.clone()).collect::<Vec<_>>());
     if std::env::var_os("TCAP_TSHARK_DUMP").is_some() {
         eprintln!("{}", tshark(Variant::Ansi, &pcap, &["-V"]));
     }

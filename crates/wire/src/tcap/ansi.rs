@@ -961,6 +961,22 @@ mod tests {
     }
 
     #[test]
+    fn indefinite_lengths_and_unknown_dialogue_elements_re_emit() {
+        // Response, indefinite package and component sequence, dialogue with an
+        // unknown element 0xc1, ReturnResultLast with an empty parameter set.
+        let b = [
+            0xe4, 0x80, 0xc7, 0x04, 0x00, 0x00, 0x91, 0x07, 0xf9, 0x06, 0xda, 0x01, 0x03, 0xc1, 0x01, 0x07,
+            0xe8, 0x80, 0xea, 0x05, 0xcf, 0x01, 0x01, 0xf2, 0x00, 0x00, 0x00, 0x00, 0x00,
+        ];
+        let m = Message::parse(&b).unwrap();
+        assert_eq!((m.form, m.components.as_ref().unwrap().form), (LenForm::Indefinite, LenForm::Indefinite));
+        assert_eq!(m.responding_id(), Some(&[0x00, 0x00, 0x91, 0x07][..]));
+        let d = m.dialogue.as_ref().unwrap();
+        assert_eq!(d.elements[1], DialogueElement::Unknown(vec![0xc1, 0x01, 0x07]));
+        assert_eq!(m.to_bytes().unwrap(), b);
+    }
+
+    #[test]
     fn errors() {
         let e = Message::parse(&QUERY[..20]).unwrap_err();
         assert_eq!((e.layer, e.offset), (crate::Layer::Tcap, 0));

@@ -1182,6 +1182,33 @@ mod tests {
     }
 
     #[test]
+    fn global_opcode_and_unknown_component_survive() {
+        // End, dtid 01, Invoke id -1 with global opcode 1.2.3, then an unknown [5] component.
+        let b = [
+            0x64, 0x14, 0x49, 0x01, 0x01, 0x6c, 0x0f, 0xa1, 0x09, 0x02, 0x01, 0xff, 0x06, 0x02, 0x2a, 0x03,
+            0x05, 0x00, 0xa5, 0x02, 0x05, 0x00,
+        ];
+        // The NULL after the opcode is the (raw) parameter.
+        let m = Message::parse(&b).unwrap();
+        let Component::Invoke(i) = &m.components()[0] else { panic!("not an invoke") };
+        assert_eq!((i.invoke_id, &i.opcode), (-1, &Code::Global(Oid::new(&[1, 2, 3]))));
+        assert_eq!(i.parameter.as_deref(), Some(&[0x05, 0x00][..]));
+        assert_eq!(m.components()[1], Component::Unknown { raw: vec![0xa5, 0x02, 0x05, 0x00] });
+        assert_eq!(m.to_bytes().unwrap(), b);
+    }
+
+    #[test]
+    fn non_minimal_primitive_lengths_are_refused() {
+        // otid with a long-form length: valid BER, but we could not re-emit it.
+        let b = [0x62, 0x0d, 0x48, 0x81, 0x01, 0x01, 0x6c, 0x07, 0xa4, 0x05, 0x05, 0x00, 0x80, 0x01, 0x00];
+        let e = Message::parse(&b).unwrap_err();
+        assert_eq!((e.offset, e.parameter.as_deref()), (2, Some("otid")), "{e}");
+        // The same with a minimal length is fine.
+        let b = [0x62, 0x0c, 0x48, 0x01, 0x01, 0x6c, 0x07, 0xa4, 0x05, 0x05, 0x00, 0x80, 0x01, 0x00];
+        assert_eq!(Message::parse(&b).unwrap().to_bytes().unwrap(), b);
+    }
+
+    #[test]
     fn emit_refuses_bad_reprs() {
         let mut m = examples().remove(0).1;
         m.otid = Some(vec![1, 2, 3, 4, 5]);

@@ -51,6 +51,24 @@ impl TcapRepr {
         }
     }
 
+    /// Parses a TCAP message that must be of `variant` (when the SCCP/MTP3
+    /// layers below already fixed it).
+    ///
+    /// # Errors
+    /// As [`TcapRepr::parse`], or a first tag of the other variant.
+    pub fn parse_as(buf: &[u8], variant: Variant) -> Result<Self> {
+        let found = variant_of(buf)?;
+        if found != variant {
+            let expected = match variant {
+                Variant::Itu => "ITU TCAP message tag",
+                Variant::Ansi => "ANSI TCAP package tag",
+            };
+            let b = buf.first().copied().unwrap_or(0);
+            return Err(Error::new(L, 0, Reason::UnexpectedTag { found: u32::from(b), expected }));
+        }
+        Self::parse(buf)
+    }
+
     /// The variant of this message.
     pub fn variant(&self) -> Variant {
         match self {
@@ -353,6 +371,39 @@ impl<T: AsRef<[u8]>> Packet<T> {
     }
 }
 
+impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
+    /// Overwrites the otid (ANSI: originating ID) in place; `id` must have its length.
+    ///
+    /// # Errors
+    /// No such field, or a different length.
+    pub fn set_otid(&mut self, id: &[u8]) -> Result<()> {
+        let r = self.scan.otid.clone();
+        self.overwrite(r, id, "otid")
+    }
+
+    /// Overwrites the dtid (ANSI: responding ID) in place; `id` must have its length.
+    ///
+    /// # Errors
+    /// No such field, or a different length.
+    pub fn set_dtid(&mut self, id: &[u8]) -> Result<()> {
+        let r = self.scan.dtid.clone();
+        self.overwrite(r, id, "dtid")
+    }
+
+    fn overwrite(&mut self, r: Option<Range<usize>>, id: &[u8], what: &'static str) -> Result<()> {
+        let field = r.and_then(|r| self.buffer.as_mut().get_mut(r));
+        match field {
+            Some(f) if f.len() == id.len() => {
+                f.copy_from_slice(id);
+                Ok(())
+            }
+            Some(f) => Err(Error::new(L, 0, Reason::BadLength { declared: id.len(), available: f.len() })
+                .parameter(what)),
+            None => Err(Error::other(L, 0, "no such transaction ID in this message").parameter(what)),
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -372,7 +423,25 @@ mod tests {
             }
         }
         assert!(TcapRepr::parse(&[]).is_err());
+        let begin = examples(Variant::Itu).remove(0).1.to_bytes().unwrap();
+        assert!(TcapRepr::parse_as(&begin, Variant::Ansi).is_err());
+        assert!(TcapRepr::parse_as(&begin, Variant::Itu).is_ok());
         assert!(TcapRepr::parse(&[0x30, 0x00]).is_err());
+    }
+
+    #[test]
+    fn packet_setters_rewrite_transaction_ids() {
+        let mut b = examples(Variant::Itu)[1].1.to_bytes().unwrap(); // Continue
+        let mut p = Packet::new_checked(&mut b[..]).unwrap();
+        p.set_dtid(&[9, 9, 9, 9]).unwrap();
+        assert!(p.set_otid(&[1]).is_err());
+        let TcapRepr::Itu(m) = TcapRepr::parse(&b).unwrap() else { panic!("not ITU") };
+        assert_eq!(m.dtid.as_deref(), Some(&[9, 9, 9, 9][..]));
+        let mut b = examples(Variant::Ansi)[1].1.to_bytes().unwrap(); // Conversation
+        let mut p = Packet::new_checked(&mut b[..]).unwrap();
+        p.set_otid(&[1, 2, 3, 4]).unwrap();
+        let TcapRepr::Ansi(m) = TcapRepr::parse(&b).unwrap() else { panic!("not ANSI") };
+        assert_eq!(m.originating_id(), Some(&[1, 2, 3, 4][..]));
     }
 
     #[test]
