@@ -26,8 +26,8 @@ pub mod inap;
 mod reader;
 mod variant;
 
-pub use ain::{AinOperation, AinParameter, AinParameterSet};
+pub use ain::{AinOpcode, AinOperation, AinParameter, AinParameterSet, Packet as AinPacket};
 pub use error::{Error, Layer, Reason, Result};
-pub use inap::{InapArgument, InapElement, InapOperation};
+pub use inap::{InapArgument, InapElement, InapOpcode, InapOperation, Packet as InapPacket};
 pub use reader::Reader;
 pub use variant::{PointCode, Variant};
