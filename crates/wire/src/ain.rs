@@ -740,6 +740,41 @@ impl StrParameterBlock {
     }
 }
 
+/// Event names of the EDPRequest / EDPNotification bits, bit 0 first (GR-1299).
+pub const EDP_EVENTS: [&str; 21] = [
+    "oCalledPartyBusy",
+    "oNoAnswer",
+    "oTermSeized",
+    "oAnswer",
+    "tBusy",
+    "tNoAnswer",
+    "termResourceAvailable",
+    "tAnswer",
+    "networkBusy",
+    "oSuspended",
+    "oDisconnectCalled",
+    "oDisconnect",
+    "oAbandon",
+    "featureActivator",
+    "switchHookFlash",
+    "success",
+    "tDisconnect",
+    "timeout",
+    "originationAttempt",
+    "oDTMFEntered",
+    "tDTMFEntered",
+];
+
+/// The names of the set bits of an EDPRequest/EDPNotification value (bit 0 = MSB of the first octet).
+pub fn edp_events(bits: &[u8]) -> Vec<&'static str> {
+    EDP_EVENTS
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| bits.get(i / 8).is_some_and(|b| b & (0x80 >> (i % 8)) != 0))
+        .map(|(_, n)| *n)
+        .collect()
+}
+
 /// The contents of a known parameter.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -1510,11 +1545,12 @@ pub fn examples() -> Vec<(&'static str, AinOperation)> {
             AinOperation::new(
                 AinOpcode::RequestReportBcmEvent,
                 vec![
-                    // oNoAnswer(1), oAnswer(3) ... tDisconnect(16): 21 bits, 3 unused.
-                    edp(&[0x50, 0x10, 0x00]),
+                    // Arm oCalledPartyBusy(0), oNoAnswer(1), oDisconnect(11); 21 bits, 3 unused.
+                    edp(&[0xc0, 0x10, 0x00]),
+                    // Notify on oTermSeized(2), oAnswer(3), tDisconnect(16).
                     P::new(
                         Param::EdpNotification,
-                        Value::Bits { unused_bits: 3, bits: vec![0x30, 0x30, 0x00] },
+                        Value::Bits { unused_bits: 3, bits: vec![0x30, 0x00, 0x80] },
                     ),
                     P::int(Param::ONoAnswerTimer, 30),
                 ],
@@ -1678,6 +1714,12 @@ mod tests {
         assert!(bad_digit.to_bytes().is_err());
         let named_unknown = AinOperation { opcode: AinOpcode::Unknown(0x6403), parameter: None };
         assert!(named_unknown.to_bytes().is_err());
+    }
+
+    #[test]
+    fn edp_bits() {
+        assert_eq!(edp_events(&[0xc0, 0x10, 0x00]), ["oCalledPartyBusy", "oNoAnswer", "oDisconnect"]);
+        assert_eq!(edp_events(&[0x30, 0x00, 0x80]), ["oTermSeized", "oAnswer", "tDisconnect"]);
     }
 
     #[test]

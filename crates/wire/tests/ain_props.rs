@@ -14,6 +14,7 @@ use ainsim_wire::inap::{
 };
 use ainsim_wire::Variant;
 use proptest::prelude::*;
+use std::sync::OnceLock;
 
 fn check_ain(code: u16, b: &[u8]) {
     if let Ok(op) = AinOperation::parse(code, Some(b)) {
@@ -164,16 +165,22 @@ fn inap_op() -> impl Strategy<Value = InapOperation> {
     prop_oneof![idp, connect, rrb, rel]
 }
 
-fn ain_examples() -> Vec<(u16, Vec<u8>)> {
-    ain::examples().into_iter().map(|(_, op)| (op.opcode.code(), op.to_bytes().unwrap())).collect()
+fn ain_examples() -> &'static [(u16, Vec<u8>)] {
+    static EX: OnceLock<Vec<(u16, Vec<u8>)>> = OnceLock::new();
+    EX.get_or_init(|| {
+        ain::examples().into_iter().map(|(_, op)| (op.opcode.code(), op.to_bytes().unwrap())).collect()
+    })
 }
 
-fn inap_examples() -> Vec<(i64, Vec<u8>)> {
-    inap::examples(Variant::Itu)
-        .into_iter()
-        .filter(|(_, op)| op.argument.is_some())
-        .map(|(_, op)| (op.opcode.code(), op.to_bytes().unwrap()))
-        .collect()
+fn inap_examples() -> &'static [(i64, Vec<u8>)] {
+    static EX: OnceLock<Vec<(i64, Vec<u8>)>> = OnceLock::new();
+    EX.get_or_init(|| {
+        inap::examples(Variant::Itu)
+            .into_iter()
+            .filter(|(_, op)| op.argument.is_some())
+            .map(|(_, op)| (op.opcode.code(), op.to_bytes().unwrap()))
+            .collect()
+    })
 }
 
 proptest! {

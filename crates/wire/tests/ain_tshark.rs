@@ -17,7 +17,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use ainsim_wire::ain::{self, AinOperation, AinParameter, Value};
+use ainsim_wire::ain::{self, AinOperation, AinParameter, Param, Value};
 use ainsim_wire::ber::{write_tlv, Class, LenForm, Tag};
 use ainsim_wire::inap::{
     self, InapArgument, InapElement, InapField as F, InapOperation, InapValue, InformationToSend, LegId,
@@ -119,6 +119,19 @@ fn write_pcap(frames: &[Vec<u8>], name: &str) -> PathBuf {
     p
 }
 
+/// Removes the capture unless `AINSIM_KEEP_PCAP` is set (then prints its path).
+fn done(pcap: PathBuf) {
+    if std::env::var_os("AINSIM_KEEP_PCAP").is_some() {
+        eprintln!("kept {}", pcap.display());
+    } else {
+        let _ = std::fs::remove_file(pcap);
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 fn hex_decode(s: &str) -> Vec<u8> {
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }
@@ -188,7 +201,16 @@ fn tshark_agrees_on_ain() {
     let rows = fields(
         &pcap,
         ANSI_OPTS,
-        &["ansi_tcap.private", "ain.bcd_digits", "ain.dn", "ain.carrier_bcd_digits"],
+        &[
+            "ansi_tcap.private",
+            "ain.bcd_digits",
+            "ain.dn",
+            "ain.carrier_bcd_digits",
+            "ain.eDPRequest",
+            "ain.eDPNotification",
+            "ain.bearerCapability",
+            "ain.resourceType",
+        ],
     );
     assert_eq!(rows.len(), ex.len());
     for ((name, op), row) in ex.iter().zip(&rows) {
@@ -197,8 +219,16 @@ fn tshark_agrees_on_ain() {
         let mut digits = Vec::new();
         let mut dns = Vec::new();
         let mut carriers = Vec::new();
+        let mut ints: [Vec<String>; 4] = Default::default();
         for p in params {
-            if let AinParameter::Known { value, .. } = p {
+            if let AinParameter::Known { param, value } = p {
+                match (param, value) {
+                    (Param::EdpRequest, Value::Bits { bits, .. }) => ints[0].push(hex(bits)),
+                    (Param::EdpNotification, Value::Bits { bits, .. }) => ints[1].push(hex(bits)),
+                    (Param::BearerCapability, Value::Integer(n)) => ints[2].push(n.to_string()),
+                    (Param::ResourceType, Value::Integer(n)) => ints[3].push(n.to_string()),
+                    _ => {}
+                }
                 match value {
                     Value::Digits(d) => digits.push(d.digits.clone()),
                     Value::DigitsList(l) => digits.extend(l.iter().map(|d| d.digits.clone())),
@@ -214,8 +244,11 @@ fn tshark_agrees_on_ain() {
         assert_eq!(split(&row[1]), ws_digits, "{name}: AINDigits");
         assert_eq!(split(&row[2]), dns, "{name}: DN");
         assert_eq!(split(&row[3]), carriers, "{name}: carrier");
+        for (k, w) in ints.iter().enumerate() {
+            assert_eq!(&split(&row[4 + k]), w, "{name}: field {}", 4 + k);
+        }
     }
-    let _ = std::fs::remove_file(pcap);
+    done(pcap);
 }
 
 #[test]
@@ -293,5 +326,5 @@ fn tshark_agrees_on_inap() {
             assert_eq!(&split(&row[k + 1]), w, "{name}: field {k}");
         }
     }
-    let _ = std::fs::remove_file(pcap);
+    done(pcap);
 }
