@@ -36,7 +36,7 @@ mod variant;
 
 pub use ain::{AinOpcode, AinOperation, AinParameter, AinParameterSet, Packet as AinPacket};
 pub use error::{Error, Layer, Reason, Result};
-pub use inap::{InapArgument, InapElement, InapOperation};
+pub use inap::{InapArgument, InapElement, InapOpcode, InapOperation, Packet as InapPacket};
 pub use isup::{
     Body as IsupBody, MessageType as IsupMessageType, Packet as IsupPacket, Parameter as IsupParameter,
     Repr as IsupRepr,
@@ -47,7 +47,6 @@ pub use m3ua::{
 pub use mtp2::{Mtp2Packet, Mtp2Repr};
 pub use mtp3::{Mtp3Packet, Mtp3Repr, Slt, Snm, SnmRepr};
 pub use pcap::{Frame as PcapFrame, LinkType, Mtp2PseudoHeader, PcapReader, PcapRecord, PcapWriter};
-pub use inap::{InapArgument, InapElement, InapOpcode, InapOperation, Packet as InapPacket};
 pub use reader::Reader;
 pub use sccp::{Packet as SccpPacket, Repr as SccpRepr};
 pub use tcap::TcapRepr;
