@@ -1091,6 +1091,16 @@ impl AinParameterSet {
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<()> {
         write_tlv(out, self.form.tag(), self.len_form, Layer::Ain, |o| {
             for p in &self.params {
+                // X.690 §8.1.5: `00 00` would end an indefinite-length set early.
+                if self.len_form == LenForm::Indefinite
+                    && matches!(p, AinParameter::Raw(r) if r.tag == Tag::primitive(Class::Universal, 0))
+                {
+                    return Err(Error::other(
+                        Layer::Ain,
+                        o.len(),
+                        "end-of-contents element inside an indefinite parameter set",
+                    ));
+                }
                 p.emit(o)?;
             }
             Ok(())
@@ -1714,6 +1724,21 @@ mod tests {
         assert!(bad_digit.to_bytes().is_err());
         let named_unknown = AinOperation { opcode: AinOpcode::Unknown(0x6403), parameter: None };
         assert!(named_unknown.to_bytes().is_err());
+    }
+
+    #[test]
+    fn indefinite_set_round_trips() {
+        let b = [0xf2, 0x80, 0x8d, 0x01, 0x00, 0x00, 0x00];
+        let op = AinOperation::parse(0x640b, Some(&b)).unwrap();
+        assert_eq!(op.parameter.as_ref().unwrap().len_form, LenForm::Indefinite);
+        assert_eq!(op.to_bytes().unwrap(), b);
+        let mut eoc = op.clone();
+        eoc.parameter.as_mut().unwrap().params.push(AinParameter::Raw(RawElement {
+            tag: Tag::primitive(Class::Universal, 0),
+            len_form: LenForm::Definite,
+            value: vec![],
+        }));
+        assert!(eoc.to_bytes().is_err());
     }
 
     #[test]

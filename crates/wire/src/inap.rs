@@ -1201,7 +1201,10 @@ pub fn examples(_variant: Variant) -> Vec<(&'static str, InapOperation)> {
             ),
         ),
         ("continue", InapOperation { opcode: InapOpcode::Continue, argument: None }),
-        ("connect_leg", InapOperation::new(InapOpcode::ConnectToResource, vec![E::new(F::LegId, leg(1))])),
+        (
+            "connect_to_resource_leg",
+            InapOperation::new(InapOpcode::ConnectToResource, vec![E::new(F::LegId, leg(1))]),
+        ),
     ]
 }
 

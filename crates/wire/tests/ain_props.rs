@@ -91,15 +91,26 @@ fn ain_param() -> impl Strategy<Value = AinParameter> {
         (proptest::sample::select(oct_params), proptest::collection::vec(any::<u8>(), 0..8))
             .prop_map(|(p, v)| AinParameter::octets(p, &v)),
         "[0-9]{10}".prop_map(|d| AinParameter::new(Param::UserId, Value::UserId(UserId::Dn(d)))),
-        (0u32..400, any::<bool>(), proptest::collection::vec(any::<u8>(), 0..6)).prop_map(|(n, c, v)| {
-            AinParameter::Raw(RawElement {
-                tag: Tag { class: Class::Context, constructed: c, number: n },
-                len_form: LenForm::Definite,
-                value: v,
-            })
-        }),
+        (0u32..400, any::<bool>(), len_form(), proptest::collection::vec(any::<u8>(), 0..6)).prop_map(
+            |(n, c, f, v)| {
+                AinParameter::Raw(RawElement {
+                    tag: Tag { class: Class::Context, constructed: c, number: n },
+                    len_form: f,
+                    value: v,
+                })
+            }
+        ),
         proptest::collection::vec(ain_digits(), 1..3)
             .prop_map(|l| AinParameter::new(Param::AmaLineNumberList, Value::DigitsList(l))),
+    ]
+}
+
+fn len_form() -> impl Strategy<Value = LenForm> {
+    prop_oneof![
+        4 => Just(LenForm::Definite),
+        1 => Just(LenForm::Long(1)),
+        1 => Just(LenForm::Long(2)),
+        1 => Just(LenForm::Indefinite),
     ]
 }
 
@@ -215,10 +226,10 @@ proptest! {
     }
 
     #[test]
-    fn ain_repr_round_trip(params in proptest::collection::vec(ain_param(), 0..6), seq in any::<bool>(), code in proptest::sample::select(AinOpcode::ALL.to_vec())) {
+    fn ain_repr_round_trip(params in proptest::collection::vec(ain_param(), 0..6), seq in any::<bool>(), lf in len_form(), code in proptest::sample::select(AinOpcode::ALL.to_vec())) {
         let op = AinOperation {
             opcode: code,
-            parameter: Some(AinParameterSet { form: if seq { ParamForm::Sequence } else { ParamForm::ParameterSet }, len_form: LenForm::Definite, params }),
+            parameter: Some(AinParameterSet { form: if seq { ParamForm::Sequence } else { ParamForm::ParameterSet }, len_form: lf, params }),
         };
         if let Ok(b) = op.to_bytes() {
             prop_assert_eq!(&AinOperation::parse(code.code(), Some(&b)).unwrap(), &op);
