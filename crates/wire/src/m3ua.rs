@@ -337,7 +337,7 @@ pub struct ProtocolData {
     /// Signalling link selection.
     pub sls: u8,
     /// The MTP3-user message (ISUP, SCCP, ...), raw.
-    #[serde(with = "crate::hexser")]
+    #[serde(with = "crate::hexser", default, skip_serializing_if = "Vec::is_empty")]
     pub user_data: Vec<u8>,
 }
 

@@ -154,7 +154,7 @@ pub enum SignalUnit {
     /// Message signal unit (LI ≥ 3): SIO + SIF, opaque here.
     Msu {
         /// SIO and SIF: what [`crate::mtp3::Mtp3Repr::parse`] reads.
-        #[serde(with = "crate::hexser")]
+        #[serde(with = "crate::hexser", default, skip_serializing_if = "Vec::is_empty")]
         payload: Vec<u8>,
     },
 }

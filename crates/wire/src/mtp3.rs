@@ -89,7 +89,7 @@ pub struct Mtp3Repr {
     /// plus 3 spare bits, or 8-bit SLS — see [`Mtp3Repr::sls5`]).
     pub sls: u8,
     /// Everything after the routing label (user part message, SNM, SLT).
-    #[serde(with = "crate::hexser")]
+    #[serde(with = "crate::hexser", default, skip_serializing_if = "Vec::is_empty")]
     pub sif: Vec<u8>,
 }
 

@@ -118,7 +118,7 @@ pub struct Udt {
     pub protocol_class: ProtocolClass,
     pub called_party: Address,
     pub calling_party: Address,
-    #[serde(with = "crate::hexser")]
+    #[serde(with = "crate::hexser", default, skip_serializing_if = "Vec::is_empty")]
     pub data: Vec<u8>,
 }
 
@@ -128,7 +128,7 @@ pub struct Udts {
     pub return_cause: ReturnCause,
     pub called_party: Address,
     pub calling_party: Address,
-    #[serde(with = "crate::hexser")]
+    #[serde(with = "crate::hexser", default, skip_serializing_if = "Vec::is_empty")]
     pub data: Vec<u8>,
 }
 
@@ -140,7 +140,7 @@ pub struct Xudt {
     pub hop_counter: u8,
     pub called_party: Address,
     pub calling_party: Address,
-    #[serde(with = "crate::hexser")]
+    #[serde(with = "crate::hexser", default, skip_serializing_if = "Vec::is_empty")]
     pub data: Vec<u8>,
     /// Optional part (segmentation, importance, ...), in order.
     #[serde(default, skip_serializing_if = "is_empty_vec")]
@@ -154,7 +154,7 @@ pub struct Xudts {
     pub hop_counter: u8,
     pub called_party: Address,
     pub calling_party: Address,
-    #[serde(with = "crate::hexser")]
+    #[serde(with = "crate::hexser", default, skip_serializing_if = "Vec::is_empty")]
     pub data: Vec<u8>,
     #[serde(default, skip_serializing_if = "is_empty_vec")]
     pub optional: Vec<OptionalParameter>,
@@ -216,7 +216,7 @@ pub struct Dt1 {
     /// Segmenting/reassembling octet (Q.713 §3.7): bit 1 = more data, the
     /// rest spare; raw.
     pub segmenting_reassembling: u8,
-    #[serde(with = "crate::hexser")]
+    #[serde(with = "crate::hexser", default, skip_serializing_if = "Vec::is_empty")]
     pub data: Vec<u8>,
 }
 
@@ -225,7 +225,7 @@ pub struct Dt1 {
 pub struct Dt2 {
     pub destination_local_reference: u32,
     pub sequencing_segmenting: SequencingSegmenting,
-    #[serde(with = "crate::hexser")]
+    #[serde(with = "crate::hexser", default, skip_serializing_if = "Vec::is_empty")]
     pub data: Vec<u8>,
 }
 
@@ -242,7 +242,7 @@ pub struct Ak {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ed {
     pub destination_local_reference: u32,
-    #[serde(with = "crate::hexser")]
+    #[serde(with = "crate::hexser", default, skip_serializing_if = "Vec::is_empty")]
     pub data: Vec<u8>,
 }
 
