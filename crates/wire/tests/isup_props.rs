@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used)]
 //! Properties of the ISUP codec, both variants:
 //! 1. parsing arbitrary bytes never panics, and what it accepts re-emits to
 //!    the same bytes;

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used)]
 //! Wireshark judges the ISUP codec: every example of both variants is wrapped
 //! in MTP3 (link type 141), written to a pcap in the temp dir and read back
 //! with tshark. No frame may be malformed or carry an expert item, and the

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used)]
 //! Property tests for the SCCP codec: parse never panics on anything, accepted
 //! frames re-emit byte for byte, and reprs survive emit → parse and JSON.
 #![allow(clippy::unwrap_used)]

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used)]
 //! Wireshark judges our SCCP frames: every example, ITU and ANSI, wrapped in
 //! MTP3 in a pcap (link type 141), must dissect without a malformed or expert
 //! item, and tshark's field values must equal ours.
