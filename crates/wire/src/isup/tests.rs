@@ -31,15 +31,12 @@ fn iam_repr() -> Repr {
         101,
         MessageType::Iam,
         vec![
-            Parameter::NatureOfConnectionIndicators(NatureOfConnection {
-                echo_control_device: 1,
-                ..Default::default()
-            }),
-            Parameter::ForwardCallIndicators(ForwardCallIndicators {
-                isup: 1,
-                isdn_access: 1,
-                ..Default::default()
-            }),
+            Parameter::NatureOfConnectionIndicators(
+                NatureOfConnection::default().with_echo_control_device(1),
+            ),
+            Parameter::ForwardCallIndicators(
+                ForwardCallIndicators::default().with_isup(1).with_isdn_access(1),
+            ),
             Parameter::CallingPartysCategory(0x0a),
             Parameter::TransmissionMediumRequirement(0),
             Parameter::CalledPartyNumber(Number::e164(3, "5551234")),
@@ -254,20 +251,21 @@ fn emit_refuses_what_it_cannot_encode() {
     let mut out = vec![0xee];
     assert!(r.emit(&mut out).is_err());
     assert_eq!(out, [0xee], "emit leaves the buffer as it was on error");
-    let mut r = iam_repr();
-    if let Body::Parameters { mandatory, .. } = &mut r.body {
-        mandatory[0] = Parameter::NatureOfConnectionIndicators(NatureOfConnection {
-            satellite: 4,
-            ..Default::default()
-        });
-    }
-    assert!(r.to_bytes().is_err());
+    // A bit field cannot hold a value wider than its bits: the builder masks,
+    // and JSON refuses it.
+    assert_eq!(NatureOfConnection::default().with_satellite(4).satellite(), 0);
+    let json = r#"{"satellite":4,"continuity_check":0,"echo_control_device":0,"spare":0}"#;
+    assert!(serde_json::from_str::<NatureOfConnection>(json).is_err());
+    let ok = r#"{"satellite":1,"continuity_check":0,"echo_control_device":1,"spare":0}"#;
+    assert_eq!(serde_json::from_str::<NatureOfConnection>(ok).unwrap().to_raw(), 0x11);
     // No optional part in COT.
     let r = Repr::new(
         Variant::Itu,
         1,
         MessageType::Cot,
-        vec![Parameter::ContinuityIndicators(ContinuityIndicators { continuity: 1, spare: 0 })],
+        vec![Parameter::ContinuityIndicators(
+            ContinuityIndicators::default().with_continuity(1).with_spare(0),
+        )],
         Some(vec![]),
     );
     assert!(r.to_bytes().is_err());
