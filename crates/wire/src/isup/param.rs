@@ -611,10 +611,10 @@ const DIGIT_CHARS: &[u8; 16] = b"0123456789ABCDEF";
 /// Semi-octets to `0`–`9`/`A`–`F`, low nibble first (same result as
 /// [`digits::unpack`], without a per-character UTF-8 push).
 fn unpack_fast(b: &[u8], odd: bool) -> String {
-    let mut v: Vec<u8> = b
-        .iter()
-        .flat_map(|&x| [DIGIT_CHARS[usize::from(x & 0x0f)], DIGIT_CHARS[usize::from(x >> 4)]])
-        .collect();
+    let mut v = Vec::with_capacity(b.len() * 2);
+    for &x in b {
+        v.extend_from_slice(&[DIGIT_CHARS[usize::from(x & 0x0f)], DIGIT_CHARS[usize::from(x >> 4)]]);
+    }
     if odd {
         v.pop();
     }
