@@ -2,8 +2,13 @@
 //! inside, raw bytes elsewhere.
 //!
 //! Every typed parameter keeps all of its bits, spare ones included, so that
-//! `emit(parse(b)) == b`. Bit-field parameters are structs of small integer
-//! fields named after the spec; `emit` refuses a field wider than its bits.
+//! `emit(parse(b)) == b`. Bit-field parameters (nature of connection, forward
+//! and backward call indicators, ...) hold their raw value in wire order, with
+//! a getter and a `with_*` builder per field named after the spec; JSON shows
+//! the named fields and refuses a value wider than its bits, so a bit-field
+//! can never hold something `emit` could not write back. Number-bearing
+//! parameters ([`Number`]) keep their fields apart; `emit` refuses a field
+//! wider than its bits.
 //! Address digits are strings of `0`–`9`/`A`–`F` ([`crate::digits`]); `F` is
 //! ST (end of pulsing) in called party numbers. The filler nibble after an odd
 //! number of digits must be 0 (Q.763 §3.9 f): a non-zero filler is refused
