@@ -140,16 +140,13 @@ macro_rules! bitfields {
         ///
         /// Held as the raw value in wire order (every bit, spare ones
         /// included); read fields with the getters, build with the `with_*`
-        /// methods. JSON shows the named fields ([`
-        #[doc = stringify!($fields)]
-        /// `]).
+        /// methods.
+        #[doc = concat!("JSON shows the named fields ([`", stringify!($fields), "`]).")]
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
         #[serde(try_from = $fstr, into = $fstr)]
         pub struct $name(pub $ty);
 
-        /// The named fields of [`
-        #[doc = stringify!($name)]
-        /// `], for JSON and for building.
+        #[doc = concat!("The named fields of [`", stringify!($name), "`], for JSON.")]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
         pub struct $fields {
             $( $(#[$fm])* pub $field: u8, )*
