@@ -294,3 +294,44 @@ fn cic_helpers() {
     assert_eq!(cic_mask(Variant::Itu), 0x0fff);
     assert_eq!(cic_mask(Variant::Ansi), 0x3fff);
 }
+
+/// ANSI IAM, CIC 1000 (T1.113.3 §3.1): NCI, FCI, CPC fixed; user service
+/// information and called party number variable; no optional part.
+static IAM_ANSI: [u8; 22] = [
+    0xe8, 0x03, // CIC 1000
+    0x01, // IAM
+    0x00, // nature of connection indicators
+    0x20, 0x01, // forward call indicators
+    0x0a, // calling party's category
+    0x03, // pointer to user service information
+    0x06, // pointer to called party number
+    0x00, // no optional part
+    0x03, 0x80, 0x90, 0xa2, // USI: speech, 64 kbit/s circuit mode, G.711 mu-law
+    0x07, 0x03, 0x10, 0x12, 0x52, 0x55, 0x21, 0x43, // called: even, national, ISDN, 2125551234
+];
+
+#[test]
+fn ansi_iam_spec_vector() {
+    let r = Repr::parse(&IAM_ANSI, Variant::Ansi).unwrap();
+    assert_eq!(r.cic, 1000);
+    assert_eq!(r.mandatory().len(), 5);
+    let Some(Parameter::UserServiceInformation(u)) = r.find(code::USER_SERVICE_INFO) else { panic!() };
+    assert_eq!(u.bytes, [0x80, 0x90, 0xa2]);
+    assert_eq!(r.find(code::CALLED).and_then(Parameter::digits), Some("2125551234"));
+    assert_eq!(r.optional(), &[]);
+    assert_eq!(r.to_bytes().unwrap(), IAM_ANSI);
+    // The same octets are not an ITU IAM: there octet 7 is the transmission
+    // medium requirement and the called party pointer no longer lines up.
+    let e = Repr::parse(&IAM_ANSI, Variant::Itu).unwrap_err();
+    assert_eq!((e.offset, e.reason), (8, Reason::BadPointer { pointer: 6 }));
+}
+
+#[test]
+fn ansi_only_messages_are_raw_in_itu() {
+    let cvr = [0x01, 0x00, 0xeb, 0x01, 0x05, 0x00];
+    let a = Repr::parse(&cvr, Variant::Ansi).unwrap();
+    assert_eq!(a.mandatory().len(), 2);
+    let i = Repr::parse(&cvr, Variant::Itu).unwrap();
+    assert_eq!(i.body, Body::Raw(vec![0x01, 0x05, 0x00]));
+    assert_eq!(i.to_bytes().unwrap(), cvr);
+}
