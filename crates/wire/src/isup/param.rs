@@ -422,13 +422,21 @@ pub struct CauseIndicators {
     pub diagnostics: Vec<u8>,
 }
 
-/// Range and status (Q.763 §3.43): range (circuits affected minus one) and
-/// status bits, one per circuit (absent in GRS and CQM).
+/// Range and status (Q.763 §3.43): range (circuits affected minus one, as on
+/// the wire; Wireshark displays it plus one) and status bits, one per circuit
+/// (absent in GRS and CQM).
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RangeAndStatus {
     pub range: u8,
     #[serde(with = "crate::hexser")]
     pub status: Vec<u8>,
+}
+
+impl RangeAndStatus {
+    /// Circuits affected: the range plus one.
+    pub fn circuits(&self) -> u16 {
+        u16::from(self.range) + 1
+    }
 }
 
 /// User service information (Q.763 §3.57, Q.931 bearer capability): kept raw,
