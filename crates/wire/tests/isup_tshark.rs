@@ -127,6 +127,30 @@ fn check(variant: Variant) {
             "isup.calling_party_nature_of_address_indicator",
             "-e",
             "isup.cause_indicator",
+            "-e",
+            "isup.range_indicator",
+            "-e",
+            "isup.cgs_message_type",
+            "-e",
+            "isup.event_ind",
+            "-e",
+            "isup.hop_counter",
+            "-e",
+            "isup.suspend_resume_indicator",
+            "-e",
+            "isup.continuity_indicator",
+            "-e",
+            "isup.subsequent_number",
+            "-e",
+            "isup.redirecting",
+            "-e",
+            "isup.original_called_number",
+            "-e",
+            "isup.connected_number",
+            "-e",
+            "isup.generic_number",
+            "-e",
+            "isup.charge_number",
         ],
     );
     if std::env::var_os("AINSIM_KEEP_PCAP").is_none() {
@@ -166,6 +190,10 @@ fn check(variant: Variant) {
             Some(Parameter::CauseIndicators(c)) => c.value.to_string(),
             _ => String::new(),
         };
+        let digits = |c: u8| r.find(c).and_then(Parameter::digits).unwrap_or_default().to_string();
+        let field = |f: &dyn Fn(&Parameter) -> Option<String>| {
+            r.mandatory().iter().chain(r.optional()).find_map(f).unwrap_or_default()
+        };
         let want = [
             r.message_type.code().to_string(),
             r.cic.to_string(),
@@ -174,6 +202,37 @@ fn check(variant: Variant) {
             calling.map(|n| n.digits.clone()).unwrap_or_default(),
             calling_nai.map(|n| n.nature_of_address.to_string()).unwrap_or_default(),
             cause,
+            // Wireshark shows the number of circuits, range + 1.
+            field(&|p| match p {
+                Parameter::RangeAndStatus(rs) => Some(rs.circuits().to_string()),
+                _ => None,
+            }),
+            field(&|p| match p {
+                Parameter::CircuitGroupSupervisionMessageType(t) => Some(t.type_indicator().to_string()),
+                _ => None,
+            }),
+            field(&|p| match p {
+                Parameter::EventInformation(e) => Some(e.event().to_string()),
+                _ => None,
+            }),
+            field(&|p| match p {
+                Parameter::HopCounter(h) => Some((h & 0x1f).to_string()),
+                _ => None,
+            }),
+            field(&|p| match p {
+                Parameter::SuspendResumeIndicators(x) => Some(x.network_initiated().to_string()),
+                _ => None,
+            }),
+            field(&|p| match p {
+                Parameter::ContinuityIndicators(x) => Some(x.continuity().to_string()),
+                _ => None,
+            }),
+            digits(code::SUBSEQUENT),
+            digits(code::REDIRECTING),
+            digits(code::ORIGINAL_CALLED),
+            digits(code::CONNECTED),
+            digits(code::GENERIC_NUMBER),
+            if variant == Variant::Ansi { digits(code::CHARGE_NUMBER) } else { String::new() },
         ];
         if got != want {
             problems.push(format!("{name}: tshark {got:?}, ours {want:?}"));

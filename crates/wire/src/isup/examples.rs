@@ -31,33 +31,29 @@ fn range(range: u8, status: Vec<u8>) -> Parameter {
 }
 
 fn cgsmt(hardware: bool) -> Parameter {
-    Parameter::CircuitGroupSupervisionMessageType(CircuitGroupSupervision {
-        type_indicator: u8::from(hardware),
-        spare: 0,
-    })
+    Parameter::CircuitGroupSupervisionMessageType(
+        CircuitGroupSupervision::default().with_type_indicator(u8::from(hardware)).with_spare(0),
+    )
 }
 
 fn bci() -> Parameter {
     // Charge, subscriber free, ordinary subscriber, ISUP all the way, ISDN access.
-    Parameter::BackwardCallIndicators(BackwardCallIndicators {
-        charge: 2,
-        called_party_status: 1,
-        called_party_category: 1,
-        isup: 1,
-        isdn_access: 1,
-        ..Default::default()
-    })
+    Parameter::BackwardCallIndicators(
+        BackwardCallIndicators::default()
+            .with_charge(2)
+            .with_called_party_status(1)
+            .with_called_party_category(1)
+            .with_isup(1)
+            .with_isdn_access(1),
+    )
 }
 
 fn nci(echo: u8) -> Parameter {
-    Parameter::NatureOfConnectionIndicators(NatureOfConnection {
-        echo_control_device: echo,
-        ..Default::default()
-    })
+    Parameter::NatureOfConnectionIndicators(NatureOfConnection::default().with_echo_control_device(echo))
 }
 
 fn fci() -> Parameter {
-    Parameter::ForwardCallIndicators(ForwardCallIndicators { isup: 1, isdn_access: 1, ..Default::default() })
+    Parameter::ForwardCallIndicators(ForwardCallIndicators::default().with_isup(1).with_isdn_access(1))
 }
 
 /// A realistic message of every type in `variant`'s table, with a name.
@@ -124,13 +120,13 @@ pub fn examples(variant: Variant) -> Vec<(&'static str, Repr)> {
     let fwd = vec![
         calling("3035550199"),
         // Call forwarded unconditionally, once.
-        Parameter::RedirectionInformation(RedirectionInformation {
-            redirecting_indicator: 3,
-            original_redirection_reason: 3,
-            redirection_counter: 1,
-            redirecting_reason: 3,
-            ..Default::default()
-        }),
+        Parameter::RedirectionInformation(
+            RedirectionInformation::default()
+                .with_redirecting_indicator(3)
+                .with_original_redirection_reason(3)
+                .with_redirection_counter(1)
+                .with_redirecting_reason(3),
+        ),
         Parameter::RedirectingNumber(Number { presentation: 0, ..Number::e164(3, "5550001") }),
         Parameter::OriginalCalledNumber(Number::e164(3, "5550001")),
     ];
@@ -144,38 +140,39 @@ pub fn examples(variant: Variant) -> Vec<(&'static str, Repr)> {
     add(
         "INR",
         M::Inr,
-        vec![Parameter::InformationRequestIndicators(InformationRequestIndicators {
-            calling_party_address: 1,
-            calling_partys_category: 1,
-            ..Default::default()
-        })],
+        vec![Parameter::InformationRequestIndicators(
+            InformationRequestIndicators::default()
+                .with_calling_party_address(1)
+                .with_calling_partys_category(1),
+        )],
         None,
     );
     add(
         "INF",
         M::Inf,
-        vec![Parameter::InformationIndicators(InformationIndicators {
-            calling_party_address_response: 3,
-            calling_partys_category_response: 1,
-            solicited: 0,
-            ..Default::default()
-        })],
+        vec![Parameter::InformationIndicators(
+            InformationIndicators::default()
+                .with_calling_party_address_response(3)
+                .with_calling_partys_category_response(1)
+                .with_solicited(0),
+        )],
         Some(vec![Parameter::CallingPartysCategory(0x0a), calling("3035550199")]),
     );
     add(
         "COT",
         M::Cot,
-        vec![Parameter::ContinuityIndicators(ContinuityIndicators { continuity: 1, spare: 0 })],
+        vec![Parameter::ContinuityIndicators(
+            ContinuityIndicators::default().with_continuity(1).with_spare(0),
+        )],
         None,
     );
     add(
         "ACM",
         M::Acm,
         vec![bci()],
-        Some(vec![Parameter::OptionalBackwardCallIndicators(OptionalBackwardCallIndicators {
-            inband_information: 1,
-            ..Default::default()
-        })]),
+        Some(vec![Parameter::OptionalBackwardCallIndicators(
+            OptionalBackwardCallIndicators::default().with_inband_information(1),
+        )]),
     );
     if !ansi {
         add(
@@ -189,11 +186,12 @@ pub fn examples(variant: Variant) -> Vec<(&'static str, Repr)> {
     add(
         "CPG",
         M::Cpg,
-        vec![Parameter::EventInformation(EventInformation { event: 1, presentation_restricted: 0 })],
-        Some(vec![Parameter::OptionalBackwardCallIndicators(OptionalBackwardCallIndicators {
-            inband_information: 1,
-            ..Default::default()
-        })]),
+        vec![Parameter::EventInformation(
+            EventInformation::default().with_event(1).with_presentation_restricted(0),
+        )],
+        Some(vec![Parameter::OptionalBackwardCallIndicators(
+            OptionalBackwardCallIndicators::default().with_inband_information(1),
+        )]),
     );
     add("ANM", M::Anm, vec![], None);
     add("ANM (with optional part)", M::Anm, vec![], Some(vec![bci()]));

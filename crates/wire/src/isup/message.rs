@@ -13,7 +13,7 @@ macro_rules! message_types {
         /// An ISUP message type code (Q.763 Table 4, T1.113.3 Table 2).
         ///
         /// The code points are shared by ITU and ANSI; whether a variant
-        /// defines the message is the business of [`format`].
+        /// defines the message is the business of [`format()`].
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum MessageType {

@@ -331,18 +331,20 @@ impl Repr {
         }
         let (fixed, variable) = mandatory.split_at(f.fixed.len());
         for (p, &(c, len)) in fixed.iter().zip(f.fixed) {
-            let name = parameter_name(c, v);
             if p.code() != c || p.value_len() != len {
                 return Err(err_at(
                     out,
-                    Error::other(Layer::Isup, 0, "wrong parameter or length").parameter(name),
+                    Error::other(Layer::Isup, 0, "wrong parameter or length").parameter(parameter_name(c, v)),
                 ));
             }
             p.emit_value(v, out).map_err(|e| err_at(out, e))?;
         }
         let ptr_base = out.len();
         let nptr = f.variable.len() + usize::from(f.optional);
-        out.resize(ptr_base + nptr, 0);
+        out.extend_from_slice(&[0u8; 4][..nptr.min(4)]);
+        if nptr > 4 {
+            out.resize(ptr_base + nptr, 0);
+        }
         let pointer = |out: &mut Vec<u8>, i: usize, name: &'static str| -> Result<()> {
             let p = out.len() - (ptr_base + i);
             let b = u8::try_from(p).map_err(|_| {
@@ -353,11 +355,13 @@ impl Repr {
             Ok(())
         };
         for (i, (p, &c)) in variable.iter().zip(f.variable).enumerate() {
-            let name = parameter_name(c, v);
             if p.code() != c {
-                return Err(err_at(out, Error::other(Layer::Isup, 0, "wrong parameter").parameter(name)));
+                return Err(err_at(
+                    out,
+                    Error::other(Layer::Isup, 0, "wrong parameter").parameter(parameter_name(c, v)),
+                ));
             }
-            pointer(out, i, name)?;
+            pointer(out, i, parameter_name(c, v))?;
             emit_lv(p, v, out, start)?;
         }
         match (optional, f.optional) {
@@ -425,7 +429,7 @@ fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
         let bytes = buf
             .get(pos..pos + len)
             .ok_or_else(|| Error::truncated(Layer::Isup, pos, len, avail).parameter(parameter_name(c, v)))?;
-        mandatory.push(Parameter::parse(c, bytes, v, pos)?);
+        Parameter::parse_into(c, bytes, v, pos, &mut mandatory)?;
         pos += len;
     }
     let ptr_base = pos;
@@ -451,7 +455,7 @@ fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
             return Err(Error::new(Layer::Isup, next, Reason::BadLength { declared: len, available: avail })
                 .parameter(name));
         }
-        mandatory.push(Parameter::parse(c, &buf[vstart..vstart + len], v, vstart)?);
+        Parameter::parse_into(c, &buf[vstart..vstart + len], v, vstart, &mut mandatory)?;
         next = vstart + len;
     }
     let mut optional = None;
@@ -487,7 +491,7 @@ fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
                     )
                     .parameter(name));
                 }
-                opts.push(Parameter::parse(c, &buf[vstart..vstart + len], v, vstart)?);
+                Parameter::parse_into(c, &buf[vstart..vstart + len], v, vstart, &mut opts)?;
                 next = vstart + len;
             }
             optional = Some(opts);

@@ -31,15 +31,12 @@ fn iam_repr() -> Repr {
         101,
         MessageType::Iam,
         vec![
-            Parameter::NatureOfConnectionIndicators(NatureOfConnection {
-                echo_control_device: 1,
-                ..Default::default()
-            }),
-            Parameter::ForwardCallIndicators(ForwardCallIndicators {
-                isup: 1,
-                isdn_access: 1,
-                ..Default::default()
-            }),
+            Parameter::NatureOfConnectionIndicators(
+                NatureOfConnection::default().with_echo_control_device(1),
+            ),
+            Parameter::ForwardCallIndicators(
+                ForwardCallIndicators::default().with_isup(1).with_isdn_access(1),
+            ),
             Parameter::CallingPartysCategory(0x0a),
             Parameter::TransmissionMediumRequirement(0),
             Parameter::CalledPartyNumber(Number::e164(3, "5551234")),
@@ -254,20 +251,21 @@ fn emit_refuses_what_it_cannot_encode() {
     let mut out = vec![0xee];
     assert!(r.emit(&mut out).is_err());
     assert_eq!(out, [0xee], "emit leaves the buffer as it was on error");
-    let mut r = iam_repr();
-    if let Body::Parameters { mandatory, .. } = &mut r.body {
-        mandatory[0] = Parameter::NatureOfConnectionIndicators(NatureOfConnection {
-            satellite: 4,
-            ..Default::default()
-        });
-    }
-    assert!(r.to_bytes().is_err());
+    // A bit field cannot hold a value wider than its bits: the builder masks,
+    // and JSON refuses it.
+    assert_eq!(NatureOfConnection::default().with_satellite(4).satellite(), 0);
+    let json = r#"{"satellite":4,"continuity_check":0,"echo_control_device":0,"spare":0}"#;
+    assert!(serde_json::from_str::<NatureOfConnection>(json).is_err());
+    let ok = r#"{"satellite":1,"continuity_check":0,"echo_control_device":1,"spare":0}"#;
+    assert_eq!(serde_json::from_str::<NatureOfConnection>(ok).unwrap().to_raw(), 0x11);
     // No optional part in COT.
     let r = Repr::new(
         Variant::Itu,
         1,
         MessageType::Cot,
-        vec![Parameter::ContinuityIndicators(ContinuityIndicators { continuity: 1, spare: 0 })],
+        vec![Parameter::ContinuityIndicators(
+            ContinuityIndicators::default().with_continuity(1).with_spare(0),
+        )],
         Some(vec![]),
     );
     assert!(r.to_bytes().is_err());
@@ -295,4 +293,45 @@ fn ansi_cic_spare_bits_round_trip() {
 fn cic_helpers() {
     assert_eq!(cic_mask(Variant::Itu), 0x0fff);
     assert_eq!(cic_mask(Variant::Ansi), 0x3fff);
+}
+
+/// ANSI IAM, CIC 1000 (T1.113.3 §3.1): NCI, FCI, CPC fixed; user service
+/// information and called party number variable; no optional part.
+static IAM_ANSI: [u8; 22] = [
+    0xe8, 0x03, // CIC 1000
+    0x01, // IAM
+    0x00, // nature of connection indicators
+    0x20, 0x01, // forward call indicators
+    0x0a, // calling party's category
+    0x03, // pointer to user service information
+    0x06, // pointer to called party number
+    0x00, // no optional part
+    0x03, 0x80, 0x90, 0xa2, // USI: speech, 64 kbit/s circuit mode, G.711 mu-law
+    0x07, 0x03, 0x10, 0x12, 0x52, 0x55, 0x21, 0x43, // called: even, national, ISDN, 2125551234
+];
+
+#[test]
+fn ansi_iam_spec_vector() {
+    let r = Repr::parse(&IAM_ANSI, Variant::Ansi).unwrap();
+    assert_eq!(r.cic, 1000);
+    assert_eq!(r.mandatory().len(), 5);
+    let Some(Parameter::UserServiceInformation(u)) = r.find(code::USER_SERVICE_INFO) else { panic!() };
+    assert_eq!(u.bytes, [0x80, 0x90, 0xa2]);
+    assert_eq!(r.find(code::CALLED).and_then(Parameter::digits), Some("2125551234"));
+    assert_eq!(r.optional(), &[]);
+    assert_eq!(r.to_bytes().unwrap(), IAM_ANSI);
+    // The same octets are not an ITU IAM: there octet 7 is the transmission
+    // medium requirement and the called party pointer no longer lines up.
+    let e = Repr::parse(&IAM_ANSI, Variant::Itu).unwrap_err();
+    assert_eq!((e.offset, e.reason), (8, Reason::BadPointer { pointer: 6 }));
+}
+
+#[test]
+fn ansi_only_messages_are_raw_in_itu() {
+    let cvr = [0x01, 0x00, 0xeb, 0x01, 0x05, 0x00];
+    let a = Repr::parse(&cvr, Variant::Ansi).unwrap();
+    assert_eq!(a.mandatory().len(), 2);
+    let i = Repr::parse(&cvr, Variant::Itu).unwrap();
+    assert_eq!(i.body, Body::Raw(vec![0x01, 0x05, 0x00]));
+    assert_eq!(i.to_bytes().unwrap(), cvr);
 }
