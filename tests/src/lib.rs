@@ -10,7 +10,10 @@ use std::process::Command;
 pub fn have_tshark() -> bool {
     let ok = Command::new("tshark").arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
     if !ok {
-        assert!(std::env::var_os("CI").is_none(), "tshark is missing on CI: scripts/test.sh should have installed it");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tshark is missing on CI: scripts/test.sh should have installed it"
+        );
         eprintln!("SKIPPED: tshark is not installed (scripts/test.sh installs it)");
     }
     ok
@@ -34,10 +37,7 @@ pub fn tshark_fields(pcap: &Path, prefs: &[&str], fields: &[&str]) -> Vec<Vec<St
     }
     let out = cmd.output().expect("run tshark");
     assert!(out.status.success(), "tshark failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.split('\t').map(str::to_owned).collect())
-        .collect()
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| l.split('\t').map(str::to_owned).collect()).collect()
 }
 
 /// Frame numbers and summaries of every frame tshark marks malformed or with
