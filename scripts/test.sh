@@ -20,6 +20,8 @@ if [ ${#need_apt[@]} -gt 0 ] && [ "${AINSIM_SKIP_INSTALL:-0}" != 1 ]; then
 fi
 command -v tshark >/dev/null 2>&1 || { echo "tshark is required by the tests and could not be installed" >&2; exit 1; }
 
+echo "== docs/protocols.md up to date"
+bash scripts/gen-protocols-doc.sh --check
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
