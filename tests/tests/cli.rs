@@ -199,6 +199,9 @@ fn bad_json_names_line_and_column() {
         &["json", "line 2", "column"],
     );
     assert_bad_input("not JSON", &encode_stdin("hello"), &["json", "line 1", "column 1"]);
+    // The position is said once.
+    let out = encode_stdin("hello");
+    assert_eq!(text(&out.stderr).matches("column").count(), 1, "{}", text(&out.stderr));
     let unknown = r#"{"variant":"itu","start":"isup","isup":{"variant":"itu","cic":1,"message_type":"bogus","body":{"raw":""}}}"#;
     assert_bad_input("unknown message type", &encode_stdin(unknown), &["json", "line 1", "`bogus`"]);
     assert_bad_input(

@@ -139,6 +139,8 @@ const CHECKS: &[Check] = &[
             })))
         },
     },
+    // tshark computes the FCS itself: ours must be good (status 1).
+    Check { field: "mtp2.fcs_16.status", ours: |f| Some(opt(f.mtp2.as_ref().filter(|_| f.fcs).map(|_| 1))) },
     // MTP3 (not in M3UA frames: M3UA carries the label in protocol data)
     Check {
         field: "mtp3.service_indicator",
