@@ -3,10 +3,12 @@
 //! Cargo sets `CARGO_BIN_EXE_<name>` only for the tests of the package that
 //! owns the binary, and a dependency on a binary-only package builds
 //! nothing; so the first test that needs the binary runs
-//! `cargo build -p ainsim --profile <ours>` into our own target directory
-//! (cheap when it is up to date: `cargo test --workspace` has built the
-//! same dependency graph) and then runs `target/<profile>/ainsim`.
-//! `AINSIM_BIN=/path/to/ainsim` skips the build and tests that binary.
+//! `cargo build -p ainsim --bin ainsim --profile <ours>` into our own target
+//! directory and then runs `target/<profile>/ainsim`. Under
+//! `cargo test --workspace` that build is a no-op: `crates/cli` has an
+//! integration test, so the binary is already built, and the workspace's
+//! `serde` features are spelled out so `-p ainsim` resolves the same
+//! dependency builds. `AINSIM_BIN=/path/to/ainsim` skips the build.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

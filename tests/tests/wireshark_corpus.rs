@@ -42,10 +42,6 @@ fn hx(v: impl Into<u32>) -> String {
     format!("0x{:02x}", v.into())
 }
 
-fn one(s: impl ToString) -> Expect {
-    Some(vec![s.to_string()])
-}
-
 fn opt(v: Option<impl ToString>) -> Vec<String> {
     v.map(|x| x.to_string()).into_iter().collect()
 }
@@ -430,9 +426,17 @@ fn check(cap: &Capture) {
         .collect();
     assert!(named.is_empty(), "{}: tshark complains:\n{}", cap.name, named.join("\n"));
 
+    let (diffs, compared) = differences(cap, &frames, &rows);
+    assert!(diffs.is_empty(), "{}: tshark and ainsim disagree:\n{}", cap.name, diffs.join("\n"));
+    assert!(compared >= cap.examples.len(), "{}: only {compared} values compared", cap.name);
+    eprintln!("{}: {} frames, {compared} values equal to tshark's", cap.name, frames.len());
+}
+
+/// Every field where tshark's values differ from ours, and how many values were compared.
+fn differences(cap: &Capture, frames: &[Frame], rows: &[FrameFields]) -> (Vec<String>, usize) {
     let mut diffs = Vec::new();
     let mut compared = 0usize;
-    for ((e, f), row) in cap.examples.iter().zip(&frames).zip(&rows) {
+    for ((e, f), row) in cap.examples.iter().zip(frames).zip(rows) {
         for (i, c) in CHECKS.iter().enumerate() {
             let Some(ours) = (c.ours)(f) else { continue };
             let mut theirs = row.get(i).to_vec();
@@ -448,9 +452,7 @@ fn check(cap: &Capture) {
             }
         }
     }
-    assert!(diffs.is_empty(), "{}: tshark and ainsim disagree:\n{}", cap.name, diffs.join("\n"));
-    assert!(compared >= cap.examples.len(), "{}: only {compared} values compared", cap.name);
-    eprintln!("{}: {} frames, {compared} values equal to tshark's", cap.name, frames.len());
+    (diffs, compared)
 }
 
 fn capture(name: &str) -> Capture {
@@ -547,4 +549,40 @@ fn corpus_covers_every_example() {
             assert_eq!(e.frame.operations.len(), 1, "{}: {}", c.name, e.name);
         }
     }
+}
+
+/// The comparison catches a wrong value: ours are altered after decoding
+/// (a CIC, a called SSN, a TCAP transaction id, an SLS) and each shows up.
+#[test]
+fn a_wrong_value_is_caught() {
+    let cap = capture("mtp3-itu");
+    let pcap = TempFile::new("control.pcap", &cap.pcap());
+    if !have_tshark() {
+        return;
+    }
+    let fields: Vec<&str> = CHECKS.iter().map(|c| c.field).collect();
+    let rows = tshark_fields(pcap.path(), &cap.tshark_options(), &fields);
+    let mut frames: Vec<Frame> = cap.examples.iter().map(|e| e.frame.clone()).collect();
+    assert!(differences(&cap, &frames, &rows).0.is_empty());
+    let find = |frames: &[Frame], p: fn(&Frame) -> bool| frames.iter().position(p).unwrap();
+    let i = find(&frames, |f| f.isup.is_some());
+    frames[i].isup.as_mut().unwrap().cic += 1;
+    let j = find(&frames, |f| matches!(f.sccp, Some(SccpRepr::Udt(_))));
+    if let Some(SccpRepr::Udt(u)) = frames[j].sccp.as_mut() {
+        u.called_party.ssn = Some(6);
+    }
+    let k = find(&frames, |f| itu_tcap(f).is_some_and(|m| m.otid.is_some()));
+    if let Some(TcapRepr::Itu(m)) = frames[k].tcap.as_mut() {
+        m.otid = Some(vec![0xde, 0xad]);
+    }
+    frames[0].mtp3.as_mut().unwrap().sls ^= 1;
+    let (diffs, _) = differences(&cap, &frames, &rows);
+    for (n, field) in [(i, "isup.cic"), (j, "sccp.called.ssn"), (k, "tcap.otid"), (0, "mtp3.sls")] {
+        let tag = format!("frame {} (", n + 1);
+        assert!(
+            diffs.iter().any(|d| d.starts_with(&tag) && d.contains(field)),
+            "{field} not caught: {diffs:?}"
+        );
+    }
+    assert_eq!(diffs.len(), 4, "{diffs:?}");
 }
