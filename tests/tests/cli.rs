@@ -182,9 +182,9 @@ fn bad_mtp2_fcs_is_refused() {
     let last = b.len() - 1;
     b[last] ^= 0x01;
     assert_bad_input("bad FCS", &decode("mtp2", "itu", &hex(&b)), &["mtp2", "FCS", "offset"]);
-    // Without --fcs true the same octets are a unit with two more SIF octets, or not.
+    // The same with the FCS flag spelled out.
     let out = run_ainsim(&["decode", "--layer", "mtp2", "--fcs", "true", &hex(&b)], None);
-    assert_eq!(out.status.code(), Some(2));
+    assert_bad_input("bad FCS, --fcs true", &out, &["mtp2", "FCS"]);
 }
 
 fn encode_stdin(json: &str) -> Output {
