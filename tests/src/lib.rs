@@ -1,61 +1,52 @@
-//! Helpers for the end-to-end tests under `tests/tests/`: running tshark as
-//! an independent judge of the frames ainsim writes.
+//! Helpers for the end-to-end tests under `tests/tests/`: the Wireshark
+//! corpus (every example of every codec, through the real stack, as pcaps),
+//! tshark runners, and the real `ainsim` binary.
 #![forbid(unsafe_code)]
 
-use std::path::Path;
-use std::process::Command;
+pub mod bin;
+pub mod corpus;
+pub mod tshark;
 
-/// Whether tshark is on the PATH. Tests that need it fail loudly without it
-/// when `CI` is set (the test script installs it), and skip otherwise.
-pub fn have_tshark() -> bool {
-    let ok = Command::new("tshark").arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tshark is missing on CI: scripts/test.sh should have installed it"
-        );
-        eprintln!("SKIPPED: tshark is not installed (scripts/test.sh installs it)");
-    }
-    ok
+pub use bin::{ainsim_bin, run_ainsim};
+pub use tshark::{have_tshark, tshark_complaints, tshark_fields, FrameFields};
+
+/// Lower-case hex of `b`, no separators.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Runs tshark on `pcap` with preferences `prefs` (`-o` values) and returns,
-/// per frame, the values of `fields` (tshark's `-T fields` output split on tabs;
-/// a field that occurs several times comes comma-separated).
-///
-/// # Panics
-/// If tshark cannot run or exits non-zero: a test helper.
-pub fn tshark_fields(pcap: &Path, prefs: &[&str], fields: &[&str]) -> Vec<Vec<String>> {
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-n").arg("-r").arg(pcap);
-    for p in prefs {
-        cmd.arg("-o").arg(p);
-    }
-    cmd.args(["-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,"]);
-    for f in fields {
-        cmd.arg("-e").arg(f);
-    }
-    let out = cmd.output().expect("run tshark");
-    assert!(out.status.success(), "tshark failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).lines().map(|l| l.split('\t').map(str::to_owned).collect()).collect()
+/// A file in a fresh temporary directory, removed (with the directory) on
+/// drop, also when an assert fails; kept when `AINSIM_KEEP_PCAP` is set.
+pub struct TempFile {
+    dir: Option<tempfile::TempDir>,
+    path: std::path::PathBuf,
 }
 
-/// Frame numbers and summaries of every frame tshark marks malformed or with
-/// an expert note of warning severity or worse.
-///
-/// # Panics
-/// If tshark cannot run: a test helper.
-pub fn tshark_complaints(pcap: &Path, prefs: &[&str]) -> Vec<String> {
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-n").arg("-r").arg(pcap);
-    for p in prefs {
-        cmd.arg("-o").arg(p);
+impl TempFile {
+    /// Writes `data` to `<tmp>/<name>`.
+    ///
+    /// # Panics
+    /// If the file cannot be written.
+    pub fn new(name: &str, data: &[u8]) -> Self {
+        let dir = tempfile::Builder::new().prefix("ainsim-tests-").tempdir().expect("temp dir");
+        let path = dir.path().join(name);
+        std::fs::write(&path, data).expect("write temp file");
+        if std::env::var_os("AINSIM_KEEP_PCAP").is_some() {
+            eprintln!("kept {}", path.display());
+            let _ = dir.keep();
+            return TempFile { dir: None, path };
+        }
+        TempFile { dir: Some(dir), path }
     }
-    cmd.args(["-Y", "_ws.malformed || _ws.expert.severity >= 6291456"]);
-    let out = cmd.output().expect("run tshark");
-    let mut lines: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect();
-    if !out.status.success() {
-        lines.push(format!("tshark failed: {}", String::from_utf8_lossy(&out.stderr)));
+
+    /// Where the file is.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
     }
-    lines
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        drop(self.dir.take());
+    }
 }

@@ -137,8 +137,13 @@ pub(crate) fn encode_json(source: &str, variant: Option<Variant>) -> Result<(), 
         std::fs::read_to_string(source)
             .map_err(|e| Failure::Other(anyhow::anyhow!("cannot read {source}: {e}")))?
     };
-    let mut frame: Frame = serde_json::from_str(&text)
-        .map_err(|e| Failure::BadInput(format!("json: line {} column {}: {e}", e.line(), e.column())))?;
+    let mut frame: Frame = serde_json::from_str(&text).map_err(|e| {
+        // serde_json ends its message with the same position: say it once.
+        let (line, column) = (e.line(), e.column());
+        let msg = e.to_string();
+        let msg = msg.strip_suffix(&format!(" at line {line} column {column}")).unwrap_or(&msg);
+        Failure::BadInput(format!("json: line {line} column {column}: {msg}"))
+    })?;
     if let Some(v) = variant {
         frame.variant = v;
     }

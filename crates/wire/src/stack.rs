@@ -280,16 +280,23 @@ impl Frame {
                 m.to_bytes()
             }
             Start::Mtp3 | Start::Mtp2 => {
-                let mut m = self.mtp3.clone().ok_or_else(|| missing("mtp3"))?;
-                if let Some(up) = user_part {
-                    m.sif = up;
-                }
-                let mtp3 = m.to_bytes()?;
+                let mtp3 = match &self.mtp3 {
+                    Some(m) => {
+                        let mut m = m.clone();
+                        if let Some(up) = user_part {
+                            m.sif = up;
+                        }
+                        Some(m.to_bytes()?)
+                    }
+                    None => None,
+                };
                 if self.start == Start::Mtp3 {
-                    return Ok(mtp3);
+                    return mtp3.ok_or_else(|| missing("mtp3"));
                 }
                 let mut u = self.mtp2.clone().ok_or_else(|| missing("mtp2"))?;
-                if let SignalUnit::Msu { payload } = &mut u.unit {
+                // FISUs and LSSUs carry no MTP3 layer; an MSU's payload is
+                // rebuilt from it when it was decoded.
+                if let (SignalUnit::Msu { payload }, Some(mtp3)) = (&mut u.unit, mtp3) {
                     *payload = mtp3;
                 }
                 let mut out = Vec::with_capacity(u.buffer_len() + 2);
@@ -462,6 +469,18 @@ mod tests {
                 decoded += f.operations.len();
             }
             assert!(decoded > 0, "{variant}: no AIN/INAP operation decoded from the TCAP examples");
+        }
+    }
+
+    #[test]
+    fn mtp2_units_without_mtp3_round_trip() {
+        // FISUs and LSSUs have no MTP3 layer; MSUs do. With and without FCS.
+        for (name, u) in crate::mtp2::examples(Variant::Itu) {
+            let f = Frame::decode(&u.to_bytes().unwrap(), Start::Mtp2, Variant::Itu, true).unwrap();
+            assert_eq!(f.encode().unwrap(), u.to_bytes().unwrap(), "{name}");
+            let b = u.to_bytes_without_fcs().unwrap();
+            let f = Frame::decode(&b, Start::Mtp2, Variant::Itu, false).unwrap();
+            assert_eq!(f.encode().unwrap(), b, "{name}");
         }
     }
 
