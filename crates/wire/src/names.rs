@@ -756,8 +756,20 @@ const SIMPLE_SEGMENTATION: Table = &[
 /// Numbers whose bit 8 of the second octet is INN (routing to an internal
 /// network number); in the others it is NI (number incomplete).
 const INN_NUMBERS: &[&str] = &["called_party_number", "redirection_number"];
-/// Numbers with no presentation and screening indicators (spare bits there).
-const UNSCREENED_NUMBERS: &[&str] = &["called_party_number", "redirection_number", "subsequent_number"];
+/// Numbers with no presentation indicator (spare bits there).
+const NO_PRESENTATION: &[&str] =
+    &["called_party_number", "redirection_number", "subsequent_number", "charge_number"];
+/// Numbers with no screening indicator (spare bits there; Q.763 §3.44, §3.39, T1.113 §3.10A).
+const NO_SCREENING: &[&str] = &[
+    "called_party_number",
+    "redirection_number",
+    "subsequent_number",
+    "charge_number",
+    "redirecting_number",
+    "original_called_number",
+];
+/// Numbers with neither INN nor NI in bit 8 of their second octet.
+const NO_INN_NI: &[&str] = &["redirecting_number", "original_called_number", "charge_number"];
 const NUMBERS: &[&str] = &[
     "called_party_number",
     "calling_party_number",
@@ -788,10 +800,8 @@ fn isup_field(at: &At<'_>, field: &str, v: u64) -> Option<&'static str> {
                 ],
                 v,
             ),
-            "inn_ni" if parent != "redirecting_number" && parent != "original_called_number" => {
-                find(&[(0, "complete"), (1, "incomplete")], v)
-            }
-            "presentation" if !UNSCREENED_NUMBERS.contains(&parent) => find(
+            "inn_ni" if !NO_INN_NI.contains(&parent) => find(&[(0, "complete"), (1, "incomplete")], v),
+            "presentation" if !NO_PRESENTATION.contains(&parent) => find(
                 &[
                     (0, "presentation allowed"),
                     (1, "presentation restricted"),
@@ -800,7 +810,7 @@ fn isup_field(at: &At<'_>, field: &str, v: u64) -> Option<&'static str> {
                 ],
                 v,
             ),
-            "screening" if !UNSCREENED_NUMBERS.contains(&parent) => find(
+            "screening" if !NO_SCREENING.contains(&parent) => find(
                 &[
                     (0, "user provided, not verified"),
                     (1, "user provided, verified and passed"),
