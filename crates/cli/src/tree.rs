@@ -31,8 +31,9 @@ pub(crate) fn render_indented(v: &Value, variant: Variant, depth: usize) -> Stri
 }
 
 /// Wrappers whose members read better one level up: an ISUP body and its
-/// parameter list, an INAP argument's SEQUENCE and its elements.
-const TRANSPARENT: [&str; 5] = ["body", "parameters", "argument", "sequence", "elements"];
+/// parameter list, M3UA and AIN parameter lists, an INAP argument's SEQUENCE
+/// and its elements.
+const TRANSPARENT: [&str; 6] = ["body", "parameters", "params", "argument", "sequence", "elements"];
 
 /// The layers of a frame, outermost first.
 const LAYERS: [&str; 9] = ["mtp2", "mtp3", "m3ua", "snm", "slt", "isup", "sccp", "tcap", "operations"];

@@ -119,6 +119,9 @@ pub fn describe_name(at: &At<'_>, field: &str, name: &str) -> Option<Named> {
         ("m3ua", _, "error_code") => (M3UA_ERRORS, true),
         ("m3ua", _, "traffic_mode_type") => (M3UA_TRAFFIC_MODES, true),
         ("sccp", _, "type") => (SCCP_MESSAGES, true),
+        ("sccp", "global_title", "form") if at.variant == Variant::Itu => (ITU_GT_FORMS, false),
+        ("sccp", "global_title", "form") => (ANSI_GT_FORMS, false),
+        ("sccp", _, "routing") => (SCCP_ROUTING, false),
         ("sccp", _, "return_cause") => (SCCP_RETURN_CAUSES, true),
         _ => return None,
     };
@@ -1108,6 +1111,25 @@ const SCCP_MESSAGES: &[(&str, u64, &str)] = &[
     ("ludt", 0x13, "LUDT, long unitdata"),
     ("ludts", 0x14, "LUDTS, long unitdata service"),
 ];
+
+/// Global title indicator by the codec's form names (Q.713 §3.4.1).
+const ITU_GT_FORMS: &[(&str, u64, &str)] = &[
+    ("nai", 1, "GTI 1: nature of address indicator"),
+    ("tt", 2, "GTI 2: translation type"),
+    ("tt_np_es", 3, "GTI 3: translation type, numbering plan, encoding scheme"),
+    ("tt_np_es_nai", 4, "GTI 4: translation type, numbering plan, encoding scheme, nature of address"),
+];
+
+/// Global title indicator by the codec's form names (T1.112.3 §3.4.1): the
+/// ANSI numbering of the same forms differs from ITU's.
+const ANSI_GT_FORMS: &[(&str, u64, &str)] = &[
+    ("tt_np_es", 1, "GTI 1: translation type, numbering plan, encoding scheme"),
+    ("tt", 2, "GTI 2: translation type"),
+];
+
+/// Routing indicator (Q.713 §3.4.1, bit 7 of the address indicator).
+const SCCP_ROUTING: &[(&str, u64, &str)] =
+    &[("global_title", 0, "route on global title"), ("pc_ssn", 1, "route on point code and SSN")];
 
 /// Return cause (Q.713 §3.12) by the codec's serde names.
 const SCCP_RETURN_CAUSES: &[(&str, u64, &str)] = &[
