@@ -22,7 +22,7 @@ pub(crate) fn render(v: &Value, variant: Variant) -> String {
 
 /// Renders `v` starting at indentation `depth`.
 pub(crate) fn render_indented(v: &Value, variant: Variant, depth: usize) -> String {
-    let mut t = Tree { out: String::new(), variant };
+    let mut t = Tree { out: String::new(), variant, inap_codes: inap_context(v) };
     match v {
         Value::Object(map) => t.frame(map, depth),
         other => t.walk(&mut Vec::new(), None, other, depth),
@@ -41,6 +41,10 @@ const LAYERS: [&str; 9] = ["mtp2", "mtp3", "m3ua", "snm", "slt", "isup", "sccp",
 struct Tree {
     out: String,
     variant: Variant,
+    /// Whether ITU TCAP local operation and error codes are INAP's: no
+    /// application context (pre-arranged, by SSN) or an INAP/CAMEL one.
+    /// MAP's codes mean something else, so they stay unnamed.
+    inap_codes: bool,
 }
 
 impl Tree {
@@ -91,15 +95,9 @@ impl Tree {
                     };
                     match layer {
                         // The message's own object holds its fields: {"message": {"tfp": {...}}}.
-                        "snm" => match v.get("message").and_then(single) {
-                            Some((name, body)) => {
-                                path.push(name.to_string());
-                                self.fields(&mut path, body, depth + 1, &[]);
-                            }
-                            None => {}
-                        },
-                        "slt" => {
-                            if let Some((name, body)) = single(v) {
+                        "snm" | "slt" => {
+                            let holder = if layer == "snm" { v.get("message") } else { Some(v) };
+                            if let Some((name, body)) = holder.and_then(single) {
                                 path.push(name.to_string());
                                 self.fields(&mut path, body, depth + 1, &[]);
                             }
@@ -278,7 +276,8 @@ impl Tree {
                     ("opcode" | "error_code", "private" | "national") | ("unknown", "tag")
                 ) || (k == "problem" && layer == "tcap");
                 let shown = if hex { format!("0x{n:04x}") } else { n.to_string() };
-                match names::describe(&at, k, n) {
+                let foreign = k == "local" && matches!(parent, "opcode" | "error_code") && !self.inap_codes;
+                match names::describe(&at, k, n).filter(|_| !foreign) {
                     Some(name) => format!("{k}: {shown} ({name})"),
                     None => format!("{k}: {shown}"),
                 }
@@ -402,6 +401,22 @@ impl Tree {
         };
         self.line(depth, &label);
         self.fields(path, item, depth + 1, &["type"]);
+    }
+}
+
+/// Whether the frame's ITU TCAP dialogue (if any) names an INAP or CAMEL
+/// application context, or none at all; the same test the stack uses
+/// before decoding operations as INAP.
+fn inap_context(frame: &Value) -> bool {
+    let Some(pdu) = frame.pointer("/tcap/itu/dialogue/pdu").and_then(single).map(|(_, p)| p) else {
+        return true;
+    };
+    match pdu.get("application_context").and_then(Value::as_str) {
+        None => true,
+        Some(ac) => {
+            ac.starts_with("0.4.0.1.1.")
+                || ["0.4.0.0.1.0.50.", "0.4.0.0.1.0.51.", "0.4.0.0.1.0.52."].iter().any(|p| ac.starts_with(p))
+        }
     }
 }
 

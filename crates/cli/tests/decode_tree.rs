@@ -255,3 +255,17 @@ fn m3ua_names_classes_user_parts_and_states() {
         ],
     );
 }
+
+#[test]
+fn itu_opcodes_are_named_only_in_an_inap_context() {
+    // The INAP Begin above with its application context changed to MAP's
+    // 0.4.0.0.1.0.1.3: local opcode 32 is not initiateCallAttempt there.
+    let inap = "623d480400013a7f6b1e281c060700118605010101a011600f80020780a1090607040001010000006c15a1130201\
+                01020120300ba009040703100352552143";
+    let map = inap.replace("04000101000000", "04000001000103");
+    assert_lines(&decode(&["--layer", "tcap"], inap), &["      opcode: local 32 (initiateCallAttempt)"]);
+    assert_lines(
+        &decode(&["--layer", "tcap"], &map),
+        &["      application_context: 0.4.0.0.1.0.1.3", "      opcode: local 32"],
+    );
+}
