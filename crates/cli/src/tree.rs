@@ -189,7 +189,10 @@ impl Tree {
                         let (acro, long) = n.text.split_once(", ").unwrap_or((n.text, ""));
                         format!("SCCP ({vt}) {acro}: {long}{class}")
                     }
-                    None => format!("SCCP ({vt}) {t}"),
+                    None => match v.get("message_type").and_then(Value::as_u64) {
+                        Some(c) => format!("SCCP ({vt}) message type 0x{c:02x}: unknown"),
+                        None => format!("SCCP ({vt}) {t}"),
+                    },
                 }
             }
             other => other.to_uppercase(),
