@@ -1,6 +1,7 @@
 //! Every code point a lab engineer reads in the examples of every codec has
 //! a name: the examples are realistic traffic, so a field in this list that
 //! comes out unnamed is a hole in `names.rs` (or an example gone odd).
+#![allow(clippy::unwrap_used)]
 
 use ainsim_wire::names::{describe, describe_name, At, Code};
 use ainsim_wire::stack::{Frame, Start};
