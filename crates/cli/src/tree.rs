@@ -140,13 +140,12 @@ impl Tree {
             }
             "m3ua" => {
                 let m = v.get("message").cloned().unwrap_or(Value::Null);
-                let short =
-                    serde_json::from_value::<M3uaMessageType>(m.clone()).map_or("unknown", |t| t.name());
                 let at = At { variant: self.variant, path: &["m3ua"], siblings: &[] };
                 let long = m.as_str().and_then(|s| names::describe_name(&at, "message", s));
-                match long {
-                    Some(n) => format!("M3UA {short}: {}", n.text),
-                    None => format!("M3UA {short} {}", scalar(&m)),
+                match (serde_json::from_value::<M3uaMessageType>(m), long) {
+                    (Ok(t), Some(n)) => format!("M3UA {}: {}", t.name(), n.text),
+                    (Ok(t), None) => format!("M3UA class {} type {}", t.class(), t.msg_type()),
+                    (Err(_), _) => "M3UA".into(),
                 }
             }
             "snm" | "slt" => {

@@ -188,9 +188,9 @@ pub fn network_indicator(ni: u64) -> Option<&'static str> {
     )
 }
 
-fn mtp3_field(_at: &At<'_>, field: &str, v: u64) -> Option<&'static str> {
+fn mtp3_field(at: &At<'_>, field: &str, v: u64) -> Option<&'static str> {
     match field {
-        "si" => service_indicator(v, _at.variant),
+        "si" => service_indicator(v, at.variant),
         "ni" => network_indicator(v),
         _ => None,
     }
