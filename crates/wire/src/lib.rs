@@ -27,6 +27,7 @@ pub mod isup;
 pub mod m3ua;
 pub mod mtp2;
 pub mod mtp3;
+pub mod names;
 pub mod pcap;
 mod reader;
 pub mod sccp;
