@@ -46,6 +46,7 @@ fn peer_check<M, E: std::fmt::Debug>(
 }
 
 fn isup(c: &mut Criterion) {
+    frames::check_frames();
     for (label, name) in frames::ISUP_MESSAGES {
         let b = frames::isup(Variant::Itu, name);
         let r = IsupRepr::parse(&b, Variant::Itu).unwrap();
