@@ -11,7 +11,7 @@ use std::hint::black_box;
 use ainsim_benches as frames;
 use ainsim_wire::{IsupRepr, M3uaRepr, SccpRepr, TcapRepr, Variant};
 
-const CASES: [&str; 21] = [
+const CASES: [&str; 26] = [
     "isup-iam-parse",
     "isup-iam-emit",
     "isup-acm-parse",
@@ -32,6 +32,11 @@ const CASES: [&str; 21] = [
     "peer-tcap-itu-emit",
     "peer-m3ua-data-parse",
     "peer-sccp-udt-parse",
+    "view-isup",
+    "view-mtp3",
+    "view-m3ua",
+    "view-sccp",
+    "copy",
     "sizes",
 ];
 
@@ -127,6 +132,42 @@ fn main() {
         "peer-sccp-udt-parse" => {
             let b = frames::sccp_udt(v);
             run(&|| sccp::SccpMessage::decode(black_box(&b)).is_ok());
+        }
+        "view-isup" => {
+            let b = isup("IAM");
+            run(&|| {
+                ainsim_wire::IsupPacket::new_checked(black_box(&b[..]), v)
+                    .is_ok_and(|p| black_box((p.cic(), p.message_type())).0 > 0)
+            });
+        }
+        "view-mtp3" => {
+            let b = frames::mtp3_isup_iam(v);
+            run(&|| {
+                ainsim_wire::Mtp3Packet::new_checked(black_box(&b[..]), v)
+                    .is_ok_and(|p| black_box((p.dpc(), p.opc(), p.sls())).0 .0 > 0)
+            });
+        }
+        "view-m3ua" => {
+            let b = frames::m3ua_data();
+            run(&|| {
+                ainsim_wire::M3uaPacket::new_checked(black_box(&b[..]))
+                    .and_then(|p| {
+                        p.protocol_data().map(|pd| pd.map(|pd| black_box((pd.opc, pd.dpc, pd.sls))))
+                    })
+                    .is_ok_and(|x| x.is_some())
+            });
+        }
+        "view-sccp" => {
+            let b = frames::sccp_udt(v);
+            run(&|| {
+                ainsim_wire::SccpPacket::new_checked(black_box(&b[..]), v).is_ok_and(|p| {
+                    p.called_party().is_some_and(|a| black_box((a.gti(), a.ssn())).1.is_some())
+                })
+            });
+        }
+        "copy" => {
+            let b = isup("IAM");
+            run(&|| !black_box(&b).to_vec().is_empty());
         }
         "sizes" => {
             use ainsim_wire::{isup::Parameter, Error};
