@@ -312,9 +312,23 @@ impl<'a> Iterator for Children<'a> {
 /// # Errors
 /// [`Reason::TooLong`] if `form` is `Long(n)` and `len` does not fit `n` octets.
 pub fn write_len(out: &mut Vec<u8>, len: usize, form: LenForm, layer: Layer) -> Result<()> {
+    let (h, n) = len_octets(len, form, layer, out.len())?;
+    out.extend_from_slice(&h[..n]);
+    Ok(())
+}
+
+/// The length octets for `len` in `form` (at most 5), on the stack.
+fn len_octets(len: usize, form: LenForm, layer: Layer, at: usize) -> Result<([u8; 5], usize)> {
+    let mut h = [0u8; 5];
     match form {
-        LenForm::Indefinite => out.push(0x80),
-        LenForm::Definite if len < 0x80 => out.push(len as u8),
+        LenForm::Indefinite => {
+            h[0] = 0x80;
+            Ok((h, 1))
+        }
+        LenForm::Definite if len < 0x80 => {
+            h[0] = len as u8;
+            Ok((h, 1))
+        }
         LenForm::Definite | LenForm::Long(_) => {
             let min = minimal_len_octets(len).max(1);
             let n = match form {
@@ -324,17 +338,17 @@ pub fn write_len(out: &mut Vec<u8>, len: usize, form: LenForm, layer: Layer) -> 
             if n < min || n > 4 {
                 return Err(Error::new(
                     layer,
-                    out.len(),
+                    at,
                     Reason::TooLong { len, max: (1usize << (8 * n.min(4))) - 1 },
                 ));
             }
-            out.push(0x80 | n as u8);
-            for i in (0..n).rev() {
-                out.push((len >> (8 * i)) as u8);
+            h[0] = 0x80 | n as u8;
+            for (i, o) in h[1..=n].iter_mut().enumerate() {
+                *o = (len >> (8 * (n - 1 - i))) as u8;
             }
+            Ok((h, n + 1))
         }
     }
-    Ok(())
 }
 
 /// Writes `tag`, then the contents that `body` writes, with the length patched in.
@@ -349,12 +363,17 @@ pub fn write_tlv(
     body: impl FnOnce(&mut Vec<u8>) -> Result<()>,
 ) -> Result<()> {
     tag.emit(out);
+    // One octet reserved for the length (the usual case); longer length forms
+    // shift the contents up once they are written.
     let len_at = out.len();
+    out.push(0);
     body(out)?;
-    let len = out.len() - len_at;
-    let mut hdr = Vec::with_capacity(5);
-    write_len(&mut hdr, len, form, layer)?;
-    out.splice(len_at..len_at, hdr);
+    let len = out.len() - len_at - 1;
+    let (h, n) = len_octets(len, form, layer, 0)?;
+    out[len_at] = h[0];
+    if n > 1 {
+        out.splice(len_at + 1..len_at + 1, h[1..n].iter().copied());
+    }
     if form == LenForm::Indefinite {
         out.extend_from_slice(&[0, 0]);
     }

@@ -831,14 +831,15 @@ impl<'a> RawParams<'a> {
         let mut r = Reader::with_base(Layer::M3ua, &area[offset..], offset);
         let t = r.u16_be()?;
         let len = usize::from(r.u16_be()?);
-        let name = M3uaParameter::tag_name(t);
+        // Named only on the error paths: the lookup is a long match.
+        let name = || M3uaParameter::tag_name(t);
         if len < 4 {
             return Err(Error::new(
                 Layer::M3ua,
                 offset + 2,
                 Reason::BadValue { value: len as u64, expected: "a parameter length of at least 4" },
             )
-            .parameter(name));
+            .parameter(name()));
         }
         if len > self.end - offset {
             return Err(Error::new(
@@ -846,7 +847,7 @@ impl<'a> RawParams<'a> {
                 offset + 2,
                 Reason::BadLength { declared: len, available: self.end - offset },
             )
-            .parameter(name));
+            .parameter(name()));
         }
         let value = &area[offset + 4..offset + len];
         let padded = pad4(len);
@@ -857,7 +858,7 @@ impl<'a> RawParams<'a> {
                 offset + len,
                 Reason::Truncated { needed: padded - len, available: self.end - offset - len },
             )
-            .parameter(name));
+            .parameter(name()));
         }
         if let Some(k) = area[offset + len..offset + padded].iter().position(|&b| b != 0) {
             return Err(Error::new(
@@ -865,7 +866,7 @@ impl<'a> RawParams<'a> {
                 offset + len + k,
                 Reason::BadValue { value: u64::from(area[offset + len + k]), expected: "zero padding" },
             )
-            .parameter(name));
+            .parameter(name()));
         }
         self.pos = offset + padded;
         Ok(RawParam { tag: t, value, offset })

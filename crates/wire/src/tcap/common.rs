@@ -25,7 +25,8 @@ impl<'a> Elems<'a> {
     /// Reads every element left in `r` at `depth`.
     pub(super) fn from_reader(mut r: Reader<'a>, depth: usize) -> Result<Self> {
         let buf = r.buffer();
-        let mut items = Vec::new();
+        // One allocation of the usual size up front rather than a grow on the first push.
+        let mut items = Vec::with_capacity(4);
         while !r.is_empty() {
             let s = r.pos();
             let c = ber::read_tlv(&mut r, depth)?;
@@ -106,9 +107,13 @@ pub(super) fn int(t: &Tlv<'_>, what: &'static str) -> Result<i64> {
 
 /// Writes a primitive INTEGER element.
 pub(super) fn put_int(out: &mut Vec<u8>, tag: Tag, x: i64) -> Result<()> {
-    let mut v = Vec::with_capacity(8);
-    ber::encode_int(x, &mut v);
-    ber::write_primitive(out, tag, LenForm::Definite, &v, L)
+    // At most 8 contents octets: a one-octet definite length, patched in.
+    tag.emit(out);
+    let at = out.len();
+    out.push(0);
+    ber::encode_int(x, out);
+    out[at] = (out.len() - at - 1) as u8;
+    Ok(())
 }
 
 /// Writes a primitive element with minimal length.
