@@ -83,12 +83,14 @@ impl Options {
 }
 
 /// Width of the time column.
-const TIME_WIDTH: usize = 14;
+const TIME_WIDTH: usize = 12;
 
 /// Draws `rows` as a ladder diagram (empty string for no rows).
 pub fn render<'a>(rows: impl IntoIterator<Item = Row<'a>>, opts: &Options) -> String {
-    let rows: Vec<Row<'a>> =
-        rows.into_iter().filter(|r| opts.filter.as_ref().is_none_or(|f| accepts(f, r, opts.variant))).collect();
+    let rows: Vec<Row<'a>> = rows
+        .into_iter()
+        .filter(|r| opts.filter.as_ref().is_none_or(|f| accepts(f, r, opts.variant)))
+        .collect();
     if rows.is_empty() {
         return String::new();
     }
@@ -127,7 +129,7 @@ pub fn render<'a>(rows: impl IntoIterator<Item = Row<'a>>, opts: &Options) -> St
 
     for r in &rows {
         let mut line = lifelines(width, cols.len(), center);
-        let time = format!("{:>12}", r.at.to_string());
+        let time = format!("{:>11}", r.at.to_string());
         for (k, ch) in time.chars().enumerate() {
             line[k] = ch;
         }
@@ -302,7 +304,9 @@ fn sccp_label(s: &Sccp, f: &Frame) -> String {
     let name = s.message_type().name();
     let tcap = f.tcap.as_ref().map(tcap_label);
     match (s, tcap) {
-        (Sccp::Udts(u), t) => format!("UDTS {:?}{}", u.return_cause, t.map(|t| format!(" ({t})")).unwrap_or_default()),
+        (Sccp::Udts(u), t) => {
+            format!("UDTS {:?}{}", u.return_cause, t.map(|t| format!(" ({t})")).unwrap_or_default())
+        }
         (Sccp::Xudts(u), t) => {
             format!("XUDTS {:?}{}", u.return_cause, t.map(|t| format!(" ({t})")).unwrap_or_default())
         }
@@ -348,13 +352,15 @@ fn tcap_label(t: &TcapRepr) -> String {
             m.components()
                 .iter()
                 .map(|c| match c {
-                    ansi::Component::InvokeLast(inv) | ansi::Component::InvokeNotLast(inv) => match inv.opcode {
-                        ansi::OpCode::Private(code) => match AinOpcode::from_code(code) {
-                            AinOpcode::Unknown(n) => format!("op {n:#06x}"),
-                            op => op.name().to_string(),
-                        },
-                        ansi::OpCode::National(code) => format!("op {code:#06x}"),
-                    },
+                    ansi::Component::InvokeLast(inv) | ansi::Component::InvokeNotLast(inv) => {
+                        match inv.opcode {
+                            ansi::OpCode::Private(code) => match AinOpcode::from_code(code) {
+                                AinOpcode::Unknown(n) => format!("op {n:#06x}"),
+                                op => op.name().to_string(),
+                            },
+                            ansi::OpCode::National(code) => format!("op {code:#06x}"),
+                        }
+                    }
                     ansi::Component::ReturnResultLast(_) | ansi::Component::ReturnResultNotLast(_) => {
                         "Result".into()
                     }
@@ -383,8 +389,8 @@ mod tests {
         let a: String = arrow("ACM", 11, false, false).into_iter().collect();
         assert_eq!(a, "◀───ACM────");
         let a: String = arrow("a long label", 11, true, true).into_iter().collect();
-        assert_eq!(a, "──a l…───✕");
-        assert_eq!(a.chars().count(), 10);
+        assert_eq!(a, "──a lon…──✕");
+        assert_eq!(a.chars().count(), 11);
     }
 
     #[test]

@@ -492,7 +492,10 @@ impl Simulator {
             }
         }
         if a == b {
-            return Err(SimError::PortInUse { node: self.nodes[a.0 .0 as usize].name.to_string(), port: a.1 });
+            return Err(SimError::PortInUse {
+                node: self.nodes[a.0 .0 as usize].name.to_string(),
+                port: a.1,
+            });
         }
         let index = u32::try_from(self.links.len()).unwrap_or(u32::MAX);
         let label = format!(
@@ -795,7 +798,9 @@ impl Simulator {
     fn is_stale(&self, ev: &Scheduled) -> bool {
         match &ev.what {
             What::Timer { node, id, gen } => self.nodes[node.0 as usize].timers.get(id) != Some(gen),
-            What::Deliver { link, dir, epoch, .. } => self.links[*link as usize].epoch[*dir as usize] != *epoch,
+            What::Deliver { link, dir, epoch, .. } => {
+                self.links[*link as usize].epoch[*dir as usize] != *epoch
+            }
             What::Start { node, incarnation } | What::LinkState { node, incarnation, .. } => {
                 self.nodes[node.0 as usize].incarnation != *incarnation
             }
