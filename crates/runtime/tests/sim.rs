@@ -346,3 +346,25 @@ fn topology_mistakes_are_errors() {
     assert_eq!(sim.stats().unconnected, 1);
     assert_eq!(sim.name(c), "C");
 }
+
+#[test]
+fn a_pcap_written_to_a_file_equals_the_in_memory_one() {
+    let run = |file: Option<&std::path::Path>| {
+        let mut sim = common::story(8, jittery(), LinkModel::fixed(Duration::from_millis(1)));
+        match file {
+            Some(p) => sim.tap_pcap(Box::new(std::fs::File::create(p).unwrap())).unwrap(),
+            None => sim.tap_pcap_memory(),
+        }
+        sim.start();
+        sim.run_until(ms(60_000));
+        let bytes = sim.pcap_bytes();
+        sim.finish_pcap().unwrap();
+        bytes
+    };
+    let path = std::env::temp_dir().join(format!("ainsim-sim-file-{}.pcap", std::process::id()));
+    let memory = run(None);
+    assert!(run(Some(&path)).is_empty(), "a file tap keeps nothing in memory");
+    let on_disk = std::fs::read(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(on_disk, memory);
+}
