@@ -394,6 +394,23 @@ mod tests {
     }
 
     #[test]
+    fn labels_never_panic_on_any_bytes() {
+        let mut r = crate::rng::SplitMix64::new(1);
+        for _ in 0..3000 {
+            let len = r.below(64) as usize;
+            let mut b: Vec<u8> = (0..len).map(|_| r.next_u64() as u8).collect();
+            if r.chance(0.5) && !b.is_empty() {
+                b[0] = 0x83 | (r.below(4) as u8) << 4; // SCCP or ISUP under a plausible SIO
+            }
+            for kind in [LinkKind::Ss7, LinkKind::Line, LinkKind::Osn] {
+                for v in [Variant::Itu, Variant::Ansi] {
+                    let _ = label(kind, &b, v);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn fit_counts_characters() {
         assert_eq!(fit("2015550100→2125550142", 30), "2015550100→2125550142");
         assert_eq!(fit("abcdef", 4), "abc…");

@@ -368,3 +368,21 @@ fn a_pcap_written_to_a_file_equals_the_in_memory_one() {
     let _ = std::fs::remove_file(&path);
     assert_eq!(on_disk, memory);
 }
+
+#[test]
+fn a_restarted_element_learns_which_links_are_down() {
+    let (mut sim, a, b) = pair(1, LinkModel::default(), &[]);
+    let link = sim.link_at(a, P0).unwrap();
+    sim.start();
+    sim.run_until(ms(1));
+    sim.crash(b);
+    sim.link_down(link);
+    sim.run_until(ms(2));
+    sim.restart(b);
+    sim.run_until_idle(ms(10));
+    assert_eq!(
+        probe(&sim, b).log,
+        [(ms(0), Seen::Start), (ms(2), Seen::Start), (ms(2), Seen::Link(P0, false))]
+    );
+    assert_eq!(probe(&sim, a).log, [(ms(0), Seen::Start), (ms(1), Seen::Link(P0, false))]);
+}

@@ -829,7 +829,11 @@ impl Simulator {
 
     fn process(&mut self, what: What) {
         match what {
-            What::Start { node, .. } => self.dispatch(node, Input::Start),
+            What::Start { node, .. } => {
+                if !self.nodes[node.0 as usize].crashed {
+                    self.dispatch(node, Input::Start);
+                }
+            }
             What::Timer { node, id, .. } => {
                 self.nodes[node.0 as usize].timers.remove(&id);
                 self.stats.timers_fired += 1;
@@ -1080,7 +1084,8 @@ impl Simulator {
 
     /// Restarts a crashed element: rebuilt by its factory if it has one
     /// (otherwise it keeps its state, a warm restart), then handed
-    /// [`Input::Start`] now. No-op if it is not crashed.
+    /// [`Input::Start`] now, followed by `LinkState { up: false }` for each
+    /// of its ports whose link is down. No-op if it is not crashed.
     ///
     /// # Panics
     /// `node` is not from this simulator.
@@ -1090,11 +1095,18 @@ impl Simulator {
             return;
         }
         n.crashed = false;
+        // Whatever was queued for the crashed incarnation is void.
+        n.incarnation += 1;
         if let Some(f) = &mut n.factory {
             n.element = f();
         }
         let incarnation = n.incarnation;
+        let down: Vec<Port> =
+            n.ports.iter().filter(|(_, e)| !self.links[e.link as usize].up).map(|(p, _)| *p).collect();
         self.schedule_what(self.now, What::Start { node, incarnation });
+        for port in down {
+            self.schedule_what(self.now, What::LinkState { node, port, up: false, incarnation });
+        }
     }
 
     /// Cuts `set` off from every node outside it: frames between the two
