@@ -5,7 +5,7 @@
 //! good enough for jitter, loss and traffic models, and identical on every
 //! platform. What it is not: cryptographic, or a `rand` implementation.
 //!
-//! Streams: [`derive`] turns (seed, label) into an independent seed, so a
+//! Streams: [`derive()`] turns (seed, label) into an independent seed, so a
 //! link's or an element's draws depend only on the run seed and its own
 //! label, never on what else was added to the network.
 
