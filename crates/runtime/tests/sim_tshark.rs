@@ -95,3 +95,46 @@ fn the_story_pcap_passes_tshark() {
     let dirs: Vec<(&str, &str)> = rows.iter().map(|r| (r[5], r[6])).collect();
     assert_eq!(dirs[..4], [("0", "1"), ("0", "2"), ("1", "2"), ("1", "1")]);
 }
+
+#[test]
+fn sccp_and_tcap_frames_decode_through_every_layer() {
+    use ainsim_elements::sp::SignallingPoint;
+    use ainsim_elements::Port;
+    use ainsim_runtime::{LinkKind, Simulator};
+    use ainsim_wire::mtp3::si;
+    use ainsim_wire::sccp::{self, Repr as Sccp};
+    use ainsim_wire::{tcap, PointCode, Variant};
+
+    if !have_tshark() {
+        return;
+    }
+    // An SSP sends an INAP InitiateCallAttempt Begin in a UDT (SSN 241) to
+    // an SCP, which echoes it back.
+    let itu = tcap::examples(Variant::Itu).into_iter().next().unwrap().1.to_bytes().unwrap();
+    let (_, mut udt) = sccp::examples(Variant::Itu).into_iter().find(|(n, _)| *n == "udt").unwrap();
+    if let Sccp::Udt(u) = &mut udt {
+        u.data = itu;
+    }
+    let sp = SignallingPoint::new(PointCode(0x0101), Variant::Itu, 2);
+    let msu = sp.build(si::SCCP, PointCode(0x0202), 0, &udt.to_bytes(Variant::Itu).unwrap()).unwrap();
+    let mut sim = Simulator::new(1);
+    let ssp = sim.add_node("SSP", common::Probe::starting_with(vec![common::send(Port(0), &msu)])).unwrap();
+    let mut scp = common::Probe::new();
+    scp.echo = true;
+    let scp = sim.add_node("SCP", scp).unwrap();
+    sim.link((ssp, Port(0)), (scp, Port(0)), LinkKind::Ss7, LinkModel::default()).unwrap();
+    sim.tap_pcap_memory();
+    sim.start();
+    sim.run_until(common::ms(2));
+    let path = TempPcap(std::env::temp_dir().join(format!("ainsim-sim-tcap-{}.pcap", std::process::id())));
+    std::fs::write(&path.0, sim.pcap_bytes()).unwrap();
+    let bad = tshark(&path.0, &["-Y", "_ws.malformed || _ws.expert", "-V"]);
+    assert!(bad.trim().is_empty(), "tshark flags frames:\n{bad}");
+    let rows = tshark(&path.0, &["-T", "fields", "-e", "frame.protocols", "-e", "inap.code.local"]);
+    let rows: Vec<&str> = rows.lines().collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for r in rows {
+        assert!(r.starts_with("mtp2:mtp3:sccp:tcap"), "{r}");
+        assert!(r.ends_with("\t32"), "InitiateCallAttempt is INAP local code 32: {r}");
+    }
+}
