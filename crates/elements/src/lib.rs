@@ -16,6 +16,10 @@
 
 mod core;
 pub mod line;
+pub mod phone;
 pub mod sp;
+pub mod ssp;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 
 pub use crate::core::{Element, Event, EventKind, Input, Instant, NodeId, Output, Outputs, Port, TimerId};
