@@ -90,8 +90,10 @@ pub struct Counters {
     /// Calls originated by lines or arriving on trunks.
     pub attempts: u64,
     pub answered: u64,
-    /// Releases by Q.850 cause value (as sent or received by this switch's lines and trunks).
+    /// RELs sent or received on trunks, by Q.850 cause value.
     pub released: [u64; 128],
+    /// Calls ended on subscriber lines, by the cause the line saw (16 for its own on-hook).
+    pub line_released: [u64; 128],
     /// ISUP messages received, by message type code.
     pub isup_in: [u64; 256],
     pub isup_out: u64,
@@ -110,6 +112,7 @@ impl Default for Counters {
             attempts: 0,
             answered: 0,
             released: [0; 128],
+            line_released: [0; 128],
             isup_in: [0; 256],
             isup_out: 0,
             malformed: 0,
@@ -927,7 +930,7 @@ impl Ssp {
             Sig::Hear(text) => self.line_send(li, &LineSignal::Hear(text.to_owned()), out),
             Sig::Release(c) => {
                 self.bridge.split(Leg::Line(li));
-                self.counters.released[usize::from(c & 0x7f)] += 1;
+                self.counters.line_released[usize::from(c & 0x7f)] += 1;
                 Self::line_event(li, EventKind::Released { cause: c }, out);
                 let next = match state {
                     Ls::Ringing => {
@@ -1099,11 +1102,13 @@ impl Ssp {
                     // An on-hook while ringing is our line's way to reject a call.
                     Ls::Ringing => {
                         self.bridge.split(Leg::Line(li));
+                        self.counters.line_released[usize::from(cause::REJECTED)] += 1;
                         Self::line_event(li, EventKind::Released { cause: cause::REJECTED }, out);
                         self.deliver(now, p, Sig::Release(cause::REJECTED), out);
                     }
                     _ => {
                         self.bridge.split(Leg::Line(li));
+                        self.counters.line_released[usize::from(cause::NORMAL)] += 1;
                         Self::line_event(li, EventKind::Released { cause: cause::NORMAL }, out);
                         self.deliver(now, p, Sig::Release(cause::NORMAL), out);
                     }
