@@ -81,7 +81,12 @@ pub struct PhoneScript {
 impl PhoneScript {
     /// A phone that answers after 2 s and places no calls.
     pub fn new(number: &str) -> Self {
-        PhoneScript { number: number.into(), when_called: WhenCalled::default(), holding: None, calls: vec![] }
+        PhoneScript {
+            number: number.into(),
+            when_called: WhenCalled::default(),
+            holding: None,
+            calls: vec![],
+        }
     }
 }
 
@@ -185,7 +190,10 @@ impl Phone {
                 self.state = St::Calling(i);
                 self.send(now, LineSignal::Digits(to), out);
             }
-            (LineSignal::Tone(Tone::Busy | Tone::Congestion | Tone::Sit), St::Dialling(_) | St::Calling(_)) => {
+            (
+                LineSignal::Tone(Tone::Busy | Tone::Congestion | Tone::Sit),
+                St::Dialling(_) | St::Calling(_),
+            ) => {
                 self.state = St::Failed;
                 out.cancel_timer(TimerId(GIVE_UP));
                 out.set_timer(TimerId(HANGUP), now.after(LISTEN));
@@ -198,7 +206,9 @@ impl Phone {
                     out.set_timer(TimerId(HANGUP), now.after(h));
                 }
             }
-            (LineSignal::FarEndReleased, St::Talking | St::Calling(_) | St::Dialling(_)) => self.hang_up(now, out),
+            (LineSignal::FarEndReleased, St::Talking | St::Calling(_) | St::Dialling(_)) => {
+                self.hang_up(now, out)
+            }
             _ => {}
         }
     }
@@ -225,7 +235,14 @@ impl Phone {
                 self.send(now, LineSignal::OffHook, out);
             }
             (n, _) if n >= CALL_BASE => {
-                out.event(None, EventKind::Note(format!("{}: busy, call {} not placed", self.script.number, n - CALL_BASE)));
+                out.event(
+                    None,
+                    EventKind::Note(format!(
+                        "{}: busy, call {} not placed",
+                        self.script.number,
+                        n - CALL_BASE
+                    )),
+                );
             }
             _ => {}
         }
@@ -289,6 +306,8 @@ mod tests {
         let mut p = Phone::new(PhoneScript::new("1"));
         let mut out = Outputs::new();
         p.handle(Instant::ZERO, Input::Recv { port: Phone::LINE, bytes: &[0xff, 1] }, &mut out);
-        assert!(matches!(&out.as_slice()[0], crate::Output::Event(e) if matches!(e.kind, EventKind::Dropped { .. })));
+        assert!(
+            matches!(&out.as_slice()[0], crate::Output::Event(e) if matches!(e.kind, EventKind::Dropped { .. }))
+        );
     }
 }

@@ -45,7 +45,9 @@ impl Plan {
         let rules = plan
             .routes
             .iter()
-            .map(|r| (r.prefix.clone(), r.length.or(plan.number_length), !r.trunk_groups.is_empty(), r.trigger))
+            .map(|r| {
+                (r.prefix.clone(), r.length.or(plan.number_length), !r.trunk_groups.is_empty(), r.trigger)
+            })
             .collect();
         Plan { numbers, rules, number_length: plan.number_length }
     }

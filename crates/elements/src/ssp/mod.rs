@@ -289,7 +289,13 @@ fn hex(b: &[u8]) -> String {
 
 fn cause_param(value: u8, diagnostics: Vec<u8>) -> P {
     // Location 2: public network serving the local user.
-    P::CauseIndicators(CauseIndicators { location: 2, value, value_ext: 1, diagnostics, ..Default::default() })
+    P::CauseIndicators(CauseIndicators {
+        location: 2,
+        value,
+        value_ext: 1,
+        diagnostics,
+        ..Default::default()
+    })
 }
 
 /// A class-5 switch.
@@ -330,7 +336,8 @@ impl Ssp {
             for rank in &r.ranks {
                 let mut v = Vec::new();
                 for &l in rank {
-                    let id = *ids.get(l).ok_or(ConfigError::Route { ssp: cfg.name.clone(), index, linkset: l })?;
+                    let id =
+                        *ids.get(l).ok_or(ConfigError::Route { ssp: cfg.name.clone(), index, linkset: l })?;
                     v.push(id);
                 }
                 ranks.push(v);
@@ -380,11 +387,12 @@ impl Ssp {
         for r in &cfg.numbering.routes {
             let mut v = Vec::new();
             for name in &r.trunk_groups {
-                let gi = groups.iter().position(|g| &g.name == name).ok_or_else(|| ConfigError::UnknownGroup {
-                    ssp: cfg.name.clone(),
-                    prefix: r.prefix.clone(),
-                    group: name.clone(),
-                })?;
+                let gi =
+                    groups.iter().position(|g| &g.name == name).ok_or_else(|| ConfigError::UnknownGroup {
+                        ssp: cfg.name.clone(),
+                        prefix: r.prefix.clone(),
+                        group: name.clone(),
+                    })?;
                 v.push(gi as u16);
             }
             rule_groups.push(v);
@@ -717,9 +725,10 @@ impl Ssp {
 
     /// Ends our group operation acknowledged by a message on `first` for `count` circuits.
     fn end_group(&mut self, kind: GroupKind, first: u32, count: u32, out: &mut Outputs) -> bool {
-        let found = self.group_ops.iter().position(|o| {
-            o.as_ref().is_some_and(|o| o.kind == kind && o.first == first && o.count == count)
-        });
+        let found = self
+            .group_ops
+            .iter()
+            .position(|o| o.as_ref().is_some_and(|o| o.kind == kind && o.first == first && o.count == count));
         if let Some(slot) = found {
             self.group_ops[slot] = None;
             out.cancel_timer(tid(tk::GROUP_SHORT, slot as u32));
@@ -836,9 +845,9 @@ impl Ssp {
                 ];
                 match self.variant {
                     // Q.931 bearer capability: speech, circuit mode 64 kbit/s, G.711 mu-law.
-                    Variant::Ansi => {
-                        m.push(P::UserServiceInformation(UserServiceInformation { bytes: vec![0x80, 0x90, 0xa2] }))
-                    }
+                    Variant::Ansi => m.push(P::UserServiceInformation(UserServiceInformation {
+                        bytes: vec![0x80, 0x90, 0xa2],
+                    })),
                     Variant::Itu => m.push(P::TransmissionMediumRequirement(0)),
                 }
                 m.push(P::CalledPartyNumber(Number::e164(3, &setup.called)));
@@ -851,7 +860,10 @@ impl Ssp {
         };
         self.buf.clear();
         if let Err(e) = repr.emit(&mut self.buf) {
-            out.event(Some(u64::from(cic)), EventKind::Note(format!("{}: cannot encode IAM: {e}", self.name)));
+            out.event(
+                Some(u64::from(cic)),
+                EventKind::Note(format!("{}: cannot encode IAM: {e}", self.name)),
+            );
             if let Some(peer) = self.bridge.split(Leg::Circuit(ci)) {
                 self.deliver(now, peer, Sig::Release(cause::INVALID_FORMAT), out);
             }
@@ -1003,12 +1015,22 @@ impl Ssp {
                 if let Some(raw) = raw {
                     self.relay(ci, raw, out);
                 } else if !acm_sent && itu {
-                    let bci = BackwardCallIndicators { charge: 2, called_party_category: 1, isup: 1, ..Default::default() };
+                    let bci = BackwardCallIndicators {
+                        charge: 2,
+                        called_party_category: 1,
+                        isup: 1,
+                        ..Default::default()
+                    };
                     self.send(ci, M::Con, vec![P::BackwardCallIndicators(bci)], Some(vec![]), out);
                 } else {
                     if !acm_sent {
                         // ANSI has no CON: ACM then ANM.
-                        let bci = BackwardCallIndicators { charge: 2, called_party_category: 1, isup: 1, ..Default::default() };
+                        let bci = BackwardCallIndicators {
+                            charge: 2,
+                            called_party_category: 1,
+                            isup: 1,
+                            ..Default::default()
+                        };
                         self.send(ci, M::Acm, vec![P::BackwardCallIndicators(bci)], Some(vec![]), out);
                     }
                     self.send(ci, M::Anm, vec![], Some(vec![]), out);
@@ -1022,7 +1044,10 @@ impl Ssp {
                 if let Some(raw) = raw {
                     self.relay(ci, raw, out);
                 } else {
-                    let ind = P::SuspendResumeIndicators(SuspendResumeIndicators { network_initiated: 1, spare: 0 });
+                    let ind = P::SuspendResumeIndicators(SuspendResumeIndicators {
+                        network_initiated: 1,
+                        spare: 0,
+                    });
                     self.send(ci, if suspend { M::Sus } else { M::Res }, vec![ind], Some(vec![]), out);
                 }
             }
@@ -1080,7 +1105,10 @@ impl Ssp {
                 self.counters.attempts += 1;
                 Self::line_event(
                     li,
-                    EventKind::CallAttempt { from: setup.calling.clone().unwrap_or_default(), to: setup.called.clone() },
+                    EventKind::CallAttempt {
+                        from: setup.calling.clone().unwrap_or_default(),
+                        to: setup.called.clone(),
+                    },
                     out,
                 );
                 self.route(now, Leg::Line(li), setup, a, out);
@@ -1153,14 +1181,33 @@ impl Ssp {
             self.counters.malformed += 1;
             out.event(
                 Some(u64::from(cic)),
-                EventKind::Dropped { reason: format!("{}: unrecognised message type {:#04x}", self.name, mt.code()), hex: hex(sif) },
+                EventKind::Dropped {
+                    reason: format!("{}: unrecognised message type {:#04x}", self.name, mt.code()),
+                    hex: hex(sif),
+                },
             );
-            self.send(ci, M::Cfn, vec![cause_param(cause::NONEXISTENT_MESSAGE, vec![mt.code()])], Some(vec![]), out);
+            self.send(
+                ci,
+                M::Cfn,
+                vec![cause_param(cause::NONEXISTENT_MESSAGE, vec![mt.code()])],
+                Some(vec![]),
+                out,
+            );
             return;
         }
         let needs_parse = matches!(
             mt,
-            M::Iam | M::Sam | M::Rel | M::Grs | M::Gra | M::Cgb | M::Cgu | M::Cgba | M::Cgua | M::Usr | M::Cfn
+            M::Iam
+                | M::Sam
+                | M::Rel
+                | M::Grs
+                | M::Gra
+                | M::Cgb
+                | M::Cgu
+                | M::Cgba
+                | M::Cgua
+                | M::Usr
+                | M::Cfn
         );
         let repr = if needs_parse {
             match IsupRepr::parse(sif, self.variant) {
@@ -1179,7 +1226,15 @@ impl Ssp {
     }
 
     #[allow(clippy::too_many_lines)]
-    fn on_isup(&mut self, now: Instant, ci: u32, mt: M, raw: &[u8], repr: Option<IsupRepr>, out: &mut Outputs) {
+    fn on_isup(
+        &mut self,
+        now: Instant,
+        ci: u32,
+        mt: M,
+        raw: &[u8],
+        repr: Option<IsupRepr>,
+        out: &mut Outputs,
+    ) {
         let state = self.circuits[ci as usize].state;
         let peer = self.bridge.peer(Leg::Circuit(ci));
         let cic = self.circuits[ci as usize].cic;
@@ -1200,11 +1255,14 @@ impl Ssp {
                         self.counters.dual_seizures += 1;
                         let g = &self.groups[self.circuits[ci as usize].group as usize];
                         let controls = if cic % 2 == 0 { g.even } else { g.odd };
-                        out.event(Some(u64::from(cic)), EventKind::Note(format!(
-                            "{}: dual seizure on CIC {cic}: {}",
-                            self.name,
-                            if controls { "we control it, incoming IAM ignored" } else { "backing off" }
-                        )));
+                        out.event(
+                            Some(u64::from(cic)),
+                            EventKind::Note(format!(
+                                "{}: dual seizure on CIC {cic}: {}",
+                                self.name,
+                                if controls { "we control it, incoming IAM ignored" } else { "backing off" }
+                            )),
+                        );
                         if controls {
                             return;
                         }
@@ -1225,14 +1283,18 @@ impl Ssp {
                         return;
                     }
                     _ => {
-                        out.event(Some(u64::from(cic)), EventKind::Note(format!("{}: IAM on a busy CIC {cic} ignored", self.name)));
+                        out.event(
+                            Some(u64::from(cic)),
+                            EventKind::Note(format!("{}: IAM on a busy CIC {cic} ignored", self.name)),
+                        );
                         return;
                     }
                 }
                 self.incoming_iam(now, ci, r, out);
             }
             M::Sam if state == Cs::InSetup => {
-                let Some(d) = repr.as_ref().and_then(|r| r.find(isup::code::SUBSEQUENT)).and_then(P::digits) else {
+                let Some(d) = repr.as_ref().and_then(|r| r.find(isup::code::SUBSEQUENT)).and_then(P::digits)
+                else {
                     return;
                 };
                 let d = d.to_owned();
@@ -1373,7 +1435,10 @@ impl Ssp {
                 // service; a call being set up on it is re-attempted.
                 let c = &mut self.circuits[ci as usize];
                 c.remote_blocked = true;
-                out.event(Some(u64::from(cic)), EventKind::Note(format!("{}: far end reports CIC {cic} unequipped", self.name)));
+                out.event(
+                    Some(u64::from(cic)),
+                    EventKind::Note(format!("{}: far end reports CIC {cic} unequipped", self.name)),
+                );
                 if state == Cs::OutSetup {
                     let setup = c.setup.take();
                     c.state = Cs::Idle;
@@ -1399,14 +1464,21 @@ impl Ssp {
                 }
             }
             M::Cfn => {
-                out.event(Some(u64::from(cic)), EventKind::Note(format!("{}: confusion from far end on CIC {cic}", self.name)));
+                out.event(
+                    Some(u64::from(cic)),
+                    EventKind::Note(format!("{}: confusion from far end on CIC {cic}", self.name)),
+                );
             }
             _ => {
                 // A known message that does not fit the circuit's state, or one
                 // we do not process (COT, INR, FAR, ...): discarded (Q.764 §2.9.5).
                 out.event(
                     Some(u64::from(cic)),
-                    EventKind::Note(format!("{}: {} on CIC {cic} discarded in state {state:?}", self.name, mt.acronym())),
+                    EventKind::Note(format!(
+                        "{}: {} on CIC {cic} discarded in state {state:?}",
+                        self.name,
+                        mt.acronym()
+                    )),
                 );
             }
         }
@@ -1430,7 +1502,8 @@ impl Ssp {
         c.out = false;
         c.acm_sent = false;
         c.remote_blocked = false;
-        c.setup = Some(Box::new(Setup { called: called.clone(), calling, category, iam: Some(r), rule: None }));
+        c.setup =
+            Some(Box::new(Setup { called: called.clone(), calling, category, iam: Some(r), rule: None }));
         self.analyse_incoming(now, ci, &called, out);
     }
 
@@ -1489,13 +1562,22 @@ impl Ssp {
             Some(P::CircuitGroupSupervisionMessageType(t)) => *t,
             _ => CircuitGroupSupervision::default(),
         };
-        out.event(Some(u64::from(cic)), EventKind::Note(format!(
-            "{}: {} circuits from CIC {cic} {} by the far end",
-            self.name,
-            end - ci,
-            if block { "blocked" } else { "unblocked" }
-        )));
-        self.send(ci, ack, vec![P::CircuitGroupSupervisionMessageType(cgsmt), P::RangeAndStatus(rs.clone())], None, out);
+        out.event(
+            Some(u64::from(cic)),
+            EventKind::Note(format!(
+                "{}: {} circuits from CIC {cic} {} by the far end",
+                self.name,
+                end - ci,
+                if block { "blocked" } else { "unblocked" }
+            )),
+        );
+        self.send(
+            ci,
+            ack,
+            vec![P::CircuitGroupSupervisionMessageType(cgsmt), P::RangeAndStatus(rs.clone())],
+            None,
+            out,
+        );
     }
 
     fn on_timer(&mut self, now: Instant, id: TimerId, out: &mut Outputs) {
@@ -1581,7 +1663,13 @@ impl Ssp {
         let (first, sif, k) = (op.first, op.sif.clone(), op.kind);
         let (dpc, cic) = self.far(first);
         if kind == tk::GROUP_LONG {
-            out.event(Some(u64::from(cic)), EventKind::Note(format!("{}: {k:?} from CIC {cic} unanswered: maintenance alerted", self.name)));
+            out.event(
+                Some(u64::from(cic)),
+                EventKind::Note(format!(
+                    "{}: {k:?} from CIC {cic} unanswered: maintenance alerted",
+                    self.name
+                )),
+            );
         }
         self.buf = sif;
         self.send_buf(dpc, cic, out);
