@@ -32,29 +32,26 @@ impl<T: Element + Any> Node for T {
     }
 }
 
-/// One frame on the ladder.
+/// One frame on the ladder: `msg` is `"IAM cic=1"`, `"REL cic=1 cause=16"`,
+/// or a line signal (`"ring"`); `line` for a subscriber line, `lost` if dropped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rung {
     pub at: Instant,
     pub from: String,
     pub to: String,
-    /// `"IAM cic=1"`, `"REL cic=1 cause=16"`, or a line signal (`"ring"`).
     pub msg: String,
-    /// Whether the frame travelled on a subscriber line.
     pub line: bool,
-    /// Whether the frame was dropped on the wire.
     pub lost: bool,
 }
 
 impl fmt::Display for Rung {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let lost = if self.lost { " (lost)" } else { "" };
-        write!(f, "{:>12} {} -> {}: {}{lost}", self.at.to_string(), self.from, self.to, self.msg)
+        write!(f, "{} -> {}: {}{lost}", self.from, self.to, self.msg)
     }
 }
 
 enum Ev {
-    Start(usize),
     Deliver(usize, Port, Bytes),
     Timer(usize, TimerId),
 }
@@ -62,6 +59,7 @@ enum Ev {
 type Filter = Box<dyn FnMut(&Rung) -> bool>;
 
 /// A network of elements in virtual time.
+#[derive(Default)]
 pub struct Net {
     variant: Variant,
     latency: Duration,
@@ -81,19 +79,7 @@ pub struct Net {
 impl Net {
     /// An empty network whose wires all take `latency`.
     pub fn new(variant: Variant, latency: Duration) -> Self {
-        Net {
-            variant,
-            latency,
-            nodes: vec![],
-            wires: BTreeMap::new(),
-            queue: BTreeMap::new(),
-            timers: BTreeMap::new(),
-            seq: 0,
-            now: Instant::ZERO,
-            drop_if: None,
-            ladder: vec![],
-            events: vec![],
-        }
+        Net { variant, latency, ..Net::default() }
     }
 
     /// Adds an element; returns its index.
@@ -113,11 +99,6 @@ impl Net {
         self.drop_if = Some(Box::new(f));
     }
 
-    /// The current virtual time.
-    pub fn now(&self) -> Instant {
-        self.now
-    }
-
     fn push(&mut self, at: Instant, ev: Ev) {
         self.seq += 1;
         self.queue.insert((at, self.seq), ev);
@@ -125,7 +106,9 @@ impl Net {
 
     /// Starts (or restarts) element `i` now.
     pub fn start(&mut self, i: usize) {
-        self.push(self.now, Ev::Start(i));
+        let mut out = Outputs::new();
+        self.nodes[i].handle(self.now, Input::Start, &mut out);
+        self.take(i, &mut out);
     }
 
     /// Starts every element now.
@@ -133,18 +116,12 @@ impl Net {
         (0..self.nodes.len()).for_each(|i| self.start(i));
     }
 
-    /// Element `i` as its concrete type.
-    ///
-    /// # Panics
-    /// When `i` is not a `T` (a test bug).
+    /// Element `i` as its concrete type (panics if it is not a `T`).
     pub fn get<T: 'static>(&self, i: usize) -> &T {
         self.nodes[i].as_any().downcast_ref().expect("element type")
     }
 
-    /// Runs `f` on element `i` now and takes its outputs into the network.
-    ///
-    /// # Panics
-    /// When `i` is not a `T`.
+    /// Runs `f` on element `i` (a `T`) now and takes its outputs into the network.
     pub fn with<T: 'static, R>(&mut self, i: usize, f: impl FnOnce(&mut T, Instant, &mut Outputs) -> R) -> R {
         let mut out = Outputs::new();
         let now = self.now;
@@ -168,22 +145,16 @@ impl Net {
             self.now = at;
             let mut out = Outputs::new();
             let i = match ev {
-                Ev::Start(i) => {
-                    self.nodes[i].handle(at, Input::Start, &mut out);
-                    i
-                }
                 Ev::Deliver(i, port, b) => {
                     self.nodes[i].handle(at, Input::Recv { port, bytes: &b }, &mut out);
                     i
                 }
-                Ev::Timer(i, id) => {
-                    if self.timers.get(&(i, id)) != Some(&at) {
-                        continue;
-                    }
+                Ev::Timer(i, id) if self.timers.get(&(i, id)) == Some(&at) => {
                     self.timers.remove(&(i, id));
                     self.nodes[i].handle(at, Input::Timer(id), &mut out);
                     i
                 }
+                Ev::Timer(..) => continue,
             };
             self.take(i, &mut out);
         }
@@ -224,16 +195,12 @@ impl Net {
 
     /// The signalling ladder as `"SSP-1 -> SSP-2: IAM cic=1"` lines (lost frames marked).
     pub fn isup(&self) -> Vec<String> {
-        self.ladder
-            .iter()
-            .filter(|r| !r.line)
-            .map(|r| format!("{} -> {}: {}{}", r.from, r.to, r.msg, if r.lost { " (lost)" } else { "" }))
-            .collect()
+        self.ladder.iter().filter(|r| !r.line).map(ToString::to_string).collect()
     }
 
     /// Prints the whole ladder (shown by `cargo test -- --nocapture`).
     pub fn print(&self) {
-        self.ladder.iter().for_each(|r| println!("{r}"));
+        self.ladder.iter().for_each(|r| println!("{:>12} {r}", r.at.to_string()));
     }
 }
 
@@ -248,13 +215,12 @@ fn decode_msu(b: &[u8], v: Variant) -> String {
         return format!("SI {}", p.si());
     }
     match IsupRepr::parse(sif, v) {
-        Ok(r) => {
-            let cause = match r.find(isup::code::CAUSE) {
-                Some(isup::Parameter::CauseIndicators(c)) => format!(" cause={}", c.value),
-                _ => String::new(),
-            };
-            format!("{} cic={}{cause}", r.message_type.acronym(), r.cic)
-        }
+        Ok(r) => match r.find(isup::code::CAUSE) {
+            Some(isup::Parameter::CauseIndicators(c)) => {
+                format!("{} cic={} cause={}", r.message_type.acronym(), r.cic, c.value)
+            }
+            _ => format!("{} cic={}", r.message_type.acronym(), r.cic),
+        },
         Err(e) => format!("bad ISUP: {e}"),
     }
 }

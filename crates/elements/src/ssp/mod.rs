@@ -1469,6 +1469,22 @@ impl Ssp {
                     EventKind::Note(format!("{}: confusion from far end on CIC {cic}", self.name)),
                 );
             }
+            M::Acm | M::Con | M::Anm | M::Cpg | M::Sus | M::Res
+                if state == Cs::Idle && !self.circuits[ci as usize].resetting =>
+            {
+                // Q.764 §2.9.5.1 b): a call message for an idle circuit: the
+                // two ends disagree about it, so reset it.
+                out.event(
+                    Some(u64::from(cic)),
+                    EventKind::Note(format!(
+                        "{}: {} on idle CIC {cic}: resetting it",
+                        self.name,
+                        mt.acronym()
+                    )),
+                );
+                self.circuits[ci as usize].resetting = true;
+                self.start_maint(now, ci, MaintKind::Rsc, out);
+            }
             _ => {
                 // A known message that does not fit the circuit's state, or one
                 // we do not process (COT, INR, FAR, ...): discarded (Q.764 §2.9.5).

@@ -659,3 +659,19 @@ fn a_transit_switch_relays_acm_without_indication_then_cpg_alerting() {
     assert_eq!(&l[l.len() - 2..], ["SSP-2 -> SSP-1: ACM cic=1", "SSP-2 -> SSP-1: CPG cic=1"]);
     assert!(t.phone(A).saw(&LineSignal::Tone(Tone::Ringback)));
 }
+
+#[test]
+fn a_call_message_for_an_idle_circuit_resets_it() {
+    let v = Variant::Ansi;
+    let mut t = build(v, vec![]);
+    t.net.run_for(secs(1));
+    let s1 = t.ssp[0];
+    t.net.inject(
+        s1,
+        LINK,
+        &msu_from(v, 2, 1, &IsupRepr::new(v, 4, M::Anm, vec![], Some(vec![])).to_bytes().expect("anm")),
+    );
+    t.net.run_for(secs(1));
+    assert_eq!(t.calls(), ["SSP-1 -> SSP-2: RSC cic=4", "SSP-2 -> SSP-1: RLC cic=4"]);
+    assert_eq!(t.ssp(1).circuit_idle("to-2", 4), Some(true));
+}
