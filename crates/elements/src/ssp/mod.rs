@@ -239,6 +239,8 @@ struct Group {
     /// Controls even CICs / odd CICs (Q.764 §2.9.1.4).
     even: bool,
     odd: bool,
+    /// Where the next scan for a controlled circuit / any circuit starts.
+    hints: [std::cell::Cell<u32>; 2],
 }
 
 #[derive(Debug)]
@@ -381,6 +383,7 @@ impl Ssp {
                 direction: g.direction,
                 even,
                 odd,
+                hints: [std::cell::Cell::new(base), std::cell::Cell::new(base)],
             });
         }
         let mut rule_groups = Vec::new();
@@ -541,6 +544,9 @@ impl Ssp {
         }
         self.bridge.clear();
         self.group_ops.clear();
+        for g in &self.groups {
+            g.hints.iter().for_each(|h| h.set(g.base));
+        }
         let max = match self.variant {
             Variant::Itu => 32,
             Variant::Ansi => 24,
@@ -765,7 +771,10 @@ impl Ssp {
     }
 
     /// Picks an idle circuit for prefix rule `rule`, other than `except`:
-    /// circuits this exchange controls first (Q.764 §2.9.1.3), lowest CIC first.
+    /// circuits this exchange controls first (Q.764 §2.9.1.3), then the
+    /// others. Next fit: each pass scans from just after the circuit it chose
+    /// last and wraps round, so a fresh group is used lowest CIC first and a
+    /// busy one costs a short scan, not one over every busy circuit.
     fn seize(&self, rule: usize, except: Option<u32>) -> Option<u32> {
         let groups = self.rule_groups.get(rule)?;
         for &gi in groups {
@@ -782,19 +791,16 @@ impl Ssp {
                     && !c.resetting
                     && c.maint.is_none()
             };
-            let controlled = |ci: u32| {
-                if self.circuits[ci as usize].cic % 2 == 0 {
-                    g.even
-                } else {
-                    g.odd
+            let controlled = |ci: u32| if self.circuits[ci as usize].cic % 2 == 0 { g.even } else { g.odd };
+            let (base, end) = (g.base, g.base + g.len);
+            for (pass, hint) in g.hints.iter().enumerate() {
+                let start = hint.get().clamp(base, end);
+                let found =
+                    (start..end).chain(base..start).find(|&ci| usable(ci) && (pass == 1 || controlled(ci)));
+                if let Some(ci) = found {
+                    hint.set(ci + 1);
+                    return Some(ci);
                 }
-            };
-            let range = g.base..g.base + g.len;
-            if let Some(ci) = range.clone().find(|&ci| usable(ci) && controlled(ci)) {
-                return Some(ci);
-            }
-            if let Some(ci) = range.clone().find(|&ci| usable(ci)) {
-                return Some(ci);
             }
         }
         None

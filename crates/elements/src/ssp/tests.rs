@@ -122,7 +122,8 @@ fn build_with(
     };
     for s in &scripts {
         let c = &mut cfgs[home(&s.number)];
-        let port = Port(c.lines.len() as u32);
+        // Lines on ports 0.. (skipping the link ports 99-101 past the 99th).
+        let port = Port(c.lines.len() as u32 + if c.lines.len() >= 99 { 1000 } else { 0 });
         c.lines.push(LineConfig {
             number: s.number.clone(),
             port,
@@ -676,4 +677,86 @@ fn a_call_message_for_an_idle_circuit_resets_it() {
     t.net.run_for(secs(1));
     assert_eq!(t.calls(), ["SSP-1 -> SSP-2: RSC cic=4", "SSP-2 -> SSP-1: RLC cic=4"]);
     assert_eq!(t.ssp(1).circuit_idle("to-2", 4), Some(true));
+}
+
+#[test]
+fn the_called_party_lifts_again_before_t6_resume() {
+    let v = Variant::Itu;
+    let mut t = build(v, vec![caller(A, B, 1, Some(60)), callee(B, answers(1))]);
+    t.net.run_for(secs(5));
+    // B's handset goes down and comes up again 10 s later (by hand: the script
+    // has no such step).
+    let s2 = t.ssp[1];
+    let hook = |s: LineSignal| s.to_bytes().expect("line");
+    t.net.inject(s2, Port(0), &hook(LineSignal::OnHook));
+    t.net.run_for(secs(10));
+    t.net.inject(s2, Port(0), &hook(LineSignal::OffHook));
+    t.net.run_for(secs(60));
+    assert_eq!(
+        t.calls(),
+        [
+            "SSP-1 -> SSP-2: IAM cic=1",
+            "SSP-2 -> SSP-1: ACM cic=1",
+            "SSP-2 -> SSP-1: ANM cic=1",
+            "SSP-2 -> SSP-1: SUS cic=1",
+            "SSP-2 -> SSP-1: RES cic=1",
+            "SSP-1 -> SSP-2: REL cic=1 cause=16",
+            "SSP-2 -> SSP-1: RLC cic=1",
+        ],
+        "the call lasts until A hangs up at its holding time"
+    );
+}
+
+#[test]
+fn no_acm_releases_on_t7() {
+    let v = Variant::Ansi;
+    let mut t = build(v, vec![caller(A, B, 1, None), callee(B, WhenCalled::NoAnswer)]);
+    t.net.run_for(Duration::from_millis(500));
+    t.net.drop_when(|r| r.from == "SSP-2" && r.msg.starts_with("ACM"));
+    t.net.run_for(secs(30));
+    let l = t.calls();
+    assert_eq!(&l[..2], ["SSP-1 -> SSP-2: IAM cic=1", "SSP-2 -> SSP-1: ACM cic=1 (lost)"]);
+    assert!(l.contains(&"SSP-1 -> SSP-2: REL cic=1 cause=31".to_owned()), "{l:?}");
+    assert!(t.phone(A).saw(&LineSignal::Tone(Tone::Congestion)));
+}
+
+/// A rough throughput probe (phones, switches and this harness's ladder
+/// decoding together): `cargo test --release -p ainsim-elements
+/// throughput_probe -- --ignored --nocapture`. The real benchmark is `ainsim bench`.
+#[test]
+#[ignore = "a throughput probe, not a check"]
+fn throughput_probe() {
+    let v = Variant::Itu;
+    let n = 2000;
+    let mut scripts = vec![];
+    for i in 0..n {
+        let a = format!("201555{i:04}");
+        let b = format!("2126{i:06}");
+        let mut c = caller(&a, &b, 1, Some(1));
+        c.calls.clear();
+        for k in 0..5u64 {
+            c.calls.push(PlacedCall {
+                at: secs(1 + k * 10) + Duration::from_micros(i as u64 * 997),
+                to: b.clone(),
+                holding: Some(secs(1)),
+                give_up_after: None,
+            });
+        }
+        scripts.push(c);
+        scripts.push(callee(&b, WhenCalled::Answer { after: Duration::ZERO }));
+    }
+    let mut t = build_with(v, scripts, [GlareControl::Auto; 2], |c| {
+        for g in &mut c.trunk_groups {
+            g.cics = [1, 4000];
+        }
+    });
+    let w = std::time::Instant::now();
+    t.net.run_for(secs(100));
+    let el = w.elapsed();
+    let anm = t.net.ladder.iter().filter(|r| r.msg.starts_with("ANM")).count();
+    println!(
+        "{anm} answered calls in {el:?}: {:.0} calls/s, {} frames",
+        anm as f64 / el.as_secs_f64(),
+        t.net.ladder.len()
+    );
 }
