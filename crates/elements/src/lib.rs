@@ -8,7 +8,7 @@
 //! and [`Event`]s for traces, counters and call records.
 //!
 //! What crosses a port is always bytes: MTP3 message signal units on
-//! signalling links, [`line`] signals between a phone and its switch, OSN
+//! signalling links, [`line`](mod@line) signals between a phone and its switch, OSN
 //! messages on the operations network. No Rust struct crosses a link, so any
 //! link can be tapped into a pcap, and the same element runs unchanged in
 //! the simulator and in real time.
@@ -23,3 +23,5 @@ pub mod ssp;
 pub mod testkit;
 
 pub use crate::core::{Element, Event, EventKind, Input, Instant, NodeId, Output, Outputs, Port, TimerId};
+pub use crate::phone::{Phone, PhoneScript, PlacedCall, WhenCalled};
+pub use crate::ssp::{Ssp, SspConfig};
