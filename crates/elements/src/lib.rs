@@ -8,7 +8,7 @@
 //! and [`Event`]s for traces, counters and call records.
 //!
 //! What crosses a port is always bytes: MTP3 message signal units on
-//! signalling links, [`line`] signals between a phone and its switch, OSN
+//! signalling links, [`line`](mod@line) signals between a phone and its switch, OSN
 //! messages on the operations network. No Rust struct crosses a link, so any
 //! link can be tapped into a pcap, and the same element runs unchanged in
 //! the simulator and in real time.
@@ -16,6 +16,12 @@
 
 mod core;
 pub mod line;
+pub mod phone;
 pub mod sp;
+pub mod ssp;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 
 pub use crate::core::{Element, Event, EventKind, Input, Instant, NodeId, Output, Outputs, Port, TimerId};
+pub use crate::phone::{Phone, PhoneScript, PlacedCall, WhenCalled};
+pub use crate::ssp::{Ssp, SspConfig};
