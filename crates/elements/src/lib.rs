@@ -17,5 +17,6 @@
 mod core;
 pub mod line;
 pub mod sp;
+pub mod stp;
 
 pub use crate::core::{Element, Event, EventKind, Input, Instant, NodeId, Output, Outputs, Port, TimerId};

@@ -10,8 +10,11 @@
 //! list of ranks in order of priority; each rank is a link set or a combined
 //! link set (several link sets at equal priority, e.g. toward both STPs of a
 //! mated pair). The SLS (ITU 4 bits; ANSI 5 or 8 bits, see
-//! [`SignallingPoint::set_sls_bits`]) picks a link set of the rank and then a
-//! link of that set. An SLS keeps its *nominal* link while that link is
+//! [`SignallingPoint::set_sls_bits`]) picks a link set of the rank (SLS mod
+//! the number of link sets) and then a link of that set (the SLS rotated
+//! right one bit, mod the number of links, so that bit 0, which an SSP's
+//! combined link set already used to pick this STP, does not leave half an
+//! STP's links idle). An SLS keeps its *nominal* link while that link is
 //! usable, so a failure moves only the SLSs of the failed link (Q.704 §5.1:
 //! the traffic of the other links is not disturbed, which is what keeps the
 //! message order of every SLS stream). A link set is skipped for a
@@ -307,15 +310,24 @@ impl SignallingPoint {
             && self.linksets.get(ls.0).is_some_and(|s| s.links.iter().any(|&i| self.link_usable(i, avoid)))
     }
 
-    /// A link of `ls` for selector `s`: the nominal one if usable, else one
-    /// of the usable links, spread by the rest of the selector.
+    /// The SLS rotated right by one bit within the SLS width: bit 0 chose
+    /// the link set (here or upstream, at the SSP's combined link set), so
+    /// the link within the set is chosen from the other bits first.
+    fn rotated(&self, s: usize) -> usize {
+        let bits = self.sls_mask.count_ones();
+        (s >> 1) | (s & 1) << bits.saturating_sub(1)
+    }
+
+    /// A link of `ls` for SLS `s`: the nominal one if usable, else one of
+    /// the usable links, spread by the rest of the selector.
     fn pick_link(&self, ls: LinkSetId, s: usize, avoid: Option<Port>) -> Option<Port> {
         let links = &self.linksets.get(ls.0)?.links;
         let m = links.len();
         if m == 0 {
             return None;
         }
-        let nominal = links[s % m];
+        let r = self.rotated(s);
+        let nominal = links[r % m];
         if self.link_usable(nominal, avoid) {
             return Some(self.links[nominal].port);
         }
@@ -323,7 +335,7 @@ impl SignallingPoint {
         if up == 0 {
             return None;
         }
-        let k = (s / m) % up;
+        let k = (r / m) % up;
         links.iter().filter(|&&i| self.link_usable(i, avoid)).nth(k).map(|&i| self.links[i].port)
     }
 
@@ -336,7 +348,7 @@ impl SignallingPoint {
             }
             let nominal = rank[s % k];
             if self.linkset_usable(route, nominal, avoid) {
-                if let Some(p) = self.pick_link(nominal, s / k, avoid) {
+                if let Some(p) = self.pick_link(nominal, s, avoid) {
                     return Some((r, p));
                 }
             }
@@ -345,7 +357,7 @@ impl SignallingPoint {
                 continue;
             }
             let ls = rank.iter().filter(|&&ls| self.linkset_usable(route, ls, avoid)).nth(s % avail)?;
-            if let Some(p) = self.pick_link(*ls, s / avail, avoid) {
+            if let Some(p) = self.pick_link(*ls, s, avoid) {
                 return Some((r, p));
             }
         }
@@ -514,7 +526,9 @@ impl SignallingPoint {
     }
 
     /// Sends an SNM message to `dpc` (label SLS = `slc`) on any link but
-    /// `avoid`; false when there is no such path.
+    /// `avoid`: on another link of a link set toward `dpc` if one is up
+    /// (Q.704 §5.4.1), else by the route to `dpc`; false when there is no
+    /// such path.
     pub fn send_snm_avoiding(
         &self,
         out: &mut Outputs,
@@ -523,7 +537,10 @@ impl SignallingPoint {
         message: Snm,
         avoid: Option<Port>,
     ) -> bool {
-        let Ok(port) = self.route_avoiding(dpc, slc, avoid) else { return false };
+        let direct = (0..self.linksets.len())
+            .filter(|&ls| self.linksets[ls].adjacent == dpc)
+            .find_map(|ls| self.pick_link(LinkSetId(ls), usize::from(slc & self.sls_mask), avoid));
+        let Some(port) = direct.or_else(|| self.route_avoiding(dpc, slc, avoid).ok()) else { return false };
         let Ok(b) = self.build_snm(dpc, slc, message) else { return false };
         out.send(port, b);
         true
