@@ -49,6 +49,9 @@ impl LinkSetId {
 struct Link {
     port: Port,
     up: bool,
+    /// On hold (changeover or changeback in progress): still selected for
+    /// its own SLSs, never for a management message's alternative path.
+    held: bool,
     linkset: usize,
     /// Signalling link code: the link's position in its link set.
     slc: u8,
@@ -144,7 +147,7 @@ impl SignallingPoint {
         for (slc, &port) in ports.iter().enumerate() {
             self.by_port.insert(port, self.links.len());
             let slc = u8::try_from(slc & 0x0f).unwrap_or(0);
-            self.links.push(Link { port, up: true, linkset: ls, slc, rx: 0 });
+            self.links.push(Link { port, up: true, held: false, linkset: ls, slc, rx: 0 });
         }
         self.linksets.push(LinkSet { adjacent, links: (first..self.links.len()).collect() });
         LinkSetId(ls)
@@ -182,6 +185,15 @@ impl SignallingPoint {
     pub fn set_link_state(&mut self, port: Port, up: bool) {
         if let Some(&i) = self.by_port.get(&port) {
             self.links[i].up = up;
+        }
+    }
+
+    /// Puts the link on `port` on hold or releases it: a held link still
+    /// carries (for its owner to buffer) the SLSs that select it, but
+    /// [`SignallingPoint::route_avoiding`] with an `avoid` never picks it.
+    pub fn set_link_held(&mut self, port: Port, held: bool) {
+        if let Some(&i) = self.by_port.get(&port) {
+            self.links[i].held = held;
         }
     }
 
@@ -302,7 +314,7 @@ impl SignallingPoint {
 
     fn link_usable(&self, i: usize, avoid: Option<Port>) -> bool {
         let l = &self.links[i];
-        l.up && Some(l.port) != avoid
+        l.up && Some(l.port) != avoid && !(avoid.is_some() && l.held)
     }
 
     fn linkset_usable(&self, route: &Route, ls: LinkSetId, avoid: Option<Port>) -> bool {
@@ -373,7 +385,8 @@ impl SignallingPoint {
     }
 
     /// As [`SignallingPoint::route`], never choosing the link on `avoid`
-    /// (a changeover or changeback message must take another path).
+    /// (a changeover or changeback message must take another path) and,
+    /// when `avoid` is given, no held link either.
     ///
     /// # Errors
     /// [`RouteError::NoRoute`] or [`RouteError::AllLinksDown`].

@@ -371,6 +371,7 @@ impl Stp {
         if let Some(l) = self.links.get_mut(&port) {
             l.mode = LinkMode::ChangingOver;
         }
+        self.sp.set_link_held(port, true);
         let id = timer(T_CHANGEOVER, 0, port.0);
         if self.send_snm(out, adj, slc, message, Some(port)) {
             out.set_timer(id, now.after(Duration::from_millis(self.timers.t2_ms)));
@@ -387,6 +388,7 @@ impl Stp {
         out.cancel_timer(timer(T_CHANGEOVER, 0, port.0));
         out.cancel_timer(timer(T_CHANGEBACK, 0, port.0));
         self.sp.set_link_state(port, false);
+        self.sp.set_link_held(port, false);
         let held = match self.links.get_mut(&port) {
             Some(l) => {
                 l.mode = LinkMode::Unavailable;
@@ -412,6 +414,7 @@ impl Stp {
         // Nothing was diverted if the adjacent node was unreachable.
         let nothing_diverted = self.sp.route_status(adj) == RouteStatus::Inaccessible;
         self.sp.set_link_state(port, true);
+        self.sp.set_link_held(port, true);
         if let Some(l) = self.links.get_mut(&port) {
             l.mode = LinkMode::ChangingBack { cbc };
             l.fsn_known = false;
@@ -437,6 +440,7 @@ impl Stp {
 
     fn finish_changeback(&mut self, out: &mut Outputs, port: Port) {
         out.cancel_timer(timer(T_CHANGEBACK, 0, port.0));
+        self.sp.set_link_held(port, false);
         let held = match self.links.get_mut(&port) {
             Some(l) => {
                 l.mode = LinkMode::Available;
@@ -642,6 +646,7 @@ impl Stp {
                     if let Some(l) = self.links.get_mut(&link) {
                         l.mode = LinkMode::ChangingOver;
                     }
+                    self.sp.set_link_held(link, true);
                 }
                 self.send_snm(out, opc, slc, answer, Some(link));
                 // Q.704 §5.5.1: a COO crossing ours is the acknowledgement.

@@ -65,7 +65,8 @@ struct Wire {
     ends: [(usize, Port); 2],
     up: bool,
     epoch: u32,
-    lost: u64,
+    /// Frames lost on this wire: (node they were going to, bytes).
+    lost: Vec<(usize, Bytes)>,
 }
 
 enum Ev {
@@ -124,7 +125,7 @@ impl Net {
                         panic!("node {node} port {port:?} unwired")
                     };
                     if !self.wires[w].up {
-                        self.wires[w].lost += 1;
+                        self.wires[w].lost.push((to.0, bytes));
                         continue;
                     }
                     let at = Instant(self.now.0 + self.latency_us);
@@ -162,7 +163,7 @@ impl Net {
             match ev {
                 Ev::Frame { wire, epoch, from, to, bytes } => {
                     if !self.wires[wire].up || self.wires[wire].epoch != epoch {
-                        self.wires[wire].lost += 1;
+                        self.wires[wire].lost.push((to.0, bytes));
                         continue;
                     }
                     self.tap.push(Tapped { at, from, to: to.0, port: to.1, bytes: bytes.clone() });
@@ -191,6 +192,18 @@ impl Net {
         for (node, port) in ends {
             self.input(node, Input::LinkState { port, up });
         }
+    }
+
+    /// User part (ISUP) frames lost on `wires` on their way to `node`.
+    fn isup_lost(&self, wires: &[usize], node: usize) -> u64 {
+        let v = self.variant;
+        wires
+            .iter()
+            .flat_map(|&w| self.wires[w].lost.iter())
+            .filter(|(to, b)| {
+                *to == node && Mtp3Packet::new_checked(&b[..], v).is_ok_and(|p| p.si() == si::ISUP)
+            })
+            .count() as u64
     }
 
     fn ep(&mut self, n: usize) -> &mut EndPoint {
@@ -382,7 +395,7 @@ fn network_with(v: Variant, tweak: impl Fn(&mut StpConfig)) -> Net {
         ends: [(a, Port(pa)), (b, Port(pb))],
         up: true,
         epoch: 0,
-        lost: 0,
+        lost: Vec::new(),
     };
     let wires = vec![
         w(A, 0, STP1, 0),     // 0: A–STP1 link 0
@@ -592,7 +605,7 @@ fn link_failure_under_load_changes_over_and_back_in_order() {
 
         // Nothing lost but what was on the wire when it broke; no SLS stream reordered.
         let got = isup_got(&mut net, A);
-        let lost_in_flight = net.wires[0].lost;
+        let lost_in_flight = net.isup_lost(&[0], A);
         assert!(lost_in_flight <= 8, "{v}: {lost_in_flight} lost on the wire");
         assert_eq!(got.len() as u64 + lost_in_flight, u64::from(sent), "{v}");
         for sls in 0..16u8 {
@@ -606,6 +619,73 @@ fn link_failure_under_load_changes_over_and_back_in_order() {
         assert!(!got.iter().any(|g| g.1 == Port(0) && g.0 > Instant(101_000) && g.0 < Instant(200_000)));
         assert!(net.dropped(STP1).is_empty(), "{v}: {:?}", net.dropped(STP1));
     }
+}
+
+/// Both of STP-1's links to A fail under load: STP-1 changes its traffic
+/// over to the mate (C link), tells STP-2 not to route A back through it,
+/// and changes back when the links return. Every SLS stream stays in order.
+#[test]
+fn a_whole_link_set_fails_and_traffic_goes_through_the_mate() {
+    let v = Variant::Itu;
+    let p = pcs(v);
+    let mut net = network(v);
+    let mut sent = 0u16;
+    for step in 0..16_000u32 {
+        if step == 400 {
+            // Both wires break together, then both ends hear of it.
+            net.wires[0].up = false;
+            net.wires[1].up = false;
+            net.set_wire(0, false);
+            net.set_wire(1, false);
+        }
+        if step == 12_000 {
+            net.set_wire(0, true);
+            net.set_wire(1, true);
+        }
+        sent += 1;
+        net.send(B, si::ISUP, p.a, (sent % 16) as u8, &iam(v, sent % 4096));
+        if step % 8 == 0 {
+            net.send(A, si::ISUP, p.b, (step / 8 % 16) as u8, &iam(v, 4000));
+        }
+        net.run_until(Instant(u64::from(step + 1) * 250));
+    }
+    net.ms(2000);
+    let c = net.stp(STP1).counters().clone();
+    assert_eq!((c.changeovers, c.changebacks), (2, 2));
+    // STP-1 routes A through STP-2 now: TFP(A) to STP-2 only, then TFA.
+    let to_mate = net.snm(STP1, STP2);
+    let tfp = to_mate.iter().position(|m| m.3 == Snm::Tfp { dest: p.a }).expect("TFP(A) to the mate");
+    assert!(to_mate[tfp..].iter().any(|m| m.3 == Snm::Tfa { dest: p.a }), "{to_mate:?}");
+    assert!(!net.snm(STP1, B).iter().any(|m| m.3 == Snm::Tfp { dest: p.a }));
+    // The C link carried A's even SLSs meanwhile.
+    let via_mate = net.tap.iter().filter(|t| t.from == STP1 && t.to == STP2).count();
+    assert!(via_mate > 1000, "{via_mate}");
+
+    let got = isup_got(&mut net, A);
+    let lost = net.isup_lost(&[0, 1], A);
+    assert_eq!(got.len() as u64 + lost, u64::from(sent));
+    assert!(lost <= 8, "{lost} lost on the wires");
+    for sls in 0..16u8 {
+        let seq: Vec<Instant> = got.iter().filter(|g| g.2 == sls).map(|g| g.0).collect();
+        let cics: Vec<u16> = got.iter().filter(|g| g.2 == sls).map(|g| g.3).collect();
+        // CICs wrap at 4096: compare by position in the sent order instead.
+        let mut last = 0u32;
+        let mut wraps = 0u32;
+        for (i, &cic) in cics.iter().enumerate() {
+            let n = u32::from(cic) + wraps * 4096;
+            let n = if n < last {
+                wraps += 1;
+                n + 4096
+            } else {
+                n
+            };
+            assert!(n > last || i == 0, "sls {sls} reordered at {i}: {:?}", &cics[i.saturating_sub(3)..]);
+            last = n;
+        }
+        assert_eq!(seq.len(), cics.len());
+    }
+    // After the changeback A's direct links carry traffic again.
+    assert!(got.iter().any(|g| g.0 > Instant(3_010_000) && g.1 == Port(0)));
 }
 
 trait SlcOpt {
@@ -906,6 +986,16 @@ fn config_round_trips_through_json_and_names_its_mistakes() {
     let mut bad = c;
     bad.gtt[0].prefix = "80x".into();
     assert!(bad.build().unwrap_err().to_string().contains("gtt rule 0"));
+}
+
+#[test]
+fn the_example_in_the_user_docs_builds() {
+    let doc = include_str!("../../../../docs/stp.md");
+    let json = doc.split("```json").nth(1).unwrap().split("```").next().unwrap();
+    let cfg: StpConfig = serde_json::from_str(json).unwrap();
+    let stp = cfg.build().unwrap();
+    assert_eq!(stp.name(), "STP-1");
+    assert_eq!(cfg.gtt[0].backup.unwrap().pc, PointCode(21));
 }
 
 mod props {
