@@ -182,8 +182,13 @@ impl SignallingPoint {
     }
 
     /// Marks the link on `port` up or down (MTP2 in service / failed).
+    /// A link that comes back starts counting accepted MSUs from 0 again
+    /// (as MTP2 restarts its sequence numbers on alignment).
     pub fn set_link_state(&mut self, port: Port, up: bool) {
         if let Some(&i) = self.by_port.get(&port) {
+            if up && !self.links[i].up {
+                self.links[i].rx = 0;
+            }
             self.links[i].up = up;
         }
     }

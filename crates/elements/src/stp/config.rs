@@ -37,6 +37,13 @@ pub struct StpConfig {
     pub gtt: Vec<GttRule>,
     #[serde(default)]
     pub timers: Timers,
+    /// Emulate MTP2 retrieval (Q.704 §5.4): keep the last 127 MSUs sent on
+    /// each link and, on a COO/COA naming the last MSU the far end
+    /// accepted, send the ones after it on the new link before the held
+    /// traffic. Only for peers that count accepted MSUs
+    /// (`SignallingPoint::count_received`, every STP); off by default.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retrieval: bool,
 }
 
 fn national() -> u8 {

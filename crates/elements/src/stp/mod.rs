@@ -48,7 +48,7 @@ use serde::Serialize;
 pub use self::config::{
     ConfigError, GttRule, GttTarget, LinkSetConfig, RouteConfig, Screening, StpConfig, Timers,
 };
-use crate::core::{Element, EventKind, Input, Instant, Outputs, Port, TimerId};
+use crate::core::{Element, EventKind, Input, Instant, Output, Outputs, Port, TimerId};
 use crate::sp::{LinkSetId, RouteStatus, SignallingPoint};
 
 /// Counters an STP keeps; read them with [`Stp::counters`].
@@ -85,6 +85,8 @@ pub struct StpCounters {
     pub time_controlled: u64,
     /// MSUs held in a changeover or changeback buffer.
     pub buffered: u64,
+    /// MSUs retrieved from a failed link's send log and sent again.
+    pub retrieved: u64,
     pub tfp_sent: u64,
     pub tfa_sent: u64,
     pub tfp_received: u64,
@@ -111,7 +113,14 @@ struct LinkCtl {
     /// Whether an MSU was accepted since the link came up (FSN known).
     fsn_known: bool,
     buffer: VecDeque<Bytes>,
+    /// MSUs sent on the link since it came up, modulo 128 (retrieval).
+    sent: u8,
+    /// The last MSUs sent on the link, oldest first (retrieval).
+    log: VecDeque<Bytes>,
 }
+
+/// As many MSUs as a 7-bit FSN can tell apart.
+const RETRIEVAL_WINDOW: usize = 127;
 
 const T_CHANGEOVER: u64 = 1;
 const T_CHANGEBACK: u64 = 2;
@@ -151,6 +160,7 @@ pub struct Stp {
     status: BTreeMap<PointCode, RouteStatus>,
     counters: StpCounters,
     next_cbc: u8,
+    retrieval: bool,
 }
 
 impl StpConfig {
@@ -201,7 +211,13 @@ impl Stp {
                 }
                 links.insert(
                     p,
-                    LinkCtl { mode: LinkMode::Available, fsn_known: false, buffer: VecDeque::new() },
+                    LinkCtl {
+                        mode: LinkMode::Available,
+                        fsn_known: false,
+                        buffer: VecDeque::new(),
+                        sent: 0,
+                        log: VecDeque::new(),
+                    },
                 );
             }
             sp.add_linkset(ls.adjacent, &ls.ports);
@@ -264,6 +280,7 @@ impl Stp {
                 ..StpCounters::default()
             },
             next_cbc: 0,
+            retrieval: cfg.retrieval,
         })
     }
 
@@ -285,6 +302,22 @@ impl Stp {
     /// Name of the link set `ls` from the configuration.
     pub fn linkset_name(&self, ls: LinkSetId) -> Option<&str> {
         self.linkset_names.get(ls.index()).map(String::as_str)
+    }
+
+    /// Counts (and, with retrieval, keeps) every MSU queued on a link since
+    /// `start`: the one place all of the STP's sends pass.
+    fn log_sent(&mut self, out: &Outputs, start: usize) {
+        for o in out.as_slice().get(start..).unwrap_or(&[]) {
+            let Output::Send { port, bytes } = o else { continue };
+            let Some(l) = self.links.get_mut(port) else { continue };
+            l.sent = l.sent.wrapping_add(1) & 0x7f;
+            if self.retrieval {
+                if l.log.len() == RETRIEVAL_WINDOW {
+                    l.log.pop_front();
+                }
+                l.log.push_back(bytes.clone());
+            }
+        }
     }
 
     fn drop_frame(&mut self, out: &mut Outputs, reason: impl Into<String>, bytes: &[u8]) {
@@ -355,7 +388,7 @@ impl Stp {
             LinkMode::Unavailable | LinkMode::ChangingOver => return,
             LinkMode::ChangingBack { .. } => {
                 // Failed again before CBA: what was held goes elsewhere.
-                self.finish_changeover(out, port);
+                self.finish_changeover(out, port, None);
                 return;
             }
             LinkMode::Available => {}
@@ -384,18 +417,35 @@ impl Stp {
         }
     }
 
-    fn finish_changeover(&mut self, out: &mut Outputs, port: Port) {
+    fn finish_changeover(&mut self, out: &mut Outputs, port: Port, remote_fsn: Option<u8>) {
         out.cancel_timer(timer(T_CHANGEOVER, 0, port.0));
         out.cancel_timer(timer(T_CHANGEBACK, 0, port.0));
         self.sp.set_link_state(port, false);
         self.sp.set_link_held(port, false);
-        let held = match self.links.get_mut(&port) {
+        let (retrieval, variant) = (self.retrieval, self.sp.variant);
+        let (held, retrieved) = match self.links.get_mut(&port) {
             Some(l) => {
                 l.mode = LinkMode::Unavailable;
-                std::mem::take(&mut l.buffer)
+                let mut held = std::mem::take(&mut l.buffer);
+                let log = std::mem::take(&mut l.log);
+                // Q.704 §5.4.1: what the far end did not accept goes first.
+                let unaccepted = remote_fsn.map(|f| usize::from(l.sent.wrapping_sub(f) & 0x7f));
+                let mut n = 0;
+                if let Some(k) = unaccepted.filter(|&k| retrieval && k <= log.len()) {
+                    let skip = log.len() - k;
+                    // User parts only: management is not repeated.
+                    let user =
+                        |b: &Bytes| Mtp3Packet::new_checked(&b[..], variant).is_ok_and(|p| p.si() > si::MTNS);
+                    for b in log.into_iter().skip(skip).rev().filter(user) {
+                        held.push_front(b);
+                        n += 1;
+                    }
+                }
+                (held, n)
             }
             None => return,
         };
+        self.counters.retrieved += retrieved;
         self.flush(out, held);
         self.update_routes(out);
     }
@@ -404,7 +454,7 @@ impl Stp {
         let Some(l) = self.links.get(&port) else { return };
         match l.mode {
             LinkMode::Available | LinkMode::ChangingBack { .. } => return,
-            LinkMode::ChangingOver => self.finish_changeover(out, port),
+            LinkMode::ChangingOver => self.finish_changeover(out, port, None),
             LinkMode::Unavailable => {}
         }
         let (Some(adj), Some(slc)) = (self.sp.adjacent_of(port), self.sp.slc_of(port)) else { return };
@@ -418,6 +468,8 @@ impl Stp {
         if let Some(l) = self.links.get_mut(&port) {
             l.mode = LinkMode::ChangingBack { cbc };
             l.fsn_known = false;
+            l.sent = 0;
+            l.log.clear();
         }
         let id = timer(T_CHANGEBACK, 0, port.0);
         if self.send_snm(out, adj, slc, Snm::Cbd { slc: self.slc(slc), cbc }, Some(port)) {
@@ -628,6 +680,7 @@ impl Stp {
         let slc_of = |slc: Option<u8>| slc.unwrap_or(msu.sls() & 0x0f);
         match m {
             Snm::Coo { slc, .. } | Snm::Xco { slc, .. } | Snm::Eco { slc } => {
+                let remote_fsn = if let Snm::Coo { fsn, .. } = m { Some(fsn) } else { None };
                 let slc = slc_of(slc);
                 let Some(link) = self.sp.port_of(opc, slc) else {
                     self.drop_frame(out, format!("mtp3: {} for unknown link {slc}", m.name()), bytes);
@@ -654,13 +707,14 @@ impl Stp {
                     started,
                     Some(LinkMode::Available | LinkMode::ChangingOver | LinkMode::ChangingBack { .. })
                 ) {
-                    self.finish_changeover(out, link);
+                    self.finish_changeover(out, link, remote_fsn);
                 }
             }
             Snm::Coa { slc, .. } | Snm::Xca { slc, .. } | Snm::Eca { slc } => {
+                let remote_fsn = if let Snm::Coa { fsn, .. } = m { Some(fsn) } else { None };
                 let link = self.sp.port_of(opc, slc_of(slc));
                 if let Some(link) = link.filter(|p| self.link_mode(*p) == Some(LinkMode::ChangingOver)) {
-                    self.finish_changeover(out, link);
+                    self.finish_changeover(out, link, remote_fsn);
                 }
             }
             Snm::Cbd { slc, cbc } => {
@@ -723,7 +777,7 @@ impl Stp {
         match kind {
             T_CHANGEOVER if self.link_mode(Port(b)) == Some(LinkMode::ChangingOver) => {
                 self.note(out, format!("link {b}: no changeover acknowledgement, traffic restarted (T1/T2)"));
-                self.finish_changeover(out, Port(b));
+                self.finish_changeover(out, Port(b), None);
             }
             T_CHANGEBACK if matches!(self.link_mode(Port(b)), Some(LinkMode::ChangingBack { .. })) => {
                 self.note(out, format!("link {b}: no changeback acknowledgement, traffic restarted (T3/T4)"));
@@ -915,6 +969,7 @@ impl Element for Stp {
     }
 
     fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs) {
+        let start = out.len();
         match input {
             Input::Start => {}
             Input::Recv { port, bytes } => self.on_recv(now, out, port, bytes),
@@ -922,5 +977,6 @@ impl Element for Stp {
             Input::LinkState { port, up: true } => self.link_restored(now, out, port),
             Input::Timer(id) => self.on_timer(now, out, id),
         }
+        self.log_sent(out, start);
     }
 }

@@ -357,6 +357,7 @@ fn stp_config(v: Variant, first: bool) -> StpConfig {
             backup: Some(GttTarget { pc: p.iscp2, ssn: ISCP_SSN }),
         }],
         timers: Timers::default(),
+        retrieval: false,
     }
 }
 
@@ -555,9 +556,11 @@ fn ansi_eight_bit_sls_uses_every_link() {
 /// wire when it broke are lost; every SLS stream stays in order.
 #[test]
 fn link_failure_under_load_changes_over_and_back_in_order() {
-    for v in [Variant::Itu, Variant::Ansi] {
+    for (v, retrieval) in
+        [(Variant::Itu, false), (Variant::Ansi, false), (Variant::Itu, true), (Variant::Ansi, true)]
+    {
         let p = pcs(v);
-        let mut net = network(v);
+        let mut net = network_with(v, |c| c.retrieval = retrieval);
         let mut sent = 0u16;
         // 1 message per 250 µs from B to A, and some from A to B so STP-1
         // has accepted MSUs on both links (it knows their FSN).
@@ -606,8 +609,15 @@ fn link_failure_under_load_changes_over_and_back_in_order() {
         // Nothing lost but what was on the wire when it broke; no SLS stream reordered.
         let got = isup_got(&mut net, A);
         let lost_in_flight = net.isup_lost(&[0], A);
-        assert!(lost_in_flight <= 8, "{v}: {lost_in_flight} lost on the wire");
-        assert_eq!(got.len() as u64 + lost_in_flight, u64::from(sent), "{v}");
+        assert!(lost_in_flight > 0 && lost_in_flight <= 8, "{v}: {lost_in_flight} lost on the wire");
+        if retrieval {
+            // The COA said how far A got; STP-1 sent the rest again on link 1.
+            assert_eq!(stp1.retrieved, lost_in_flight, "{v}");
+            assert_eq!(got.len(), usize::from(sent), "{v}: nothing lost with retrieval");
+        } else {
+            assert_eq!(stp1.retrieved, 0);
+            assert_eq!(got.len() as u64 + lost_in_flight, u64::from(sent), "{v}");
+        }
         for sls in 0..16u8 {
             let cics: Vec<u16> = got.iter().filter(|g| g.2 == sls).map(|g| g.3).collect();
             assert!(cics.windows(2).all(|w| w[0] < w[1]), "{v}: sls {sls} reordered: {cics:?}");
