@@ -27,8 +27,9 @@
 //! - **Malformed frames** are counted and logged as `Event::Dropped` with
 //!   their hex; nothing panics.
 //!
-//! What it is not: no MTP2 (frames in flight on a failed link are lost;
-//! see docs/stp.md for the exact guarantee), no SCCP subsystem management
+//! What it is not: no MTP2 (frames in flight on a failed link are lost
+//! unless `retrieval` is on, which emulates MTP2 retrieval from a per-link
+//! send log; see docs/stp.md for the exact guarantee), no SCCP subsystem management
 //! (SSP/SSA/SST), no congestion (TFC), no connection-oriented SCCP relay,
 //! no link inhibiting, no MTP restart (TRA/TRW), no ANSI TFR/cluster routing.
 
