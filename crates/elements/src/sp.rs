@@ -139,6 +139,11 @@ impl SignallingPoint {
         self.sls_mask = u8::try_from((1u16 << bits) - 1).unwrap_or(u8::MAX);
     }
 
+    /// The largest SLS value link selection tells apart (15, 31 or 255).
+    pub fn sls_mask(&self) -> u8 {
+        self.sls_mask
+    }
+
     /// Adds a link set toward `adjacent` made of the links on `ports`
     /// (signalling link codes 0, 1, … in that order). The links start up.
     pub fn add_linkset(&mut self, adjacent: PointCode, ports: &[Port]) -> LinkSetId {

@@ -118,6 +118,8 @@ struct LinkCtl {
     sent: u8,
     /// The last MSUs sent on the link, oldest first (retrieval).
     log: VecDeque<Bytes>,
+    /// Changeback codes of the CBDs still waiting for their CBA.
+    pending_cba: Vec<u8>,
 }
 
 /// As many MSUs as a 7-bit FSN can tell apart.
@@ -218,6 +220,7 @@ impl Stp {
                         buffer: VecDeque::new(),
                         sent: 0,
                         log: VecDeque::new(),
+                        pending_cba: Vec::new(),
                     },
                 );
             }
@@ -460,25 +463,52 @@ impl Stp {
         }
         let (Some(adj), Some(slc)) = (self.sp.adjacent_of(port), self.sp.slc_of(port)) else { return };
         self.counters.changebacks += 1;
-        let cbc = self.next_cbc;
-        self.next_cbc = self.next_cbc.wrapping_add(1);
         // Nothing was diverted if the adjacent node was unreachable.
         let nothing_diverted = self.sp.route_status(adj) == RouteStatus::Inaccessible;
         self.sp.set_link_state(port, true);
         self.sp.set_link_held(port, true);
+        // Q.704 §6.3: one CBD on each alternative link that carried this
+        // link's SLSs, so that each CBA vouches for the traffic ahead of it.
+        let mut alternatives: Vec<Port> = Vec::new();
+        for s in 0..=self.sp.sls_mask() {
+            if self.sp.route(adj, s) == Ok(port) {
+                if let Ok(alt) = self.sp.route_avoiding(adj, s, Some(port)) {
+                    if !alternatives.contains(&alt) {
+                        alternatives.push(alt);
+                    }
+                }
+            }
+        }
+        let mut codes = Vec::with_capacity(alternatives.len());
+        for alt in alternatives {
+            let cbc = self.next_cbc;
+            let Ok(b) = self.sp.build_snm(adj, slc, Snm::Cbd { slc: self.slc(slc), cbc }) else { continue };
+            self.next_cbc = self.next_cbc.wrapping_add(1);
+            out.send(alt, b);
+            self.counters.snm_sent += 1;
+            codes.push(cbc);
+        }
+        if codes.is_empty() {
+            // No alternative carried its SLSs: try any path to the remote end.
+            let cbc = self.next_cbc;
+            if self.send_snm(out, adj, slc, Snm::Cbd { slc: self.slc(slc), cbc }, Some(port)) {
+                self.next_cbc = self.next_cbc.wrapping_add(1);
+                codes.push(cbc);
+            }
+        }
+        let first = codes.first().copied().unwrap_or(self.next_cbc);
+        let sent = !codes.is_empty();
         if let Some(l) = self.links.get_mut(&port) {
-            l.mode = LinkMode::ChangingBack { cbc };
+            l.mode = LinkMode::ChangingBack { cbc: first };
             l.fsn_known = false;
             l.sent = 0;
             l.log.clear();
+            l.pending_cba = codes;
         }
         let id = timer(T_CHANGEBACK, 0, port.0);
-        if self.send_snm(out, adj, slc, Snm::Cbd { slc: self.slc(slc), cbc }, Some(port)) {
+        if sent {
             out.set_timer(id, now.after(Duration::from_millis(self.timers.t4_ms)));
-            self.note(
-                out,
-                format!("link {} restored: changeback declaration {cbc} sent to {:?}", port.0, adj),
-            );
+            self.note(out, format!("link {} restored: changeback declaration sent to {:?}", port.0, adj));
         } else if nothing_diverted {
             self.note(out, format!("link {} restored: no traffic was diverted, changeback at once", port.0));
             self.finish_changeback(out, port);
@@ -724,10 +754,13 @@ impl Stp {
                 self.send_snm(out, opc, slc, Snm::Cba { slc: self.slc(slc), cbc }, link);
             }
             Snm::Cba { slc, cbc } => {
-                let link = self.sp.port_of(opc, slc_of(slc));
-                if let Some(link) =
-                    link.filter(|p| self.link_mode(*p) == Some(LinkMode::ChangingBack { cbc }))
-                {
+                let Some(link) = self.sp.port_of(opc, slc_of(slc)) else { return };
+                let Some(l) = self.links.get_mut(&link) else { return };
+                if !matches!(l.mode, LinkMode::ChangingBack { .. }) {
+                    return;
+                }
+                l.pending_cba.retain(|&c| c != cbc);
+                if l.pending_cba.is_empty() {
                     self.finish_changeback(out, link);
                 }
             }

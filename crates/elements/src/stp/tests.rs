@@ -998,6 +998,57 @@ fn config_round_trips_through_json_and_names_its_mistakes() {
     assert!(bad.build().unwrap_err().to_string().contains("gtt rule 0"));
 }
 
+/// With three links, a failed link's SLSs are spread over both others, so
+/// the changeback sends a CBD on each and waits for both CBAs.
+#[test]
+fn changeback_declares_on_every_alternative_link() {
+    let v = Variant::Itu;
+    let p = pcs(v);
+    let mut cfg = stp_config(v, true);
+    cfg.linksets[0].ports = vec![Port(0), Port(1), Port(6)];
+    let mut stp = cfg.build().unwrap();
+    let a = {
+        let mut sp = SignallingPoint::new(p.a, v, 2);
+        sp.add_linkset(p.stp1, &[Port(0), Port(1), Port(6)]);
+        sp
+    };
+    let mut out = Outputs::new();
+    let snm_out = |out: &mut Outputs| -> Vec<(Port, Snm)> {
+        out.drain()
+            .filter_map(|o| match o {
+                Output::Send { port, bytes } => {
+                    let m = Mtp3Packet::new_checked(&bytes[..], v).ok()?;
+                    (m.si() == si::SNM).then(|| (port, SnmRepr::parse(m.sif(), v).unwrap().message))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    stp.handle(Instant(0), Input::LinkState { port: Port(0), up: false }, &mut out);
+    let sent = snm_out(&mut out);
+    assert!(matches!(sent[..], [(_, Snm::Eco { .. })]), "{sent:?}");
+    let eca = a.build_snm(p.stp1, 0, Snm::Eca { slc: None }).unwrap();
+    stp.handle(Instant(2000), Input::Recv { port: Port(1), bytes: &eca }, &mut out);
+    out.drain().for_each(drop);
+    assert_eq!(stp.link_mode(Port(0)), Some(LinkMode::Unavailable));
+
+    stp.handle(Instant(10_000), Input::LinkState { port: Port(0), up: true }, &mut out);
+    let cbds: Vec<(Port, u8)> = snm_out(&mut out)
+        .into_iter()
+        .filter_map(|(port, m)| match m {
+            Snm::Cbd { cbc, .. } => Some((port, cbc)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cbds.iter().map(|c| c.0).collect::<Vec<_>>(), vec![Port(1), Port(6)], "{cbds:?}");
+    for (i, (port, cbc)) in cbds.iter().enumerate() {
+        let cba = a.build_snm(p.stp1, 0, Snm::Cba { slc: None, cbc: *cbc }).unwrap();
+        stp.handle(Instant(12_000), Input::Recv { port: *port, bytes: &cba }, &mut out);
+        let done = stp.link_mode(Port(0)) == Some(LinkMode::Available);
+        assert_eq!(done, i == 1, "available only after the last CBA");
+    }
+}
+
 #[test]
 fn the_example_in_the_user_docs_builds() {
     let doc = include_str!("../../../../docs/stp.md");
