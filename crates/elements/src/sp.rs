@@ -668,6 +668,48 @@ mod tests {
         assert_eq!(SnmRepr::parse(m.sif(), Variant::Itu).unwrap().message, Snm::Coa { slc: None, fsn: 0 });
     }
 
+    proptest::proptest! {
+        /// Whatever fails, an SLS whose link is still up keeps it, no SLS
+        /// is sent on a failed link, and traffic flows while any link is up.
+        #[test]
+        fn failures_move_only_their_own_sls(
+            sizes in proptest::collection::vec(1usize..4, 1..4),
+            down in proptest::collection::vec(proptest::bool::ANY, 12),
+            ansi in proptest::bool::ANY,
+        ) {
+            let v = if ansi { Variant::Ansi } else { Variant::Itu };
+            let mut sp = SignallingPoint::new(PointCode(100), v, 2);
+            let mut port = 0;
+            let mut rank = Vec::new();
+            for (i, &n) in sizes.iter().enumerate() {
+                let ports: Vec<Port> = (0..n).map(|k| Port(port + k as u32)).collect();
+                port += n as u32;
+                rank.push(sp.add_linkset(PointCode(i as u32 + 1), &ports));
+            }
+            sp.add_route(None, &[&rank]);
+            let x = PointCode(50);
+            let before: Vec<Port> = (0..=sp.sls_mask()).map(|s| sp.route(x, s).unwrap()).collect();
+            for p in 0..port {
+                if down[p as usize] {
+                    sp.set_link_state(Port(p), false);
+                }
+            }
+            let any_up = (0..port).any(|p| !down[p as usize]);
+            for s in 0..=sp.sls_mask() {
+                match sp.route(x, s) {
+                    Ok(now) => {
+                        proptest::prop_assert!(sp.is_link_up(now));
+                        let was = before[usize::from(s)];
+                        if sp.is_link_up(was) {
+                            proptest::prop_assert_eq!(now, was);
+                        }
+                    }
+                    Err(_) => proptest::prop_assert!(!any_up),
+                }
+            }
+        }
+    }
+
     #[test]
     fn built_msu_reads_back() {
         let mut sp = SignallingPoint::new(PointCode::ansi(1, 1, 1), Variant::Ansi, 2);
