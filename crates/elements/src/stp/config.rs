@@ -16,6 +16,11 @@ pub struct StpConfig {
     pub point_code: PointCode,
     #[serde(default)]
     pub variant: Variant,
+    /// Other point codes the STP answers to for SCCP: the mated pair's
+    /// capability (alias) point code, to which SSPs send GTT queries over
+    /// their combined link set so that either STP translates them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alias_point_codes: Vec<PointCode>,
     /// Network indicator of the MSUs the STP originates (2 = national).
     #[serde(default = "national")]
     pub ni: u8,

@@ -164,6 +164,7 @@ pub struct Stp {
     counters: StpCounters,
     next_cbc: u8,
     retrieval: bool,
+    aliases: Vec<PointCode>,
 }
 
 impl StpConfig {
@@ -192,6 +193,9 @@ impl Stp {
             }
         };
         fits(cfg.point_code)?;
+        for &pc in &cfg.alias_point_codes {
+            fits(pc)?;
+        }
         let mut sp = SignallingPoint::new(cfg.point_code, cfg.variant, cfg.ni & 3);
         if let Some(bits) = cfg.sls_bits {
             sp.set_sls_bits(bits);
@@ -285,6 +289,7 @@ impl Stp {
             },
             next_cbc: 0,
             retrieval: cfg.retrieval,
+            aliases: cfg.alias_point_codes.clone(),
         })
     }
 
@@ -655,7 +660,7 @@ impl Stp {
             l.fsn_known = true;
         }
         let (si, dpc, opc, sls) = (msu.si(), msu.dpc(), msu.opc(), msu.sls());
-        let own = dpc == self.sp.pc;
+        let own = dpc == self.sp.pc || (si == si::SCCP && self.aliases.contains(&dpc));
         if !(own && si <= si::MTNS) {
             if let Some(why) = self.screening.get(ls.index()).and_then(|s| s.check(opc, dpc, si)) {
                 self.counters.screened += 1;
@@ -674,8 +679,7 @@ impl Stp {
                 self.counters.unroutable += 1;
                 self.drop_frame(out, format!("mtp3: no route to {dpc:?}"), bytes);
                 // Q.704 §13.2.2 (ii): tell the sender the destination is prohibited.
-                if si != si::SNM {
-                    let _ = self.send_snm_on(out, ls, Snm::Tfp { dest: dpc });
+                if si != si::SNM && self.send_snm_on(out, ls, Snm::Tfp { dest: dpc }) {
                     self.counters.tfp_sent += 1;
                 }
             }

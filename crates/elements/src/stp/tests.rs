@@ -268,6 +268,14 @@ const ISCP: usize = 4;
 const ISCP2: usize = 5;
 const ISCP_SSN: u8 = 254;
 
+/// The mated pair's capability point code.
+fn alias(v: Variant) -> PointCode {
+    match v {
+        Variant::Itu => PointCode(12),
+        Variant::Ansi => PointCode::ansi(1, 2, 3),
+    }
+}
+
 struct Pcs {
     a: PointCode,
     b: PointCode,
@@ -337,6 +345,7 @@ fn stp_config(v: Variant, first: bool) -> StpConfig {
     StpConfig {
         name: if first { "STP-1" } else { "STP-2" }.into(),
         point_code: me,
+        alias_point_codes: vec![alias(v)],
         variant: v,
         ni: 2,
         sls_bits: None,
@@ -835,6 +844,17 @@ fn gtt_sends_an_800_query_to_the_iscp_and_to_its_mate_when_prohibited() {
         assert_eq!(net.stp(STP1).counters().gtt_to_backup, 1);
         assert_eq!(net.stp(STP2).counters().gtt_to_backup, 1);
         assert_eq!(sccp_got(&mut net, ISCP).len(), 1);
+
+        // Queries to the pair's capability point code: even SLSs are
+        // translated by STP-1, odd ones by STP-2.
+        let before = (net.stp(STP1).counters().gtt_translated, net.stp(STP2).counters().gtt_translated);
+        for sls in 0..4 {
+            net.send(A, si::SCCP, alias(v), sls, &udt_800(v, "8005551234", 0, true, p.a));
+        }
+        net.ms(5);
+        assert_eq!(sccp_got(&mut net, ISCP2).len(), 6, "{v}");
+        assert_eq!(net.stp(STP1).counters().gtt_translated, before.0 + 2);
+        assert_eq!(net.stp(STP2).counters().gtt_translated, before.1 + 2);
 
         // Both gone: UDTS, MTP failure.
         net.set_wire(8, false);
