@@ -75,6 +75,18 @@ struct Route {
     prohibited: Vec<LinkSetId>,
 }
 
+/// Links a selection must not use: one port, and (for management
+/// messages, which must not wait behind held traffic) links on hold.
+#[derive(Debug, Clone, Copy)]
+struct Avoid {
+    port: Option<Port>,
+    held: bool,
+}
+
+impl Avoid {
+    const NOTHING: Avoid = Avoid { port: None, held: false };
+}
+
 /// Why an MSU could not be sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RouteError {
@@ -322,12 +334,12 @@ impl SignallingPoint {
         })
     }
 
-    fn link_usable(&self, i: usize, avoid: Option<Port>) -> bool {
+    fn link_usable(&self, i: usize, avoid: Avoid) -> bool {
         let l = &self.links[i];
-        l.up && Some(l.port) != avoid && !(avoid.is_some() && l.held)
+        l.up && Some(l.port) != avoid.port && !(avoid.held && l.held)
     }
 
-    fn linkset_usable(&self, route: &Route, ls: LinkSetId, avoid: Option<Port>) -> bool {
+    fn linkset_usable(&self, route: &Route, ls: LinkSetId, avoid: Avoid) -> bool {
         !route.prohibited.contains(&ls)
             && self.linksets.get(ls.0).is_some_and(|s| s.links.iter().any(|&i| self.link_usable(i, avoid)))
     }
@@ -342,7 +354,7 @@ impl SignallingPoint {
 
     /// A link of `ls` for SLS `s`: the nominal one if usable, else one of
     /// the usable links, spread by the rest of the selector.
-    fn pick_link(&self, ls: LinkSetId, s: usize, avoid: Option<Port>) -> Option<Port> {
+    fn pick_link(&self, ls: LinkSetId, s: usize, avoid: Avoid) -> Option<Port> {
         let links = &self.linksets.get(ls.0)?.links;
         let m = links.len();
         if m == 0 {
@@ -361,7 +373,7 @@ impl SignallingPoint {
         links.iter().filter(|&&i| self.link_usable(i, avoid)).nth(k).map(|&i| self.links[i].port)
     }
 
-    fn select(&self, route: &Route, sls: u8, avoid: Option<Port>) -> Option<(usize, Port)> {
+    fn select(&self, route: &Route, sls: u8, avoid: Avoid) -> Option<(usize, Port)> {
         let s = usize::from(sls & self.sls_mask);
         for (r, rank) in route.ranks.iter().enumerate() {
             let k = rank.len();
@@ -402,13 +414,14 @@ impl SignallingPoint {
     /// [`RouteError::NoRoute`] or [`RouteError::AllLinksDown`].
     pub fn route_avoiding(&self, dpc: PointCode, sls: u8, avoid: Option<Port>) -> Result<Port, RouteError> {
         let i = self.route_index(dpc).ok_or(RouteError::NoRoute(dpc))?;
+        let avoid = Avoid { port: avoid, held: avoid.is_some() };
         self.select(&self.routes[i], sls, avoid).map(|(_, p)| p).ok_or(RouteError::AllLinksDown(dpc))
     }
 
-    /// A usable link of `ls` for `sls` (for messages that must go to the
-    /// adjacent node on its own link set: TFP, TFA, RST).
+    /// A usable link of `ls` for `sls`, not on hold (for messages that must
+    /// go to the adjacent node on its own link set: TFP, TFA, RST).
     pub fn linkset_port(&self, ls: LinkSetId, sls: u8) -> Option<Port> {
-        self.pick_link(ls, usize::from(sls & self.sls_mask), None)
+        self.pick_link(ls, usize::from(sls & self.sls_mask), Avoid { port: None, held: true })
     }
 
     /// Whether traffic for `dpc` can be routed, and over which rank.
@@ -416,7 +429,7 @@ impl SignallingPoint {
         let Some(i) = self.route_index(dpc) else { return RouteStatus::Inaccessible };
         let route = &self.routes[i];
         for (rank, lss) in route.ranks.iter().enumerate() {
-            if lss.iter().any(|&ls| self.linkset_usable(route, ls, None)) {
+            if lss.iter().any(|&ls| self.linkset_usable(route, ls, Avoid::NOTHING)) {
                 return RouteStatus::Via { rank };
             }
         }
@@ -560,9 +573,14 @@ impl SignallingPoint {
         message: Snm,
         avoid: Option<Port>,
     ) -> bool {
-        let direct = (0..self.linksets.len())
-            .filter(|&ls| self.linksets[ls].adjacent == dpc)
-            .find_map(|ls| self.pick_link(LinkSetId(ls), usize::from(slc & self.sls_mask), avoid));
+        let direct =
+            (0..self.linksets.len()).filter(|&ls| self.linksets[ls].adjacent == dpc).find_map(|ls| {
+                self.pick_link(
+                    LinkSetId(ls),
+                    usize::from(slc & self.sls_mask),
+                    Avoid { port: avoid, held: true },
+                )
+            });
         let Some(port) = direct.or_else(|| self.route_avoiding(dpc, slc, avoid).ok()) else { return false };
         let Ok(b) = self.build_snm(dpc, slc, message) else { return false };
         out.send(port, b);
