@@ -1104,3 +1104,22 @@ mod props {
         }
     }
 }
+
+#[test]
+#[ignore = "throughput figure, run by hand"]
+fn transfer_throughput() {
+    let v = Variant::Itu;
+    let p = pcs(v);
+    let mut stp = stp_config(v, true).build().unwrap();
+    let a = SignallingPoint::new(p.a, v, 2);
+    let frames: Vec<Vec<u8>> = (0..16u8).map(|s| a.build(si::ISUP, p.b, s, &iam(v, 1)).unwrap()).collect();
+    let mut out = Outputs::new();
+    let n = 2_000_000u64;
+    let t = std::time::Instant::now();
+    for i in 0..n {
+        stp.handle(Instant(i), Input::Recv { port: Port(0), bytes: &frames[(i % 16) as usize] }, &mut out);
+        out.drain().for_each(drop);
+    }
+    let dt = t.elapsed().as_secs_f64();
+    eprintln!("STP transfer: {:.0} frames/s", n as f64 / dt);
+}
