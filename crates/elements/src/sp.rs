@@ -24,7 +24,8 @@
 //! What it is not: no changeover buffering and no route-set-test timers (the
 //! STP, [`crate::stp`], does those); [`SignallingPoint::on_management`]
 //! gives an end point the minimum answers (COA/ECA, CBA, SLTA) and honours
-//! TFP/TFA/TFR. Contract: no method panics on any input; `route` does not
+//! TFP/TFA/TFR, and [`SignallingPoint::accept`] does all an end point
+//! needs with an incoming frame in one call. Contract: no method panics on any input; `route` does not
 //! allocate.
 
 use std::collections::BTreeMap;
@@ -502,6 +503,30 @@ impl SignallingPoint {
         Mtp3Packet::new_checked(bytes, self.variant)
     }
 
+    /// What an end point (SSP, ISCP, IP, MTSO) does with every frame that
+    /// arrives on a signalling link, in one call: checks the header, counts
+    /// the MSU (the FSN stand-in of COO/COA), and handles MTP3 management
+    /// addressed to it ([`SignallingPoint::on_management`]). Returns the
+    /// MSU when it is for a user part (SCCP, ISUP, …), `None` when
+    /// management consumed it.
+    ///
+    /// # Errors
+    /// A frame shorter than SIO + label.
+    pub fn accept<'a>(
+        &mut self,
+        port: Port,
+        bytes: &'a [u8],
+        out: &mut Outputs,
+    ) -> ainsim_wire::Result<Option<Mtp3Packet<&'a [u8]>>> {
+        let msu = Mtp3Packet::new_checked(bytes, self.variant)?;
+        self.count_received(port);
+        if msu.si() <= si::MTNS && msu.dpc() == self.pc {
+            self.on_management(port, &msu, out);
+            return Ok(None);
+        }
+        Ok(Some(msu))
+    }
+
     /// The SLC field of a link-oriented SNM message for this variant.
     pub fn slc_field(&self, slc: u8) -> Option<u8> {
         match self.variant {
@@ -726,6 +751,24 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn accept_hands_user_parts_up_and_keeps_management() {
+        let mut sp = SignallingPoint::new(PointCode(1), Variant::Itu, 2);
+        let stp = SignallingPoint::new(PointCode(10), Variant::Itu, 2);
+        sp.add_linkset(PointCode(10), &[Port(0)]);
+        sp.add_route(None, &[&[LinkSetId(0)]]);
+        let mut out = Outputs::new();
+        let isup = stp.build(si::ISUP, PointCode(1), 3, &[1, 0, 0x10]).unwrap();
+        let got = sp.accept(Port(0), &isup, &mut out).unwrap().unwrap();
+        assert_eq!((got.si(), got.sif()), (si::ISUP, &[1u8, 0, 0x10][..]));
+        let tfp = stp.build_snm(PointCode(1), 0, Snm::Tfp { dest: PointCode(7) }).unwrap();
+        assert!(sp.accept(Port(0), &tfp, &mut out).unwrap().is_none());
+        assert!(sp.route(PointCode(7), 0).is_err());
+        assert_eq!(sp.last_accepted(Port(0)), Some(2));
+        assert!(sp.accept(Port(0), &[0x85], &mut out).is_err());
+        assert!(out.is_empty());
     }
 
     #[test]

@@ -33,12 +33,7 @@ impl Element for EndPoint {
     fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs) {
         match input {
             Input::Recv { port, bytes } => {
-                self.sp.count_received(port);
-                if let Ok(p) = self.sp.receive(bytes) {
-                    if p.dpc() == self.sp.pc && p.si() <= si::MTNS {
-                        self.sp.on_management(port, &p, out);
-                    }
-                }
+                let _ = self.sp.accept(port, bytes, out);
                 self.got.push((now, port, bytes.to_vec()));
             }
             Input::LinkState { port, up } => self.sp.set_link_state(port, up),
