@@ -21,6 +21,7 @@ pub mod sp;
 pub mod ssp;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
+pub mod stp;
 
 pub use crate::core::{Element, Event, EventKind, Input, Instant, NodeId, Output, Outputs, Port, TimerId};
 pub use crate::phone::{Phone, PhoneScript, PlacedCall, WhenCalled};
