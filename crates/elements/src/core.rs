@@ -1,0 +1,196 @@
+//! Time, identities, inputs, outputs and the [`Element`] trait.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+/// A point in time: microseconds since the start of the run. Elements get it
+/// from the runtime; there is no way to read it from a clock here.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct Instant(pub u64);
+
+impl Instant {
+    /// The start of the run.
+    pub const ZERO: Instant = Instant(0);
+
+    /// Microseconds since the start of the run.
+    pub fn micros(self) -> u64 {
+        self.0
+    }
+
+    /// `self + d`, saturating.
+    #[must_use]
+    pub fn after(self, d: Duration) -> Instant {
+        Instant(self.0.saturating_add(u64::try_from(d.as_micros()).unwrap_or(u64::MAX)))
+    }
+
+    /// Time from `earlier` to `self` (zero if `earlier` is later).
+    pub fn since(self, earlier: Instant) -> Duration {
+        Duration::from_micros(self.0.saturating_sub(earlier.0))
+    }
+}
+
+impl fmt::Display for Instant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:06}", self.0 / 1_000_000, self.0 % 1_000_000)
+    }
+}
+
+/// An element's identity in a topology (opaque to elements' peers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct NodeId(pub u32);
+
+/// One of an element's attachment points: a signalling link, a subscriber
+/// line, or its OSN interface. Numbered by the element's own configuration;
+/// the runtime maps ports to links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Port(pub u32);
+
+/// A timer an element set; the element chooses the numbering (e.g. call
+/// slot and timer kind packed together) and gets the same id back when it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct TimerId(pub u64);
+
+/// What the runtime hands an element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input<'a> {
+    /// The element starts (or restarts after a crash): send GRS, align, etc.
+    Start,
+    /// Bytes arrived on a port.
+    Recv { port: Port, bytes: &'a [u8] },
+    /// A port's link went down or came back (MTP2 link failure/restoration).
+    LinkState { port: Port, up: bool },
+    /// A timer set earlier fired (and was not cancelled).
+    Timer(TimerId),
+}
+
+/// What an element asks the runtime to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Send bytes on a port.
+    Send { port: Port, bytes: Bytes },
+    /// Fire [`Input::Timer`] with `id` at `at`; setting an id again moves it.
+    SetTimer { id: TimerId, at: Instant },
+    /// Forget a timer (no-op if it already fired or was never set).
+    CancelTimer { id: TimerId },
+    /// Something worth a trace line, a counter or a call record.
+    Event(Event),
+}
+
+/// A fact for traces, counters and call detail records.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Event {
+    /// A call reference meaningful within the element (e.g. CIC or line).
+    pub call: Option<u64>,
+    pub kind: EventKind,
+}
+
+/// The kinds of [`Event`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum EventKind {
+    /// A call attempt from `from` to `to` was seen.
+    CallAttempt { from: String, to: String },
+    /// The called party is being alerted.
+    Alerting,
+    /// The call was answered.
+    Answered,
+    /// The call was released with a Q.850 cause.
+    Released { cause: u8 },
+    /// A frame was refused (malformed, screened, unroutable); its hex is kept.
+    Dropped { reason: String, hex: String },
+    /// Anything else, in words.
+    Note(String),
+}
+
+/// An output buffer the runtime owns and reuses across calls to `handle`.
+#[derive(Debug, Default)]
+pub struct Outputs {
+    items: Vec<Output>,
+}
+
+impl Outputs {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        Outputs::default()
+    }
+
+    /// Queue bytes on a port.
+    pub fn send(&mut self, port: Port, bytes: impl Into<Bytes>) {
+        self.items.push(Output::Send { port, bytes: bytes.into() });
+    }
+
+    /// Set (or move) a timer.
+    pub fn set_timer(&mut self, id: TimerId, at: Instant) {
+        self.items.push(Output::SetTimer { id, at });
+    }
+
+    /// Cancel a timer.
+    pub fn cancel_timer(&mut self, id: TimerId) {
+        self.items.push(Output::CancelTimer { id });
+    }
+
+    /// Record an event.
+    pub fn event(&mut self, call: Option<u64>, kind: EventKind) {
+        self.items.push(Output::Event(Event { call, kind }));
+    }
+
+    /// Queue any output.
+    pub fn push(&mut self, o: Output) {
+        self.items.push(o);
+    }
+
+    /// Take everything queued, leaving the buffer empty (keeps its capacity).
+    pub fn drain(&mut self) -> std::vec::Drain<'_, Output> {
+        self.items.drain(..)
+    }
+
+    /// Outputs queued so far.
+    pub fn as_slice(&self) -> &[Output] {
+        &self.items
+    }
+
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Number of outputs queued.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+}
+
+/// A network element: a deterministic state machine over [`Input`]s.
+///
+/// Contract: `handle` never panics on any input bytes (malformed frames are
+/// counted and answered as the spec says), never blocks, and its outputs
+/// depend only on the sequence of `(now, input)` it was given.
+pub trait Element {
+    /// A short name for traces and ladders (`"SSP-A"`).
+    fn name(&self) -> &str;
+
+    /// Handle one input at time `now`, appending what to do to `out`.
+    fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instant_arithmetic_saturates() {
+        let t = Instant(5).after(Duration::from_millis(2));
+        assert_eq!(t, Instant(2005));
+        assert_eq!(Instant(1).since(t), Duration::ZERO);
+        assert_eq!(Instant(u64::MAX).after(Duration::from_secs(1)), Instant(u64::MAX));
+        assert_eq!(Instant(1_500_000).to_string(), "1.500000");
+    }
+}

@@ -1,0 +1,313 @@
+//! A subscriber's phone: one line port ([`Phone::LINE`]) carrying
+//! [`LineSignal`] frames to and from its switch, driven by a [`PhoneScript`].
+//!
+//! When called it answers after a delay, is busy (its handset is off the
+//! hook from the start), does not answer, or rejects the call (goes on-hook
+//! while ringing, which the emulated line reports as a rejection); after
+//! answering it hangs up after a holding time. It places calls at given
+//! times: off-hook, wait for dial tone, dial, then hang up after the holding
+//! time, when the far end releases, when it hears busy/congestion/SIT (after
+//! [`LISTEN`]), or when it gives up waiting for an answer. It records every
+//! frame it heard and sent ([`Phone::log`]). A mobile phone is the same
+//! element behind the MTSO.
+//!
+//! Contract: never panics on input; a frame that does not parse is logged as
+//! `Event::Dropped` with its hex and otherwise ignored.
+
+use std::time::Duration;
+
+use crate::core::{Element, EventKind, Input, Instant, Outputs, Port, TimerId};
+use crate::line::{LineSignal, Tone};
+use crate::ssp::config::{humane, humane_opt};
+
+/// How long a caller listens to busy, congestion or SIT before hanging up.
+pub const LISTEN: Duration = Duration::from_secs(1);
+
+/// What the phone does when it rings.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "do")]
+pub enum WhenCalled {
+    /// Lift the handset after `after`.
+    Answer {
+        #[serde(with = "humane")]
+        after: Duration,
+    },
+    /// The handset is off the hook all along: the switch reports busy.
+    Busy,
+    /// Let it ring.
+    NoAnswer,
+    /// Refuse the call (on-hook while ringing: the switch releases with cause 21).
+    Reject,
+}
+
+impl Default for WhenCalled {
+    fn default() -> Self {
+        WhenCalled::Answer { after: Duration::from_secs(2) }
+    }
+}
+
+/// A call the phone places.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacedCall {
+    /// When to lift the handset, from the phone's start.
+    #[serde(with = "humane")]
+    pub at: Duration,
+    /// The digits to dial.
+    pub to: String,
+    /// Hang up this long after the far end answers (none: wait for the far end).
+    #[serde(default, with = "humane_opt", skip_serializing_if = "Option::is_none")]
+    pub holding: Option<Duration>,
+    /// Hang up if not answered this long after lifting the handset.
+    #[serde(default, with = "humane_opt", skip_serializing_if = "Option::is_none")]
+    pub give_up_after: Option<Duration>,
+}
+
+/// A phone's behaviour.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneScript {
+    /// The phone's number (its name in traces).
+    pub number: String,
+    #[serde(default)]
+    pub when_called: WhenCalled,
+    /// After answering a call, hang up after this long (none: wait for the far end).
+    #[serde(default, with = "humane_opt", skip_serializing_if = "Option::is_none")]
+    pub holding: Option<Duration>,
+    #[serde(default)]
+    pub calls: Vec<PlacedCall>,
+}
+
+impl PhoneScript {
+    /// A phone that answers after 2 s and places no calls.
+    pub fn new(number: &str) -> Self {
+        PhoneScript {
+            number: number.into(),
+            when_called: WhenCalled::default(),
+            holding: None,
+            calls: vec![],
+        }
+    }
+}
+
+/// One line frame the phone heard (`sent == false`) or sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub at: Instant,
+    pub sent: bool,
+    pub signal: LineSignal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum St {
+    OnHook,
+    Ringing,
+    Dialling(usize),
+    Calling(usize),
+    Talking,
+    /// Off-hook, hearing a failure tone.
+    Failed,
+    /// Off-hook for good (`WhenCalled::Busy`).
+    Busy,
+}
+
+const ANSWER: u64 = 1;
+const HANGUP: u64 = 2;
+const GIVE_UP: u64 = 3;
+const CALL_BASE: u64 = 16;
+
+/// A scripted phone.
+#[derive(Debug)]
+pub struct Phone {
+    script: PhoneScript,
+    state: St,
+    log: Vec<Seen>,
+}
+
+impl Phone {
+    /// The phone's only port: its line.
+    pub const LINE: Port = Port(0);
+
+    /// A phone following `script`.
+    pub fn new(script: PhoneScript) -> Self {
+        Phone { script, state: St::OnHook, log: Vec::new() }
+    }
+
+    /// Every frame heard and sent, in order.
+    pub fn log(&self) -> &[Seen] {
+        &self.log
+    }
+
+    /// The texts heard (announcements, the far party's words).
+    pub fn heard(&self) -> Vec<&str> {
+        self.log
+            .iter()
+            .filter_map(|s| match &s.signal {
+                LineSignal::Hear(t) if !s.sent => Some(t.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether the phone heard `sig`.
+    pub fn saw(&self, sig: &LineSignal) -> bool {
+        self.log.iter().any(|s| !s.sent && &s.signal == sig)
+    }
+
+    fn send(&mut self, now: Instant, sig: LineSignal, out: &mut Outputs) {
+        if let Ok(b) = sig.to_bytes() {
+            out.send(Self::LINE, b);
+        }
+        self.log.push(Seen { at: now, sent: true, signal: sig });
+    }
+
+    fn hang_up(&mut self, now: Instant, out: &mut Outputs) {
+        for t in [ANSWER, HANGUP, GIVE_UP] {
+            out.cancel_timer(TimerId(t));
+        }
+        self.state = St::OnHook;
+        self.send(now, LineSignal::OnHook, out);
+    }
+
+    fn on_signal(&mut self, now: Instant, sig: LineSignal, out: &mut Outputs) {
+        self.log.push(Seen { at: now, sent: false, signal: sig.clone() });
+        match (sig, self.state) {
+            (LineSignal::Ring { .. }, St::OnHook) => {
+                self.state = St::Ringing;
+                out.event(None, EventKind::Alerting);
+                match self.script.when_called {
+                    WhenCalled::Answer { after } => out.set_timer(TimerId(ANSWER), now.after(after)),
+                    WhenCalled::Reject => self.hang_up(now, out),
+                    WhenCalled::NoAnswer | WhenCalled::Busy => {}
+                }
+            }
+            (LineSignal::StopRing, St::Ringing) => {
+                out.cancel_timer(TimerId(ANSWER));
+                self.state = St::OnHook;
+            }
+            (LineSignal::Tone(Tone::Dial), St::Dialling(i)) => {
+                let to = self.script.calls.get(i).map(|c| c.to.clone()).unwrap_or_default();
+                self.state = St::Calling(i);
+                self.send(now, LineSignal::Digits(to), out);
+            }
+            (
+                LineSignal::Tone(Tone::Busy | Tone::Congestion | Tone::Sit),
+                St::Dialling(_) | St::Calling(_),
+            ) => {
+                self.state = St::Failed;
+                out.cancel_timer(TimerId(GIVE_UP));
+                out.set_timer(TimerId(HANGUP), now.after(LISTEN));
+            }
+            (LineSignal::Connected, St::Calling(i)) => {
+                self.state = St::Talking;
+                out.event(None, EventKind::Answered);
+                out.cancel_timer(TimerId(GIVE_UP));
+                if let Some(h) = self.script.calls.get(i).and_then(|c| c.holding) {
+                    out.set_timer(TimerId(HANGUP), now.after(h));
+                }
+            }
+            (LineSignal::FarEndReleased, St::Talking | St::Calling(_) | St::Dialling(_)) => {
+                self.hang_up(now, out)
+            }
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, now: Instant, id: TimerId, out: &mut Outputs) {
+        match (id.0, self.state) {
+            (ANSWER, St::Ringing) => {
+                self.state = St::Talking;
+                self.send(now, LineSignal::OffHook, out);
+                if let Some(h) = self.script.holding {
+                    out.set_timer(TimerId(HANGUP), now.after(h));
+                }
+            }
+            (HANGUP, St::Talking | St::Failed) | (GIVE_UP, St::Dialling(_) | St::Calling(_)) => {
+                self.hang_up(now, out);
+            }
+            (n, St::OnHook) if n >= CALL_BASE => {
+                let i = (n - CALL_BASE) as usize;
+                let Some(c) = self.script.calls.get(i) else { return };
+                if let Some(g) = c.give_up_after {
+                    out.set_timer(TimerId(GIVE_UP), now.after(g));
+                }
+                self.state = St::Dialling(i);
+                self.send(now, LineSignal::OffHook, out);
+            }
+            (n, _) if n >= CALL_BASE => {
+                out.event(
+                    None,
+                    EventKind::Note(format!(
+                        "{}: busy, call {} not placed",
+                        self.script.number,
+                        n - CALL_BASE
+                    )),
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Element for Phone {
+    fn name(&self) -> &str {
+        &self.script.number
+    }
+
+    fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs) {
+        match input {
+            Input::Start => {
+                self.state = St::OnHook;
+                for (i, c) in self.script.calls.iter().enumerate() {
+                    out.set_timer(TimerId(CALL_BASE + i as u64), now.after(c.at));
+                }
+                if self.script.when_called == WhenCalled::Busy {
+                    self.state = St::Busy;
+                    self.send(now, LineSignal::OffHook, out);
+                }
+            }
+            Input::Recv { bytes, .. } => match LineSignal::parse(bytes) {
+                Ok(sig) => self.on_signal(now, sig, out),
+                Err(e) => out.event(
+                    None,
+                    EventKind::Dropped {
+                        reason: format!("{}: {e}", self.script.number),
+                        hex: bytes.iter().map(|b| format!("{b:02x}")).collect(),
+                    },
+                ),
+            },
+            Input::LinkState { .. } => {}
+            Input::Timer(id) => self.on_timer(now, id, out),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_reads_from_json_in_humane_units() {
+        let s: PhoneScript = serde_json::from_str(
+            r#"{"number": "2015550100", "when_called": {"do": "answer", "after": "3s"}, "holding": "1min",
+                "calls": [{"at": "10s", "to": "2125550142", "holding": "30s"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(s.when_called, WhenCalled::Answer { after: Duration::from_secs(3) });
+        assert_eq!(s.holding, Some(Duration::from_secs(60)));
+        assert_eq!(s.calls[0].holding, Some(Duration::from_secs(30)));
+        assert_eq!(s.calls[0].give_up_after, None);
+        let back: PhoneScript = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn a_bad_frame_is_logged_not_fatal() {
+        let mut p = Phone::new(PhoneScript::new("1"));
+        let mut out = Outputs::new();
+        p.handle(Instant::ZERO, Input::Recv { port: Phone::LINE, bytes: &[0xff, 1] }, &mut out);
+        assert!(
+            matches!(&out.as_slice()[0], crate::Output::Event(e) if matches!(e.kind, EventKind::Dropped { .. }))
+        );
+    }
+}

@@ -1,0 +1,140 @@
+//! Digit analysis: dialled digits → local line, route, unallocated, not yet
+//! complete, or an AIN trigger.
+//!
+//! Contract: [`Plan::analyze`] never panics and depends only on the digits
+//! and the configuration. "Enough digits" is decided by a local number
+//! matching exactly, a prefix rule's length, or the plan's fixed length; a
+//! string that is still the beginning of some local number or rule is
+//! [`Analysis::Incomplete`].
+//!
+//! AIN hook: a rule with a `trigger` returns [`Analysis::Trigger`]. The SSP
+//! does not act on triggers yet (the AIN call model is a later piece); it
+//! falls back to the rule's trunk groups, or to unallocated when it has none.
+
+use std::collections::BTreeMap;
+
+use super::config::{NumberingPlan, TriggerKind};
+
+/// What digit analysis found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Analysis {
+    /// More digits are needed.
+    Incomplete,
+    /// A line of this switch, by index.
+    Local(u32),
+    /// A prefix rule with trunk groups, by index in the plan.
+    Route(usize),
+    /// An AIN trigger armed on a prefix rule (not acted on yet: see module docs).
+    Trigger { kind: TriggerKind, rule: usize },
+    /// No such number (cause 1).
+    Unallocated,
+}
+
+/// A compiled numbering plan.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    numbers: BTreeMap<String, u32>,
+    rules: Vec<(String, Option<usize>, bool, Option<TriggerKind>)>,
+    number_length: Option<usize>,
+}
+
+impl Plan {
+    /// Compiles `plan` with the local numbers `lines` (index = line index).
+    pub fn new<'a>(plan: &NumberingPlan, lines: impl IntoIterator<Item = &'a str>) -> Self {
+        let numbers = lines.into_iter().enumerate().map(|(i, n)| (n.to_owned(), i as u32)).collect();
+        let rules = plan
+            .routes
+            .iter()
+            .map(|r| {
+                (r.prefix.clone(), r.length.or(plan.number_length), !r.trunk_groups.is_empty(), r.trigger)
+            })
+            .collect();
+        Plan { numbers, rules, number_length: plan.number_length }
+    }
+
+    /// The line with directory number `n`.
+    pub fn line(&self, n: &str) -> Option<u32> {
+        self.numbers.get(n).copied()
+    }
+
+    /// Analyses `digits` (an ST `F` or `#` at the end marks them complete).
+    pub fn analyze(&self, digits: &str) -> Analysis {
+        let complete = digits.ends_with(['F', '#']);
+        let d = digits.trim_end_matches(['F', '#']);
+        if let Some(&i) = self.numbers.get(d) {
+            return Analysis::Local(i);
+        }
+        let best = self
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| d.starts_with(r.0.as_str()))
+            .max_by_key(|(i, r)| (r.0.len(), usize::MAX - i));
+        if let Some((i, (_, len, _, trigger))) = best {
+            if len.is_some_and(|l| d.len() < l) && !complete {
+                return Analysis::Incomplete;
+            }
+            return match trigger {
+                Some(kind) => Analysis::Trigger { kind: *kind, rule: i },
+                None => Analysis::Route(i),
+            };
+        }
+        if complete {
+            return Analysis::Unallocated;
+        }
+        let local_prefix = self.numbers.range(d.to_owned()..).next().is_some_and(|(n, _)| n.starts_with(d));
+        let rule_prefix = self.rules.iter().any(|r| r.0.starts_with(d));
+        let short = self.number_length.is_some_and(|l| d.len() < l);
+        if local_prefix || rule_prefix || short {
+            Analysis::Incomplete
+        } else {
+            Analysis::Unallocated
+        }
+    }
+
+    /// Whether rule `i` has trunk groups (a trigger rule may not).
+    pub fn routable(&self, i: usize) -> bool {
+        self.rules.get(i).is_some_and(|r| r.2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::config::PrefixRoute;
+    use super::*;
+
+    fn plan() -> Plan {
+        let rule = |prefix: &str, tg: &str, trigger| PrefixRoute {
+            prefix: prefix.into(),
+            length: None,
+            trunk_groups: if tg.is_empty() { vec![] } else { vec![tg.into()] },
+            trigger,
+        };
+        Plan::new(
+            &NumberingPlan {
+                number_length: Some(10),
+                routes: vec![
+                    rule("212", "to-b", None),
+                    rule("2125550143", "to-c", None),
+                    rule("800", "", Some(TriggerKind::InfoAnalyzed)),
+                ],
+            },
+            ["2015550100", "2015550101"],
+        )
+    }
+
+    #[test]
+    fn local_numbers_routes_and_triggers() {
+        let p = plan();
+        assert_eq!(p.analyze("2015550101"), Analysis::Local(1));
+        assert_eq!(p.analyze("201555"), Analysis::Incomplete);
+        assert_eq!(p.analyze("212555"), Analysis::Incomplete);
+        assert_eq!(p.analyze("2125550142"), Analysis::Route(0));
+        assert_eq!(p.analyze("2125550143"), Analysis::Route(1), "the longest prefix wins");
+        assert_eq!(p.analyze("8005551234"), Analysis::Trigger { kind: TriggerKind::InfoAnalyzed, rule: 2 });
+        assert!(!p.routable(2));
+        assert_eq!(p.analyze("9995550000"), Analysis::Unallocated);
+        assert_eq!(p.analyze("201F"), Analysis::Unallocated, "ST ends the number");
+        assert_eq!(p.analyze("2015550100F"), Analysis::Local(0));
+    }
+}

@@ -1,0 +1,126 @@
+//! The switch's conference bridge: the bearer as call legs joined two by two.
+//!
+//! A leg is a subscriber line or a trunk circuit ([`Leg`]). Joining two legs
+//! makes each the other's peer: signalling from one half-call (answer,
+//! release, suspend) goes to its peer, and so does what the parties hear.
+//! The relation is kept in two vectors indexed by line and circuit, so a
+//! look-up is one index, and nothing depends on hash order.
+//!
+//! **In-band audio.** Ports carry frames, not voice, so what a party hears
+//! is an explicit event: on a subscriber line a [`LineSignal::Hear`]
+//! frame, on an ISUP circuit a **USR** (user-to-user information, Q.763
+//! §3.61) whose user-to-user information starts with protocol discriminator
+//! 0x00 ("user-specific protocol", Q.931 §4.5.30) followed by the UTF-8 text
+//! ([`encode_hear`], [`decode_hear`]). USR is end-to-end, passes transit
+//! exchanges unchanged, and Wireshark shows it, so an announcement played by
+//! a peripheral on a trunk reaches whatever line is bridged to that trunk,
+//! through any number of switches. Only two-party bridges exist today; the
+//! IP's conference ports will add legs with more than one peer.
+//!
+//! [`LineSignal::Hear`]: crate::line::LineSignal::Hear
+
+/// One leg of a call inside a switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Leg {
+    /// A subscriber line, by its index in the switch's configuration.
+    Line(u32),
+    /// A trunk circuit, by its index in the switch's circuit table.
+    Circuit(u32),
+}
+
+/// Two-party bridges over lines and circuits.
+#[derive(Debug, Clone, Default)]
+pub struct Bridge {
+    lines: Vec<Option<Leg>>,
+    circuits: Vec<Option<Leg>>,
+}
+
+impl Bridge {
+    /// A bridge for `lines` lines and `circuits` circuits, nothing joined.
+    pub fn new(lines: usize, circuits: usize) -> Self {
+        Bridge { lines: vec![None; lines], circuits: vec![None; circuits] }
+    }
+
+    fn slot(&mut self, l: Leg) -> Option<&mut Option<Leg>> {
+        match l {
+            Leg::Line(i) => self.lines.get_mut(i as usize),
+            Leg::Circuit(i) => self.circuits.get_mut(i as usize),
+        }
+    }
+
+    /// The leg `l` is joined to.
+    pub fn peer(&self, l: Leg) -> Option<Leg> {
+        match l {
+            Leg::Line(i) => self.lines.get(i as usize).copied().flatten(),
+            Leg::Circuit(i) => self.circuits.get(i as usize).copied().flatten(),
+        }
+    }
+
+    /// Joins `a` and `b` (each first split from any former peer).
+    pub fn join(&mut self, a: Leg, b: Leg) {
+        self.split(a);
+        self.split(b);
+        if let Some(s) = self.slot(a) {
+            *s = Some(b);
+        }
+        if let Some(s) = self.slot(b) {
+            *s = Some(a);
+        }
+    }
+
+    /// Splits `a` from its peer and returns the peer.
+    pub fn split(&mut self, a: Leg) -> Option<Leg> {
+        let peer = self.slot(a).and_then(Option::take)?;
+        if let Some(s) = self.slot(peer) {
+            if *s == Some(a) {
+                *s = None;
+            }
+        }
+        Some(peer)
+    }
+
+    /// Splits every leg.
+    pub fn clear(&mut self) {
+        self.lines.iter_mut().chain(self.circuits.iter_mut()).for_each(|s| *s = None);
+    }
+}
+
+/// The user-to-user information of a USR that carries heard text.
+pub fn encode_hear(text: &str) -> Vec<u8> {
+    let mut v = Vec::with_capacity(text.len() + 1);
+    v.push(0x00);
+    v.extend_from_slice(text.as_bytes());
+    v
+}
+
+/// The heard text in a USR's user-to-user information, if it is one.
+pub fn decode_hear(uui: &[u8]) -> Option<&str> {
+    match uui {
+        [0x00, text @ ..] => std::str::from_utf8(text).ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joining_and_splitting_legs() {
+        let mut b = Bridge::new(2, 3);
+        b.join(Leg::Line(0), Leg::Circuit(2));
+        assert_eq!(b.peer(Leg::Circuit(2)), Some(Leg::Line(0)));
+        b.join(Leg::Line(1), Leg::Circuit(2));
+        assert_eq!(b.peer(Leg::Line(0)), None, "joining again splits the former pair");
+        assert_eq!(b.split(Leg::Line(1)), Some(Leg::Circuit(2)));
+        assert_eq!(b.peer(Leg::Circuit(2)), None);
+        assert_eq!(b.split(Leg::Circuit(9)), None, "an unknown leg is no panic");
+    }
+
+    #[test]
+    fn heard_text_round_trips() {
+        assert_eq!(decode_hear(&encode_hear("Please hold")), Some("Please hold"));
+        assert_eq!(decode_hear(&[0x04, b'x']), None);
+    }
+}

@@ -1,0 +1,1150 @@
+//! The deterministic discrete-event simulator.
+//!
+//! What it is: a [`Simulator`] that owns elements (anything implementing
+//! [`Element`]), links joining `(node, port)` pairs with a [`LinkModel`]
+//! (latency, jitter, loss), a virtual clock and one queue of events ordered
+//! by `(time, sequence number)`. It hands each element its inputs, collects
+//! its outputs, and carries the bytes it sends to the far end of the link
+//! after the modelled delay. It runs as fast as the CPU allows: virtual time
+//! jumps from one event to the next.
+//!
+//! Faults are verbs of the simulator ([`Simulator::link_down`],
+//! [`Simulator::crash`], [`Simulator::partition`], ...), callable between
+//! steps or scheduled for a virtual time with [`Simulator::schedule`]; no
+//! element has an `if` for them.
+//!
+//! Seeing it: every SS7 frame can be tapped into one pcap (link type 139,
+//! MTP2 with pseudo-header: the MSU inside an MTP2 MSU, direction and link
+//! number), and every frame of every kind goes to an in-memory trace that
+//! [`crate::ladder`] draws.
+//!
+//! Contract: the same elements, topology, seed and sequence of verbs give the
+//! same sequence of inputs to every element, byte-identical pcaps and equal
+//! traces, on every run. Ties in time are broken by insertion order.
+//! Randomness (jitter, loss) comes from one [`SplitMix64`] stream per link,
+//! derived from the run seed and the link's end points, so adding a link does
+//! not change the draws of the others. Frames on one link direction are
+//! delivered in the order they were sent (a serial link does not reorder):
+//! jitter can delay a frame, never overtake an earlier one.
+//!
+//! What it is not: a model of MTP2 itself (no alignment, no retransmission:
+//! a lost frame is lost), of bandwidth or queueing, or a real-time runtime.
+
+mod tap;
+
+use std::any::Any;
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ainsim_elements::{Element, Event, Input, Instant, NodeId, Output, Outputs, Port, TimerId};
+use bytes::Bytes;
+
+use crate::ladder;
+use crate::rng::{self, SplitMix64};
+use crate::LinkKind;
+
+use tap::{PcapTap, SharedBuf};
+
+/// A link in a [`Simulator`] (an opaque handle; its index is the pcap link number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LinkId(u32);
+
+impl LinkId {
+    /// The link's number: its position in the order links were added.
+    pub fn index(self) -> u32 {
+        self.0
+    }
+}
+
+/// Random variation added to a link's latency.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Jitter {
+    /// None: every frame takes exactly the latency.
+    #[default]
+    None,
+    /// Uniform in `[-d, +d]` (the delay never goes below zero).
+    Uniform(Duration),
+    /// Exponential with mean `d`, added to the latency (a queueing tail).
+    Exponential(Duration),
+}
+
+/// How a link treats the frames it carries.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinkModel {
+    /// Fixed one-way delay.
+    pub latency: Duration,
+    /// Variation around it.
+    pub jitter: Jitter,
+    /// Probability in `[0, 1]` that a frame is lost.
+    pub loss: f64,
+}
+
+impl Default for LinkModel {
+    /// 1 ms, no jitter, no loss.
+    fn default() -> Self {
+        LinkModel { latency: Duration::from_millis(1), jitter: Jitter::None, loss: 0.0 }
+    }
+}
+
+impl LinkModel {
+    /// A link with a fixed `latency`, no jitter and no loss.
+    pub fn fixed(latency: Duration) -> Self {
+        LinkModel { latency, jitter: Jitter::None, loss: 0.0 }
+    }
+
+    /// The same model with `jitter`.
+    #[must_use]
+    pub fn jitter(self, jitter: Jitter) -> Self {
+        LinkModel { jitter, ..self }
+    }
+
+    /// The same model losing each frame with probability `p`.
+    #[must_use]
+    pub fn loss(self, p: f64) -> Self {
+        LinkModel { loss: p, ..self }
+    }
+}
+
+/// A fault, as a value: for [`Simulator::schedule`] or [`Simulator::apply`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    LinkDown(LinkId),
+    LinkUp(LinkId),
+    Crash(NodeId),
+    Restart(NodeId),
+    /// Cut the given nodes off from every other node.
+    Partition(Vec<NodeId>),
+    Heal,
+}
+
+/// Why a frame did not arrive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LossReason {
+    /// The link's loss probability.
+    Random,
+    /// Sent on a link that was down, or in flight when it went down.
+    LinkDown,
+    /// Sent to an element that was crashed, or in flight when it crashed.
+    Crashed,
+    /// Its ends were in different partitions when it was sent or due.
+    Partition,
+}
+
+/// What became of a traced frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    /// Still on the wire.
+    InFlight,
+    /// Handed to the far element at this time.
+    Delivered(Instant),
+    Lost(LossReason),
+}
+
+/// One frame on one link, as the in-memory trace keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceEntry {
+    /// When the sender put it on the link.
+    pub sent: Instant,
+    pub fate: Fate,
+    pub from: NodeId,
+    pub to: NodeId,
+    /// The sender's name.
+    pub from_name: Arc<str>,
+    /// The receiver's name.
+    pub to_name: Arc<str>,
+    pub link: LinkId,
+    pub kind: LinkKind,
+    pub bytes: Bytes,
+}
+
+impl TraceEntry {
+    /// The entry as a ladder row.
+    pub fn row(&self) -> ladder::Row<'_> {
+        ladder::Row {
+            at: self.sent,
+            from: &self.from_name,
+            to: &self.to_name,
+            kind: self.kind,
+            bytes: &self.bytes,
+            lost: matches!(self.fate, Fate::Lost(_)),
+        }
+    }
+}
+
+/// An [`Event`] an element reported, with when and who.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    pub at: Instant,
+    pub node: NodeId,
+    pub name: Arc<str>,
+    pub event: Event,
+}
+
+/// Run-wide counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Inputs handed to elements.
+    pub inputs: u64,
+    pub frames_sent: u64,
+    pub frames_delivered: u64,
+    pub lost_random: u64,
+    pub lost_link_down: u64,
+    pub lost_crashed: u64,
+    pub lost_partition: u64,
+    /// Frames sent on a port no link is attached to (dropped).
+    pub unconnected: u64,
+    pub timers_fired: u64,
+}
+
+impl Stats {
+    /// Frames lost for any reason.
+    pub fn lost(&self) -> u64 {
+        self.lost_random + self.lost_link_down + self.lost_crashed + self.lost_partition
+    }
+}
+
+/// Per-link counters, both directions together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkStats {
+    pub sent: u64,
+    pub delivered: u64,
+    pub lost: u64,
+}
+
+/// A misuse of the simulator's API.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SimError {
+    #[error("sim: node {0:?} does not exist")]
+    NoSuchNode(NodeId),
+    #[error("sim: port {port:?} of {node} already has a link")]
+    PortInUse { node: String, port: Port },
+    #[error("sim: a node named {0:?} already exists")]
+    DuplicateName(String),
+    #[error("sim: cannot open the pcap: {0}")]
+    Pcap(String),
+}
+
+/// An element the simulator can also hand back by its concrete type.
+trait Node: Element {
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<T: Element + Any> Node for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+/// A boxed element (its concrete type is not recoverable).
+struct Boxed(Box<dyn Element>);
+
+impl Element for Boxed {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+    fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs) {
+        self.0.handle(now, input, out);
+    }
+}
+
+type Factory = Box<dyn FnMut() -> Box<dyn Node>>;
+
+#[derive(Debug, Clone, Copy)]
+struct End {
+    link: u32,
+    /// 0: the link's A side, 1: its B side.
+    side: u8,
+}
+
+struct NodeSlot {
+    name: Arc<str>,
+    element: Box<dyn Node>,
+    factory: Option<Factory>,
+    ports: BTreeMap<Port, End>,
+    /// Live timers: id → generation (the sequence number of the SetTimer).
+    timers: HashMap<TimerId, u64>,
+    crashed: bool,
+    /// Bumped on every crash: Start and LinkState events of an older
+    /// incarnation are not delivered.
+    incarnation: u32,
+    /// Partition group (0 = the main network).
+    group: u32,
+}
+
+struct Link {
+    /// `[A, B]`.
+    ends: [(NodeId, Port); 2],
+    kind: LinkKind,
+    model: LinkModel,
+    up: bool,
+    rng: SplitMix64,
+    /// Per direction (0: A→B, 1: B→A): bumped when frames in flight are
+    /// cut off (link down, receiver crash); `cuts[d][e]` says why epoch `e` ended.
+    epoch: [u32; 2],
+    cuts: [Vec<LossReason>; 2],
+    in_flight: [u64; 2],
+    last_arrival: [Instant; 2],
+    /// MTP2 sequence numbers for the tap: last FSN sent per direction, and
+    /// last FSN delivered to each side (its BSN).
+    fsn_sent: [u8; 2],
+    fsn_rcvd: [u8; 2],
+    stats: LinkStats,
+}
+
+enum What {
+    Start { node: NodeId, incarnation: u32 },
+    Deliver { link: u32, dir: u8, epoch: u32, fsn: u8, trace: u64, bytes: Bytes },
+    Timer { node: NodeId, id: TimerId, gen: u64 },
+    LinkState { node: NodeId, port: Port, up: bool, incarnation: u32 },
+    Inject { node: NodeId, port: Port, bytes: Bytes },
+    Fault(Fault),
+}
+
+struct Scheduled {
+    at: Instant,
+    seq: u64,
+    what: What,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.seq) == (o.at, o.seq)
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Scheduled {
+    fn cmp(&self, o: &Self) -> Ordering {
+        (self.at, self.seq).cmp(&(o.at, o.seq))
+    }
+}
+
+const NO_TRACE: u64 = u64::MAX;
+
+/// The deterministic discrete-event simulator. See the [module docs](self).
+pub struct Simulator {
+    seed: u64,
+    now: Instant,
+    seq: u64,
+    queue: BinaryHeap<Reverse<Scheduled>>,
+    nodes: Vec<NodeSlot>,
+    links: Vec<Link>,
+    out: Outputs,
+    stats: Stats,
+    tracing: bool,
+    trace: Vec<TraceEntry>,
+    /// Entries removed by [`Simulator::take_trace`] (trace indices are global).
+    trace_base: u64,
+    events: Vec<EventRecord>,
+    event_counts: BTreeMap<(NodeId, String), u64>,
+    pcap: Option<PcapTap>,
+    next_group: u32,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("seed", &self.seed)
+            .field("now", &self.now)
+            .field("nodes", &self.nodes.len())
+            .field("links", &self.links.len())
+            .field("queued", &self.queue.len())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simulator {
+    /// An empty network at time zero whose randomness all derives from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Simulator {
+            seed,
+            now: Instant::ZERO,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            nodes: Vec::new(),
+            links: Vec::new(),
+            out: Outputs::new(),
+            stats: Stats::default(),
+            tracing: true,
+            trace: Vec::new(),
+            trace_base: 0,
+            events: Vec::new(),
+            event_counts: BTreeMap::new(),
+            pcap: None,
+            next_group: 1,
+        }
+    }
+
+    /// The run seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// A seed for the stream named `label` (give it to an element that
+    /// draws random numbers, e.g. a phone's answer delay): stable for a given
+    /// run seed and label, independent of everything else.
+    pub fn derive_seed(&self, label: &str) -> u64 {
+        rng::derive(self.seed, label)
+    }
+
+    /// The virtual time.
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    // ---------------------------------------------------------------- building
+
+    /// Adds an element under `name` (used in traces, ladders and errors).
+    ///
+    /// # Errors
+    /// [`SimError::DuplicateName`].
+    pub fn add_node<E: Element + 'static>(&mut self, name: &str, element: E) -> Result<NodeId, SimError> {
+        self.add_slot(name, Box::new(element), None)
+    }
+
+    /// Adds a boxed element (its concrete type cannot be asked back with
+    /// [`Simulator::element`]).
+    ///
+    /// # Errors
+    /// [`SimError::DuplicateName`].
+    pub fn add_boxed(&mut self, name: &str, element: Box<dyn Element>) -> Result<NodeId, SimError> {
+        self.add_slot(name, Box::new(Boxed(element)), None)
+    }
+
+    /// Adds an element built by `factory`, which [`Simulator::restart`] calls
+    /// again to rebuild it from scratch (a cold restart).
+    ///
+    /// # Errors
+    /// [`SimError::DuplicateName`].
+    pub fn add_node_with<E, F>(&mut self, name: &str, mut factory: F) -> Result<NodeId, SimError>
+    where
+        E: Element + 'static,
+        F: FnMut() -> E + 'static,
+    {
+        let first = Box::new(factory());
+        let f: Factory = Box::new(move || Box::new(factory()));
+        self.add_slot(name, first, Some(f))
+    }
+
+    /// Sets (or replaces) the factory that rebuilds `node` on restart.
+    ///
+    /// # Panics
+    /// `node` is not from this simulator.
+    pub fn on_restart<E, F>(&mut self, node: NodeId, mut factory: F)
+    where
+        E: Element + 'static,
+        F: FnMut() -> E + 'static,
+    {
+        self.nodes[node.0 as usize].factory = Some(Box::new(move || Box::new(factory())));
+    }
+
+    fn add_slot(
+        &mut self,
+        name: &str,
+        element: Box<dyn Node>,
+        factory: Option<Factory>,
+    ) -> Result<NodeId, SimError> {
+        if self.node_by_name(name).is_some() {
+            return Err(SimError::DuplicateName(name.into()));
+        }
+        let id = NodeId(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX));
+        self.nodes.push(NodeSlot {
+            name: Arc::from(name),
+            element,
+            factory,
+            ports: BTreeMap::new(),
+            timers: HashMap::new(),
+            crashed: false,
+            incarnation: 0,
+            group: 0,
+        });
+        Ok(id)
+    }
+
+    /// Joins `a` (node, port) to `b` with a link of `kind` under `model`; the
+    /// link starts up. `a` is the link's A side (the pcap's "sent" direction).
+    ///
+    /// # Errors
+    /// An unknown node, or a port that already has a link.
+    pub fn link(
+        &mut self,
+        a: (NodeId, Port),
+        b: (NodeId, Port),
+        kind: LinkKind,
+        model: LinkModel,
+    ) -> Result<LinkId, SimError> {
+        for &(n, p) in &[a, b] {
+            let slot = self.nodes.get(n.0 as usize).ok_or(SimError::NoSuchNode(n))?;
+            if slot.ports.contains_key(&p) {
+                return Err(SimError::PortInUse { node: slot.name.to_string(), port: p });
+            }
+        }
+        if a == b {
+            return Err(SimError::PortInUse {
+                node: self.nodes[a.0 .0 as usize].name.to_string(),
+                port: a.1,
+            });
+        }
+        let index = u32::try_from(self.links.len()).unwrap_or(u32::MAX);
+        let label = format!(
+            "link {} {} {} {} {}",
+            kind.name(),
+            self.nodes[a.0 .0 as usize].name,
+            a.1 .0,
+            self.nodes[b.0 .0 as usize].name,
+            b.1 .0
+        );
+        self.nodes[a.0 .0 as usize].ports.insert(a.1, End { link: index, side: 0 });
+        self.nodes[b.0 .0 as usize].ports.insert(b.1, End { link: index, side: 1 });
+        self.links.push(Link {
+            ends: [a, b],
+            kind,
+            model,
+            up: true,
+            rng: SplitMix64::new(rng::derive(self.seed, &label)),
+            epoch: [0; 2],
+            cuts: [Vec::new(), Vec::new()],
+            in_flight: [0; 2],
+            last_arrival: [Instant::ZERO; 2],
+            fsn_sent: [127; 2],
+            fsn_rcvd: [127; 2],
+            stats: LinkStats::default(),
+        });
+        Ok(LinkId(index))
+    }
+
+    /// Changes a link's model from now on (frames in flight keep their delay).
+    ///
+    /// # Panics
+    /// `link` is not from this simulator.
+    pub fn set_link_model(&mut self, link: LinkId, model: LinkModel) {
+        self.links[link.0 as usize].model = model;
+    }
+
+    // ---------------------------------------------------------------- looking
+
+    /// The node called `name`.
+    pub fn node_by_name(&self, name: &str) -> Option<NodeId> {
+        self.nodes.iter().position(|n| &*n.name == name).map(|i| NodeId(i as u32))
+    }
+
+    /// A node's name.
+    ///
+    /// # Panics
+    /// `node` is not from this simulator.
+    pub fn name(&self, node: NodeId) -> &str {
+        &self.nodes[node.0 as usize].name
+    }
+
+    /// Every node, in id order.
+    pub fn nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
+        (0..self.nodes.len()).map(|i| NodeId(i as u32))
+    }
+
+    /// The element at `node` as its concrete type `E` (`None` for another
+    /// type or a boxed element).
+    pub fn element<E: Element + 'static>(&self, node: NodeId) -> Option<&E> {
+        self.nodes.get(node.0 as usize)?.element.as_any().downcast_ref()
+    }
+
+    /// The element at `node`, mutably, as its concrete type (to provision it
+    /// between steps; what it wants to send waits for its next input).
+    pub fn element_mut<E: Element + 'static>(&mut self, node: NodeId) -> Option<&mut E> {
+        self.nodes.get_mut(node.0 as usize)?.element.as_any_mut().downcast_mut()
+    }
+
+    /// The link on `node`'s `port`.
+    pub fn link_at(&self, node: NodeId, port: Port) -> Option<LinkId> {
+        self.nodes.get(node.0 as usize)?.ports.get(&port).map(|e| LinkId(e.link))
+    }
+
+    /// A link's two ends, A first.
+    ///
+    /// # Panics
+    /// `link` is not from this simulator.
+    pub fn link_ends(&self, link: LinkId) -> [(NodeId, Port); 2] {
+        self.links[link.0 as usize].ends
+    }
+
+    /// Whether a link is up.
+    ///
+    /// # Panics
+    /// `link` is not from this simulator.
+    pub fn is_up(&self, link: LinkId) -> bool {
+        self.links[link.0 as usize].up
+    }
+
+    /// Whether a node is crashed.
+    ///
+    /// # Panics
+    /// `node` is not from this simulator.
+    pub fn is_crashed(&self, node: NodeId) -> bool {
+        self.nodes[node.0 as usize].crashed
+    }
+
+    /// Run-wide counters.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// A link's counters.
+    ///
+    /// # Panics
+    /// `link` is not from this simulator.
+    pub fn link_stats(&self, link: LinkId) -> LinkStats {
+        self.links[link.0 as usize].stats
+    }
+
+    /// Events queued (including cancelled timers not yet purged).
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    // ---------------------------------------------------------------- taps
+
+    /// Keeps (default) or stops keeping the in-memory trace.
+    pub fn set_tracing(&mut self, on: bool) {
+        self.tracing = on;
+    }
+
+    /// Every traced frame so far, in the order sent.
+    pub fn trace(&self) -> &[TraceEntry] {
+        &self.trace
+    }
+
+    /// Takes the trace so far, leaving it empty (frames in flight are still
+    /// followed, but their fate no longer reaches the taken entries).
+    pub fn take_trace(&mut self) -> Vec<TraceEntry> {
+        self.trace_base += self.trace.len() as u64;
+        std::mem::take(&mut self.trace)
+    }
+
+    /// Taps every SS7 frame from now on into an in-memory pcap; read it with
+    /// [`Simulator::pcap_bytes`].
+    pub fn tap_pcap_memory(&mut self) {
+        let buf = SharedBuf::default();
+        // A Vec never refuses bytes, so the global header always goes in.
+        self.pcap = PcapTap::new(Box::new(buf.clone()), Some(buf)).ok();
+    }
+
+    /// Taps every SS7 frame from now on into a pcap written to `out` (e.g. a
+    /// `BufWriter<File>`); end it with [`Simulator::finish_pcap`].
+    ///
+    /// # Errors
+    /// The global header could not be written.
+    pub fn tap_pcap(&mut self, out: Box<dyn Write>) -> Result<(), SimError> {
+        self.pcap = Some(PcapTap::new(out, None).map_err(|e| SimError::Pcap(e.to_string()))?);
+        Ok(())
+    }
+
+    /// The in-memory pcap so far (empty without [`Simulator::tap_pcap_memory`]).
+    pub fn pcap_bytes(&self) -> Vec<u8> {
+        self.pcap.as_ref().and_then(|t| t.memory.as_ref()).map(|m| m.0.borrow().clone()).unwrap_or_default()
+    }
+
+    /// Stops the pcap tap and flushes its writer.
+    ///
+    /// # Errors
+    /// The first write error the tap met, or the flush failed.
+    pub fn finish_pcap(&mut self) -> Result<(), SimError> {
+        match self.pcap.take() {
+            None => Ok(()),
+            Some(t) => t.finish().map_err(SimError::Pcap),
+        }
+    }
+
+    /// SS7 frames the pcap tap could not write as MTP2 (MSUs under 3 octets).
+    pub fn pcap_skipped(&self) -> u64 {
+        self.pcap.as_ref().map_or(0, |t| t.skipped)
+    }
+
+    /// Every event elements reported, in order.
+    pub fn events(&self) -> &[EventRecord] {
+        &self.events
+    }
+
+    /// Takes the events so far (counters are kept).
+    pub fn take_events(&mut self) -> Vec<EventRecord> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Events by kind (`"CallAttempt"`, `"Released"`, ...), all nodes together.
+    pub fn event_counts(&self) -> BTreeMap<String, u64> {
+        let mut m = BTreeMap::new();
+        for ((_, k), n) in &self.event_counts {
+            *m.entry(k.clone()).or_insert(0) += n;
+        }
+        m
+    }
+
+    /// Events of kind `kind` reported by `node`.
+    pub fn event_count(&self, node: NodeId, kind: &str) -> u64 {
+        self.event_counts.get(&(node, kind.to_string())).copied().unwrap_or(0)
+    }
+
+    /// The ladder diagram of the trace so far (see [`crate::ladder`]).
+    pub fn ladder(&self, opts: &ladder::Options) -> String {
+        ladder::render(self.trace.iter().map(TraceEntry::row), opts)
+    }
+
+    // ---------------------------------------------------------------- running
+
+    fn schedule_what(&mut self, at: Instant, what: What) -> u64 {
+        let seq = self.seq;
+        self.seq += 1;
+        self.queue.push(Reverse(Scheduled { at: at.max(self.now), seq, what }));
+        seq
+    }
+
+    /// Queues [`Input::Start`] for every element, in id order, at the current
+    /// time (t = 0 before the run).
+    pub fn start(&mut self) {
+        for i in 0..self.nodes.len() {
+            let incarnation = self.nodes[i].incarnation;
+            self.schedule_what(self.now, What::Start { node: NodeId(i as u32), incarnation });
+        }
+    }
+
+    /// Hands `bytes` to `node` on `port` at the current time, as if they had
+    /// arrived on a link (for tests and outside peers).
+    pub fn inject(&mut self, node: NodeId, port: Port, bytes: impl Into<Bytes>) {
+        self.schedule_what(self.now, What::Inject { node, port, bytes: bytes.into() });
+    }
+
+    /// Applies `fault` at virtual time `at` (now if earlier).
+    pub fn schedule(&mut self, at: Instant, fault: Fault) {
+        self.schedule_what(at, What::Fault(fault));
+    }
+
+    /// Processes the next event that does anything; returns its time, or
+    /// `None` when nothing is left. Cancelled timers and frames already
+    /// counted as lost are skipped without moving the clock.
+    pub fn step(&mut self) -> Option<Instant> {
+        loop {
+            let Reverse(ev) = self.queue.pop()?;
+            if self.is_stale(&ev) {
+                self.discard(ev);
+                continue;
+            }
+            self.now = self.now.max(ev.at);
+            self.process(ev.what);
+            return Some(self.now);
+        }
+    }
+
+    /// The time of the next event that does anything.
+    pub fn next_event_time(&mut self) -> Option<Instant> {
+        loop {
+            let stale = match self.queue.peek() {
+                None => return None,
+                Some(Reverse(ev)) if !self.is_stale(ev) => return Some(ev.at),
+                Some(_) => true,
+            };
+            if stale {
+                if let Some(Reverse(ev)) = self.queue.pop() {
+                    self.discard(ev);
+                }
+            }
+        }
+    }
+
+    /// Processes every event up to and including `t`, then sets the clock to
+    /// `t`; returns the number of events processed.
+    pub fn run_until(&mut self, t: Instant) -> u64 {
+        let mut n = 0;
+        while self.next_event_time().is_some_and(|at| at <= t) {
+            self.step();
+            n += 1;
+        }
+        self.now = self.now.max(t);
+        n
+    }
+
+    /// [`Simulator::run_until`] `now + d`.
+    pub fn run_for(&mut self, d: Duration) -> u64 {
+        self.run_until(self.now.after(d))
+    }
+
+    /// Processes events until none is left (returns `true`; the clock stays
+    /// at the last one) or the next one is after `limit` (returns `false`;
+    /// the clock moves to `limit`).
+    pub fn run_until_idle(&mut self, limit: Instant) -> bool {
+        loop {
+            match self.next_event_time() {
+                None => return true,
+                Some(at) if at > limit => {
+                    self.now = self.now.max(limit);
+                    return false;
+                }
+                Some(_) => {
+                    self.step();
+                }
+            }
+        }
+    }
+
+    fn is_stale(&self, ev: &Scheduled) -> bool {
+        match &ev.what {
+            What::Timer { node, id, gen } => self.nodes[node.0 as usize].timers.get(id) != Some(gen),
+            What::Deliver { link, dir, epoch, .. } => {
+                self.links[*link as usize].epoch[*dir as usize] != *epoch
+            }
+            What::Start { node, incarnation } | What::LinkState { node, incarnation, .. } => {
+                self.nodes[node.0 as usize].incarnation != *incarnation
+            }
+            What::Inject { .. } | What::Fault(_) => false,
+        }
+    }
+
+    /// Bookkeeping for a stale event (already counted where it was cut off).
+    fn discard(&mut self, ev: Scheduled) {
+        if let What::Deliver { link, dir, epoch, trace, .. } = ev.what {
+            let reason = self.links[link as usize].cuts[dir as usize]
+                .get(epoch as usize)
+                .copied()
+                .unwrap_or(LossReason::LinkDown);
+            self.set_fate(trace, Fate::Lost(reason));
+        }
+    }
+
+    fn set_fate(&mut self, trace: u64, fate: Fate) {
+        if let Some(i) = trace.checked_sub(self.trace_base) {
+            if let Some(e) = self.trace.get_mut(i as usize) {
+                e.fate = fate;
+            }
+        }
+    }
+
+    fn process(&mut self, what: What) {
+        match what {
+            What::Start { node, .. } => {
+                if !self.nodes[node.0 as usize].crashed {
+                    self.dispatch(node, Input::Start);
+                }
+            }
+            What::Timer { node, id, .. } => {
+                self.nodes[node.0 as usize].timers.remove(&id);
+                self.stats.timers_fired += 1;
+                self.dispatch(node, Input::Timer(id));
+            }
+            What::LinkState { node, port, up, .. } => {
+                if !self.nodes[node.0 as usize].crashed {
+                    self.dispatch(node, Input::LinkState { port, up });
+                }
+            }
+            What::Inject { node, port, bytes } => {
+                if !self.nodes[node.0 as usize].crashed {
+                    self.dispatch(node, Input::Recv { port, bytes: &bytes });
+                }
+            }
+            What::Deliver { link, dir, fsn, trace, bytes, .. } => self.deliver(link, dir, fsn, trace, &bytes),
+            What::Fault(f) => self.apply(f),
+        }
+    }
+
+    fn deliver(&mut self, link: u32, dir: u8, fsn: u8, trace: u64, bytes: &[u8]) {
+        let l = &mut self.links[link as usize];
+        let d = dir as usize;
+        l.in_flight[d] = l.in_flight[d].saturating_sub(1);
+        let (from, _) = l.ends[d];
+        let (to, port) = l.ends[1 - d];
+        let (from_group, to) = (self.nodes[from.0 as usize].group, &self.nodes[to.0 as usize]);
+        let lost = if to.crashed {
+            Some(LossReason::Crashed)
+        } else if to.group != from_group {
+            Some(LossReason::Partition)
+        } else {
+            None
+        };
+        if let Some(reason) = lost {
+            self.count_loss(link, reason);
+            self.set_fate(trace, Fate::Lost(reason));
+            return;
+        }
+        let l = &mut self.links[link as usize];
+        l.stats.delivered += 1;
+        if l.kind == LinkKind::Ss7 {
+            l.fsn_rcvd[1 - d] = fsn;
+        }
+        let to = l.ends[1 - d].0;
+        self.stats.frames_delivered += 1;
+        self.set_fate(trace, Fate::Delivered(self.now));
+        self.dispatch(to, Input::Recv { port, bytes });
+    }
+
+    fn count_loss(&mut self, link: u32, reason: LossReason) {
+        self.links[link as usize].stats.lost += 1;
+        match reason {
+            LossReason::Random => self.stats.lost_random += 1,
+            LossReason::LinkDown => self.stats.lost_link_down += 1,
+            LossReason::Crashed => self.stats.lost_crashed += 1,
+            LossReason::Partition => self.stats.lost_partition += 1,
+        }
+    }
+
+    /// Hands one input to an element and carries out what it asks.
+    fn dispatch(&mut self, node: NodeId, input: Input<'_>) {
+        self.stats.inputs += 1;
+        let mut out = std::mem::take(&mut self.out);
+        self.nodes[node.0 as usize].element.handle(self.now, input, &mut out);
+        for o in out.drain() {
+            match o {
+                Output::Send { port, bytes } => self.transmit(node, port, bytes),
+                Output::SetTimer { id, at } => {
+                    let gen = self.seq;
+                    self.nodes[node.0 as usize].timers.insert(id, gen);
+                    self.schedule_what(at, What::Timer { node, id, gen });
+                }
+                Output::CancelTimer { id } => {
+                    self.nodes[node.0 as usize].timers.remove(&id);
+                }
+                Output::Event(event) => self.record(node, event),
+            }
+        }
+        self.out = out;
+    }
+
+    fn record(&mut self, node: NodeId, event: Event) {
+        let dbg = format!("{:?}", event.kind);
+        let kind: String = dbg.chars().take_while(char::is_ascii_alphanumeric).collect();
+        *self.event_counts.entry((node, kind)).or_insert(0) += 1;
+        let name = self.nodes[node.0 as usize].name.clone();
+        self.events.push(EventRecord { at: self.now, node, name, event });
+    }
+
+    /// Puts bytes an element sent on the link of its port.
+    fn transmit(&mut self, from: NodeId, port: Port, bytes: Bytes) {
+        let Some(&end) = self.nodes[from.0 as usize].ports.get(&port) else {
+            self.stats.unconnected += 1;
+            return;
+        };
+        self.stats.frames_sent += 1;
+        let li = end.link;
+        let d = usize::from(end.side);
+        let now = self.now;
+        let l = &mut self.links[li as usize];
+        l.stats.sent += 1;
+        let to = l.ends[1 - d].0;
+        let partitioned = self.nodes[from.0 as usize].group != self.nodes[to.0 as usize].group;
+        let lost = if !l.up {
+            Some(LossReason::LinkDown)
+        } else if partitioned {
+            Some(LossReason::Partition)
+        } else if l.rng.chance(l.model.loss) {
+            Some(LossReason::Random)
+        } else {
+            None
+        };
+        // The tap sits on the wire at the sender: whatever a live link
+        // carries is written, even if it will not arrive.
+        let mut fsn = 0;
+        if l.up && l.kind == LinkKind::Ss7 {
+            fsn = (l.fsn_sent[d] + 1) & 0x7f;
+            l.fsn_sent[d] = fsn;
+            let bsn = l.fsn_rcvd[d];
+            if let Some(tap) = &mut self.pcap {
+                tap.write(now.micros(), d == 0, u16::try_from(li).unwrap_or(u16::MAX), bsn, fsn, &bytes);
+            }
+        }
+        let arrival = if lost.is_none() {
+            let delay = draw_delay(&mut l.rng, &l.model);
+            let at = now.after(delay).max(l.last_arrival[d]);
+            l.last_arrival[d] = at;
+            l.in_flight[d] += 1;
+            Some((at, l.epoch[d]))
+        } else {
+            None
+        };
+        let trace = if self.tracing {
+            let l = &self.links[li as usize];
+            self.trace.push(TraceEntry {
+                sent: now,
+                fate: lost.map_or(Fate::InFlight, Fate::Lost),
+                from,
+                to,
+                from_name: self.nodes[from.0 as usize].name.clone(),
+                to_name: self.nodes[to.0 as usize].name.clone(),
+                link: LinkId(li),
+                kind: l.kind,
+                bytes: bytes.clone(),
+            });
+            self.trace_base + self.trace.len() as u64 - 1
+        } else {
+            NO_TRACE
+        };
+        match (lost, arrival) {
+            (Some(reason), _) => self.count_loss(li, reason),
+            (None, Some((at, epoch))) => {
+                self.schedule_what(at, What::Deliver { link: li, dir: d as u8, epoch, fsn, trace, bytes });
+            }
+            (None, None) => {}
+        }
+    }
+
+    // ---------------------------------------------------------------- faults
+
+    /// Applies a fault now.
+    pub fn apply(&mut self, fault: Fault) {
+        match fault {
+            Fault::LinkDown(l) => self.link_down(l),
+            Fault::LinkUp(l) => self.link_up(l),
+            Fault::Crash(n) => self.crash(n),
+            Fault::Restart(n) => self.restart(n),
+            Fault::Partition(set) => self.partition(&set),
+            Fault::Heal => self.heal(),
+        }
+    }
+
+    /// Cuts the frames in flight on direction `d` of `link` (lost, counted now).
+    fn cut(&mut self, link: u32, d: usize, reason: LossReason) {
+        let l = &mut self.links[link as usize];
+        let n = l.in_flight[d];
+        l.in_flight[d] = 0;
+        l.cuts[d].push(reason);
+        l.epoch[d] += 1;
+        for _ in 0..n {
+            self.count_loss(link, reason);
+        }
+    }
+
+    /// Takes a link down: frames in flight on it are lost (and counted), later
+    /// sends on it are lost, and both ends get `LinkState { up: false }` now.
+    /// No-op if it is already down.
+    ///
+    /// # Panics
+    /// `link` is not from this simulator.
+    pub fn link_down(&mut self, link: LinkId) {
+        let l = &mut self.links[link.0 as usize];
+        if !l.up {
+            return;
+        }
+        l.up = false;
+        l.fsn_sent = [127; 2];
+        l.fsn_rcvd = [127; 2];
+        let ends = l.ends;
+        self.cut(link.0, 0, LossReason::LinkDown);
+        self.cut(link.0, 1, LossReason::LinkDown);
+        self.notify(ends, false);
+    }
+
+    /// Brings a link back up; both ends get `LinkState { up: true }` now.
+    /// No-op if it is up.
+    ///
+    /// # Panics
+    /// `link` is not from this simulator.
+    pub fn link_up(&mut self, link: LinkId) {
+        let l = &mut self.links[link.0 as usize];
+        if l.up {
+            return;
+        }
+        l.up = true;
+        let ends = l.ends;
+        self.notify(ends, true);
+    }
+
+    fn notify(&mut self, ends: [(NodeId, Port); 2], up: bool) {
+        for (node, port) in ends {
+            let incarnation = self.nodes[node.0 as usize].incarnation;
+            self.schedule_what(self.now, What::LinkState { node, port, up, incarnation });
+        }
+    }
+
+    /// Crashes an element: its timers are dropped, frames in flight to it are
+    /// lost (and counted), and it gets no input until [`Simulator::restart`].
+    /// Its links stay up (the far ends notice only by silence).
+    ///
+    /// # Panics
+    /// `node` is not from this simulator.
+    pub fn crash(&mut self, node: NodeId) {
+        let n = &mut self.nodes[node.0 as usize];
+        if n.crashed {
+            return;
+        }
+        n.crashed = true;
+        n.incarnation += 1;
+        n.timers.clear();
+        let ends: Vec<End> = n.ports.values().copied().collect();
+        for e in ends {
+            // Frames toward this node travel away from the far side.
+            self.cut(e.link, 1 - usize::from(e.side), LossReason::Crashed);
+        }
+    }
+
+    /// Restarts a crashed element: rebuilt by its factory if it has one
+    /// (otherwise it keeps its state, a warm restart), then handed
+    /// [`Input::Start`] now, followed by `LinkState { up: false }` for each
+    /// of its ports whose link is down. No-op if it is not crashed.
+    ///
+    /// # Panics
+    /// `node` is not from this simulator.
+    pub fn restart(&mut self, node: NodeId) {
+        let n = &mut self.nodes[node.0 as usize];
+        if !n.crashed {
+            return;
+        }
+        n.crashed = false;
+        // Whatever was queued for the crashed incarnation is void.
+        n.incarnation += 1;
+        if let Some(f) = &mut n.factory {
+            n.element = f();
+        }
+        let incarnation = n.incarnation;
+        let down: Vec<Port> =
+            n.ports.iter().filter(|(_, e)| !self.links[e.link as usize].up).map(|(p, _)| *p).collect();
+        self.schedule_what(self.now, What::Start { node, incarnation });
+        for port in down {
+            self.schedule_what(self.now, What::LinkState { node, port, up: false, incarnation });
+        }
+    }
+
+    /// Cuts `set` off from every node outside it: frames between the two
+    /// sides are lost silently (no `LinkState`: to the elements it looks
+    /// like silence). Partitions stack: a later call carves a new group.
+    ///
+    /// # Panics
+    /// A node is not from this simulator.
+    pub fn partition(&mut self, set: &[NodeId]) {
+        let g = self.next_group;
+        self.next_group += 1;
+        for n in set {
+            self.nodes[n.0 as usize].group = g;
+        }
+    }
+
+    /// Ends every partition.
+    pub fn heal(&mut self) {
+        for n in &mut self.nodes {
+            n.group = 0;
+        }
+    }
+}
+
+/// The delay of one frame under `model`.
+fn draw_delay(rng: &mut SplitMix64, model: &LinkModel) -> Duration {
+    let base = u64::try_from(model.latency.as_micros()).unwrap_or(u64::MAX);
+    let us = match model.jitter {
+        Jitter::None => base,
+        Jitter::Uniform(j) => {
+            let j = u64::try_from(j.as_micros()).unwrap_or(u64::MAX / 4).min(u64::MAX / 4);
+            let off = rng.below(2 * j + 1);
+            (base.saturating_add(off)).saturating_sub(j)
+        }
+        Jitter::Exponential(mean) => {
+            let extra = rng.exponential(mean.as_micros() as f64);
+            base.saturating_add(extra.round() as u64)
+        }
+    };
+    Duration::from_micros(us)
+}
