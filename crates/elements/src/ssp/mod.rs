@@ -846,7 +846,7 @@ impl Ssp {
             None => {
                 let mut m = vec![
                     P::NatureOfConnectionIndicators(NatureOfConnection::default()),
-                    P::ForwardCallIndicators(ForwardCallIndicators { isup: 1, ..Default::default() }),
+                    P::ForwardCallIndicators(ForwardCallIndicators::default().with_isup(1)),
                     P::CallingPartysCategory(setup.category),
                 ];
                 match self.variant {
@@ -1001,17 +1001,15 @@ impl Ssp {
                         self.circuits[ci as usize].acm_sent = true;
                     }
                 } else if !acm_sent {
-                    let bci = BackwardCallIndicators {
-                        charge: 2,
-                        called_party_status: u8::from(alerting),
-                        called_party_category: 1,
-                        isup: 1,
-                        ..Default::default()
-                    };
+                    let bci = BackwardCallIndicators::default()
+                        .with_charge(2)
+                        .with_called_party_status(u8::from(alerting))
+                        .with_called_party_category(1)
+                        .with_isup(1);
                     self.send(ci, M::Acm, vec![P::BackwardCallIndicators(bci)], Some(vec![]), out);
                     self.circuits[ci as usize].acm_sent = true;
                 } else if alerting {
-                    let ev = EventInformation { event: 1, presentation_restricted: 0 };
+                    let ev = EventInformation::default().with_event(1);
                     self.send(ci, M::Cpg, vec![P::EventInformation(ev)], Some(vec![]), out);
                 }
                 self.circuits[ci as usize].state = Cs::InAlerting;
@@ -1021,22 +1019,18 @@ impl Ssp {
                 if let Some(raw) = raw {
                     self.relay(ci, raw, out);
                 } else if !acm_sent && itu {
-                    let bci = BackwardCallIndicators {
-                        charge: 2,
-                        called_party_category: 1,
-                        isup: 1,
-                        ..Default::default()
-                    };
+                    let bci = BackwardCallIndicators::default()
+                        .with_charge(2)
+                        .with_called_party_category(1)
+                        .with_isup(1);
                     self.send(ci, M::Con, vec![P::BackwardCallIndicators(bci)], Some(vec![]), out);
                 } else {
                     if !acm_sent {
                         // ANSI has no CON: ACM then ANM.
-                        let bci = BackwardCallIndicators {
-                            charge: 2,
-                            called_party_category: 1,
-                            isup: 1,
-                            ..Default::default()
-                        };
+                        let bci = BackwardCallIndicators::default()
+                            .with_charge(2)
+                            .with_called_party_category(1)
+                            .with_isup(1);
                         self.send(ci, M::Acm, vec![P::BackwardCallIndicators(bci)], Some(vec![]), out);
                     }
                     self.send(ci, M::Anm, vec![], Some(vec![]), out);
@@ -1050,10 +1044,9 @@ impl Ssp {
                 if let Some(raw) = raw {
                     self.relay(ci, raw, out);
                 } else {
-                    let ind = P::SuspendResumeIndicators(SuspendResumeIndicators {
-                        network_initiated: 1,
-                        spare: 0,
-                    });
+                    let ind = P::SuspendResumeIndicators(
+                        SuspendResumeIndicators::default().with_network_initiated(1),
+                    );
                     self.send(ci, if suspend { M::Sus } else { M::Res }, vec![ind], Some(vec![]), out);
                 }
             }

@@ -649,9 +649,9 @@ fn a_transit_switch_relays_acm_without_indication_then_cpg_alerting() {
     t.net.drop_when(|r| r.from == "SSP-3");
     t.net.run_for(secs(2));
     let s2 = t.ssp[1];
-    let bci = isup::BackwardCallIndicators { charge: 2, isup: 1, ..Default::default() };
+    let bci = isup::BackwardCallIndicators::default().with_charge(2).with_isup(1);
     let acm = IsupRepr::new(v, 1, M::Acm, vec![P::BackwardCallIndicators(bci)], Some(vec![]));
-    let ev = isup::EventInformation { event: 1, presentation_restricted: 0 };
+    let ev = isup::EventInformation::default().with_event(1);
     let cpg = IsupRepr::new(v, 1, M::Cpg, vec![P::EventInformation(ev)], Some(vec![]));
     t.net.inject(s2, LINK2, &msu_from(v, 3, 2, &acm.to_bytes().expect("acm")));
     t.net.run_for(secs(1));

@@ -29,7 +29,7 @@ pub fn iam(cic: u16, calling: &str, called: &str) -> Vec<u8> {
         Mt::Iam,
         vec![
             P::NatureOfConnectionIndicators(NatureOfConnection::default()),
-            P::ForwardCallIndicators(ForwardCallIndicators { isup: 1, ..Default::default() }),
+            P::ForwardCallIndicators(ForwardCallIndicators::default().with_isup(1)),
             P::CallingPartysCategory(0x0a),
             P::TransmissionMediumRequirement(0),
             P::CalledPartyNumber(Number::e164(3, called)),
@@ -41,7 +41,7 @@ pub fn iam(cic: u16, calling: &str, called: &str) -> Vec<u8> {
 }
 
 pub fn acm(cic: u16) -> Vec<u8> {
-    let bci = BackwardCallIndicators { charge: 2, called_party_status: 1, isup: 1, ..Default::default() };
+    let bci = BackwardCallIndicators::default().with_charge(2).with_called_party_status(1).with_isup(1);
     IsupRepr::new(Variant::Itu, cic, Mt::Acm, vec![P::BackwardCallIndicators(bci)], None).to_bytes().unwrap()
 }
 
