@@ -280,17 +280,28 @@ impl Frame {
                 m.to_bytes()
             }
             Start::Mtp3 | Start::Mtp2 => {
-                let mut m = self.mtp3.clone().ok_or_else(|| missing("mtp3"))?;
-                if let Some(up) = user_part {
-                    m.sif = up;
-                }
-                let mtp3 = m.to_bytes()?;
+                let mtp3 = match &self.mtp3 {
+                    Some(m) => {
+                        let mut m = m.clone();
+                        if let Some(up) = user_part {
+                            m.sif = up;
+                        }
+                        Some(m.to_bytes()?)
+                    }
+                    None => None,
+                };
                 if self.start == Start::Mtp3 {
-                    return Ok(mtp3);
+                    return mtp3.ok_or_else(|| missing("mtp3"));
                 }
                 let mut u = self.mtp2.clone().ok_or_else(|| missing("mtp2"))?;
-                if let SignalUnit::Msu { payload } = &mut u.unit {
-                    *payload = mtp3;
+                // Only an MSU carries MTP3; a FISU or LSSU has no layer above.
+                match (&mut u.unit, mtp3) {
+                    (SignalUnit::Msu { payload }, Some(b)) => *payload = b,
+                    (SignalUnit::Msu { .. }, None) => {}
+                    (_, Some(_)) => {
+                        return Err(Error::other(Layer::Json, 0, "an MTP3 layer above a FISU or LSSU"))
+                    }
+                    (_, None) => {}
                 }
                 let mut out = Vec::with_capacity(u.buffer_len() + 2);
                 if self.fcs {
