@@ -1,5 +1,5 @@
 //! Writes seed corpora for every fuzz target from the codecs' examples:
-//! `cargo run --bin seeds [DIR]` (default `corpus`), one file an example,
+//! `cargo run --release --example seeds [DIR]` (default `corpus`), one file an example,
 //! each starting with the selector byte its target reads.
 #![allow(clippy::unwrap_used)]
 
