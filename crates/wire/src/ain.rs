@@ -70,6 +70,15 @@ impl RawElement {
         RawElement { tag: t.tag, len_form: t.form, value: t.value.to_vec() }
     }
 
+    /// Whether the element encodes as `00 00`, the end-of-contents octets
+    /// (X.690 §8.1.5), which would end an indefinite-length container early.
+    /// A `[UNIVERSAL 0]` element with contents or a long-form length does not.
+    pub fn is_end_of_contents(&self) -> bool {
+        self.tag == Tag::primitive(Class::Universal, 0)
+            && self.len_form == LenForm::Definite
+            && self.value.is_empty()
+    }
+
     /// Writes the element as it was received.
     ///
     /// # Errors
@@ -1093,7 +1102,7 @@ impl AinParameterSet {
             for p in &self.params {
                 // X.690 §8.1.5: `00 00` would end an indefinite-length set early.
                 if self.len_form == LenForm::Indefinite
-                    && matches!(p, AinParameter::Raw(r) if r.tag == Tag::primitive(Class::Universal, 0))
+                    && matches!(p, AinParameter::Raw(r) if r.is_end_of_contents())
                 {
                     return Err(Error::other(
                         Layer::Ain,

@@ -890,9 +890,13 @@ impl InapArgument {
                 write_tlv(out, Tag::SEQUENCE, *len_form, L, |o| {
                     for e in elements {
                         if *len_form == LenForm::Indefinite
-                            && matches!(e, InapElement::Raw(r) if r.tag == Tag::primitive(Class::Universal, 0))
+                            && matches!(e, InapElement::Raw(r) if r.is_end_of_contents())
                         {
-                            return Err(Error::other(L, o.len(), "end-of-contents element inside an indefinite SEQUENCE"));
+                            return Err(Error::other(
+                                L,
+                                o.len(),
+                                "end-of-contents element inside an indefinite SEQUENCE",
+                            ));
                         }
                         e.emit(op, o)?;
                     }

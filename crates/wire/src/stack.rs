@@ -294,10 +294,14 @@ impl Frame {
                     return mtp3.ok_or_else(|| missing("mtp3"));
                 }
                 let mut u = self.mtp2.clone().ok_or_else(|| missing("mtp2"))?;
-                // FISUs and LSSUs carry no MTP3 layer; an MSU's payload is
-                // rebuilt from it when it was decoded.
-                if let (SignalUnit::Msu { payload }, Some(mtp3)) = (&mut u.unit, mtp3) {
-                    *payload = mtp3;
+                // Only an MSU carries MTP3; a FISU or LSSU has no layer above.
+                match (&mut u.unit, mtp3) {
+                    (SignalUnit::Msu { payload }, Some(b)) => *payload = b,
+                    (SignalUnit::Msu { .. }, None) => {}
+                    (_, Some(_)) => {
+                        return Err(Error::other(Layer::Json, 0, "an MTP3 layer above a FISU or LSSU"))
+                    }
+                    (_, None) => {}
                 }
                 let mut out = Vec::with_capacity(u.buffer_len() + 2);
                 if self.fcs {
@@ -361,6 +365,84 @@ impl Frame {
         }
         t.to_bytes()
     }
+}
+
+/// Realistic frames at every start layer, decoded: every ISUP, SCCP, SNM and
+/// SLT example, and every TCAP example of `variant` in an SCCP UDT, each in an
+/// MTP3 MSU, in an MTP2 MSU (no FCS) and in an M3UA DATA message; ISUP, SCCP
+/// and TCAP also bare. Names read `start/user part/example`.
+pub fn examples(variant: Variant) -> Vec<(String, Frame)> {
+    example_bytes(variant)
+        .into_iter()
+        .filter_map(|(name, start, b)| Frame::decode(&b, start, variant, false).ok().map(|f| (name, f)))
+        .collect()
+}
+
+/// The bytes behind [`examples`]: name, start layer, frame.
+fn example_bytes(variant: Variant) -> Vec<(String, Start, Vec<u8>)> {
+    // (name, service indicator, start when sent bare, bytes)
+    let mut users: Vec<(String, u8, Option<Start>, Vec<u8>)> = Vec::new();
+    for (n, r) in crate::isup::examples(variant) {
+        users.extend(r.to_bytes().ok().map(|b| (format!("isup/{n}"), si::ISUP, Some(Start::Isup), b)));
+    }
+    for (n, r) in crate::sccp::examples(variant) {
+        users.extend(r.to_bytes(variant).ok().map(|b| (format!("sccp/{n}"), si::SCCP, Some(Start::Sccp), b)));
+    }
+    let udt = crate::sccp::examples(variant).into_iter().find_map(|(_, r)| match r {
+        SccpRepr::Udt(u) => Some(u),
+        _ => None,
+    });
+    for (n, t) in crate::tcap::examples(variant) {
+        let Ok(tcap) = t.to_bytes() else { continue };
+        if let Some(mut u) = udt.clone() {
+            u.data.clone_from(&tcap);
+            let b = SccpRepr::Udt(u).to_bytes(variant);
+            users.extend(b.ok().map(|b| (format!("sccp udt/tcap/{n}"), si::SCCP, Some(Start::Sccp), b)));
+        }
+        users.push((format!("tcap/{n}"), si::SCCP, Some(Start::Tcap), tcap));
+    }
+    for (n, r) in crate::mtp3::snm_examples(variant) {
+        users.extend(r.to_bytes().ok().map(|b| (format!("snm/{n}"), si::SNM, None, b)));
+    }
+    for (n, r) in crate::mtp3::slt_examples(variant) {
+        users.extend(r.to_bytes().ok().map(|b| (format!("slt/{n}"), si::MTN, None, b)));
+    }
+    let (dpc, opc) = match variant {
+        Variant::Itu => (crate::PointCode::itu(2, 2, 2), crate::PointCode::itu(1, 1, 1)),
+        Variant::Ansi => (crate::PointCode(0x01_02_03), crate::PointCode(0x0a_0b_0c)),
+    };
+    let mut out = Vec::new();
+    for (name, si, bare, user) in users {
+        let sccp_or_tcap = si == si::SCCP && bare == Some(Start::Tcap);
+        if let Some(start) = bare {
+            out.push((format!("{start:?}/{name}").to_lowercase(), start, user.clone()));
+        }
+        if sccp_or_tcap {
+            // Bare TCAP is not an MTP3 user part; it went in a UDT above.
+            continue;
+        }
+        let m3 = Mtp3Repr { variant, si, ni: 2, priority: 0, dpc, opc, sls: 5, sif: user.clone() };
+        let Ok(mtp3) = m3.to_bytes() else { continue };
+        let m2 = Mtp2Repr {
+            extended: false,
+            bsn: 17,
+            bib: true,
+            fsn: 42,
+            fib: true,
+            spare: 0,
+            reserved: 0,
+            unit: SignalUnit::Msu { payload: mtp3.clone() },
+        };
+        if let Ok(b) = m2.to_bytes_without_fcs() {
+            out.push((format!("mtp2/{name}"), Start::Mtp2, b));
+        }
+        out.push((format!("mtp3/{name}"), Start::Mtp3, mtp3));
+        let pd = crate::M3uaProtocolData { opc, dpc, si, ni: 2, mp: 0, sls: 5, user_data: user };
+        if let Ok(b) = M3uaRepr::data(Some(1), pd).to_bytes() {
+            out.push((format!("m3ua/{name}"), Start::M3ua, b));
+        }
+    }
+    out
 }
 
 /// Tries AIN for an ANSI private opcode; `None` keeps the parameter raw.
@@ -481,6 +563,21 @@ mod tests {
             let b = u.to_bytes_without_fcs().unwrap();
             let f = Frame::decode(&b, Start::Mtp2, Variant::Itu, false).unwrap();
             assert_eq!(f.encode().unwrap(), b, "{name}");
+        }
+    }
+
+    #[test]
+    fn every_example_frame_decodes_and_round_trips() {
+        for variant in [Variant::Itu, Variant::Ansi] {
+            let built = example_bytes(variant);
+            for (name, start, b) in &built {
+                let f = Frame::decode(b, *start, variant, false).unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(f.encode().unwrap(), *b, "{name}");
+            }
+            assert_eq!(examples(variant).len(), built.len());
+            for start in [Start::Mtp2, Start::Mtp3, Start::M3ua, Start::Sccp, Start::Tcap, Start::Isup] {
+                assert!(built.iter().any(|(_, s, _)| *s == start), "{variant}: no {start:?} example");
+            }
         }
     }
 
