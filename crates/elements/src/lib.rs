@@ -15,7 +15,10 @@
 #![forbid(unsafe_code)]
 
 mod core;
+pub mod ip;
+pub mod iscp;
 pub mod line;
+pub mod osn;
 pub mod sp;
 
 pub use crate::core::{Element, Event, EventKind, Input, Instant, NodeId, Output, Outputs, Port, TimerId};
