@@ -453,13 +453,17 @@ impl Iscp {
             aare: None,
         };
         self.dialogues.insert(tid, d);
-        let actions = vec![
+        let mut actions = vec![
             Action::CreateCall { called: a.into(), calling: b.into() },
             Action::Arm {
                 request: vec![Ev::OBusy, Ev::ONoAnswer, Ev::OAnswer],
                 notify: vec![Ev::ODisconnect],
             },
         ];
+        if variant == Variant::Itu {
+            // Q.1218: InitiateCallAttempt, the events to report, then Continue to let the SSF proceed.
+            actions.push(Action::Continue);
+        }
         self.send_actions(now, tid, &actions, Emit::Begin, out).map_err(|e| {
             self.dialogues.remove(&tid);
             e
@@ -528,9 +532,17 @@ impl Iscp {
     /// T1.114 §3.2.3 / Q.774 §3.2.1.2: a transaction portion we cannot read
     /// is answered with a P-Abort toward its originating ID, if we can find it.
     fn abort_malformed(&mut self, data: &[u8], pc: PointCode, ssn: u8, out: &mut Outputs) {
-        let Ok(s) = tcap::peek(data) else { return };
-        let Some(otid) = s.otid.map(<[u8]>::to_vec) else { return };
-        match s.kind {
+        let (kind, otid) = match tcap::peek(data) {
+            Ok(s) => match s.otid {
+                Some(o) => (s.kind, o.to_vec()),
+                None => return,
+            },
+            Err(_) => match salvage_otid(data) {
+                Some(x) => x,
+                None => return,
+            },
+        };
+        match kind {
             tcap::Kind::Ansi(pt) if pt != ansi::PackageType::Abort && pt != ansi::PackageType::Response => {
                 // 3: badly structured transaction portion.
                 self.send_ansi_abort(otid, ansi::AbortCause::PAbort(3), pc, ssn, out);
@@ -1169,6 +1181,27 @@ impl Iscp {
     }
 }
 
+/// The originating transaction ID of a message whose later parts are
+/// broken: package tag, length, then the transaction ID element first
+/// (ANSI `0xC7`, first 4 octets; ITU otid `0x48`).
+fn salvage_otid(data: &[u8]) -> Option<(tcap::Kind, Vec<u8>)> {
+    let &first = data.first()?;
+    let kind = match (ansi::PackageType::from_octet(first), itu::MessageType::from_octet(first)) {
+        (Some(p), _) => tcap::Kind::Ansi(p),
+        (None, Some(m)) => tcap::Kind::Itu(m),
+        _ => return None,
+    };
+    let &l = data.get(1)?;
+    let at = 2 + if l & 0x80 != 0 { usize::from(l & 0x7f) } else { 0 };
+    let (&tag, &len) = (data.get(at)?, data.get(at + 1)?);
+    let id = data.get(at + 2..at + 2 + usize::from(len))?;
+    match kind {
+        tcap::Kind::Ansi(_) if tag == 0xc7 && id.len() >= 4 => Some((kind, id[..4].to_vec())),
+        tcap::Kind::Itu(_) if tag == 0x48 && (1..=4).contains(&id.len()) => Some((kind, id.to_vec())),
+        _ => None,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Emit {
     Begin,
@@ -1296,8 +1329,6 @@ fn itu_ops(a: &Action, cfg: &IscpConfig) -> Vec<InapOperation> {
                     E::new(F::CallingPartyNumber, V::Number(IsupNumber::national(calling))),
                 ],
             ),
-            // Q.1218: InitiateCallAttempt is followed by Continue to let the SSF proceed.
-            InapOperation { opcode: InapOpcode::Continue, argument: None },
         ],
         Action::Close => vec![],
     }
