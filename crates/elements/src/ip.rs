@@ -58,9 +58,24 @@ pub fn standard_announcements() -> Vec<Announcement> {
         duration_ms,
     };
     vec![
-        a(1, "please-hold", "Please hold while we connect you to an ABC company customer representative.", 5_000),
-        a(2, "not-in-service", "The number you have dialed is not in service. Please check the number and dial again.", 6_000),
-        a(3, "closed", "Thank you for calling. Our offices are closed. Please call again during business hours.", 6_000),
+        a(
+            1,
+            "please-hold",
+            "Please hold while we connect you to an ABC company customer representative.",
+            5_000,
+        ),
+        a(
+            2,
+            "not-in-service",
+            "The number you have dialed is not in service. Please check the number and dial again.",
+            6_000,
+        ),
+        a(
+            3,
+            "closed",
+            "Thank you for calling. Our offices are closed. Please call again during business hours.",
+            6_000,
+        ),
         a(4, "enter-account", "Please enter your account number followed by the pound sign.", 4_000),
     ]
 }
@@ -143,9 +158,15 @@ enum Use {
     /// Answered, waiting for instructions.
     Idle,
     /// Playing; release (or go idle) when it ends.
-    Playing { name: String, release_after: bool },
+    Playing {
+        name: String,
+        release_after: bool,
+    },
     /// Collecting up to `max` digits.
-    Collecting { max: u8, digits: String },
+    Collecting {
+        max: u8,
+        digits: String,
+    },
     Conference,
     /// REL sent, waiting for RLC.
     Releasing,
@@ -215,12 +236,21 @@ impl Ip {
         self.cfg.announcements.iter().find(|a| a.id == id)
     }
 
-    fn send_isup(&mut self, peer: PointCode, cic: u16, mt: MessageType, mandatory: Vec<Parameter>, out: &mut Outputs) {
+    fn send_isup(
+        &mut self,
+        peer: PointCode,
+        cic: u16,
+        mt: MessageType,
+        mandatory: Vec<Parameter>,
+        out: &mut Outputs,
+    ) {
         let opt = if mt == MessageType::Acm { Some(vec![]) } else { None };
         let repr = IsupRepr::new(self.cfg.variant, cic, mt, mandatory, opt);
         let sif = match repr.to_bytes() {
             Ok(b) => b,
-            Err(e) => return out.event(Some(u64::from(cic)), EventKind::Note(format!("ip: cannot encode: {e}"))),
+            Err(e) => {
+                return out.event(Some(u64::from(cic)), EventKind::Note(format!("ip: cannot encode: {e}")))
+            }
         };
         if let Err(e) = self.sp.send(out, ainsim_wire::mtp3::si::ISUP, peer, (cic & 0x0f) as u8, &sif) {
             out.event(Some(u64::from(cic)), EventKind::Note(e.to_string()));
@@ -283,7 +313,9 @@ impl Ip {
 
     fn recv_ss7(&mut self, now: Instant, bytes: &[u8], out: &mut Outputs) {
         let (opc, sif) = match self.sp.receive(bytes) {
-            Ok(p) if p.si() == ainsim_wire::mtp3::si::ISUP && p.dpc() == self.cfg.pc => (p.opc(), p.sif().to_vec()),
+            Ok(p) if p.si() == ainsim_wire::mtp3::si::ISUP && p.dpc() == self.cfg.pc => {
+                (p.opc(), p.sif().to_vec())
+            }
             Ok(p) => {
                 self.counters.dropped += 1;
                 let reason = format!("ip: SI {} for {:?} not handled", p.si(), p.dpc());
@@ -349,7 +381,10 @@ impl Ip {
             }
             self.counters.conference_joins += 1;
             let n = self.conference_in_use();
-            out.event(Some(u64::from(cic)), EventKind::Note(format!("ip: cic {cic} joins the conference ({n} in use)")));
+            out.event(
+                Some(u64::from(cic)),
+                EventKind::Note(format!("ip: cic {cic} joins the conference ({n} in use)")),
+            );
             return;
         }
         if called == self.cfg.routing_number {
@@ -371,12 +406,15 @@ impl Ip {
         match OsnMessage::parse(bytes) {
             Ok(OsnMessage::Play { cic, announcement }) => {
                 if !self.circuits.get(&cic).is_some_and(|c| c.using != Use::Releasing) {
-                    return out.event(Some(u64::from(cic)), EventKind::Note(format!("ip: no call on cic {cic}")));
+                    return out
+                        .event(Some(u64::from(cic)), EventKind::Note(format!("ip: no call on cic {cic}")));
                 }
                 self.play(now, cic, &announcement, false, out);
             }
             Ok(OsnMessage::Collect { cic, max_digits }) => match self.circuits.get_mut(&cic) {
-                Some(c) if c.using != Use::Releasing => c.using = Use::Collecting { max: max_digits, digits: String::new() },
+                Some(c) if c.using != Use::Releasing => {
+                    c.using = Use::Collecting { max: max_digits, digits: String::new() }
+                }
                 _ => out.event(Some(u64::from(cic)), EventKind::Note(format!("ip: no call on cic {cic}"))),
             },
             Ok(other) => out.event(None, EventKind::Note(format!("ip: OSN message ignored: {other:?}"))),
@@ -427,14 +465,18 @@ impl Element for Ip {
         match input {
             Input::Start => self.circuits.clear(),
             Input::Recv { port, bytes } if Some(port) == self.cfg.osn_port => self.recv_osn(now, bytes, out),
-            Input::Recv { port, bytes } if Some(port) == self.cfg.bearer_port => match InbandFrame::parse(bytes) {
-                Ok(InbandFrame { cic, signal: LineSignal::Digits(d) }) => self.inband_digits(cic, &d, out),
-                Ok(_) => {}
-                Err(reason) => {
-                    self.counters.dropped += 1;
-                    out.event(None, EventKind::Dropped { reason, hex: hex(bytes) });
+            Input::Recv { port, bytes } if Some(port) == self.cfg.bearer_port => {
+                match InbandFrame::parse(bytes) {
+                    Ok(InbandFrame { cic, signal: LineSignal::Digits(d) }) => {
+                        self.inband_digits(cic, &d, out)
+                    }
+                    Ok(_) => {}
+                    Err(reason) => {
+                        self.counters.dropped += 1;
+                        out.event(None, EventKind::Dropped { reason, hex: hex(bytes) });
+                    }
                 }
-            },
+            }
             Input::Recv { port, bytes } if self.sp.is_link(port) => self.recv_ss7(now, bytes, out),
             Input::Recv { bytes, .. } => {
                 self.counters.dropped += 1;
@@ -448,12 +490,57 @@ impl Element for Ip {
                     Use::Playing { release_after: true, .. } => self.release(cic, 16, out),
                     Use::Playing { .. } => {
                         c.using = Use::Idle;
-                        out.event(Some(u64::from(cic)), EventKind::Note(format!("ip: announcement done on cic {cic}")));
+                        out.event(
+                            Some(u64::from(cic)),
+                            EventKind::Note(format!("ip: announcement done on cic {cic}")),
+                        );
                     }
                     _ => {}
                 }
             }
             Input::Timer(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn announcement_numbers_select_by_id_or_table() {
+        let ip = Ip::new(IpConfig::new("IP", PointCode(600), Variant::Itu));
+        assert_eq!(ip.announcement_for("21255509991").unwrap().name, "please-hold");
+        assert_eq!(ip.announcement_for("8005550000").unwrap().name, "closed");
+        assert!(ip.announcement_for("21255509999").is_none());
+        assert!(ip.announcement_for("2125550999x").is_none());
+    }
+
+    #[test]
+    fn inband_frames_round_trip() {
+        let f = InbandFrame { cic: 0x0102, signal: LineSignal::Digits("12#".into()) };
+        assert_eq!(InbandFrame::parse(&f.to_bytes().unwrap()).unwrap(), f);
+        assert!(InbandFrame::parse(&[1]).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn handle_never_panics(b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
+            let mut cfg = IpConfig::new("IP", PointCode(600), Variant::Itu);
+            cfg.linksets = vec![(PointCode(100), vec![Port(0)])];
+            cfg.osn_port = Some(Port(9));
+            cfg.bearer_port = Some(Port(10));
+            let mut ip = Ip::new(cfg);
+            let mut out = Outputs::new();
+            for port in [0, 9, 10, 11] {
+                ip.handle(Instant::ZERO, Input::Recv { port: Port(port), bytes: &b }, &mut out);
+            }
+            // ISUP-shaped: a real routing label toward the IP in front of the noise.
+            let sp = SignallingPoint::new(PointCode(100), Variant::Itu, 2);
+            let msu = sp.build(5, PointCode(600), 0, &b).unwrap();
+            ip.handle(Instant::ZERO, Input::Recv { port: Port(0), bytes: &msu }, &mut out);
+            ip.handle(Instant(9_000_000), Input::Timer(TimerId(1 << 8 | 1)), &mut out);
         }
     }
 }

@@ -125,8 +125,8 @@ impl TollFreeRule {
                 }
             }
         };
-        let from_origin =
-            self.origins.is_empty() || origin.is_some_and(|o| self.origins.iter().any(|p| o.starts_with(p.as_str())));
+        let from_origin = self.origins.is_empty()
+            || origin.is_some_and(|o| self.origins.iter().any(|p| o.starts_with(p.as_str())));
         in_window && from_origin
     }
 }
@@ -134,7 +134,11 @@ impl TollFreeRule {
 impl TollFree {
     /// The destination for a call at `minute` of the day from `origin`.
     pub fn translate(&self, minute: u32, origin: Option<&str>) -> Option<&str> {
-        self.rules.iter().find(|r| r.matches(minute, origin)).map(|r| r.to.as_str()).or(self.default.as_deref())
+        self.rules
+            .iter()
+            .find(|r| r.matches(minute, origin))
+            .map(|r| r.to.as_str())
+            .or(self.default.as_deref())
     }
 }
 
@@ -256,9 +260,18 @@ impl Ev {
     }
 
     fn from_inap(n: i64) -> Option<Ev> {
-        [Ev::OBusy, Ev::ONoAnswer, Ev::OAnswer, Ev::ODisconnect, Ev::TBusy, Ev::TNoAnswer, Ev::TAnswer, Ev::TDisconnect]
-            .into_iter()
-            .find(|e| e.inap() == n)
+        [
+            Ev::OBusy,
+            Ev::ONoAnswer,
+            Ev::OAnswer,
+            Ev::ODisconnect,
+            Ev::TBusy,
+            Ev::TNoAnswer,
+            Ev::TAnswer,
+            Ev::TDisconnect,
+        ]
+        .into_iter()
+        .find(|e| e.inap() == n)
     }
 
     fn from_ain(op: AinOpcode) -> Option<Ev> {
@@ -294,14 +307,25 @@ enum Incoming {
 /// What the service logic asks the SSP to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Action {
-    Route { to: String, redirecting: Option<String> },
+    Route {
+        to: String,
+        redirecting: Option<String>,
+    },
     Authorize,
     Continue,
     Disconnect,
-    Resource { announcement: u16 },
+    Resource {
+        announcement: u16,
+    },
     /// Arm `request` as interrupting events and `notify` as notifications.
-    Arm { request: Vec<Ev>, notify: Vec<Ev> },
-    CreateCall { called: String, calling: String },
+    Arm {
+        request: Vec<Ev>,
+        notify: Vec<Ev>,
+    },
+    CreateCall {
+        called: String,
+        calling: String,
+    },
     Close,
 }
 
@@ -464,10 +488,10 @@ impl Iscp {
             // Q.1218: InitiateCallAttempt, the events to report, then Continue to let the SSF proceed.
             actions.push(Action::Continue);
         }
-        self.send_actions(now, tid, &actions, Emit::Begin, out).map_err(|e| {
+        if let Err(e) = self.send_actions(now, tid, &actions, Emit::Begin, out) {
             self.dialogues.remove(&tid);
-            e
-        })?;
+            return Err(e);
+        }
         self.counters.initiated += 1;
         out.event(Some(u64::from(tid)), EventKind::CallAttempt { from: b.into(), to: a.into() });
         Ok(tid)
@@ -555,7 +579,14 @@ impl Iscp {
         }
     }
 
-    fn send_ansi_abort(&mut self, peer: Vec<u8>, cause: ansi::AbortCause, pc: PointCode, ssn: u8, out: &mut Outputs) {
+    fn send_ansi_abort(
+        &mut self,
+        peer: Vec<u8>,
+        cause: ansi::AbortCause,
+        pc: PointCode,
+        ssn: u8,
+        out: &mut Outputs,
+    ) {
         self.counters.aborts_sent += 1;
         let m = ansi::Message {
             package_type: ansi::PackageType::Abort,
@@ -661,7 +692,10 @@ impl Iscp {
                     }
                 }
                 if m.package_type == P::Abort {
-                    out.event(Some(u64::from(tid)), EventKind::Note("iscp: dialogue aborted by the SSP".into()));
+                    out.event(
+                        Some(u64::from(tid)),
+                        EventKind::Note("iscp: dialogue aborted by the SSP".into()),
+                    );
                     self.fail_initiated(tid, "aborted by the SSP", out);
                     self.end_dialogue(tid, out);
                     return;
@@ -669,14 +703,17 @@ impl Iscp {
                 tid
             }
         };
-        let peer_ends = matches!(m.package_type, P::Response | P::QueryWithoutPerm | P::ConversationWithoutPerm);
+        let peer_ends =
+            matches!(m.package_type, P::Response | P::QueryWithoutPerm | P::ConversationWithoutPerm);
         let mut rejects = Vec::new();
         let mut incoming = Vec::new();
         for c in m.components() {
             match ansi_incoming(c) {
                 None => {}
                 Some(Ok(i)) => incoming.push(i),
-                Some(Err(problem)) => rejects.push((c.component_ids().and_then(|i| i.first().copied()), problem)),
+                Some(Err(problem)) => {
+                    rejects.push((c.component_ids().and_then(|i| i.first().copied()), problem))
+                }
             }
         }
         self.run(now, tid, incoming, rejects, m.package_type == P::Response, peer_ends, out);
@@ -721,7 +758,10 @@ impl Iscp {
                     }
                 }
                 if m.message_type == M::Abort {
-                    out.event(Some(u64::from(tid)), EventKind::Note("iscp: dialogue aborted by the SSF".into()));
+                    out.event(
+                        Some(u64::from(tid)),
+                        EventKind::Note("iscp: dialogue aborted by the SSF".into()),
+                    );
                     self.fail_initiated(tid, "aborted by the SSF", out);
                     self.end_dialogue(tid, out);
                     return;
@@ -735,7 +775,9 @@ impl Iscp {
             match itu_incoming(c) {
                 None => {}
                 Some(Ok(i)) => incoming.push(i),
-                Some(Err(problem)) => rejects.push((c.invoke_id().and_then(|i| u8::try_from(i).ok()), problem)),
+                Some(Err(problem)) => {
+                    rejects.push((c.invoke_id().and_then(|i| u8::try_from(i).ok()), problem))
+                }
             }
         }
         let ended = m.message_type == M::End;
@@ -748,7 +790,9 @@ impl Iscp {
         let call = tid.map(u64::from);
         match inc {
             Incoming::Report(Ev::OAnswer | Ev::TAnswer) => out.event(call, EventKind::Answered),
-            Incoming::Report(Ev::ODisconnect | Ev::TDisconnect) => out.event(call, EventKind::Released { cause: 16 }),
+            Incoming::Report(Ev::ODisconnect | Ev::TDisconnect) => {
+                out.event(call, EventKind::Released { cause: 16 })
+            }
             Incoming::Report(e) => out.event(call, EventKind::Note(format!("iscp: report {e:?}"))),
             _ => {}
         }
@@ -800,7 +844,12 @@ impl Iscp {
         }
     }
 
-    fn lookup<T: serde::de::DeserializeOwned>(&mut self, tree: &str, key: &str, out: &mut Outputs) -> Option<T> {
+    fn lookup<T: serde::de::DeserializeOwned>(
+        &mut self,
+        tree: &str,
+        key: &str,
+        out: &mut Outputs,
+    ) -> Option<T> {
         match self.store.get::<T>(tree, key) {
             Ok(v) => v,
             Err(e) => {
@@ -831,7 +880,10 @@ impl Iscp {
                         let route = Action::Route { to: to.into(), redirecting: None };
                         if tf.monitor {
                             self.set_service(tid, Service::Monitoring);
-                            vec![route, Action::Arm { request: vec![], notify: vec![Ev::OAnswer, Ev::ODisconnect] }]
+                            vec![
+                                route,
+                                Action::Arm { request: vec![], notify: vec![Ev::OAnswer, Ev::ODisconnect] },
+                            ]
                         } else {
                             vec![route]
                         }
@@ -868,7 +920,10 @@ impl Iscp {
                 );
                 vec![Action::Arm { request, notify: vec![] }, Action::Authorize]
             }
-            (Service::Forwarding { dn, busy, no_answer }, Incoming::Report(ev @ (Ev::TBusy | Ev::TNoAnswer))) => {
+            (
+                Service::Forwarding { dn, busy, no_answer },
+                Incoming::Report(ev @ (Ev::TBusy | Ev::TNoAnswer)),
+            ) => {
                 let to = if *ev == Ev::TBusy { busy } else { no_answer };
                 let Some(to) = to else { return vec![Action::Continue, Action::Close] };
                 self.counters.forwards += 1;
@@ -876,7 +931,10 @@ impl Iscp {
                 self.set_service(tid, Service::Done);
                 vec![Action::Route { to, redirecting: Some(dn) }]
             }
-            (Service::Monitoring | Service::Forwarding { .. }, Incoming::Report(Ev::ODisconnect | Ev::TDisconnect)) => {
+            (
+                Service::Monitoring | Service::Forwarding { .. },
+                Incoming::Report(Ev::ODisconnect | Ev::TDisconnect),
+            ) => {
                 self.set_service(tid, Service::Done);
                 vec![Action::Close]
             }
@@ -920,7 +978,11 @@ impl Iscp {
                     }
                     (_, Incoming::Report(Ev::OBusy | Ev::ONoAnswer | Ev::TBusy | Ev::TNoAnswer)) => {
                         let who = if stage == Stage::CallingA { "customer" } else { "representative" };
-                        self.status(tid, CallStatus::Failed { reason: format!("{who} busy or not answering") }, out);
+                        self.status(
+                            tid,
+                            CallStatus::Failed { reason: format!("{who} busy or not answering") },
+                            out,
+                        );
                         self.set_service(tid, Service::Done);
                         vec![Action::Disconnect]
                     }
@@ -943,11 +1005,15 @@ impl Iscp {
     }
 
     fn status(&mut self, tid: u32, status: CallStatus, out: &mut Outputs) {
-        let Some(Service::Initiated { call_id, osn, .. }) = self.dialogues.get(&tid).map(|d| &d.service) else {
+        let Some(Service::Initiated { call_id, osn, .. }) = self.dialogues.get(&tid).map(|d| &d.service)
+        else {
             return;
         };
         let (call_id, osn) = (*call_id, *osn);
-        out.event(Some(u64::from(tid)), EventKind::Note(format!("iscp: initiated call {call_id}: {status:?}")));
+        out.event(
+            Some(u64::from(tid)),
+            EventKind::Note(format!("iscp: initiated call {call_id}: {status:?}")),
+        );
         if let (true, Some(port)) = (osn, self.cfg.osn_port) {
             out.send(port, OsnMessage::CallStatus { call_id, status }.emit());
         }
@@ -970,7 +1036,10 @@ impl Iscp {
     fn timeout(&mut self, tid: u32, out: &mut Outputs) {
         let Some(d) = self.dialogues.get(&tid).cloned() else { return };
         self.counters.timeouts += 1;
-        out.event(Some(u64::from(tid)), EventKind::Note(format!("iscp: dialogue {tid:08x} timed out, aborting")));
+        out.event(
+            Some(u64::from(tid)),
+            EventKind::Note(format!("iscp: dialogue {tid:08x} timed out, aborting")),
+        );
         self.fail_initiated(tid, "dialogue timeout", out);
         self.dialogues.remove(&tid);
         let Some(peer) = d.peer_tid else { return };
@@ -1022,7 +1091,12 @@ impl Iscp {
                         })
                     })
                     .collect();
-                TcapRepr::Ansi(self.ansi_package(tid, &d, if end { Emit::End } else { Emit::Continue }, comps))
+                TcapRepr::Ansi(self.ansi_package(
+                    tid,
+                    &d,
+                    if end { Emit::End } else { Emit::Continue },
+                    comps,
+                ))
             }
             Variant::Itu => {
                 let comps = rejects
@@ -1071,7 +1145,9 @@ impl Iscp {
             Emit::End => (itu::MessageType::End, None, d.peer_tid.clone()),
         };
         let dialogue = match (&emit, &d.aare) {
-            (Emit::Begin, _) => Some(itu::DialoguePortion::new(itu::DialoguePdu::Aarq(itu::Aarq::new(inap_acn())))),
+            (Emit::Begin, _) => {
+                Some(itu::DialoguePortion::new(itu::DialoguePdu::Aarq(itu::Aarq::new(inap_acn()))))
+            }
             (_, Some(acn)) => Some(itu::DialoguePortion::new(itu::DialoguePdu::Aare(itu::Aare {
                 form: Default::default(),
                 protocol_version: Some(vec![0x07, 0x80]),
@@ -1164,13 +1240,27 @@ impl Iscp {
             Ok(OsnMessage::CallSetup { call_id, business, customer, representative, announcement }) => {
                 out.event(
                     Some(call_id),
-                    EventKind::Note(format!("iscp: call setup for {business}: {customer} then {representative}")),
+                    EventKind::Note(format!(
+                        "iscp: call setup for {business}: {customer} then {representative}"
+                    )),
                 );
-                match self.initiate(now, call_id, &customer, &representative, announcement.as_deref(), true, out) {
+                match self.initiate(
+                    now,
+                    call_id,
+                    &customer,
+                    &representative,
+                    announcement.as_deref(),
+                    true,
+                    out,
+                ) {
                     Ok(tid) => self.status(tid, CallStatus::CallingCustomer, out),
                     Err(reason) => {
                         if let Some(port) = self.cfg.osn_port {
-                            out.send(port, OsnMessage::CallStatus { call_id, status: CallStatus::Failed { reason } }.emit());
+                            out.send(
+                                port,
+                                OsnMessage::CallStatus { call_id, status: CallStatus::Failed { reason } }
+                                    .emit(),
+                            );
                         }
                     }
                 }
@@ -1244,7 +1334,11 @@ fn ansi_op(a: &Action, cfg: &IscpConfig) -> AinOperation {
                 P::new(
                     Param::StrParameterBlock,
                     Value::StrParameterBlock(StrParameterBlock::AnnouncementBlock(AnnouncementBlock {
-                        uninterruptible: Some(vec![Octets(vec![(announcement >> 8) as u8, *announcement as u8, 0x01])]),
+                        uninterruptible: Some(vec![Octets(vec![
+                            (announcement >> 8) as u8,
+                            *announcement as u8,
+                            0x01,
+                        ])]),
                         interruptible: None,
                     })),
                 ),
@@ -1278,18 +1372,26 @@ fn itu_ops(a: &Action, cfg: &IscpConfig) -> Vec<InapOperation> {
     use InapValue as V;
     let events = |evs: &[Ev], mode: i64| {
         evs.iter()
-            .map(|e| BcsmEvent { event_type: e.inap(), monitor_mode: mode, leg_id: None, dp_specific_criteria: None })
+            .map(|e| BcsmEvent {
+                event_type: e.inap(),
+                monitor_mode: mode,
+                leg_id: None,
+                dp_specific_criteria: None,
+            })
             .collect::<Vec<_>>()
     };
     match a {
         Action::Route { to, redirecting } => {
-            let mut els = vec![E::new(F::DestinationRoutingAddress, V::Numbers(vec![IsupNumber::national(to)]))];
+            let mut els =
+                vec![E::new(F::DestinationRoutingAddress, V::Numbers(vec![IsupNumber::national(to)]))];
             if let Some(r) = redirecting {
                 els.push(E::new(F::OriginalCalledPartyId, V::Number(IsupNumber::national(r))));
             }
             vec![InapOperation::new(InapOpcode::Connect, els)]
         }
-        Action::Authorize | Action::Continue => vec![InapOperation { opcode: InapOpcode::Continue, argument: None }],
+        Action::Authorize | Action::Continue => {
+            vec![InapOperation { opcode: InapOpcode::Continue, argument: None }]
+        }
         Action::Disconnect => vec![InapOperation {
             opcode: InapOpcode::ReleaseCall,
             argument: Some(InapArgument::Cause(Cause::new(0, 31))),
@@ -1319,17 +1421,18 @@ fn itu_ops(a: &Action, cfg: &IscpConfig) -> Vec<InapOperation> {
         Action::Arm { request, notify } => {
             let mut evs = events(request, 0);
             evs.extend(events(notify, 1));
-            vec![InapOperation::new(InapOpcode::RequestReportBcsmEvent, vec![E::new(F::BcsmEvents, V::BcsmEvents(evs))])]
+            vec![InapOperation::new(
+                InapOpcode::RequestReportBcsmEvent,
+                vec![E::new(F::BcsmEvents, V::BcsmEvents(evs))],
+            )]
         }
-        Action::CreateCall { called, calling } => vec![
-            InapOperation::new(
-                InapOpcode::InitiateCallAttempt,
-                vec![
-                    E::new(F::DestinationRoutingAddress, V::Numbers(vec![IsupNumber::national(called)])),
-                    E::new(F::CallingPartyNumber, V::Number(IsupNumber::national(calling))),
-                ],
-            ),
-        ],
+        Action::CreateCall { called, calling } => vec![InapOperation::new(
+            InapOpcode::InitiateCallAttempt,
+            vec![
+                E::new(F::DestinationRoutingAddress, V::Numbers(vec![IsupNumber::national(called)])),
+                E::new(F::CallingPartyNumber, V::Number(IsupNumber::national(calling))),
+            ],
+        )],
         Action::Close => vec![],
     }
 }
@@ -1351,7 +1454,8 @@ fn ansi_incoming(c: &ansi::Component) -> Option<Result<Incoming, u16>> {
     let digits = |p: Param| op.digits(p).map(|d| d.digits.clone());
     Some(Ok(match op.opcode {
         AinOpcode::InfoAnalyzed | AinOpcode::InfoCollected => {
-            let Some(called) = digits(Param::CalledPartyId).or_else(|| digits(Param::CollectedAddressInfo)) else {
+            let Some(called) = digits(Param::CalledPartyId).or_else(|| digits(Param::CollectedAddressInfo))
+            else {
                 return Some(Err(ANSI_INCORRECT_PARAMETER));
             };
             Incoming::Originating { called, calling: digits(Param::CallingPartyId) }
@@ -1390,7 +1494,8 @@ fn itu_incoming(c: &itu::Component) -> Option<Result<Incoming, u16>> {
     };
     Some(Ok(match op.opcode {
         InapOpcode::InitialDp => {
-            let Some(called) = number(InapField::CalledPartyNumber).or_else(|| number(InapField::DialledDigits))
+            let Some(called) =
+                number(InapField::CalledPartyNumber).or_else(|| number(InapField::DialledDigits))
             else {
                 return Some(Err(ITU_MISTYPED_PARAMETER));
             };
@@ -1449,14 +1554,19 @@ mod tests {
     fn rules_match_by_window_and_origin() {
         let tf = TollFree {
             rules: vec![
+                TollFreeRule { to: "9175550123".into(), start: None, end: None, origins: vec!["201".into()] },
                 TollFreeRule {
-                    to: "9175550123".into(),
-                    start: None,
-                    end: None,
-                    origins: vec!["201".into()],
+                    to: "2125550142".into(),
+                    start: Some("09:00".into()),
+                    end: Some("17:00".into()),
+                    origins: vec![],
                 },
-                TollFreeRule { to: "2125550142".into(), start: Some("09:00".into()), end: Some("17:00".into()), origins: vec![] },
-                TollFreeRule { to: "2125550143".into(), start: Some("17:00".into()), end: Some("09:00".into()), origins: vec![] },
+                TollFreeRule {
+                    to: "2125550143".into(),
+                    start: Some("17:00".into()),
+                    end: Some("09:00".into()),
+                    origins: vec![],
+                },
             ],
             default: None,
             monitor: false,
@@ -1469,9 +1579,58 @@ mod tests {
         assert!(!bad.matches(0, None));
     }
 
+    fn fuzz_iscp(variant: Variant) -> Iscp {
+        let pc = if variant == Variant::Ansi { PointCode::ansi(1, 1, 50) } else { PointCode(500) };
+        let ssp = if variant == Variant::Ansi { PointCode::ansi(1, 1, 1) } else { PointCode(100) };
+        let mut cfg = IscpConfig::new("ISCP", pc, variant, ssp);
+        cfg.linksets = vec![(ssp, vec![Port(0)])];
+        cfg.osn_port = Some(Port(9));
+        Iscp::new(cfg, Box::new(ainsim_store::MemStore::new()))
+    }
+
+    /// An MSU from the SSP carrying `tcap` in a UDT, so the bytes reach the TCAP layer.
+    fn wrapped(variant: Variant, tcap: &[u8]) -> Vec<u8> {
+        let (from, to) = if variant == Variant::Ansi {
+            (PointCode::ansi(1, 1, 1), PointCode::ansi(1, 1, 50))
+        } else {
+            (PointCode(100), PointCode(500))
+        };
+        let udt = SccpRepr::Udt(sccp::Udt {
+            protocol_class: ProtocolClass { class: 0, return_on_error: false, spare: 0 },
+            called_party: Address::pc_ssn(variant, to, 248),
+            calling_party: Address::pc_ssn(variant, from, 248),
+            data: tcap.to_vec(),
+        });
+        let sp = SignallingPoint::new(from, variant, 2);
+        sp.build(3, to, 0, &udt.to_bytes(variant).unwrap()).unwrap()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn handle_never_panics(b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80), ansi in proptest::prelude::any::<bool>()) {
+            let variant = if ansi { Variant::Ansi } else { Variant::Itu };
+            let mut iscp = fuzz_iscp(variant);
+            let mut out = Outputs::new();
+            iscp.handle(Instant::ZERO, Input::Recv { port: Port(0), bytes: &b }, &mut out);
+            iscp.handle(Instant::ZERO, Input::Recv { port: Port(9), bytes: &b }, &mut out);
+            // TCAP-shaped: a real package tag in front of the noise.
+            for tag in [0xe2u8, 0xe5, 0x62, 0x65] {
+                let t = [&[tag, b.len().min(127) as u8][..], &b].concat();
+                iscp.handle(Instant::ZERO, Input::Recv { port: Port(0), bytes: &wrapped(variant, &t) }, &mut out);
+            }
+            iscp.handle(Instant(20_000_000), Input::Timer(TimerId(1 << 8 | 1)), &mut out);
+        }
+    }
+
     #[test]
     fn edp_bits_follow_gr1299_order() {
-        assert_eq!(edp_bits(&[Ev::TBusy, Ev::TNoAnswer]), Value::Bits { unused_bits: 3, bits: vec![0x0c, 0, 0] });
-        assert_eq!(edp_bits(&[Ev::OAnswer, Ev::ODisconnect]), Value::Bits { unused_bits: 3, bits: vec![0x10, 0x10, 0] });
+        assert_eq!(
+            edp_bits(&[Ev::TBusy, Ev::TNoAnswer]),
+            Value::Bits { unused_bits: 3, bits: vec![0x0c, 0, 0] }
+        );
+        assert_eq!(
+            edp_bits(&[Ev::OAnswer, Ev::ODisconnect]),
+            Value::Bits { unused_bits: 3, bits: vec![0x10, 0x10, 0] }
+        );
     }
 }

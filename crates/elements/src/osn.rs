@@ -81,7 +81,9 @@ impl OsnMessage {
     /// A short frame, a length that disagrees with the octets, an oversized
     /// body, or JSON that is not an [`OsnMessage`].
     pub fn parse(frame: &[u8]) -> Result<Self, OsnError> {
-        let Some((len, body)) = frame.split_first_chunk::<4>() else { return Err(OsnError::Short(frame.len())) };
+        let Some((len, body)) = frame.split_first_chunk::<4>() else {
+            return Err(OsnError::Short(frame.len()));
+        };
         let len = u32::from_be_bytes(*len) as usize;
         if len > MAX_FRAME {
             return Err(OsnError::TooLong(len));

@@ -141,7 +141,11 @@ fn unknown_numbers_are_refused_and_the_conference_fills_up() {
         Variant::Itu,
         2,
         MessageType::Rel,
-        vec![Parameter::CauseIndicators(isup::CauseIndicators { value: 16, value_ext: 1, ..Default::default() })],
+        vec![Parameter::CauseIndicators(isup::CauseIndicators {
+            value: 16,
+            value_ext: 1,
+            ..Default::default()
+        })],
         None,
     ));
     assert_eq!(net.run(20 * MS), [(2, MessageType::Rlc, None)]);

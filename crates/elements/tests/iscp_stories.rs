@@ -71,26 +71,29 @@ fn an_800_call_is_translated_by_time_of_day_and_origin() {
 
     // Ten hours later (19:00) the same call goes to the after-hours desk.
     net.sim.run_for(10 * 3600 * SEC);
-    net.ssp_sends(&ansi_msg(ansi::PackageType::QueryWithPerm, vec![0, 0, 0, 2], &[info_analyzed(
-        "8005551234",
-        "2015550100",
-    )]));
+    net.ssp_sends(&ansi_msg(
+        ansi::PackageType::QueryWithPerm,
+        vec![0, 0, 0, 2],
+        &[info_analyzed("8005551234", "2015550100")],
+    ));
     let (_, _, ops) = ansi_view(&net.run(20 * MS)[0]);
     assert_eq!(called_of(&ops[0]), "2125550143");
 
     // A caller from the 917 area reaches the mobile at any hour.
-    net.ssp_sends(&ansi_msg(ansi::PackageType::QueryWithPerm, vec![0, 0, 0, 3], &[info_analyzed(
-        "8005551234",
-        "9175551111",
-    )]));
+    net.ssp_sends(&ansi_msg(
+        ansi::PackageType::QueryWithPerm,
+        vec![0, 0, 0, 3],
+        &[info_analyzed("8005551234", "9175551111")],
+    ));
     let (_, tid, ops) = ansi_view(&net.run(20 * MS)[0]);
     assert_eq!((tid, called_of(&ops[0])), (vec![0, 0, 0, 3], "9175550123".to_string()));
 
     // A number the ISCP does not serve: Continue.
-    net.ssp_sends(&ansi_msg(ansi::PackageType::QueryWithPerm, vec![0, 0, 0, 4], &[info_analyzed(
-        "2125550143",
-        "2015550100",
-    )]));
+    net.ssp_sends(&ansi_msg(
+        ansi::PackageType::QueryWithPerm,
+        vec![0, 0, 0, 4],
+        &[info_analyzed("2125550143", "2015550100")],
+    ));
     let (_, _, ops) = ansi_view(&net.run(20 * MS)[0]);
     assert_eq!(names_ain(&ops), ["Continue"]);
 
@@ -105,11 +108,12 @@ fn an_800_call_is_translated_by_time_of_day_and_origin() {
 #[test]
 fn an_itu_800_call_is_connected_by_inap() {
     let mut net = network(Variant::Itu, mem());
-    net.ssp_sends(&itu_msg(itu::MessageType::Begin, Some(vec![0x00, 0x01, 0x3a, 0x7f]), None, &[initial_dp(
-        "8005551234",
-        "2015550100",
-        3,
-    )]));
+    net.ssp_sends(&itu_msg(
+        itu::MessageType::Begin,
+        Some(vec![0x00, 0x01, 0x3a, 0x7f]),
+        None,
+        &[initial_dp("8005551234", "2015550100", 3)],
+    ));
     let got = net.run(20 * MS);
     let (mt, otid, dtid, ops) = itu_view(&got[0]);
     assert_eq!((mt, otid, dtid), (itu::MessageType::End, None, Some(vec![0x00, 0x01, 0x3a, 0x7f])));
@@ -125,10 +129,11 @@ fn an_itu_800_call_is_connected_by_inap() {
 fn a_busy_subscriber_is_forwarded() {
     let mut net = network(Variant::Ansi, mem());
     // Someone calls the representative's home line; SSP-B's Termination_Attempt trigger fires.
-    net.ssp_sends(&ansi_msg(ansi::PackageType::QueryWithPerm, SSP_TID.to_vec(), &[termination_attempt(
-        "2125550142",
-        "2015550100",
-    )]));
+    net.ssp_sends(&ansi_msg(
+        ansi::PackageType::QueryWithPerm,
+        SSP_TID.to_vec(),
+        &[termination_attempt("2125550142", "2015550100")],
+    ));
     let got = net.run(20 * MS);
     let (pt, tid, ops) = ansi_view(&got[0]);
     assert_eq!(pt, ansi::PackageType::ConversationWithPerm);
@@ -157,11 +162,12 @@ fn a_busy_subscriber_is_forwarded() {
 fn no_answer_forwarding_in_inap() {
     let mut net = network(Variant::Itu, mem());
     let ssp = vec![0x77, 0x00, 0x00, 0x01];
-    net.ssp_sends(&itu_msg(itu::MessageType::Begin, Some(ssp.clone()), None, &[initial_dp(
-        "2125550142",
-        "2015550100",
-        12,
-    )]));
+    net.ssp_sends(&itu_msg(
+        itu::MessageType::Begin,
+        Some(ssp.clone()),
+        None,
+        &[initial_dp("2125550142", "2015550100", 12)],
+    ));
     let (mt, otid, _, ops) = itu_view(&net.run(20 * MS)[0]);
     assert_eq!(mt, itu::MessageType::Continue);
     assert_eq!(names_inap(&ops), ["requestReportBCSMEvent", "continue"]);
@@ -179,10 +185,11 @@ fn no_answer_forwarding_in_inap() {
 #[test]
 fn a_silent_ssp_has_its_dialogue_aborted() {
     let mut net = network(Variant::Ansi, mem());
-    net.ssp_sends(&ansi_msg(ansi::PackageType::QueryWithPerm, SSP_TID.to_vec(), &[termination_attempt(
-        "2125550142",
-        "2015550100",
-    )]));
+    net.ssp_sends(&ansi_msg(
+        ansi::PackageType::QueryWithPerm,
+        SSP_TID.to_vec(),
+        &[termination_attempt("2125550142", "2015550100")],
+    ));
     assert_eq!(net.run(20 * MS).len(), 1);
     assert_eq!(net.iscp().open_dialogues(), 1);
     // 9.9 s of silence: nothing yet.
@@ -217,30 +224,43 @@ fn an_osn_call_setup_joins_customer_and_representative() {
     let conv = |ours: &[u8]| [SSP_TID.to_vec(), ours.to_vec()].concat();
 
     // The customer answers: the ISCP sends them to the IP for "please-hold" (id 1).
-    net.ssp_sends(&ansi_msg(ansi::PackageType::ConversationWithPerm, conv(&iscp_tid), &[report(AinOpcode::OAnswer)]));
+    net.ssp_sends(&ansi_msg(
+        ansi::PackageType::ConversationWithPerm,
+        conv(&iscp_tid),
+        &[report(AinOpcode::OAnswer)],
+    ));
     let (pt, tid, ops) = ansi_view(&net.run(20 * MS)[0]);
     assert_eq!((pt, tid[..4].to_vec()), (ansi::PackageType::ConversationWithPerm, iscp_tid.clone()));
     assert_eq!(names_ain(&ops), ["Send_To_Resource"]);
-    let Some(Value::StrParameterBlock(StrParameterBlock::AnnouncementBlock(b))) = ops[0].get(Param::StrParameterBlock)
+    let Some(Value::StrParameterBlock(StrParameterBlock::AnnouncementBlock(b))) =
+        ops[0].get(Param::StrParameterBlock)
     else {
         panic!()
     };
     assert_eq!(b.uninterruptible.as_ref().unwrap()[0].0, [0, 1, 1]);
 
     // The announcement is over: route the customer to the representative.
-    net.ssp_sends(&ansi_msg(ansi::PackageType::ConversationWithPerm, conv(&iscp_tid), &[report(
-        AinOpcode::ResourceClear,
-    )]));
+    net.ssp_sends(&ansi_msg(
+        ansi::PackageType::ConversationWithPerm,
+        conv(&iscp_tid),
+        &[report(AinOpcode::ResourceClear)],
+    ));
     let (_, _, ops) = ansi_view(&net.run(20 * MS)[0]);
     assert_eq!(names_ain(&ops), ["Request_Report_BCM_Event", "Analyze_Route"]);
     assert_eq!(called_of(&ops[1]), "2125550142");
 
     // The representative answers (a notification: no reply), later the customer hangs up.
-    net.ssp_sends(&ansi_msg(ansi::PackageType::ConversationWithoutPerm, conv(&iscp_tid), &[report(
-        AinOpcode::TAnswer,
-    )]));
+    net.ssp_sends(&ansi_msg(
+        ansi::PackageType::ConversationWithoutPerm,
+        conv(&iscp_tid),
+        &[report(AinOpcode::TAnswer)],
+    ));
     assert!(net.run(20 * MS).is_empty());
-    net.ssp_sends(&ansi_msg(ansi::PackageType::Response, iscp_tid.clone(), &[report(AinOpcode::ODisconnect)]));
+    net.ssp_sends(&ansi_msg(
+        ansi::PackageType::Response,
+        iscp_tid.clone(),
+        &[report(AinOpcode::ODisconnect)],
+    ));
     assert!(net.run(20 * MS).is_empty());
     assert_eq!(net.iscp().open_dialogues(), 0);
 
@@ -252,14 +272,17 @@ fn an_osn_call_setup_joins_customer_and_representative() {
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(statuses, [
-        CallStatus::CallingCustomer,
-        CallStatus::CustomerAnswered,
-        CallStatus::Announcing,
-        CallStatus::CallingRepresentative,
-        CallStatus::Connected,
-        CallStatus::Released,
-    ]);
+    assert_eq!(
+        statuses,
+        [
+            CallStatus::CallingCustomer,
+            CallStatus::CustomerAnswered,
+            CallStatus::Announcing,
+            CallStatus::CallingRepresentative,
+            CallStatus::Connected,
+            CallStatus::Released,
+        ]
+    );
     let ladder = net.ladder();
     assert!(ladder.contains("QueryWithPerm Create_Call"), "{ladder}");
 }
@@ -268,7 +291,9 @@ fn an_osn_call_setup_joins_customer_and_representative() {
 fn the_api_starts_an_itu_initiate_call_attempt() {
     let mut iscp = Iscp::new(iscp_config(Variant::Itu), mem());
     let mut out = Outputs::new();
-    let tid = iscp.initiate_call(ainsim_elements::Instant::ZERO, "2015550100", "2125550142", None, &mut out).unwrap();
+    let tid = iscp
+        .initiate_call(ainsim_elements::Instant::ZERO, "2015550100", "2125550142", None, &mut out)
+        .unwrap();
     let sent: Vec<_> = out
         .drain()
         .filter_map(|o| match o {
@@ -311,9 +336,11 @@ fn malformed_tcap_is_aborted_or_rejected_and_counted() {
     assert_eq!(r.problem, 0x0202);
 
     // A conversation for a transaction the ISCP never opened: P-Abort 4.
-    net.ssp_sends(&ansi_msg(ansi::PackageType::ConversationWithPerm, [SSP_TID, [9, 9, 9, 9]].concat(), &[report(
-        AinOpcode::OAnswer,
-    )]));
+    net.ssp_sends(&ansi_msg(
+        ansi::PackageType::ConversationWithPerm,
+        [SSP_TID, [9, 9, 9, 9]].concat(),
+        &[report(AinOpcode::OAnswer)],
+    ));
     let got = net.run(20 * MS);
     let Some(TcapRepr::Ansi(m)) = &got[0].tcap else { panic!() };
     assert_eq!(m.abort_cause, Some(ansi::AbortCause::PAbort(4)));
@@ -340,19 +367,21 @@ fn provisioning_in_sled_survives_a_restart_and_drives_the_iscp() {
     let tf: TollFree = s.get(TOLL_FREE_TREE, "8005551234").unwrap().unwrap();
     assert_eq!(tf.rules.len(), 2);
     let mut net = network(Variant::Ansi, Box::new(s));
-    net.ssp_sends(&ansi_msg(ansi::PackageType::QueryWithPerm, SSP_TID.to_vec(), &[info_analyzed(
-        "8005551234",
-        "2015550100",
-    )]));
+    net.ssp_sends(&ansi_msg(
+        ansi::PackageType::QueryWithPerm,
+        SSP_TID.to_vec(),
+        &[info_analyzed("8005551234", "2015550100")],
+    ));
     let (_, _, ops) = ansi_view(&net.run(20 * MS)[0]);
     assert_eq!(called_of(&ops[0]), "2125550142");
     // Re-provision live: after hours now go to the mobile.
     let tf = TollFree { rules: vec![], default: Some("9175550123".into()), monitor: false };
     net.iscp().store_mut().put(TOLL_FREE_TREE, "8005551234", &tf).unwrap();
-    net.ssp_sends(&ansi_msg(ansi::PackageType::QueryWithPerm, vec![1, 1, 1, 1], &[info_analyzed(
-        "8005551234",
-        "2015550100",
-    )]));
+    net.ssp_sends(&ansi_msg(
+        ansi::PackageType::QueryWithPerm,
+        vec![1, 1, 1, 1],
+        &[info_analyzed("8005551234", "2015550100")],
+    ));
     let (_, _, ops) = ansi_view(&net.run(20 * MS)[0]);
     assert_eq!(called_of(&ops[0]), "9175550123");
 }

@@ -1,5 +1,5 @@
 //! Stand-ins and frame builders for the ISCP and IP stories.
-#![allow(dead_code, clippy::unwrap_used, unreachable_pub)]
+#![allow(dead_code, clippy::unwrap_used, clippy::type_complexity, unreachable_pub)]
 
 use std::time::Duration;
 
@@ -94,7 +94,8 @@ pub fn network(v: Variant, store: Box<dyn Store>) -> Net {
     let osn = sim.add_node("OSN", StandIn::new("OSN")).unwrap();
     let ms5 = LinkModel::fixed(Duration::from_millis(5));
     sim.link((ssp, LINK), (iscp, Port(0)), LinkKind::Ss7, ms5).unwrap();
-    sim.link((osn, LINK), (iscp, Port(9)), LinkKind::Osn, LinkModel::fixed(Duration::from_millis(2))).unwrap();
+    sim.link((osn, LINK), (iscp, Port(9)), LinkKind::Osn, LinkModel::fixed(Duration::from_millis(2)))
+        .unwrap();
     sim.start();
     Net { sim, ssp, iscp, osn, variant: v }
 }
@@ -163,7 +164,8 @@ pub fn invoke(id: u8, op: &AinOperation, last: bool) -> ansi::Component {
 }
 
 pub fn ansi_msg(pt: ansi::PackageType, tid: Vec<u8>, ops: &[AinOperation]) -> TcapRepr {
-    let comps: Vec<_> = ops.iter().enumerate().map(|(i, op)| invoke(i as u8 + 1, op, i + 1 == ops.len())).collect();
+    let comps: Vec<_> =
+        ops.iter().enumerate().map(|(i, op)| invoke(i as u8 + 1, op, i + 1 == ops.len())).collect();
     TcapRepr::Ansi(ansi::Message {
         package_type: pt,
         form: Default::default(),
@@ -215,7 +217,12 @@ pub fn ansi_view(f: &Frame) -> (ansi::PackageType, Vec<u8>, Vec<AinOperation>) {
 
 // ------------------------------------------------------------------ ITU
 
-pub fn itu_msg(mt: itu::MessageType, otid: Option<Vec<u8>>, dtid: Option<Vec<u8>>, ops: &[InapOperation]) -> TcapRepr {
+pub fn itu_msg(
+    mt: itu::MessageType,
+    otid: Option<Vec<u8>>,
+    dtid: Option<Vec<u8>>,
+    ops: &[InapOperation],
+) -> TcapRepr {
     let comps: Vec<_> = ops
         .iter()
         .enumerate()
