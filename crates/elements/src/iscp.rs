@@ -159,6 +159,9 @@ pub struct IscpConfig {
     pub osn_port: Option<Port>,
     /// How long an open dialogue may stay silent before it is aborted.
     pub dialogue_timeout: Duration,
+    /// How long a dialogue whose call is up (answered, monitored for its
+    /// disconnect) may stay silent before it is aborted.
+    pub call_guard: Duration,
     /// Seconds since midnight at `Instant::ZERO` (the simulated wall clock).
     pub time_of_day_at_start: u32,
     /// The SSP that places SCP-initiated calls, and its SSN.
@@ -171,7 +174,8 @@ pub struct IscpConfig {
 }
 
 impl IscpConfig {
-    /// A configuration with defaults: 10 s dialogue timeout, 09:00 at the
+    /// A configuration with defaults: 10 s dialogue timeout (4 h once a call
+    /// is up), 09:00 at the
     /// start, the standard announcements, IP at 2125550999.
     pub fn new(name: &str, pc: PointCode, variant: Variant, originating_ssp: PointCode) -> Self {
         IscpConfig {
@@ -183,6 +187,7 @@ impl IscpConfig {
             linksets: Vec::new(),
             osn_port: None,
             dialogue_timeout: Duration::from_secs(10),
+            call_guard: Duration::from_secs(4 * 3600),
             time_of_day_at_start: 9 * 3600,
             originating_ssp,
             originating_ssn: if variant == Variant::Ansi { SSN_AIN } else { SSN_INAP },
@@ -1023,8 +1028,16 @@ impl Iscp {
         self.status(tid, CallStatus::Failed { reason: reason.into() }, out);
     }
 
+    /// Arms the dialogue timer: [`IscpConfig::dialogue_timeout`] while the
+    /// ISCP waits for the SSP to act, [`IscpConfig::call_guard`] while a call
+    /// is simply up (a conversation may last long; only its end is awaited).
     fn arm_timer(&mut self, now: Instant, tid: u32, out: &mut Outputs) {
-        out.set_timer(timer(tid), now.after(self.cfg.dialogue_timeout));
+        let quiet = matches!(
+            self.dialogues.get(&tid).map(|d| &d.service),
+            Some(Service::Monitoring | Service::Initiated { stage: Stage::Connected, .. })
+        );
+        let d = if quiet { self.cfg.call_guard } else { self.cfg.dialogue_timeout };
+        out.set_timer(timer(tid), now.after(d));
     }
 
     fn end_dialogue(&mut self, tid: u32, out: &mut Outputs) {

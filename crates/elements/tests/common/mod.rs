@@ -19,6 +19,10 @@ use ainsim_wire::{PointCode, SccpRepr, Variant};
 pub const SCRIPT: Port = Port(99);
 /// The stand-in's signalling link.
 pub const LINK: Port = Port(0);
+/// Bytes injected here go out on [`LINK2`].
+pub const SCRIPT2: Port = Port(98);
+/// The stand-in's second link (e.g. toward the IP).
+pub const LINK2: Port = Port(1);
 
 /// A stand-in SSP: sends what the test scripts (bytes injected on
 /// [`SCRIPT`] go out on [`LINK`]) and keeps what it receives.
@@ -41,6 +45,7 @@ impl Element for StandIn {
     fn handle(&mut self, _now: Instant, input: Input<'_>, out: &mut Outputs) {
         match input {
             Input::Recv { port, bytes } if port == SCRIPT => out.send(LINK, bytes.to_vec()),
+            Input::Recv { port, bytes } if port == SCRIPT2 => out.send(LINK2, bytes.to_vec()),
             Input::Recv { port, bytes } => self.received.push((port, bytes.to_vec())),
             _ => {}
         }
