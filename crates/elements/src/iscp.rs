@@ -518,10 +518,8 @@ impl Iscp {
     }
 
     fn recv_ss7(&mut self, now: Instant, bytes: &[u8], out: &mut Outputs) {
-        let (opc, sls, sif) = match self.sp.receive(bytes) {
-            Ok(p) if p.si() == ainsim_wire::mtp3::si::SCCP && p.dpc() == self.cfg.pc => {
-                (p.opc(), p.sls(), p.sif().to_vec())
-            }
+        let (opc, sif) = match self.sp.receive(bytes) {
+            Ok(p) if p.si() == ainsim_wire::mtp3::si::SCCP && p.dpc() == self.cfg.pc => (p.opc(), p.sif().to_vec()),
             Ok(p) if p.si() == ainsim_wire::mtp3::si::SCCP => {
                 let r = format!("iscp: MSU for {:?}, not us", p.dpc());
                 return self.drop_frame(out, r, bytes);
@@ -532,7 +530,6 @@ impl Iscp {
             }
             Err(e) => return self.drop_frame(out, e.to_string(), bytes),
         };
-        let _ = sls;
         let (calling, data) = match SccpRepr::parse(&sif, self.cfg.variant) {
             Ok(SccpRepr::Udt(u)) => (u.calling_party, u.data),
             Ok(SccpRepr::Xudt(u)) => (u.calling_party, u.data),
