@@ -519,7 +519,9 @@ impl Iscp {
 
     fn recv_ss7(&mut self, now: Instant, bytes: &[u8], out: &mut Outputs) {
         let (opc, sif) = match self.sp.receive(bytes) {
-            Ok(p) if p.si() == ainsim_wire::mtp3::si::SCCP && p.dpc() == self.cfg.pc => (p.opc(), p.sif().to_vec()),
+            Ok(p) if p.si() == ainsim_wire::mtp3::si::SCCP && p.dpc() == self.cfg.pc => {
+                (p.opc(), p.sif().to_vec())
+            }
             Ok(p) if p.si() == ainsim_wire::mtp3::si::SCCP => {
                 let r = format!("iscp: MSU for {:?}, not us", p.dpc());
                 return self.drop_frame(out, r, bytes);
