@@ -385,3 +385,114 @@ fn provisioning_in_sled_survives_a_restart_and_drives_the_iscp() {
     let (_, _, ops) = ansi_view(&net.run(20 * MS)[0]);
     assert_eq!(called_of(&ops[0]), "9175550123");
 }
+
+#[test]
+fn an_itu_click_to_call_plays_the_announcement_then_connects() {
+    let mut net = network(Variant::Itu, mem());
+    let setup = OsnMessage::CallSetup {
+        call_id: 9,
+        business: "ABC".into(),
+        customer: "2015550100".into(),
+        representative: "2125550142".into(),
+        announcement: Some("please-hold".into()),
+    };
+    net.sim.inject(net.osn, SCRIPT, setup.emit());
+    let (mt, otid, _, ops) = itu_view(&net.run(20 * MS)[0]);
+    assert_eq!(mt, itu::MessageType::Begin);
+    assert_eq!(names_inap(&ops), ["initiateCallAttempt", "requestReportBCSMEvent", "continue"]);
+    let ssf = vec![0x51, 0x00, 0x02, 0x9c];
+    let event = |n: i64| {
+        ainsim_wire::inap::InapOperation::new(
+            InapOpcode::EventReportBcsm,
+            vec![ainsim_wire::inap::InapElement::new(InapField::EventTypeBcsm, InapValue::Integer(n))],
+        )
+    };
+    // oAnswer (7): to the IP.
+    net.ssp_sends(&itu_msg(itu::MessageType::Continue, Some(ssf.clone()), otid.clone(), &[event(7)]));
+    let (mt, _, dtid, ops) = itu_view(&net.run(20 * MS)[0]);
+    assert_eq!((mt, dtid), (itu::MessageType::Continue, Some(ssf.clone())));
+    assert_eq!(names_inap(&ops), ["connectToResource", "playAnnouncement"]);
+    let Some(InapValue::Number(ip)) = ops[0].get(InapField::IpRoutingAddress) else { panic!() };
+    assert_eq!(ip.digits, "2125550999");
+    // The announcement is complete: connect to the representative.
+    let srr =
+        ainsim_wire::inap::InapOperation { opcode: InapOpcode::SpecializedResourceReport, argument: None };
+    net.ssp_sends(&itu_msg(itu::MessageType::Continue, Some(ssf.clone()), otid.clone(), &[srr]));
+    let (_, _, _, ops) = itu_view(&net.run(20 * MS)[0]);
+    assert_eq!(names_inap(&ops), ["requestReportBCSMEvent", "connect"]);
+    let Some(InapValue::Numbers(dra)) = ops[1].get(InapField::DestinationRoutingAddress) else { panic!() };
+    assert_eq!(dra[0].digits, "2125550142");
+    // tAnswer (15), then oDisconnect (9): End.
+    net.ssp_sends(&itu_msg(itu::MessageType::Continue, Some(ssf.clone()), otid.clone(), &[event(15)]));
+    assert!(net.run(20 * MS).is_empty());
+    net.ssp_sends(&itu_msg(itu::MessageType::Continue, Some(ssf.clone()), otid, &[event(9)]));
+    let (mt, _, dtid, _) = itu_view(&net.run(20 * MS)[0]);
+    assert_eq!((mt, dtid), (itu::MessageType::End, Some(ssf)));
+    assert_eq!(net.iscp().open_dialogues(), 0);
+    let statuses: Vec<_> = net.osn_received();
+    assert_eq!(statuses.len(), 6, "{statuses:?}");
+}
+
+#[test]
+fn an_itu_dialogue_times_out_with_an_abrt() {
+    let mut net = network(Variant::Itu, mem());
+    // An SCP-initiated call the SSF accepts, then never reports on.
+    net.sim.inject(
+        net.osn,
+        SCRIPT,
+        OsnMessage::CallSetup {
+            call_id: 5,
+            business: "ABC".into(),
+            customer: "2015550100".into(),
+            representative: "2125550142".into(),
+            announcement: None,
+        }
+        .emit(),
+    );
+    let (_, otid, _, _) = itu_view(&net.run(20 * MS)[0]);
+    let ssf = vec![0x42];
+    // The SSF accepts (Continue, no components) then falls silent.
+    net.ssp_sends(&itu_msg(itu::MessageType::Continue, Some(ssf.clone()), otid, &[]));
+    assert!(net.run(20 * MS).is_empty());
+    let got = net.run(11 * SEC);
+    let Some(TcapRepr::Itu(m)) = &got[0].tcap else { panic!() };
+    assert_eq!((m.message_type, m.dtid.clone()), (itu::MessageType::Abort, Some(ssf)));
+    assert!(matches!(m.dialogue.as_ref().unwrap().pdu, itu::DialoguePdu::Abrt(_)));
+    let failed = net.osn_received().into_iter().any(|m| {
+        matches!(m, OsnMessage::CallStatus { call_id: 5, status: CallStatus::Failed { reason } } if reason == "dialogue timeout")
+    });
+    assert!(failed);
+    assert_eq!(net.iscp().open_dialogues(), 0);
+}
+
+#[test]
+fn a_monitored_800_call_stays_open_until_its_disconnect() {
+    let mut store = MemStore::new();
+    let tf = TollFree { rules: vec![], default: Some("2125550142".into()), monitor: true };
+    store.put(TOLL_FREE_TREE, "8005551234", &tf).unwrap();
+    let mut net = network(Variant::Ansi, Box::new(store));
+    net.ssp_sends(&ansi_msg(
+        ansi::PackageType::QueryWithPerm,
+        SSP_TID.to_vec(),
+        &[info_analyzed("8005551234", "2015550100")],
+    ));
+    let (pt, tid, ops) = ansi_view(&net.run(20 * MS)[0]);
+    assert_eq!(pt, ansi::PackageType::ConversationWithPerm);
+    assert_eq!(names_ain(&ops), ["Analyze_Route", "Request_Report_BCM_Event"]);
+    let conv = [SSP_TID.to_vec(), tid[..4].to_vec()].concat();
+    net.ssp_sends(&ansi_msg(
+        ansi::PackageType::ConversationWithoutPerm,
+        conv.clone(),
+        &[report(AinOpcode::OAnswer)],
+    ));
+    // A ten-minute conversation outlasts the 10 s dialogue timer but not the call guard.
+    assert!(net.run(600 * SEC).is_empty());
+    net.ssp_sends(&ansi_msg(
+        ansi::PackageType::ConversationWithPerm,
+        conv,
+        &[report(AinOpcode::ODisconnect)],
+    ));
+    let (pt, _, ops) = ansi_view(&net.run(20 * MS)[0]);
+    assert_eq!((pt, names_ain(&ops)), (ansi::PackageType::Response, vec!["Close"]));
+    assert_eq!(net.sim.event_count(net.iscp, "Answered"), 1);
+}
