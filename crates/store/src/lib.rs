@@ -176,8 +176,23 @@ impl SledStore {
     ///
     /// # Errors
     /// sled could not open it (permissions, another process holds the lock, corruption).
+    ///
+    /// sled's background flusher may still hold the file lock of a database
+    /// dropped a moment ago (in this process); `open` then retries for up to
+    /// two seconds before giving up.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        Ok(SledStore { db: sled::open(path).map_err(backend)? })
+        let path = path.as_ref();
+        let mut tries = 0;
+        loop {
+            match sled::open(path) {
+                Ok(db) => return Ok(SledStore { db }),
+                Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock && tries < 200 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(e) => return Err(backend(e)),
+            }
+        }
     }
 
     /// A database that lives in a temporary directory sled removes on drop.
