@@ -372,7 +372,7 @@ struct Dialogue {
 pub struct Iscp {
     cfg: IscpConfig,
     sp: SignallingPoint,
-    store: Box<dyn Store>,
+    store: Box<dyn Store + Send>,
     dialogues: BTreeMap<u32, Dialogue>,
     next_tid: u32,
     counters: IscpCounters,
@@ -394,7 +394,7 @@ fn tid_u32(b: &[u8]) -> Option<u32> {
 
 impl Iscp {
     /// An ISCP with its provisioning in `store`.
-    pub fn new(cfg: IscpConfig, store: Box<dyn Store>) -> Self {
+    pub fn new(cfg: IscpConfig, store: Box<dyn Store + Send>) -> Self {
         let mut sp = SignallingPoint::new(cfg.pc, cfg.variant, cfg.ni);
         let sets: Vec<_> = cfg.linksets.iter().map(|(adj, ports)| sp.add_linkset(*adj, ports)).collect();
         if !sets.is_empty() {
@@ -414,7 +414,7 @@ impl Iscp {
     }
 
     /// The provisioning store (to provision between steps).
-    pub fn store_mut(&mut self) -> &mut dyn Store {
+    pub fn store_mut(&mut self) -> &mut (dyn Store + Send) {
         self.store.as_mut()
     }
 
@@ -1646,3 +1646,10 @@ mod tests {
         );
     }
 }
+
+/// The ISCP can move to a runtime thread (the tokio runtime's actors).
+const _: fn() = || {
+    fn is_send<T: Send>() {}
+    is_send::<Iscp>();
+    is_send::<crate::ip::Ip>();
+};

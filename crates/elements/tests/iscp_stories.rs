@@ -42,7 +42,7 @@ fn provision(s: &mut dyn Store) {
     s.put(SUBSCRIBER_TREE, "2125550142", &sub).unwrap();
 }
 
-fn mem() -> Box<dyn Store> {
+fn mem() -> Box<dyn Store + Send> {
     let mut s = MemStore::new();
     provision(&mut s);
     Box::new(s)
@@ -495,4 +495,40 @@ fn a_monitored_800_call_stays_open_until_its_disconnect() {
     let (pt, _, ops) = ansi_view(&net.run(20 * MS)[0]);
     assert_eq!((pt, names_ain(&ops)), (ansi::PackageType::Response, vec!["Close"]));
     assert_eq!(net.sim.event_count(net.iscp, "Answered"), 1);
+}
+
+#[test]
+fn malformed_itu_tcap_gets_p_aborts_and_rejects() {
+    let mut net = network(Variant::Itu, mem());
+    let v = Variant::Itu;
+    // A Begin whose component portion runs past the end.
+    let bad = vec![0x62, 0x08, 0x48, 0x02, 0x12, 0x34, 0x6c, 0x09, 0xa1, 0x00];
+    net.sim.inject(net.ssp, SCRIPT, sccp_msu(v, ssp_pc(v), iscp_pc(v), 241, bad));
+    let got = net.run(20 * MS);
+    let Some(TcapRepr::Itu(m)) = &got[0].tcap else { panic!("{got:?}") };
+    assert_eq!(
+        (m.message_type, m.dtid.clone(), m.p_abort_cause),
+        (itu::MessageType::Abort, Some(vec![0x12, 0x34]), Some(2))
+    );
+
+    // A Continue for a dialogue the ISCP never had: unrecognizedTransactionID.
+    net.ssp_sends(&itu_msg(itu::MessageType::Continue, Some(vec![0x55]), Some(vec![0, 0, 0, 0x63]), &[]));
+    let got = net.run(20 * MS);
+    let Some(TcapRepr::Itu(m)) = &got[0].tcap else { panic!() };
+    assert_eq!((m.dtid.clone(), m.p_abort_cause), (Some(vec![0x55]), Some(1)));
+
+    // An InitialDP without a called number: Reject (mistypedParameter) in an End.
+    let idp = ainsim_wire::inap::InapOperation::new(
+        InapOpcode::InitialDp,
+        vec![ainsim_wire::inap::InapElement::new(InapField::ServiceKey, InapValue::Integer(1))],
+    );
+    net.ssp_sends(&itu_msg(itu::MessageType::Begin, Some(vec![0x56]), None, &[idp]));
+    let got = net.run(20 * MS);
+    let Some(TcapRepr::Itu(m)) = &got[0].tcap else { panic!() };
+    assert_eq!(m.message_type, itu::MessageType::End);
+    let [itu::Component::Reject(r)] = m.components() else { panic!("{m:?}") };
+    assert_eq!((r.invoke_id, r.problem_type, r.problem_code), (Some(1), itu::ProblemType::Invoke, 2));
+    let c = net.iscp().counters();
+    assert_eq!((c.malformed, c.aborts_sent, c.rejects_sent), (1, 2, 1));
+    assert_eq!(net.iscp().open_dialogues(), 0);
 }

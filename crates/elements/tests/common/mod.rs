@@ -92,7 +92,7 @@ pub struct Net {
     pub variant: Variant,
 }
 
-pub fn network(v: Variant, store: Box<dyn Store>) -> Net {
+pub fn network(v: Variant, store: Box<dyn Store + Send>) -> Net {
     let mut sim = Simulator::new(7);
     let ssp = sim.add_node("SSP-A", StandIn::new("SSP-A")).unwrap();
     let iscp = sim.add_node("ISCP", Iscp::new(iscp_config(v), store)).unwrap();
