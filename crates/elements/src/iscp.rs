@@ -1557,6 +1557,13 @@ impl Element for Iscp {
     }
 }
 
+/// The ISCP can move to a runtime thread (the tokio runtime's actors).
+const _: fn() = || {
+    fn is_send<T: Send>() {}
+    is_send::<Iscp>();
+    is_send::<crate::ip::Ip>();
+};
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -1646,10 +1653,3 @@ mod tests {
         );
     }
 }
-
-/// The ISCP can move to a runtime thread (the tokio runtime's actors).
-const _: fn() = || {
-    fn is_send<T: Send>() {}
-    is_send::<Iscp>();
-    is_send::<crate::ip::Ip>();
-};
