@@ -322,10 +322,12 @@ enum Action {
     Resource {
         announcement: u16,
     },
-    /// Arm `request` as interrupting events and `notify` as notifications.
+    /// Arm `request` as interrupting events and `notify` as notifications;
+    /// `no_answer_s` > 0 sets the terminating no-answer timer.
     Arm {
         request: Vec<Ev>,
         notify: Vec<Ev>,
+        no_answer_s: u32,
     },
     CreateCall {
         called: String,
@@ -366,6 +368,8 @@ struct Dialogue {
     next_invoke: u8,
     /// ITU: our first message must carry the AARE (the Begin had an AARQ).
     aare: Option<tcap::Oid>,
+    /// A longer wait than the dialogue timeout (ringing before a no-answer report).
+    wait: Option<Duration>,
 }
 
 /// The ISCP element.
@@ -480,6 +484,7 @@ impl Iscp {
             },
             next_invoke: 1,
             aare: None,
+            wait: None,
         };
         self.dialogues.insert(tid, d);
         let mut actions = vec![
@@ -487,6 +492,7 @@ impl Iscp {
             Action::Arm {
                 request: vec![Ev::OBusy, Ev::ONoAnswer, Ev::OAnswer],
                 notify: vec![Ev::ODisconnect],
+                no_answer_s: 0,
             },
         ];
         if variant == Variant::Itu {
@@ -667,6 +673,7 @@ impl Iscp {
                         service: Service::Done,
                         next_invoke: 1,
                         aare: None,
+                        wait: None,
                     },
                 );
                 tid
@@ -742,6 +749,7 @@ impl Iscp {
                         service: Service::Done,
                         next_invoke: 1,
                         aare,
+                        wait: None,
                     },
                 );
                 tid
@@ -827,8 +835,12 @@ impl Iscp {
                 self.end_dialogue(tid, out);
                 return;
             }
-            // Nothing to say on a notification; keep the dialogue and its timer.
-            self.arm_timer(now, tid, out);
+            // Nothing to say on a notification: keep the dialogue if it still has work.
+            if done {
+                self.end_dialogue(tid, out);
+            } else {
+                self.arm_timer(now, tid, out);
+            }
             return;
         }
         if !rejects.is_empty() {
@@ -886,7 +898,11 @@ impl Iscp {
                             self.set_service(tid, Service::Monitoring);
                             vec![
                                 route,
-                                Action::Arm { request: vec![], notify: vec![Ev::OAnswer, Ev::ODisconnect] },
+                                Action::Arm {
+                                    request: vec![],
+                                    notify: vec![Ev::OAnswer, Ev::ODisconnect],
+                                    no_answer_s: 0,
+                                },
                             ]
                         } else {
                             vec![route]
@@ -914,6 +930,15 @@ impl Iscp {
                 if request.is_empty() {
                     return vec![Action::Authorize];
                 }
+                let no_answer_s = if sub.forward_on_no_answer.is_some() { sub.no_answer_s } else { 0 };
+                if sub.forward_on_no_answer.is_some() {
+                    // Wait for the SSP's no-answer timer (30 s when not provisioned) before giving up.
+                    let ring =
+                        Duration::from_secs(u64::from(if no_answer_s == 0 { 30 } else { no_answer_s }));
+                    if let Some(d) = self.dialogues.get_mut(&tid) {
+                        d.wait = Some(self.cfg.dialogue_timeout + ring);
+                    }
+                }
                 self.set_service(
                     tid,
                     Service::Forwarding {
@@ -922,7 +947,7 @@ impl Iscp {
                         no_answer: sub.forward_on_no_answer,
                     },
                 );
-                vec![Action::Arm { request, notify: vec![] }, Action::Authorize]
+                vec![Action::Arm { request, notify: vec![], no_answer_s }, Action::Authorize]
             }
             (
                 Service::Forwarding { dn, busy, no_answer },
@@ -962,7 +987,7 @@ impl Iscp {
                             self.set_service(tid, next(Stage::CallingB));
                             self.status(tid, CallStatus::CallingRepresentative, out);
                             vec![
-                                Action::Arm { request: vec![], notify: vec![Ev::TAnswer] },
+                                Action::Arm { request: vec![], notify: vec![Ev::TAnswer], no_answer_s: 0 },
                                 Action::Route { to: b.clone(), redirecting: None },
                             ]
                         }
@@ -971,7 +996,7 @@ impl Iscp {
                         self.set_service(tid, next(Stage::CallingB));
                         self.status(tid, CallStatus::CallingRepresentative, out);
                         vec![
-                            Action::Arm { request: vec![], notify: vec![Ev::TAnswer] },
+                            Action::Arm { request: vec![], notify: vec![Ev::TAnswer], no_answer_s: 0 },
                             Action::Route { to: b.clone(), redirecting: None },
                         ]
                     }
@@ -1031,11 +1056,10 @@ impl Iscp {
     /// ISCP waits for the SSP to act, [`IscpConfig::call_guard`] while a call
     /// is simply up (a conversation may last long; only its end is awaited).
     fn arm_timer(&mut self, now: Instant, tid: u32, out: &mut Outputs) {
-        let quiet = matches!(
-            self.dialogues.get(&tid).map(|d| &d.service),
-            Some(Service::Monitoring | Service::Initiated { stage: Stage::Connected, .. })
-        );
-        let d = if quiet { self.cfg.call_guard } else { self.cfg.dialogue_timeout };
+        let Some(dlg) = self.dialogues.get(&tid) else { return };
+        let quiet =
+            matches!(dlg.service, Service::Monitoring | Service::Initiated { stage: Stage::Connected, .. });
+        let d = if quiet { self.cfg.call_guard } else { dlg.wait.unwrap_or(self.cfg.dialogue_timeout) };
         out.set_timer(timer(tid), now.after(d));
     }
 
@@ -1357,13 +1381,16 @@ fn ansi_op(a: &Action, cfg: &IscpConfig) -> AinOperation {
                 P::digits(Param::DestinationAddress, AinDigits::national(&cfg.ip_number)),
             ],
         ),
-        Action::Arm { request, notify } => {
+        Action::Arm { request, notify, no_answer_s } => {
             let mut p = Vec::new();
             if !request.is_empty() {
                 p.push(P::new(Param::EdpRequest, edp_bits(request)));
             }
             if !notify.is_empty() {
                 p.push(P::new(Param::EdpNotification, edp_bits(notify)));
+            }
+            if *no_answer_s > 0 {
+                p.push(P::int(Param::TNoAnswerTimer, i64::from(*no_answer_s)));
             }
             AinOperation::new(AinOpcode::RequestReportBcmEvent, p)
         }
@@ -1430,9 +1457,18 @@ fn itu_ops(a: &Action, cfg: &IscpConfig) -> Vec<InapOperation> {
                 ],
             ),
         ],
-        Action::Arm { request, notify } => {
+        Action::Arm { request, notify, no_answer_s } => {
             let mut evs = events(request, 0);
             evs.extend(events(notify, 1));
+            if *no_answer_s > 0 {
+                // DPSpecificCriteria [30] { applicationTimer [1] INTEGER (seconds) }.
+                let n = (*no_answer_s).min(32_767);
+                let timer =
+                    if n < 128 { vec![0x81, 1, n as u8] } else { vec![0x81, 2, (n >> 8) as u8, n as u8] };
+                for e in evs.iter_mut().filter(|e| e.event_type == Ev::TNoAnswer.inap()) {
+                    e.dp_specific_criteria = Some(Octets(timer.clone()));
+                }
+            }
             vec![InapOperation::new(
                 InapOpcode::RequestReportBcsmEvent,
                 vec![E::new(F::BcsmEvents, V::BcsmEvents(evs))],

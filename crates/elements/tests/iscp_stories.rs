@@ -140,6 +140,8 @@ fn a_busy_subscriber_is_forwarded() {
     assert_eq!(names_ain(&ops), ["Request_Report_BCM_Event", "Authorize_Termination"]);
     // tBusy (bit 4) and tNoAnswer (bit 5) armed.
     assert_eq!(ops[0].get(Param::EdpRequest), Some(&Value::Bits { unused_bits: 3, bits: vec![0x0c, 0, 0] }));
+    // The subscriber's no-answer time rides along.
+    assert_eq!(ops[0].get(Param::TNoAnswerTimer), Some(&Value::Integer(20)));
     let iscp_tid = tid[..4].to_vec();
     assert_eq!(&tid[4..], SSP_TID);
 
@@ -192,9 +194,10 @@ fn a_silent_ssp_has_its_dialogue_aborted() {
     ));
     assert_eq!(net.run(20 * MS).len(), 1);
     assert_eq!(net.iscp().open_dialogues(), 1);
-    // 9.9 s of silence: nothing yet.
-    assert!(net.run(9_900 * MS).is_empty());
-    // At 10 s the ISCP gives up and aborts toward the SSP's transaction.
+    // The ISCP waits out the ringing (no-answer timer 20 s) plus the 10 s
+    // dialogue timeout: 29.9 s of silence, nothing yet.
+    assert!(net.run(29_900 * MS).is_empty());
+    // At 30 s the ISCP gives up and aborts toward the SSP's transaction.
     let got = net.run(200 * MS);
     let Some(TcapRepr::Ansi(m)) = &got[0].tcap else { panic!() };
     assert_eq!((m.package_type, m.transaction_id.clone()), (ansi::PackageType::Abort, SSP_TID.to_vec()));
