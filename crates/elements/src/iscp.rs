@@ -1081,14 +1081,17 @@ impl Iscp {
         let Some(peer) = d.peer_tid else { return };
         match d.variant {
             Variant::Ansi => {
-                // A TC-user abort: an empty user abort information element.
+                // A TC-user abort. User abort information [PRIVATE 24] holding an
+                // EXTERNAL (as Wireshark reads it) with one octet-aligned octet: 1, timeout.
                 let m = ansi::Message {
                     package_type: ansi::PackageType::Abort,
                     form: Default::default(),
                     transaction_id: peer,
                     dialogue: None,
                     components: None,
-                    abort_cause: Some(ansi::AbortCause::UserAbort(vec![0xd8, 0x00])),
+                    abort_cause: Some(ansi::AbortCause::UserAbort(vec![
+                        0xf8, 0x05, 0x28, 0x03, 0x81, 0x01, 0x01,
+                    ])),
                 };
                 self.send_tcap(&TcapRepr::Ansi(m), d.peer_pc, d.peer_ssn, out);
             }

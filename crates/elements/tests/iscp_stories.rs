@@ -55,6 +55,7 @@ fn called_of(op: &ainsim_wire::AinOperation) -> String {
 #[test]
 fn an_800_call_is_translated_by_time_of_day_and_origin() {
     let mut net = network(Variant::Ansi, mem());
+    net.sim.tap_pcap_memory();
     // 09:00: the shopper on SSP-A dials 1-800-555-1234.
     net.ssp_sends(&ansi_msg(
         ansi::PackageType::QueryWithPerm,
@@ -103,11 +104,13 @@ fn an_800_call_is_translated_by_time_of_day_and_origin() {
     let ladder = net.ladder();
     assert!(ladder.contains("QueryWithPerm Info_Analyzed"), "{ladder}");
     assert!(ladder.contains("Response Analyze_Route"), "{ladder}");
+    tshark_clean(&net.sim.pcap_bytes(), net.variant, "an_800_call_is_translated_by_time_of_day_and_origin");
 }
 
 #[test]
 fn an_itu_800_call_is_connected_by_inap() {
     let mut net = network(Variant::Itu, mem());
+    net.sim.tap_pcap_memory();
     net.ssp_sends(&itu_msg(
         itu::MessageType::Begin,
         Some(vec![0x00, 0x01, 0x3a, 0x7f]),
@@ -123,11 +126,13 @@ fn an_itu_800_call_is_connected_by_inap() {
     // The End answers the AARQ with an AARE.
     let Some(TcapRepr::Itu(m)) = &got[0].tcap else { panic!() };
     assert!(matches!(m.dialogue.as_ref().unwrap().pdu, itu::DialoguePdu::Aare(_)));
+    tshark_clean(&net.sim.pcap_bytes(), net.variant, "an_itu_800_call_is_connected_by_inap");
 }
 
 #[test]
 fn a_busy_subscriber_is_forwarded() {
     let mut net = network(Variant::Ansi, mem());
+    net.sim.tap_pcap_memory();
     // Someone calls the representative's home line; SSP-B's Termination_Attempt trigger fires.
     net.ssp_sends(&ansi_msg(
         ansi::PackageType::QueryWithPerm,
@@ -158,11 +163,13 @@ fn a_busy_subscriber_is_forwarded() {
     assert_eq!(ops[0].digits(Param::RedirectingPartyId).unwrap().digits, "2125550142");
     assert_eq!(net.iscp().counters().forwards, 1);
     assert_eq!(net.iscp().open_dialogues(), 0);
+    tshark_clean(&net.sim.pcap_bytes(), net.variant, "a_busy_subscriber_is_forwarded");
 }
 
 #[test]
 fn no_answer_forwarding_in_inap() {
     let mut net = network(Variant::Itu, mem());
+    net.sim.tap_pcap_memory();
     let ssp = vec![0x77, 0x00, 0x00, 0x01];
     net.ssp_sends(&itu_msg(
         itu::MessageType::Begin,
@@ -182,11 +189,13 @@ fn no_answer_forwarding_in_inap() {
     assert_eq!((mt, dtid), (itu::MessageType::End, Some(ssp)));
     let Some(InapValue::Numbers(dra)) = ops[0].get(InapField::DestinationRoutingAddress) else { panic!() };
     assert_eq!(dra[0].digits, "2125550143");
+    tshark_clean(&net.sim.pcap_bytes(), net.variant, "no_answer_forwarding_in_inap");
 }
 
 #[test]
 fn a_silent_ssp_has_its_dialogue_aborted() {
     let mut net = network(Variant::Ansi, mem());
+    net.sim.tap_pcap_memory();
     net.ssp_sends(&ansi_msg(
         ansi::PackageType::QueryWithPerm,
         SSP_TID.to_vec(),
@@ -204,6 +213,7 @@ fn a_silent_ssp_has_its_dialogue_aborted() {
     assert!(matches!(m.abort_cause, Some(ansi::AbortCause::UserAbort(_))));
     assert_eq!(net.iscp().counters().timeouts, 1);
     assert_eq!(net.iscp().open_dialogues(), 0);
+    tshark_clean(&net.sim.pcap_bytes(), net.variant, "a_silent_ssp_has_its_dialogue_aborted");
 }
 
 #[test]
@@ -392,6 +402,7 @@ fn provisioning_in_sled_survives_a_restart_and_drives_the_iscp() {
 #[test]
 fn an_itu_click_to_call_plays_the_announcement_then_connects() {
     let mut net = network(Variant::Itu, mem());
+    net.sim.tap_pcap_memory();
     let setup = OsnMessage::CallSetup {
         call_id: 9,
         business: "ABC".into(),
@@ -434,11 +445,17 @@ fn an_itu_click_to_call_plays_the_announcement_then_connects() {
     assert_eq!(net.iscp().open_dialogues(), 0);
     let statuses: Vec<_> = net.osn_received();
     assert_eq!(statuses.len(), 6, "{statuses:?}");
+    tshark_clean(
+        &net.sim.pcap_bytes(),
+        net.variant,
+        "an_itu_click_to_call_plays_the_announcement_then_connects",
+    );
 }
 
 #[test]
 fn an_itu_dialogue_times_out_with_an_abrt() {
     let mut net = network(Variant::Itu, mem());
+    net.sim.tap_pcap_memory();
     // An SCP-initiated call the SSF accepts, then never reports on.
     net.sim.inject(
         net.osn,
@@ -466,6 +483,7 @@ fn an_itu_dialogue_times_out_with_an_abrt() {
     });
     assert!(failed);
     assert_eq!(net.iscp().open_dialogues(), 0);
+    tshark_clean(&net.sim.pcap_bytes(), net.variant, "an_itu_dialogue_times_out_with_an_abrt");
 }
 
 #[test]
@@ -474,6 +492,7 @@ fn a_monitored_800_call_stays_open_until_its_disconnect() {
     let tf = TollFree { rules: vec![], default: Some("2125550142".into()), monitor: true };
     store.put(TOLL_FREE_TREE, "8005551234", &tf).unwrap();
     let mut net = network(Variant::Ansi, Box::new(store));
+    net.sim.tap_pcap_memory();
     net.ssp_sends(&ansi_msg(
         ansi::PackageType::QueryWithPerm,
         SSP_TID.to_vec(),
@@ -498,6 +517,7 @@ fn a_monitored_800_call_stays_open_until_its_disconnect() {
     let (pt, _, ops) = ansi_view(&net.run(20 * MS)[0]);
     assert_eq!((pt, names_ain(&ops)), (ansi::PackageType::Response, vec!["Close"]));
     assert_eq!(net.sim.event_count(net.iscp, "Answered"), 1);
+    tshark_clean(&net.sim.pcap_bytes(), net.variant, "a_monitored_800_call_stays_open_until_its_disconnect");
 }
 
 #[test]

@@ -181,10 +181,12 @@ pub fn ansi_msg(pt: ansi::PackageType, tid: Vec<u8>, ops: &[AinOperation]) -> Tc
     })
 }
 
+/// InfoAnalyzedArg in ASN.1 order: userID (the caller's DN), bearerCapability, calledPartyID, callingPartyID.
 pub fn info_analyzed(called: &str, calling: &str) -> AinOperation {
     AinOperation::new(
         AinOpcode::InfoAnalyzed,
         vec![
+            user_id(calling),
             AinParameter::int(Param::BearerCapability, 0),
             AinParameter::digits(Param::CalledPartyId, AinDigits::national(called)),
             AinParameter::digits(Param::CallingPartyId, AinDigits::national(calling)),
@@ -192,18 +194,26 @@ pub fn info_analyzed(called: &str, calling: &str) -> AinOperation {
     )
 }
 
+/// TerminationAttemptArg in ASN.1 order: userID (the called DN), bearerCapability, calledPartyID, callingPartyID.
 pub fn termination_attempt(called: &str, calling: &str) -> AinOperation {
     AinOperation::new(
         AinOpcode::TerminationAttempt,
         vec![
+            user_id(called),
+            AinParameter::int(Param::BearerCapability, 0),
             AinParameter::digits(Param::CalledPartyId, AinDigits::national(called)),
             AinParameter::digits(Param::CallingPartyId, AinDigits::national(calling)),
         ],
     )
 }
 
+pub fn user_id(dn: &str) -> AinParameter {
+    AinParameter::new(Param::UserId, ainsim_wire::ain::Value::UserId(ainsim_wire::ain::UserId::Dn(dn.into())))
+}
+
+/// An event report as the SSP sends it: userID, bearerCapability.
 pub fn report(op: AinOpcode) -> AinOperation {
-    AinOperation::new(op, vec![])
+    AinOperation::new(op, vec![user_id("2015550100"), AinParameter::int(Param::BearerCapability, 0)])
 }
 
 /// The ANSI package and its AIN operations (name, operation).
@@ -292,3 +302,30 @@ pub fn names_inap(ops: &[InapOperation]) -> Vec<&'static str> {
 
 pub const MS: Duration = Duration::from_millis(1);
 pub const SEC: Duration = Duration::from_secs(1);
+
+/// Wireshark must decode every frame in `pcap` without a malformed or expert
+/// item. Returns false (and says so loudly) when tshark is not installed.
+pub fn tshark_clean(pcap: &[u8], variant: Variant, name: &str) -> bool {
+    use std::process::Command;
+    if !Command::new("tshark").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        eprintln!("!!!!!!!! tshark not found: SKIPPING the Wireshark check of {name} !!!!!!!!");
+        return false;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("{name}.pcap"));
+    std::fs::write(&path, pcap).unwrap();
+    if let Ok(keep) = std::env::var("AINSIM_KEEP_PCAP") {
+        std::fs::write(format!("{keep}-{name}.pcap"), pcap).unwrap();
+    }
+    let standard = if variant == Variant::Ansi { "mtp3.standard:ANSI" } else { "mtp3.standard:ITU" };
+    let out = Command::new("tshark")
+        .args(["-n", "-o", standard, "-d", "sccp.ssn==248,tcap", "-r"])
+        .arg(&path)
+        .args(["-Y", "_ws.malformed || _ws.expert", "-V"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "tshark failed: {}", String::from_utf8_lossy(&out.stderr));
+    let bad = String::from_utf8_lossy(&out.stdout);
+    assert!(bad.trim().is_empty(), "tshark flags frames of {name}:\n{bad}");
+    true
+}
