@@ -90,8 +90,7 @@ fn click_to_call_with_an_announcement_from_the_ip() {
     let got = take(&mut sim, 5 * SEC);
     assert_eq!(got[0].1.isup.as_ref().unwrap().message_type, MessageType::Rel);
     sim.inject(ssp, SCRIPT2, isup_msu(&IsupRepr::new(v, 12, MessageType::Rlc, vec![], None)));
-    let m =
-        ansi_msg(ansi::PackageType::ConversationWithPerm, conv.clone(), &[report(AinOpcode::ResourceClear)]);
+    let m = ansi_msg(ansi::PackageType::ConversationWithPerm, conv.clone(), &[resource_clear()]);
     sim.inject(ssp, SCRIPT, msu(v, ssp_pc(v), iscp_pc(v), &m));
     let got = take(&mut sim, 20 * MS);
     let (_, _, ops) = ansi_view(&got[0].1);

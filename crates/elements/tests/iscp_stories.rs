@@ -253,11 +253,7 @@ fn an_osn_call_setup_joins_customer_and_representative() {
     assert_eq!(b.uninterruptible.as_ref().unwrap()[0].0, [0, 1, 1]);
 
     // The announcement is over: route the customer to the representative.
-    net.ssp_sends(&ansi_msg(
-        ansi::PackageType::ConversationWithPerm,
-        conv(&iscp_tid),
-        &[report(AinOpcode::ResourceClear)],
-    ));
+    net.ssp_sends(&ansi_msg(ansi::PackageType::ConversationWithPerm, conv(&iscp_tid), &[resource_clear()]));
     let (_, _, ops) = ansi_view(&net.run(20 * MS)[0]);
     assert_eq!(names_ain(&ops), ["Request_Report_BCM_Event", "Analyze_Route"]);
     assert_eq!(called_of(&ops[1]), "2125550142");

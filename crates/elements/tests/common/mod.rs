@@ -211,6 +211,11 @@ pub fn user_id(dn: &str) -> AinParameter {
     AinParameter::new(Param::UserId, ainsim_wire::ain::Value::UserId(ainsim_wire::ain::UserId::Dn(dn.into())))
 }
 
+/// Resource_Clear as the SSP sends it when the IP is done: clearCause 0 (normal).
+pub fn resource_clear() -> AinOperation {
+    AinOperation::new(AinOpcode::ResourceClear, vec![AinParameter::int(Param::ClearCause, 0)])
+}
+
 /// An event report as the SSP sends it: userID, bearerCapability.
 pub fn report(op: AinOpcode) -> AinOperation {
     AinOperation::new(op, vec![user_id("2015550100"), AinParameter::int(Param::BearerCapability, 0)])
