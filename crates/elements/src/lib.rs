@@ -15,7 +15,10 @@
 #![forbid(unsafe_code)]
 
 mod core;
+pub mod ip;
+pub mod iscp;
 pub mod line;
+pub mod osn;
 pub mod phone;
 pub mod sp;
 pub mod ssp;
