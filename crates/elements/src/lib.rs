@@ -16,6 +16,7 @@
 
 mod core;
 pub mod line;
+pub mod mtp2link;
 pub mod phone;
 pub mod sp;
 pub mod ssp;
