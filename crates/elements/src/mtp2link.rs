@@ -15,9 +15,9 @@
 //!
 //! Framing: one signal unit per datagram followed by its two FCS octets (the
 //! framing of libss7's software MTP2 over a packet fd). Sent units carry a
-//! valid FCS; received units are accepted per [`FcsPolicy`] (by default a
-//! valid FCS or two zero octets, as libss7 writes them; others are counted
-//! and dropped).
+//! valid FCS; received units are accepted per [`FcsPolicy`] (by default
+//! whatever the FCS, because libss7 does not compute it; zero and mismatching
+//! FCS octets are counted).
 //!
 //! What it is not: no bit stuffing or flags, no SUERM/AERM error-rate
 //! monitors (a datagram transport has no bit errors), no preventive cyclic
@@ -37,15 +37,22 @@ use ainsim_wire::{Mtp2Packet, Mtp3Packet, PointCode, Variant};
 
 use crate::core::Instant;
 
-/// How received FCS octets are judged.
+/// How received FCS octets are judged. Zero and mismatching FCS octets are
+/// counted under every policy.
+///
+/// The default is [`FcsPolicy::Ignore`]: libss7 2.0 over a packet fd does not
+/// compute the FCS; it writes two octets past the unit from its transmit
+/// buffer, zeros for the first units and left-overs of a longer earlier unit
+/// later (seen with an ANM sent after a REL), so even "valid or zero" drops
+/// its MSUs. UDP's own checksum guards the datagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FcsPolicy {
-    /// Accept a valid FCS or two zero octets (libss7 writes zeros).
-    #[default]
+    /// Accept a valid FCS or two zero octets.
     ValidOrZero,
     /// Accept only a valid FCS.
     Strict,
-    /// Accept anything (still counts mismatches).
+    /// Accept anything.
+    #[default]
     Ignore,
 }
 

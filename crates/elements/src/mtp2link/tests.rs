@@ -179,7 +179,7 @@ fn no_acknowledgement_within_t7_fails_the_link_and_it_realigns() {
 
 #[test]
 fn zero_fcs_is_accepted_and_a_bad_one_is_counted_and_dropped() {
-    let mut l = Mtp2Link::new(fast());
+    let mut l = Mtp2Link::new(Mtp2Config { fcs: FcsPolicy::ValidOrZero, ..fast() });
     let mut out = vec![];
     l.start(Instant::ZERO, &mut out);
     // An SIO with a zero FCS (as libss7 writes it) aligns us.
@@ -188,6 +188,16 @@ fn zero_fcs_is_accepted_and_a_bad_one_is_counted_and_dropped() {
     assert_eq!(l.counters().fcs_zero, 1);
     l.receive(Instant(20), &[0x7f, 0x7f, 0x01, 0x03, 0x12, 0x34], &mut out);
     assert_eq!(l.state(), LinkState::Aligned, "SIOS with a bad FCS ignored");
+    assert_eq!(l.counters().fcs_mismatch, 1);
+}
+
+#[test]
+fn by_default_any_fcs_is_accepted_and_counted() {
+    let mut l = Mtp2Link::new(fast());
+    let mut out = vec![];
+    l.start(Instant::ZERO, &mut out);
+    l.receive(Instant(10), &[0x7f, 0x7f, 0x01, 0x00, 0x12, 0x34], &mut out);
+    assert_eq!(l.state(), LinkState::Aligned);
     assert_eq!(l.counters().fcs_mismatch, 1);
 }
 
