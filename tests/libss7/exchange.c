@@ -256,6 +256,7 @@ int main(int argc, char **argv)
 				break;
 			case ISUP_EVENT_RLC:
 				say("EVENT RLC %d", e->rlc.cic);
+				isup_free_call(ss7, e->rlc.call);
 				if (step == WAIT_RLC) {
 					out = NULL;
 					step = OUT_DONE;
@@ -264,6 +265,7 @@ int main(int argc, char **argv)
 			case ISUP_EVENT_RSC:
 				say("EVENT RSC %d", e->rsc.cic);
 				isup_rlc(ss7, e->rsc.call);
+				isup_free_call(ss7, e->rsc.call);
 				break;
 			case ISUP_EVENT_UCIC:
 				say("EVENT UCIC %d", e->ucic.cic);

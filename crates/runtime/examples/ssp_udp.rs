@@ -124,8 +124,8 @@ pub async fn start(
     }));
     rt.wire(callee, Phone::LINE, ssp, Port(0));
     rt.wire(caller, Phone::LINE, ssp, Port(1));
-    rt.mtp2_udp(ssp, LINK, local, peer, link_config(v)).await.unwrap();
-    rt.start()
+    let bound = rt.mtp2_udp(ssp, LINK, local, peer, link_config(v)).await.unwrap();
+    (rt.start(), bound)
 }
 
 #[tokio::main]
@@ -138,7 +138,7 @@ async fn main() {
     let secs = Duration::from_secs(port(4, 60).into());
     let call_at = Duration::from_secs(port(5, 10).into());
     let tap = std::env::var_os("AINSIM_PCAP").map(|_| Tap::new());
-    let mut running = start(v, local, peer, call_at, tap.clone()).await;
+    let (mut running, _) = start(v, local, peer, call_at, tap.clone()).await;
     let end = tokio::time::Instant::now() + secs;
     while let Ok(Some(e)) = tokio::time::timeout_at(end, running.events.recv()).await {
         println!("{:>12} {:<16} {:?}", e.at.to_string(), e.source, e.event.kind);
