@@ -103,7 +103,7 @@ pub async fn start(
     peer: SocketAddr,
     call_at: Duration,
     tap: Option<Tap>,
-) -> Running {
+) -> (Running, SocketAddr) {
     let mut rt = Rt::new();
     if let Some(t) = tap {
         rt.tap(t);

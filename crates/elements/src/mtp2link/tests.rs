@@ -8,6 +8,8 @@ use proptest::prelude::*;
 
 use super::*;
 
+type DropFn = Box<dyn FnMut(usize, &Mtp2Repr) -> bool>;
+
 /// Two ends, A and B; every datagram takes 1 ms; `drop` may eat datagrams.
 struct Wire {
     ends: [Mtp2Link; 2],
@@ -16,7 +18,7 @@ struct Wire {
     got: [Vec<LinkOutput>; 2],
     /// Decoded units in flight order, "A>B MSU fsn=0" style.
     log: Vec<String>,
-    drop: Box<dyn FnMut(usize, &Mtp2Repr) -> bool>,
+    drop: DropFn,
 }
 
 impl Wire {
