@@ -238,6 +238,9 @@ async fn libss7_exchange_calls_and_is_called_over_mtp2_udp() {
             "{v:?}: {ssp:?}"
         );
         assert!(!ssp.iter().any(|k| matches!(k, EventKind::Dropped { .. })), "{v:?}: {ssp:?}");
+        let note = |s: &str| ssp.iter().any(|k| matches!(k, EventKind::Note(n) if n.contains(s)));
+        assert!(note("4 circuits from CIC 5 blocked by the far end"), "{v:?}: {ssp:?}");
+        assert!(note("4 circuits from CIC 5 unblocked by the far end"), "{v:?}: {ssp:?}");
         judge_pcap(&o.pcap, v);
     }
     let _ = std::fs::remove_file(&bin);
