@@ -192,6 +192,8 @@ pub struct Mtp2Link {
     fsn_accepted: u16,
     bib: bool,
     nack_outstanding: bool,
+    /// Consecutive units with a BSN outside the window (Q.703 §5.3.1).
+    abnormal_run: u8,
     // Deadlines.
     state_deadline: Option<Instant>,
     t7: Option<Instant>,
@@ -217,6 +219,7 @@ impl Mtp2Link {
             fsn_accepted: SN_MOD - 1,
             bib: true,
             nack_outstanding: false,
+            abnormal_run: 0,
             state_deadline: None,
             t7: None,
             fill_at: None,
@@ -385,6 +388,7 @@ impl Mtp2Link {
         self.fsn_accepted = SN_MOD - 1;
         self.bib = true;
         self.nack_outstanding = false;
+        self.abnormal_run = 0;
         self.rtb.clear();
         self.pending.clear();
         self.t7 = None;
@@ -495,8 +499,7 @@ impl Mtp2Link {
         if self.state != LinkState::InService {
             return;
         }
-        self.on_bsn(now, bsn, bib, out);
-        if self.state != LinkState::InService {
+        if !self.on_bsn(now, bsn, bib, out) || self.state != LinkState::InService {
             return;
         }
         let Some(payload) = msu else { return };
@@ -531,14 +534,21 @@ impl Mtp2Link {
         }
     }
 
-    fn on_bsn(&mut self, now: Instant, bsn: u16, bib: bool, out: &mut Vec<LinkOutput>) {
+    /// Processes BSN/BIB; false when the unit must be discarded (abnormal BSN).
+    fn on_bsn(&mut self, now: Instant, bsn: u16, bib: bool, out: &mut Vec<LinkOutput>) -> bool {
         // Positive acknowledgement of everything up to and including bsn.
         let known = bsn == self.rtb.front().map_or(self.fsn_last, |(f, _)| (f + SN_MOD - 1) % SN_MOD)
             || self.rtb.iter().any(|(f, _)| *f == bsn);
         if !known {
+            // Q.703 §5.3.1: the unit is discarded; two in a row fail the link.
             self.counters.abnormal_bsn += 1;
-            return;
+            self.abnormal_run = self.abnormal_run.saturating_add(1);
+            if self.abnormal_run >= 2 {
+                self.fail(now, "two consecutive abnormal BSNs", out);
+            }
+            return false;
         }
+        self.abnormal_run = 0;
         let mut freed = false;
         while let Some(pos) = self.rtb.iter().position(|(f, _)| *f == bsn) {
             self.rtb.drain(..=pos);
@@ -557,6 +567,7 @@ impl Mtp2Link {
             }
         }
         self.flush(now, out);
+        true
     }
 
     fn flush(&mut self, now: Instant, out: &mut Vec<LinkOutput>) {

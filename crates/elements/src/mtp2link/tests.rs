@@ -244,6 +244,34 @@ fn processor_outage_takes_the_link_down_and_back() {
     assert!(w.ends.iter().all(Mtp2Link::in_service));
 }
 
+#[test]
+fn two_consecutive_abnormal_bsns_fail_the_link() {
+    let mut w = aligned();
+    // A FISU acknowledging FSN 50, which A never sent: discarded, counted.
+    let fisu = |bsn| {
+        let r = Mtp2Repr {
+            extended: false,
+            bsn,
+            bib: true,
+            fsn: 127,
+            fib: true,
+            spare: 0,
+            reserved: 0,
+            unit: SignalUnit::Fisu,
+        };
+        r.to_bytes().unwrap()
+    };
+    w.with(0, |l, now, out| l.receive(now, &fisu(50), out));
+    assert!(w.ends[0].in_service());
+    w.with(0, |l, now, out| l.receive(now, &fisu(127), out));
+    w.with(0, |l, now, out| l.receive(now, &fisu(50), out));
+    assert!(w.ends[0].in_service(), "a good BSN in between resets the run");
+    w.with(0, |l, now, out| l.receive(now, &fisu(51), out));
+    assert!(!w.ends[0].in_service());
+    assert_eq!(w.ends[0].counters().abnormal_bsn, 3);
+    assert!(w.got[0].iter().any(|o| matches!(o, LinkOutput::Down(r) if r.contains("abnormal BSN"))));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
     #[test]
