@@ -8,7 +8,7 @@
 //! every timer it set (tokio time; `now` is microseconds since
 //! [`Rt::start`]). An MTP2/UDP link task owns a UDP socket bound to a local
 //! address and sends to a peer address, runs the sans-IO
-//! [`Mtp2Link`](ainsim_elements::mtp2link::Mtp2Link), and hands MSUs up and
+//! `Mtp2Link`, and hands MSUs up and
 //! down: the element sees `Input::Recv` with the MTP3 MSU and
 //! `Input::LinkState` when the link comes in service or fails.
 //!
