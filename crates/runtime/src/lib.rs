@@ -8,12 +8,15 @@
 //!   trace, each frame labelled with a short decode.
 //! - [`rng`]: the seeded SplitMix64 generator the simulator uses.
 //!
-//! The real-time (tokio) runtime will be a sibling module; [`sim`] uses no
+//! - [`rt`]: the real-time runtime on tokio, with MTP2/UDP links to real stacks.
+//!
+//! [`sim`] uses no
 //! threads, clocks or sockets.
 #![forbid(unsafe_code)]
 
 pub mod ladder;
 pub mod rng;
+pub mod rt;
 pub mod sim;
 
 pub use sim::{

@@ -164,6 +164,9 @@ const REL: Format = f(&[], &[code::CAUSE], true);
 const SUS_RES: Format = f(&[(code::SUSPEND_RESUME, 1)], &[], true);
 const RANGE: Format = f(&[], &[code::RANGE_STATUS], false);
 const CGB: Format = f(&[(code::CGSMT, 1)], &[code::RANGE_STATUS], false);
+// T1.113.3: ANSI GRS and GRA allow an optional part (e.g. the circuit
+// assignment map); libss7 sends its pointer (0 when empty).
+const ANSI_RANGE: Format = f(&[], &[code::RANGE_STATUS], true);
 const FAR: Format = f(&[(code::FACILITY_IND, 1)], &[], true);
 const FRJ: Format = f(&[(code::FACILITY_IND, 1)], &[code::CAUSE], true);
 const CQR: Format = f(&[], &[code::RANGE_STATUS, code::CIRCUIT_STATE], false);
@@ -212,6 +215,7 @@ pub fn format(mt: MessageType, variant: Variant) -> Option<&'static Format> {
         M::Ccr | M::Rsc | M::Blo | M::Ubl | M::Bla | M::Uba | M::Lpa | M::Ucic => &NONE,
         M::Olm if itu => &NONE,
         M::Cra | M::Cvt if !itu => &NONE,
+        M::Grs | M::Gra if !itu => &ANSI_RANGE,
         M::Grs | M::Gra | M::Cqm => &RANGE,
         M::Cgb | M::Cgu | M::Cgba | M::Cgua => &CGB,
         M::Far | M::Faa => &FAR,

@@ -282,8 +282,8 @@ fn emit_refuses_what_it_cannot_encode() {
 
 #[test]
 fn ansi_cic_spare_bits_round_trip() {
-    // ANSI GRS, CIC 0x3abc with both spare bits set, range 23.
-    let b = [0xbc, 0xfa, 0x17, 0x01, 0x01, 0x17];
+    // ANSI GRS, CIC 0x3abc with both spare bits set, range 23, no optional part.
+    let b = [0xbc, 0xfa, 0x17, 0x02, 0x00, 0x01, 0x17];
     let r = Repr::parse(&b, Variant::Ansi).unwrap();
     assert_eq!((r.cic, r.cic_spare), (0x3abc, 3));
     assert_eq!(r.to_bytes().unwrap(), b);
