@@ -148,50 +148,11 @@ pub struct Octets(#[serde(with = "crate::hexser")] pub Vec<u8>);
 // ---------------------------------------------------------------------------
 // Operation codes
 
-macro_rules! ain_opcodes {
-    ($($name:ident = $code:literal, $label:literal;)*) => {
-        /// An AIN operation code (ANSI TCAP private, family in the high octet).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum AinOpcode {
-            $(#[doc = $label] $name,)*
-            /// An operation code this codec has no name for.
-            Unknown(u16),
-        }
-
-        impl AinOpcode {
-            /// The name for a code.
-            pub fn from_code(code: u16) -> Self {
-                match code {
-                    $($code => AinOpcode::$name,)*
-                    other => AinOpcode::Unknown(other),
-                }
-            }
-
-            /// The 16-bit code (family << 8 | specifier).
-            pub fn code(self) -> u16 {
-                match self {
-                    $(AinOpcode::$name => $code,)*
-                    AinOpcode::Unknown(c) => c,
-                }
-            }
-
-            /// The GR-1299 name (`Info_Analyzed`), or `Unknown`.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(AinOpcode::$name => $label,)*
-                    AinOpcode::Unknown(_) => "Unknown",
-                }
-            }
-
-            /// Every named operation code.
-            pub const ALL: &'static [AinOpcode] = &[$(AinOpcode::$name,)*];
-        }
-    };
-}
-
 // Codes from GR-1299 as listed in Wireshark's AIN-Operations.asn (private N).
-ain_opcodes! {
+crate::opcodes::opcode_enum! {
+    /// An AIN operation code (ANSI TCAP private, family in the high octet).
+    AinOpcode: u16, unknown = "Unknown";
+
     InfoCollected = 0x6402, "Info_Collected";
     InfoAnalyzed = 0x6403, "Info_Analyzed";
     FailureOutcome = 0x6404, "Failure_Outcome";

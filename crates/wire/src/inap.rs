@@ -44,50 +44,11 @@ const L: Layer = Layer::Inap;
 // ---------------------------------------------------------------------------
 // Operation codes
 
-macro_rules! inap_opcodes {
-    ($($name:ident = $code:literal, $label:literal;)*) => {
-        /// An INAP operation code (ITU TCAP local operation code).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum InapOpcode {
-            $(#[doc = $label] $name,)*
-            /// A local code this codec has no name for.
-            Unknown(i64),
-        }
-
-        impl InapOpcode {
-            /// The name for a local code.
-            pub fn from_code(code: i64) -> Self {
-                match code {
-                    $($code => InapOpcode::$name,)*
-                    other => InapOpcode::Unknown(other),
-                }
-            }
-
-            /// The local operation code.
-            pub fn code(self) -> i64 {
-                match self {
-                    $(InapOpcode::$name => $code,)*
-                    InapOpcode::Unknown(c) => c,
-                }
-            }
-
-            /// The ASN.1 name (`initialDP`), or `unknown`.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(InapOpcode::$name => $label,)*
-                    InapOpcode::Unknown(_) => "unknown",
-                }
-            }
-
-            /// Every named operation code.
-            pub const ALL: &'static [InapOpcode] = &[$(InapOpcode::$name,)*];
-        }
-    };
-}
-
 // CS-1 operation codes (Q.1218 / ETS 300 374-1), as in Wireshark's IN-operationcodes.
-inap_opcodes! {
+crate::opcodes::opcode_enum! {
+    /// An INAP operation code (ITU TCAP local operation code).
+    InapOpcode: i64, unknown = "unknown";
+
     InitialDp = 0, "initialDP";
     OriginationAttemptAuthorized = 1, "originationAttemptAuthorized";
     CollectedInformation = 2, "collectedInformation";

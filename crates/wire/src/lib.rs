@@ -28,6 +28,7 @@ pub mod m3ua;
 pub mod mtp2;
 pub mod mtp3;
 pub mod names;
+mod opcodes;
 pub mod pcap;
 mod reader;
 pub mod sccp;
