@@ -16,6 +16,9 @@ use ainsim_wire::Variant;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
+mod common;
+use common::{mutate, mutation};
+
 fn check_ain(code: u16, b: &[u8]) {
     if let Ok(op) = AinOperation::parse(code, Some(b)) {
         assert_eq!(op.to_bytes().unwrap(), b, "{op:?}");
@@ -27,39 +30,6 @@ fn check_inap(code: i64, b: &[u8]) {
     if let Ok(op) = InapOperation::parse(code, Some(b)) {
         assert_eq!(op.to_bytes().unwrap(), b, "{op:?}");
     }
-}
-
-#[derive(Debug, Clone)]
-enum Mutation {
-    Set(usize, u8),
-    Insert(usize, u8),
-    Remove(usize),
-    Truncate(usize),
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    prop_oneof![
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Set(i, b)),
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Insert(i, b)),
-        any::<usize>().prop_map(Mutation::Remove),
-        any::<usize>().prop_map(Mutation::Truncate),
-    ]
-}
-
-fn mutate(mut b: Vec<u8>, ms: &[Mutation]) -> Vec<u8> {
-    for m in ms {
-        let n = b.len().max(1);
-        match *m {
-            Mutation::Set(i, x) if !b.is_empty() => b[i % n] = x,
-            Mutation::Insert(i, x) => b.insert(i % (b.len() + 1), x),
-            Mutation::Remove(i) if !b.is_empty() => {
-                b.remove(i % n);
-            }
-            Mutation::Truncate(i) => b.truncate(i % (b.len() + 1)),
-            _ => {}
-        }
-    }
-    b
 }
 
 fn digits(max: usize) -> impl Strategy<Value = String> {

@@ -11,6 +11,9 @@ use ainsim_wire::isup::{self, *};
 use ainsim_wire::Variant;
 use proptest::prelude::*;
 
+mod common;
+use common::{apply, mutation};
+
 fn variant() -> impl Strategy<Value = Variant> {
     prop_oneof![Just(Variant::Itu), Just(Variant::Ansi)]
 }
@@ -20,48 +23,6 @@ fn check_reemit(buf: &[u8], v: Variant) {
         let out = r.to_bytes().expect("an accepted frame re-emits");
         assert_eq!(out, buf, "re-emit differs for {r:?}");
         assert_eq!(r.buffer_len(), buf.len());
-    }
-}
-
-#[derive(Debug, Clone)]
-enum Mutation {
-    Set(usize, u8),
-    Xor(usize, u8),
-    Truncate(usize),
-    Insert(usize, u8),
-    Remove(usize),
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    prop_oneof![
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Set(i, b)),
-        (any::<usize>(), 1..=255u8).prop_map(|(i, b)| Mutation::Xor(i, b)),
-        any::<usize>().prop_map(Mutation::Truncate),
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Insert(i, b)),
-        any::<usize>().prop_map(Mutation::Remove),
-    ]
-}
-
-fn apply(buf: &mut Vec<u8>, m: &Mutation) {
-    let n = buf.len().max(1);
-    match *m {
-        Mutation::Set(i, b) => {
-            if let Some(x) = buf.get_mut(i % n) {
-                *x = b;
-            }
-        }
-        Mutation::Xor(i, b) => {
-            if let Some(x) = buf.get_mut(i % n) {
-                *x ^= b;
-            }
-        }
-        Mutation::Truncate(i) => buf.truncate(i % n),
-        Mutation::Insert(i, b) => buf.insert(i % (buf.len() + 1), b),
-        Mutation::Remove(i) => {
-            if !buf.is_empty() {
-                buf.remove(i % n);
-            }
-        }
     }
 }
 

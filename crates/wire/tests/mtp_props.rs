@@ -8,6 +8,9 @@ use ainsim_wire::mtp3::{self, Mtp3Packet, Mtp3Repr, Slt, Snm, SnmRepr};
 use ainsim_wire::{PointCode, Variant};
 use proptest::prelude::*;
 
+mod common;
+use common::{apply, mutation};
+
 fn variant() -> impl Strategy<Value = Variant> {
     prop_oneof![Just(Variant::Itu), Just(Variant::Ansi)]
 }
@@ -60,39 +63,6 @@ fn build_corpus() -> Vec<(Variant, Vec<u8>)> {
         }
     }
     c
-}
-
-#[derive(Debug, Clone)]
-enum Mutation {
-    Set(usize, u8),
-    Xor(usize, u8),
-    Truncate(usize),
-    Insert(usize, u8),
-    Remove(usize),
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    prop_oneof![
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Set(i, b)),
-        (any::<usize>(), 1u8..).prop_map(|(i, b)| Mutation::Xor(i, b)),
-        any::<usize>().prop_map(Mutation::Truncate),
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Insert(i, b)),
-        any::<usize>().prop_map(Mutation::Remove),
-    ]
-}
-
-fn apply(b: &mut Vec<u8>, m: &Mutation) {
-    let n = b.len();
-    match *m {
-        Mutation::Set(i, x) if n > 0 => b[i % n] = x,
-        Mutation::Xor(i, x) if n > 0 => b[i % n] ^= x,
-        Mutation::Truncate(i) => b.truncate(i % (n + 1)),
-        Mutation::Insert(i, x) => b.insert(i % (n + 1), x),
-        Mutation::Remove(i) if n > 0 => {
-            b.remove(i % n);
-        }
-        _ => {}
-    }
 }
 
 fn pc(v: Variant) -> impl Strategy<Value = PointCode> {

@@ -9,6 +9,9 @@ use ainsim_wire::sccp::{
 use ainsim_wire::{PointCode, Variant};
 use proptest::prelude::*;
 
+mod common;
+use common::{apply, mutation};
+
 fn variant() -> impl Strategy<Value = Variant> {
     prop_oneof![Just(Variant::Itu), Just(Variant::Ansi)]
 }
@@ -46,41 +49,6 @@ fn frames() -> impl Strategy<Value = Vec<u8>> {
             v
         }),
     ]
-}
-
-#[derive(Debug, Clone)]
-enum Mutation {
-    Set(usize, u8),
-    Xor(usize, u8),
-    Truncate(usize),
-    Insert(usize, u8),
-    Remove(usize),
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    prop_oneof![
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Set(i, b)),
-        (any::<usize>(), 1u8..).prop_map(|(i, b)| Mutation::Xor(i, b)),
-        any::<usize>().prop_map(Mutation::Truncate),
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Insert(i, b)),
-        any::<usize>().prop_map(Mutation::Remove),
-    ]
-}
-
-fn apply(b: &mut Vec<u8>, m: &Mutation) {
-    if b.is_empty() {
-        return;
-    }
-    let n = b.len();
-    match *m {
-        Mutation::Set(i, x) => b[i % n] = x,
-        Mutation::Xor(i, x) => b[i % n] ^= x,
-        Mutation::Truncate(i) => b.truncate(i % n),
-        Mutation::Insert(i, x) => b.insert(i % (n + 1), x),
-        Mutation::Remove(i) => {
-            b.remove(i % n);
-        }
-    }
 }
 
 fn digits(max_pairs: usize) -> impl Strategy<Value = String> {

@@ -11,6 +11,9 @@ use ainsim_wire::Variant;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
+mod common;
+use common::{mutate, mutation};
+
 const STARTS: [Start; 6] = [Start::Mtp2, Start::Mtp3, Start::M3ua, Start::Sccp, Start::Tcap, Start::Isup];
 
 /// Decode; when accepted, the frame must encode to `buf` and read back from its JSON.
@@ -34,42 +37,6 @@ fn examples() -> &'static [(Start, Variant, Vec<u8>)] {
             .flat_map(|v| stack::examples(v).into_iter().map(move |(_, f)| (f.start, v, f.encode().unwrap())))
             .collect()
     })
-}
-
-#[derive(Debug, Clone)]
-enum Mutation {
-    Set(usize, u8),
-    Xor(usize, u8),
-    Insert(usize, u8),
-    Remove(usize),
-    Truncate(usize),
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    prop_oneof![
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Set(i, b)),
-        (any::<usize>(), 0u8..8).prop_map(|(i, b)| Mutation::Xor(i, 1 << b)),
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Insert(i, b)),
-        any::<usize>().prop_map(Mutation::Remove),
-        any::<usize>().prop_map(Mutation::Truncate),
-    ]
-}
-
-fn mutate(mut b: Vec<u8>, ms: &[Mutation]) -> Vec<u8> {
-    for m in ms {
-        let n = b.len().max(1);
-        match *m {
-            Mutation::Set(i, x) if !b.is_empty() => b[i % n] = x,
-            Mutation::Xor(i, x) if !b.is_empty() => b[i % n] ^= x,
-            Mutation::Insert(i, x) => b.insert(i % (b.len() + 1), x),
-            Mutation::Remove(i) if !b.is_empty() => {
-                b.remove(i % n);
-            }
-            Mutation::Truncate(i) => b.truncate(i % (b.len() + 1)),
-            _ => {}
-        }
-    }
-    b
 }
 
 fn variant() -> impl Strategy<Value = Variant> {

@@ -8,6 +8,9 @@ use ainsim_wire::tcap::{self, ansi, itu, Oid, Packet, TcapRepr};
 use ainsim_wire::Variant;
 use proptest::prelude::*;
 
+mod common;
+use common::{mutate, mutation};
+
 fn example_frames() -> Vec<Vec<u8>> {
     [Variant::Itu, Variant::Ansi]
         .into_iter()
@@ -27,44 +30,6 @@ fn exercise(buf: &[u8]) {
         assert_eq!(r.to_bytes().unwrap(), buf, "re-emit differs for {r:?}");
         assert_eq!(r.buffer_len(), buf.len());
     }
-}
-
-#[derive(Debug, Clone)]
-enum Mutation {
-    Set(usize, u8),
-    Truncate(usize),
-    Insert(usize, u8),
-    Remove(usize),
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    prop_oneof![
-        4 => (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Set(i, b)),
-        1 => any::<usize>().prop_map(Mutation::Truncate),
-        1 => (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Insert(i, b)),
-        1 => any::<usize>().prop_map(Mutation::Remove),
-    ]
-}
-
-fn apply(mut v: Vec<u8>, muts: &[Mutation]) -> Vec<u8> {
-    for m in muts {
-        let n = v.len().max(1);
-        match *m {
-            Mutation::Set(i, b) => {
-                if let Some(x) = v.get_mut(i % n) {
-                    *x = b;
-                }
-            }
-            Mutation::Truncate(i) => v.truncate(i % n),
-            Mutation::Insert(i, b) => v.insert(i % (v.len() + 1), b),
-            Mutation::Remove(i) => {
-                if !v.is_empty() {
-                    v.remove(i % n);
-                }
-            }
-        }
-    }
-    v
 }
 
 fn form() -> impl Strategy<Value = LenForm> {
@@ -394,7 +359,7 @@ proptest! {
         muts in prop::collection::vec(mutation(), 1..4),
     ) {
         let frames = example_frames();
-        let buf = apply(which.get(&frames).clone(), &muts);
+        let buf = mutate(which.get(&frames).clone(), &muts);
         exercise(&buf);
     }
 
