@@ -30,10 +30,12 @@
 //! parameters) are kept in the repr. A message type without a format in the
 //! chosen variant keeps its whole body raw, byte-exact.
 
+pub mod addr;
 pub mod examples;
 pub mod message;
 pub mod param;
 
+pub use addr::Digits;
 pub use examples::examples;
 pub use message::{format, Format, MessageType};
 pub use param::{
