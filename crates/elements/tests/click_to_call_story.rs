@@ -75,7 +75,7 @@ fn click_to_call_with_an_announcement_from_the_ip() {
     if let IsupBody::Parameters { mandatory, .. } = &mut iam.body {
         for p in mandatory.iter_mut() {
             if let Parameter::CalledPartyNumber(n) = p {
-                n.digits = format!("{ip_number}1");
+                n.digits = format!("{ip_number}1").into();
             }
         }
     }

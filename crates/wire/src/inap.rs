@@ -1266,7 +1266,7 @@ mod tests {
         assert_eq!((e.layer, e.offset), (Layer::Inap, 2));
         assert_eq!(e.message.as_deref(), Some("initialDP"));
         let e = InapOperation::parse(0, Some(&[0x30, 0x03, 0x80, 0x01, 0x01, 0xff])).unwrap_err();
-        assert_eq!((e.offset, e.reason), (5, Reason::Trailing { count: 1 }));
+        assert_eq!((e.offset, e.reason.clone()), (5, Reason::Trailing { count: 1 }));
         let e = InapOperation::parse(0, Some(&[0x30])).unwrap_err();
         assert_eq!(e.layer, Layer::Inap);
     }

@@ -37,7 +37,7 @@ pub mod tcap;
 mod variant;
 
 pub use ain::{AinOpcode, AinOperation, AinParameter, AinParameterSet, Packet as AinPacket};
-pub use error::{Error, Layer, Reason, Result};
+pub use error::{Error, ErrorInner, Layer, Reason, Result};
 pub use inap::{InapArgument, InapElement, InapOpcode, InapOperation, Packet as InapPacket};
 pub use isup::{
     Body as IsupBody, MessageType as IsupMessageType, Packet as IsupPacket, Parameter as IsupParameter,

@@ -773,10 +773,10 @@ mod tests {
     fn li_must_match_length() {
         // LI 5 but 4 octets follow.
         let e = Mtp2Repr::parse_without_fcs(&[0, 0, 5, 0x83, 1, 2, 3]).unwrap_err();
-        assert_eq!((e.offset, e.reason), (2, Reason::BadLength { declared: 5, available: 4 }));
+        assert_eq!((e.offset, e.reason.clone()), (2, Reason::BadLength { declared: 5, available: 4 }));
         // LI 3 but 4 octets follow.
         let e = Mtp2Repr::parse_without_fcs(&[0, 0, 3, 0x83, 1, 2, 3]).unwrap_err();
-        assert_eq!((e.offset, e.reason), (6, Reason::Trailing { count: 1 }));
+        assert_eq!((e.offset, e.reason.clone()), (6, Reason::Trailing { count: 1 }));
         // LI 63 with 63 octets or more is fine; with 62 it is not.
         let mut b = vec![0, 0, 63];
         b.extend([0x83; 62]);

@@ -39,7 +39,7 @@ fn number() -> impl Strategy<Value = Number> {
             numbering_plan,
             presentation,
             screening,
-            digits,
+            digits: digits.into(),
         },
     )
 }

@@ -197,9 +197,9 @@ fn check(variant: Variant) {
         let want = [
             r.message_type.code().to_string(),
             r.cic.to_string(),
-            called.map(|n| n.digits.clone()).unwrap_or_default(),
+            called.map(|n| n.digits.to_string()).unwrap_or_default(),
             called.map(|n| n.nature_of_address.to_string()).unwrap_or_default(),
-            calling.map(|n| n.digits.clone()).unwrap_or_default(),
+            calling.map(|n| n.digits.to_string()).unwrap_or_default(),
             calling_nai.map(|n| n.nature_of_address.to_string()).unwrap_or_default(),
             cause,
             // Wireshark shows the number of circuits, range + 1.

@@ -837,7 +837,7 @@ impl Ssp {
                 if let isup::Body::Parameters { mandatory, .. } = &mut r.body {
                     for p in mandatory.iter_mut() {
                         if let P::CalledPartyNumber(n) = p {
-                            n.digits.clone_from(&setup.called);
+                            n.digits = setup.called.as_str().into();
                         }
                     }
                 }

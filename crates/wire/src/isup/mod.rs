@@ -30,10 +30,12 @@
 //! parameters) are kept in the repr. A message type without a format in the
 //! chosen variant keeps its whole body raw, byte-exact.
 
+pub mod addr;
 pub mod examples;
 pub mod message;
 pub mod param;
 
+pub use addr::Digits;
 pub use examples::examples;
 pub use message::{format, Format, MessageType};
 pub use param::{
@@ -277,7 +279,9 @@ impl Repr {
     /// # Errors
     /// As [`emit`](Self::emit).
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let mut v = Vec::with_capacity(self.buffer_len());
+        // A guess instead of `buffer_len()` (which walks every parameter):
+        // 64 octets hold every everyday message; a longer one grows the Vec.
+        let mut v = Vec::with_capacity(64);
         self.emit(&mut v)?;
         Ok(v)
     }
@@ -331,7 +335,9 @@ impl Repr {
         }
         let (fixed, variable) = mandatory.split_at(f.fixed.len());
         for (p, &(c, len)) in fixed.iter().zip(f.fixed) {
-            if p.code() != c || p.value_len() != len {
+            // A typed parameter with the right code always has the table's
+            // length; only a raw (`Unknown`) one needs measuring.
+            if p.code() != c || (matches!(p, Parameter::Unknown { .. }) && p.value_len() != len) {
                 return Err(err_at(
                     out,
                     Error::other(Layer::Isup, 0, "wrong parameter or length").parameter(parameter_name(c, v)),

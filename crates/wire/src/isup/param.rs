@@ -14,6 +14,7 @@
 //! number of digits must be 0 (Q.763 §3.9 f): a non-zero filler is refused
 //! rather than silently dropped.
 
+use super::addr::Digits;
 use crate::digits;
 use crate::error::{Error, Layer, Reason, Result};
 use crate::Variant;
@@ -382,7 +383,7 @@ pub struct Number {
     /// Screening indicator (octet 2 bits 2–1): 1 user provided verified, 3 network provided.
     pub screening: u8,
     /// Address signals.
-    pub digits: String,
+    pub digits: Digits,
 }
 
 /// Generic number (Q.763 §3.26; ANSI generic address): a number qualifier
@@ -399,7 +400,7 @@ pub struct GenericNumber {
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SubsequentNumber {
     pub spare: u8,
-    pub digits: String,
+    pub digits: Digits,
 }
 
 /// Cause indicators (Q.763 §3.12, Q.850 §2.2).
@@ -616,58 +617,54 @@ fn two(c: u8, b: &[u8], variant: Variant, offset: usize) -> Result<u16> {
     }
 }
 
-const DIGIT_CHARS: &[u8; 16] = b"0123456789ABCDEF";
+/// Nibble value of an upper-case hex digit, 0xff for any other byte.
+const NIBBLE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
-/// Semi-octets to `0`–`9`/`A`–`F`, low nibble first (same result as
-/// [`digits::unpack`], without a per-character UTF-8 push).
-fn unpack_fast(b: &[u8], odd: bool) -> String {
-    let mut v = Vec::with_capacity(b.len() * 2);
-    for &x in b {
-        v.extend_from_slice(&[DIGIT_CHARS[usize::from(x & 0x0f)], DIGIT_CHARS[usize::from(x >> 4)]]);
-    }
-    if odd {
-        v.pop();
-    }
-    // Only ASCII was pushed.
-    String::from_utf8(v).unwrap_or_default()
-}
-
-/// Packs `0`–`9`/`A`–`F` low nibble first with a 0 filler; returns whether the
-/// count was odd. Lower-case `a`–`f` is refused: parse gives upper case, so
-/// accepting it would break `parse(emit(r)) == r`.
-fn pack_strict(s: &str, out: &mut Vec<u8>) -> Result<bool> {
-    fn nibble(c: u8) -> Option<u8> {
-        match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'A'..=b'F' => Some(c - b'A' + 10),
-            _ => None,
-        }
-    }
+/// Packs `0`-`9`/`A`-`F`, low nibble first; the last high nibble of an odd
+/// count is the filler 0. Returns whether the count was odd.
+fn pack_strict(b: &[u8], out: &mut Vec<u8>) -> Result<bool> {
     let bad = || {
-        let digit = s.chars().find(|ch| !matches!(ch, '0'..='9' | 'A'..='F')).unwrap_or('?');
+        let digit =
+            String::from_utf8_lossy(b).chars().find(|ch| !matches!(ch, '0'..='9' | 'A'..='F')).unwrap_or('?');
         Error::new(Layer::Isup, 0, Reason::BadDigit { digit })
     };
-    let b = s.as_bytes();
-    out.reserve(b.len().div_ceil(2));
     let mut pairs = b.chunks_exact(2);
-    for p in &mut pairs {
-        match (nibble(p[0]), nibble(p[1])) {
-            (Some(lo), Some(hi)) => out.push(lo | hi << 4),
-            _ => return Err(bad()),
-        }
-    }
-    match pairs.remainder() {
+    // Any invalid byte maps to 0xff, which sets a high bit here.
+    let mut acc = 0u8;
+    out.extend((&mut pairs).map(|p| {
+        let (lo, hi) = (NIBBLE[usize::from(p[0])], NIBBLE[usize::from(p[1])]);
+        acc |= lo | hi;
+        lo | hi << 4
+    }));
+    let odd = match pairs.remainder() {
         [c] => {
-            out.push(nibble(*c).ok_or_else(bad)?);
-            Ok(true)
+            let lo = NIBBLE[usize::from(*c)];
+            acc |= lo;
+            out.push(lo);
+            true
         }
-        _ => Ok(false),
+        _ => false,
+    };
+    if acc & 0xf0 != 0 {
+        return Err(bad());
     }
+    Ok(odd)
 }
 
-/// Unpacks semi-octet digits; `odd` drops the last high nibble, which must be
-/// the 0 filler.
-fn unpack_digits(c: u8, b: &[u8], odd: bool, variant: Variant, offset: usize) -> Result<String> {
+fn unpack_digits(c: u8, b: &[u8], odd: bool, variant: Variant, offset: usize) -> Result<Digits> {
     if odd {
         match b.last() {
             None => {
@@ -689,7 +686,7 @@ fn unpack_digits(c: u8, b: &[u8], odd: bool, variant: Variant, offset: usize) ->
             Some(_) => {}
         }
     }
-    Ok(unpack_fast(b, odd))
+    Ok(Digits::unpack(b, odd))
 }
 
 #[inline]
@@ -730,7 +727,7 @@ impl Number {
         let at = out.len();
         out.push(self.nature_of_address);
         out.push(self.inn_ni << 7 | self.numbering_plan << 4 | self.presentation << 2 | self.screening);
-        if pack_strict(&self.digits, out)? {
+        if pack_strict(self.digits.as_bytes(), out)? {
             out[at] |= 0x80;
         }
         Ok(())
@@ -1056,7 +1053,9 @@ impl Parameter {
                 }
                 let at = out.len();
                 out.push(s.spare);
-                if pack_strict(&s.digits, out).map_err(|e| e.parameter(parameter_name(c, variant)))? {
+                if pack_strict(s.digits.as_bytes(), out)
+                    .map_err(|e| e.parameter(parameter_name(c, variant)))?
+                {
                     out[at] |= 0x80;
                 }
             }
@@ -1163,12 +1162,14 @@ mod tests {
     #[test]
     fn digits_are_strict_upper_case_hex() {
         let mut out = Vec::new();
-        assert!(pack_strict("12ab", &mut out).is_err());
-        assert!(pack_strict("12 4", &mut out).is_err());
+        assert!(pack_strict(b"12ab", &mut out).is_err());
+        assert!(pack_strict(b"12 4", &mut out).is_err());
+        assert!(pack_strict(b"123\xff", &mut out).is_err());
+        assert!(pack_strict("12\u{e9}".as_bytes(), &mut out).is_err());
         out.clear();
-        assert!(pack_strict("0123456789ABCDEF1", &mut out).unwrap());
-        assert_eq!(unpack_fast(&out, true), "0123456789ABCDEF1");
-        assert_eq!(unpack_fast(&out, true), digits::unpack(&out, true));
+        assert!(pack_strict(b"0123456789ABCDEF1", &mut out).unwrap());
+        assert_eq!(Digits::unpack(&out, true), "0123456789ABCDEF1");
+        assert_eq!(Digits::unpack(&out, true), digits::unpack(&out, true));
     }
 
     #[test]

@@ -323,7 +323,7 @@ fn ansi_iam_spec_vector() {
     // The same octets are not an ITU IAM: there octet 7 is the transmission
     // medium requirement and the called party pointer no longer lines up.
     let e = Repr::parse(&IAM_ANSI, Variant::Itu).unwrap_err();
-    assert_eq!((e.offset, e.reason), (8, Reason::BadPointer { pointer: 6 }));
+    assert_eq!((e.offset, e.reason.clone()), (8, Reason::BadPointer { pointer: 6 }));
 }
 
 #[test]
