@@ -198,9 +198,10 @@ impl Frame {
         let mut s = SccpRepr::parse(buf, self.variant).map_err(|e| e.at_base(base))?;
         if let Some(data) = sccp_data_mut(&mut s) {
             if crate::tcap::variant_of(data).is_ok() {
-                let at = base + find_subslice(buf, data).unwrap_or(0);
-                self.decode_tcap(data, at)?;
-                data.clear();
+                let tcap = std::mem::take(data);
+                // The user data's place in `buf` is needed only to re-base an error.
+                self.decode_tcap(&tcap, 0)
+                    .map_err(|e| e.at_base(base + sccp_user_data_offset(buf, self.variant)))?;
             }
         }
         self.sccp = Some(s);
@@ -501,12 +502,12 @@ fn sccp_data_mut(s: &mut SccpRepr) -> Option<&mut Vec<u8>> {
     }
 }
 
-/// Where `needle` (a copy of part of `hay`) sits in `hay`, for error offsets.
-fn find_subslice(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || needle.len() > hay.len() {
-        return None;
-    }
-    (0..=hay.len() - needle.len()).rev().find(|&i| hay[i..].starts_with(needle))
+/// Offset of an SCCP message's user data within `buf` (0 if the view refuses it).
+fn sccp_user_data_offset(buf: &[u8], variant: Variant) -> usize {
+    crate::SccpPacket::new_checked(buf, variant)
+        .ok()
+        .and_then(|p| p.user_data().map(|d| (d.as_ptr() as usize).saturating_sub(buf.as_ptr() as usize)))
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -579,6 +580,22 @@ mod tests {
                 assert!(built.iter().any(|(_, s, _)| *s == start), "{variant}: no {start:?} example");
             }
         }
+    }
+
+    #[test]
+    fn tcap_errors_point_into_the_sccp_frame() {
+        // A UDT whose user data starts like a TCAP Begin but claims 127 octets.
+        let (_, mut udt) = crate::sccp::examples(Variant::Itu)
+            .into_iter()
+            .find(|(_, r)| matches!(r, SccpRepr::Udt(_)))
+            .unwrap();
+        let bad_tcap = vec![0x62, 0x7f, 0x48, 0x01, 0x01];
+        *sccp_data_mut(&mut udt).unwrap() = bad_tcap.clone();
+        let buf = udt.to_bytes(Variant::Itu).unwrap();
+        let at = buf.len() - bad_tcap.len();
+        assert_eq!(&buf[at..], &bad_tcap[..]);
+        let e = Frame::decode(&buf, Start::Sccp, Variant::Itu, false).unwrap_err();
+        assert_eq!((e.layer, e.offset), (Layer::Tcap, at), "{e}");
     }
 
     #[test]
