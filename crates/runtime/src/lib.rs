@@ -18,6 +18,7 @@ pub mod ladder;
 pub mod rng;
 pub mod rt;
 pub mod sim;
+pub mod topology;
 
 pub use sim::{
     EventRecord, Fate, Fault, Jitter, LinkId, LinkModel, LinkStats, LossReason, SimError, Simulator, Stats,

@@ -164,6 +164,13 @@ impl Rt {
         NodeRef(self.nodes.len() - 1)
     }
 
+    /// Adds an element already boxed.
+    pub fn add_boxed(&mut self, element: Box<dyn Element + Send>) -> NodeRef {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.nodes.push(NodeSlot { element, tx, rx, routes: BTreeMap::new() });
+        NodeRef(self.nodes.len() - 1)
+    }
+
     /// Joins port `pa` of `a` and port `pb` of `b` in process (frames are
     /// handed over as they are, with no delay).
     pub fn wire(&mut self, a: NodeRef, pa: Port, b: NodeRef, pb: Port) {

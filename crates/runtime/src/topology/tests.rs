@@ -1,0 +1,88 @@
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use ainsim_elements::line::LineSignal;
+use ainsim_elements::{Phone, PlacedCall};
+use ainsim_wire::Variant;
+
+use super::*;
+
+#[test]
+fn the_default_topology_plans_in_both_variants() {
+    let t = Topology::default_fig1();
+    for v in [Variant::Ansi, Variant::Itu] {
+        let plan = t.plan(Some(v)).unwrap();
+        let names: Vec<&str> = plan.nodes.iter().map(|(n, _)| n.as_str()).collect();
+        for n in
+            ["SSP-A", "SSP-B", "SSP-C", "STP-1", "STP-2", "ISCP", "IP", "tel:2015550100", "tel:2125550142"]
+        {
+            assert!(names.contains(&n), "{n} in {names:?}");
+        }
+        assert_eq!(plan.lines["2125550143"].0, "SSP-C");
+        let net = plan.simulate(1).unwrap();
+        assert!(net.phone("2015550100").is_some());
+    }
+}
+
+#[test]
+fn a_call_across_the_default_network_is_answered() {
+    let mut t = Topology::default_fig1();
+    t.phone_mut("2015550100").calls.push(PlacedCall {
+        at: Duration::from_millis(100),
+        to: "2125550143".into(),
+        holding: Some(Duration::from_secs(2)),
+        give_up_after: Some(Duration::from_secs(60)),
+    });
+    let mut net = t.plan(None).unwrap().simulate(7).unwrap();
+    net.sim.start();
+    net.sim.run_for(Duration::from_secs(30));
+    let caller = net.sim.element::<Phone>(net.phone("2015550100").unwrap()).unwrap();
+    assert!(caller.saw(&LineSignal::Connected), "{:?}", caller.log());
+    let callee = net.sim.element::<Phone>(net.phone("2125550143").unwrap()).unwrap();
+    assert!(callee.log().iter().any(|s| matches!(s.signal, LineSignal::Ring { .. })));
+}
+
+fn err(text: &str) -> TopologyError {
+    match Topology::parse(text, "t.toml") {
+        Err(e) => e,
+        Ok(t) => t.plan(None).expect_err("the topology is refused"),
+    }
+}
+
+#[test]
+fn errors_name_the_file_line_and_field() {
+    let e = err("name = \"x\"\n[[ssp]]\nname = \"A\"\npoint_code = \"1-1-999\"\n");
+    assert_eq!(e.file, "t.toml");
+    assert_eq!(e.line, Some(4), "{e}");
+    assert!(e.field.contains("point_code"), "{e}");
+    assert!(e.message.contains("1-1-999"), "{e}");
+
+    let e = err("[[ssp]]\nname = \"A\"\npoint_code = 1\ncolour = \"red\"\n");
+    assert_eq!(e.line, Some(4), "{e}");
+    assert!(e.message.contains("colour"), "{e}");
+
+    let e = err("[[ssp]]\nname = \"A\"\n");
+    assert!(e.message.contains("point_code"), "{e}");
+
+    let e = err(
+        "[[ssp]]\nname = \"A\"\npoint_code = 1\n\n[[trunk_group]]\nbetween = [\"A\", \"Z\"]\ncircuits = 2\n",
+    );
+    assert_eq!(e.line, Some(6), "{e}");
+    assert!(e.to_string().starts_with("t.toml:6: trunk_group[0] between: \"Z\" is not a switch"), "{e}");
+
+    let e = err("[[ssp]]\nname = \"A\"\npoint_code = 1\nlines = [\"12a\"]\n");
+    assert!(e.field.contains("lines[0]"), "{e}");
+
+    let e = err("[[ssp]]\nname = \"A\"\npoint_code = 1\n[[ssp]]\nname = \"B\"\npoint_code = 1\n");
+    assert!(e.message.contains("already A's"), "{e}");
+
+    let e = err("[[ssp]]\nname = \"A\"\npoint_code = 1\n[[phone]]\nnumber = \"5\"\n");
+    assert!(e.message.contains("has no line"), "{e}");
+
+    let e = err("[[ssp]\n");
+    assert_eq!(e.line, Some(1), "{e}");
+
+    let e = err("[[ssp]]\nname = \"A\"\npoint_code = 1\ntimers = { t9 = \"soon\" }\n");
+    assert!(e.field.contains("timers"), "{e}");
+}
