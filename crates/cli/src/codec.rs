@@ -23,10 +23,10 @@ impl From<ainsim_wire::Error> for Failure {
 fn print_frame(frame: &Frame, json: bool) -> Result<(), Failure> {
     if json {
         let s = serde_json::to_string_pretty(frame).map_err(|e| Failure::Other(e.into()))?;
-        println!("{s}");
+        outln!("{s}");
     } else {
         let v = serde_json::to_value(frame).map_err(|e| Failure::Other(e.into()))?;
-        print!("{}", crate::tree::render(&v, frame.variant));
+        out!("{}", crate::tree::render(&v, frame.variant));
     }
     Ok(())
 }
@@ -65,7 +65,7 @@ pub(crate) fn decode_pcap(path: &Path, variant: Variant, fcs: bool, json: bool) 
             Ok(PcapFrame::Sctp(s)) => s.m3ua_messages().map(|(b, off)| (Start::M3ua, b, off)).collect(),
             Ok(PcapFrame::Other(_)) => {
                 if !json {
-                    println!("frame {n}: not SS7 (skipped)");
+                    outln!("frame {n}: not SS7 (skipped)");
                 }
                 continue;
             }
@@ -84,14 +84,14 @@ pub(crate) fn decode_pcap(path: &Path, variant: Variant, fcs: bool, json: bool) 
                             o.insert("pcap_frame".into(), n.into());
                             o.insert("ts_micros".into(), rec.ts_micros.into());
                         }
-                        println!("{v}");
+                        outln!("{v}");
                     } else {
-                        println!(
+                        outln!(
                             "frame {n} ({:.6} s, {} octets at file offset {offset})",
                             rec.ts_micros as f64 / 1e6,
                             bytes.len()
                         );
-                        print!(
+                        out!(
                             "{}",
                             crate::tree::render_indented(
                                 &serde_json::to_value(&frame).map_err(|e| Failure::Other(e.into()))?,
@@ -119,9 +119,9 @@ pub(crate) fn decode_pcap(path: &Path, variant: Variant, fcs: bool, json: bool) 
 
 fn report(n: usize, msg: &str, json: bool) {
     if json {
-        println!("{}", serde_json::json!({ "pcap_frame": n, "error": msg }));
+        outln!("{}", serde_json::json!({ "pcap_frame": n, "error": msg }));
     } else {
-        println!("frame {n}: error: {msg}");
+        outln!("frame {n}: error: {msg}");
     }
 }
 
@@ -148,7 +148,7 @@ pub(crate) fn encode_json(source: &str, variant: Option<Variant>) -> Result<(), 
         frame.variant = v;
     }
     let bytes = frame.encode()?;
-    println!("{}", hex_string(&bytes));
+    outln!("{}", hex_string(&bytes));
     Ok(())
 }
 

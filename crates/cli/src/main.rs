@@ -4,6 +4,19 @@
 //! is bad — with one line on stderr naming the offset and what was wrong —
 //! and 1 for any other failure (a file that cannot be read, say).
 
+/// `print!` that ends the program quietly when stdout is a closed pipe
+/// (`ainsim decode --pcap big.pcap | head`), like a C tool killed by SIGPIPE.
+macro_rules! out {
+    ($($t:tt)*) => { $crate::emit(format_args!($($t)*), false) };
+}
+
+/// `println!` with the same treatment of a closed pipe.
+macro_rules! outln {
+    () => { $crate::emit(format_args!(""), true) };
+    ($($t:tt)*) => { $crate::emit(format_args!($($t)*), true) };
+}
+
+mod call;
 mod codec;
 mod tree;
 
@@ -55,6 +68,49 @@ enum Command {
         #[arg(long)]
         json: String,
     },
+    /// Run one call through the network in simulated time: print its ladder
+    /// and outcome; exit 0 when it ended as the subscribers' behaviour says.
+    Call {
+        /// The calling subscriber (a line of the topology).
+        from: String,
+        /// The number dialled.
+        to: String,
+        /// A topology file (default: the built-in network of the seed's Fig. 1; see docs/topology.md).
+        #[arg(long)]
+        topology: Option<PathBuf>,
+        /// ITU or ANSI (default: the topology's).
+        #[arg(long)]
+        variant: Option<Variant>,
+        /// Write every SS7 frame of the run to this pcap.
+        #[arg(long)]
+        pcap: Option<PathBuf>,
+        /// The simulator's seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// How long the caller talks after an answer (e.g. 5s, 2min).
+        #[arg(long, default_value = "5s", value_parser = parse_duration)]
+        hold: std::time::Duration,
+        /// Print a JSON summary instead of the ladder.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub(crate) fn emit(args: std::fmt::Arguments<'_>, newline: bool) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    let r = o.write_fmt(args).and_then(|()| if newline { o.write_all(b"\n") } else { Ok(()) });
+    if let Err(e) = r {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    ainsim_elements::ssp::config::humane::parse(s)
 }
 
 fn main() -> ExitCode {
@@ -71,6 +127,23 @@ fn main() -> ExitCode {
             ),
         },
         Command::Encode { variant, json } => codec::encode_json(&json, variant),
+        Command::Call { from, to, topology, variant, pcap, seed, hold, json } => {
+            let args = call::CallArgs {
+                from: &from,
+                to: &to,
+                topology: topology.as_deref(),
+                variant,
+                pcap: pcap.as_deref(),
+                seed,
+                hold,
+                json,
+            };
+            match call::call(&args) {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::from(1),
+                Err(e) => Err(e),
+            }
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

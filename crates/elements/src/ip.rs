@@ -346,6 +346,32 @@ impl Ip {
                 out.cancel_timer(play_timer(cic));
                 self.circuits.remove(&cic);
             }
+            // Circuit maintenance from the switch (Q.764 §2.9.3, §2.8): the IP
+            // never blocks its circuits, so it resets and acknowledges.
+            MessageType::Rsc => {
+                out.cancel_timer(play_timer(cic));
+                self.circuits.remove(&cic);
+                self.send_isup(opc, cic, MessageType::Rlc, vec![], out);
+            }
+            MessageType::Grs => {
+                let Some(Parameter::RangeAndStatus(rs)) = m.mandatory().first() else { return };
+                let range = rs.range;
+                for c in (0..=u16::from(range)).filter_map(|k| cic.checked_add(k)) {
+                    out.cancel_timer(play_timer(c));
+                    self.circuits.remove(&c);
+                }
+                // No circuit is blocked for maintenance: every status bit 0.
+                let status = vec![0; usize::from(range) / 8 + 1];
+                let rs = ainsim_wire::isup::RangeAndStatus { range, status };
+                self.send_isup(opc, cic, MessageType::Gra, vec![Parameter::RangeAndStatus(rs)], out);
+            }
+            MessageType::Blo => self.send_isup(opc, cic, MessageType::Bla, vec![], out),
+            MessageType::Ubl => self.send_isup(opc, cic, MessageType::Uba, vec![], out),
+            MessageType::Cgb | MessageType::Cgu => {
+                let ack =
+                    if m.message_type == MessageType::Cgb { MessageType::Cgba } else { MessageType::Cgua };
+                self.send_isup(opc, cic, ack, m.mandatory().to_vec(), out);
+            }
             other => {
                 out.event(Some(u64::from(cic)), EventKind::Note(format!("ip: {} ignored", other.acronym())));
             }

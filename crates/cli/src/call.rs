@@ -1,0 +1,258 @@
+//! `ainsim call FROM TO`: one call through the network in simulated time,
+//! its ladder, and whether it ended as the subscribers' behaviour says.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+use std::time::Duration;
+
+use ainsim_elements::iscp::TollFree;
+use ainsim_elements::ssp::{cause, LINE_EVENT_BASE};
+use ainsim_elements::{EventKind, PlacedCall, WhenCalled};
+use ainsim_runtime::ladder::Options;
+use ainsim_runtime::topology::{phone_name, Topology};
+use ainsim_wire::Variant;
+use serde::Serialize;
+
+use crate::codec::Failure;
+
+/// The call's parameters from the command line.
+pub(crate) struct CallArgs<'a> {
+    pub(crate) from: &'a str,
+    pub(crate) to: &'a str,
+    pub(crate) topology: Option<&'a Path>,
+    pub(crate) variant: Option<Variant>,
+    pub(crate) pcap: Option<&'a Path>,
+    pub(crate) seed: u64,
+    pub(crate) hold: Duration,
+    pub(crate) json: bool,
+}
+
+/// How a call ended, from the caller's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub(crate) enum Outcome {
+    /// The called party answered.
+    Answered,
+    /// Released before answer with this Q.850 cause.
+    Failed { cause: u8 },
+    /// Nothing conclusive happened.
+    Unfinished,
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Answered => write!(f, "answered"),
+            Outcome::Failed { cause } => {
+                write!(f, "released before answer, cause {cause} ({})", cause_name(*cause))
+            }
+            Outcome::Unfinished => write!(f, "unfinished"),
+        }
+    }
+}
+
+fn cause_name(c: u8) -> &'static str {
+    ainsim_wire::names::q850_cause(u64::from(c)).unwrap_or("unknown cause")
+}
+
+#[derive(Serialize)]
+struct Report {
+    from: String,
+    to: String,
+    variant: Variant,
+    seed: u64,
+    expected: Outcome,
+    why: String,
+    outcome: Outcome,
+    /// Seconds from the caller lifting the handset.
+    alerting_s: Option<f64>,
+    answered_s: Option<f64>,
+    released_s: Option<f64>,
+    frames: u64,
+    ok: bool,
+}
+
+/// What the topology says the call should do, and why.
+fn expected(t: &Topology, from: &str, to: &str, at_minute: u32) -> (Outcome, String) {
+    let mut to = to.to_owned();
+    let mut why = String::new();
+    if let Some(iscp) = &t.iscp {
+        if let Some(tf) = iscp.get_ref().toll_free.iter().find(|r| r.number == to) {
+            let rec = TollFree { rules: tf.rules.clone(), default: tf.default.clone(), monitor: tf.monitor };
+            match rec.translate(at_minute, Some(from)) {
+                Some(dest) => {
+                    why = format!("the ISCP translates {to} to {dest}; ");
+                    to = dest.to_owned();
+                }
+                None => {
+                    return (Outcome::Failed { cause: 31 }, format!("the ISCP has no translation for {to}"))
+                }
+            }
+        }
+    }
+    let Some(sw) = t.ssp.iter().find(|s| s.get_ref().lines.contains(&to)) else {
+        return (
+            Outcome::Failed { cause: cause::UNALLOCATED },
+            format!("{why}{to} is no subscriber's number"),
+        );
+    };
+    if sw.get_ref().out_of_service.contains(&to) {
+        return (Outcome::Failed { cause: cause::ABSENT }, format!("{why}{to} is out of service"));
+    }
+    let script = t.phone.iter().find(|p| p.get_ref().number == to).map(|p| p.get_ref().when_called.clone());
+    match script.unwrap_or_default() {
+        WhenCalled::Answer { after } => {
+            (Outcome::Answered, format!("{why}{to} answers after {}", humane(after)))
+        }
+        WhenCalled::Busy => (Outcome::Failed { cause: cause::BUSY }, format!("{why}{to} is busy")),
+        WhenCalled::NoAnswer
+            if t.ssp
+                .iter()
+                .any(|s| s.get_ref().lines.contains(&to) && s.get_ref().lines.iter().any(|l| l == from)) =>
+        {
+            (
+                Outcome::Failed { cause: cause::NORMAL },
+                format!("{why}{to} does not answer; on one switch no ISUP T9 runs, so the caller gives up"),
+            )
+        }
+        WhenCalled::NoAnswer => (
+            Outcome::Failed { cause: cause::NO_ANSWER },
+            format!("{why}{to} does not answer; T9 expires at the originating switch"),
+        ),
+        WhenCalled::Reject => {
+            (Outcome::Failed { cause: cause::REJECTED }, format!("{why}{to} rejects calls"))
+        }
+    }
+}
+
+fn humane(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.3} s", d.as_secs_f64())
+    }
+}
+
+/// Runs the call; exit status 0 when it ended as expected.
+pub(crate) fn call(a: &CallArgs<'_>) -> Result<bool, Failure> {
+    let mut t = match a.topology {
+        Some(p) => Topology::load(p),
+        None => Ok(Topology::default_fig1()),
+    }
+    .map_err(|e| Failure::BadInput(e.to_string()))?;
+    let numbers = t.numbers();
+    if !numbers.iter().any(|n| n == a.from) {
+        return Err(Failure::BadInput(format!(
+            "FROM {} is not a subscriber line of {} (lines: {})",
+            a.from,
+            t.file(),
+            numbers.join(", ")
+        )));
+    }
+    if a.to.is_empty() || !a.to.bytes().all(|b| b.is_ascii_digit() || b == b'*' || b == b'#') {
+        return Err(Failure::BadInput(format!("TO {:?} is not a dialable number (digits, * and #)", a.to)));
+    }
+    // Time of day on the ISCP's clock at the call (09:00 at the start).
+    let (expect, why) = expected(&t, a.from, a.to, 9 * 60);
+    let off_hook = Duration::from_secs(1);
+    let t9 = t.ssp.iter().map(|s| s.get_ref().timers.t9).max().unwrap_or(Duration::from_secs(90));
+    let script = t.phone_mut(a.from);
+    script.calls = vec![PlacedCall {
+        at: off_hook,
+        to: a.to.to_owned(),
+        holding: Some(a.hold),
+        give_up_after: Some(t9 + Duration::from_secs(60)),
+    }];
+    let plan = t.plan(a.variant).map_err(|e| Failure::BadInput(e.to_string()))?;
+    let v = plan.variant;
+    let mut net = plan.simulate(a.seed).map_err(|e| Failure::BadInput(e))?;
+    net.sim.set_tracing(true);
+    if let Some(p) = a.pcap {
+        let f = File::create(p)
+            .map_err(|e| Failure::Other(anyhow::anyhow!("cannot create {}: {e}", p.display())))?;
+        net.sim.tap_pcap(Box::new(BufWriter::new(f))).map_err(|e| Failure::Other(e.into()))?;
+    }
+    net.sim.start();
+    // Start-up (GRS/GRA on every trunk group) is not part of the call's ladder.
+    net.sim.run_for(off_hook - Duration::from_millis(1));
+    let startup_frames = net.sim.take_trace().len();
+    // Long enough for T9 plus the holding time; the simulator skips idle time.
+    net.sim.run_for(off_hook + t9 + a.hold + Duration::from_secs(120));
+    if a.pcap.is_some() {
+        net.sim.finish_pcap().map_err(|e| Failure::Other(e.into()))?;
+    }
+
+    let (switch, li) = net.line(a.from).map(|(s, i)| (s.to_owned(), i)).unwrap_or_default();
+    let sw = net.node(&switch);
+    let mine = LINE_EVENT_BASE + u64::from(li);
+    let secs = |at: ainsim_elements::Instant| (at.micros() as f64 / 1e6 - off_hook.as_secs_f64()).max(0.0);
+    let (mut alerting, mut answered, mut released, mut first_cause) = (None, None, None, None);
+    for e in net.sim.events() {
+        if Some(e.node) != sw || e.event.call != Some(mine) {
+            continue;
+        }
+        match e.event.kind {
+            EventKind::Alerting => alerting = alerting.or(Some(secs(e.at))),
+            EventKind::Answered => answered = answered.or(Some(secs(e.at))),
+            EventKind::Released { cause } => {
+                released = released.or(Some(secs(e.at)));
+                first_cause = first_cause.or(Some(cause));
+            }
+            _ => {}
+        }
+    }
+    let outcome = match (answered, first_cause) {
+        (Some(_), _) => Outcome::Answered,
+        (None, Some(cause)) => Outcome::Failed { cause },
+        (None, None) => Outcome::Unfinished,
+    };
+    let ok = outcome == expect;
+    let frames = net.sim.stats().frames_delivered;
+    if a.json {
+        let r = Report {
+            from: a.from.into(),
+            to: a.to.into(),
+            variant: v,
+            seed: a.seed,
+            expected: expect,
+            why,
+            outcome,
+            alerting_s: alerting,
+            answered_s: answered,
+            released_s: released,
+            frames,
+            ok,
+        };
+        outln!("{}", serde_json::to_string_pretty(&r).map_err(|e| Failure::Other(e.into()))?);
+        return Ok(ok);
+    }
+    let mut opts = Options::new(v);
+    let mut columns = vec![phone_name(a.from), switch.clone()];
+    columns.extend(t.stp.iter().map(|s| s.get_ref().name.clone()));
+    if let Some(i) = &t.iscp {
+        columns.push(i.get_ref().name.clone());
+    }
+    if let Some((to_switch, _)) = net.line(a.to) {
+        if to_switch != switch {
+            columns.push(to_switch.to_owned());
+        }
+        columns.push(phone_name(a.to));
+    }
+    opts.columns = columns;
+    opts.column_width = 24;
+    outln!("(start-up: {startup_frames} frames of circuit group reset not shown)");
+    out!("{}", net.sim.ladder(&opts));
+    outln!();
+    outln!("call {} -> {} ({v}, seed {})", a.from, a.to, a.seed);
+    let at = |x: Option<f64>| x.map_or("-".to_owned(), |s| format!("{s:.3} s"));
+    outln!("  alerting {}  answered {}  released {}", at(alerting), at(answered), at(released));
+    outln!("  outcome:  {outcome}");
+    outln!("  expected: {expect} ({why})");
+    outln!("  {}", if ok { "as expected" } else { "NOT as expected" });
+    if let Some(p) = a.pcap {
+        let hint = if v == Variant::Ansi { " (ANSI: open with tshark -o mtp3.standard:ANSI)" } else { "" };
+        outln!("  pcap: {}{hint}", p.display());
+    }
+    Ok(ok)
+}
