@@ -166,7 +166,7 @@ pub(crate) fn call(a: &CallArgs<'_>) -> Result<bool, Failure> {
     }];
     let plan = t.plan(a.variant).map_err(|e| Failure::BadInput(e.to_string()))?;
     let v = plan.variant;
-    let mut net = plan.simulate(a.seed).map_err(|e| Failure::BadInput(e))?;
+    let mut net = plan.simulate(a.seed).map_err(Failure::BadInput)?;
     net.sim.set_tracing(true);
     if let Some(p) = a.pcap {
         let f = File::create(p)

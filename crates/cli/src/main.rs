@@ -18,6 +18,7 @@ macro_rules! outln {
 
 mod call;
 mod codec;
+mod run;
 mod tree;
 
 use std::path::PathBuf;
@@ -94,6 +95,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the network in real time; outside peers reach it on the MTP2/UDP
+    /// links named in the topology's [[external]] entries.
+    Run {
+        /// A topology file (default: the built-in network of the seed's Fig. 1).
+        #[arg(long)]
+        topology: Option<PathBuf>,
+        /// ITU or ANSI (default: the topology's).
+        #[arg(long)]
+        variant: Option<Variant>,
+        /// Stop after this long (e.g. 30s; default: run until Ctrl-C).
+        #[arg(long = "for", value_parser = parse_duration)]
+        stop_after: Option<std::time::Duration>,
+        /// Write the outside links' MTP2 units to this pcap (link type 139) when stopping.
+        #[arg(long)]
+        pcap: Option<PathBuf>,
+    },
 }
 
 pub(crate) fn emit(args: std::fmt::Arguments<'_>, newline: bool) {
@@ -144,6 +161,12 @@ fn main() -> ExitCode {
                 Err(e) => Err(e),
             }
         }
+        Command::Run { topology, variant, stop_after, pcap } => run::run(&run::RunArgs {
+            topology: topology.as_deref(),
+            variant,
+            stop_after,
+            pcap: pcap.as_deref(),
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
