@@ -7,8 +7,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use ainsim_elements::iscp::TollFree;
-use ainsim_elements::ssp::{cause, LINE_EVENT_BASE};
-use ainsim_elements::{EventKind, PlacedCall, WhenCalled};
+use ainsim_elements::ssp::cause;
+use ainsim_elements::{PlacedCall, WhenCalled};
 use ainsim_runtime::ladder::Options;
 use ainsim_runtime::topology::{phone_name, Topology};
 use ainsim_wire::Variant;
@@ -183,25 +183,12 @@ pub(crate) fn call(a: &CallArgs<'_>) -> Result<bool, Failure> {
         net.sim.finish_pcap().map_err(|e| Failure::Other(e.into()))?;
     }
 
-    let (switch, li) = net.line(a.from).map(|(s, i)| (s.to_owned(), i)).unwrap_or_default();
-    let sw = net.node(&switch);
-    let mine = LINE_EVENT_BASE + u64::from(li);
+    let switch = net.line(a.from).map(|(s, _)| s.to_owned()).unwrap_or_default();
     let secs = |at: ainsim_elements::Instant| (at.micros() as f64 / 1e6 - off_hook.as_secs_f64()).max(0.0);
-    let (mut alerting, mut answered, mut released, mut first_cause) = (None, None, None, None);
-    for e in net.sim.events() {
-        if Some(e.node) != sw || e.event.call != Some(mine) {
-            continue;
-        }
-        match e.event.kind {
-            EventKind::Alerting => alerting = alerting.or(Some(secs(e.at))),
-            EventKind::Answered => answered = answered.or(Some(secs(e.at))),
-            EventKind::Released { cause } => {
-                released = released.or(Some(secs(e.at)));
-                first_cause = first_cause.or(Some(cause));
-            }
-            _ => {}
-        }
-    }
+    let report = net.line_report(a.from);
+    let (alerting, answered, released) =
+        (report.alerting.map(secs), report.answered.map(secs), report.released.map(secs));
+    let first_cause = report.causes.first().copied();
     let outcome = match (answered, first_cause) {
         (Some(_), _) => Outcome::Answered,
         (None, Some(cause)) => Outcome::Failed { cause },

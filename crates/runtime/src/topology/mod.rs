@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 pub use plan::{
-    phone_name, ExternalSpec, LinkSpec, Network, NodeSpec, Plan, OSN_PORT, SWITCH_EXTERNAL_BASE,
+    phone_name, ExternalSpec, LineReport, LinkSpec, Network, NodeSpec, Plan, OSN_PORT, SWITCH_EXTERNAL_BASE,
     SWITCH_SS7_BASE,
 };
 

@@ -12,8 +12,9 @@ use ainsim_elements::ssp::config::{
     Direction, GlareControl, LineClass, LineConfig, LinkSetConfig as SspLinkSet, NumberingPlan, PrefixRoute,
     RouteConfig as SspRoute, SignallingConfig, TrunkGroupConfig,
 };
+use ainsim_elements::ssp::LINE_EVENT_BASE;
 use ainsim_elements::stp::{GttRule, GttTarget, LinkSetConfig, RouteConfig, StpConfig};
-use ainsim_elements::{Element, NodeId, Phone, PhoneScript, Port, Ssp, SspConfig};
+use ainsim_elements::{Element, EventKind, Instant, NodeId, Phone, PhoneScript, Port, Ssp, SspConfig};
 use ainsim_store::{MemStore, SledStore, Store};
 use ainsim_wire::{PointCode, Variant};
 
@@ -95,10 +96,47 @@ impl Network {
         self.lines.get(number).map(|(s, i)| (s.as_str(), *i))
     }
 
-    /// Node names in the order they were added (switches, STPs, ISCP, IP, phones).
+    /// Node names, sorted.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.nodes.keys().map(String::as_str)
     }
+
+    /// What the switch reported for subscriber `number`'s line so far (the
+    /// first alerting, answer and release; release causes in order).
+    pub fn line_report(&self, number: &str) -> LineReport {
+        let mut r = LineReport::default();
+        let Some((switch, li)) = self.line(number) else { return r };
+        let Some(sw) = self.node(switch) else { return r };
+        let mine = LINE_EVENT_BASE + u64::from(li);
+        for e in self.sim.events() {
+            if e.node != sw || e.event.call != Some(mine) {
+                continue;
+            }
+            match e.event.kind {
+                EventKind::CallAttempt { .. } => r.attempts += 1,
+                EventKind::Alerting => r.alerting = r.alerting.or(Some(e.at)),
+                EventKind::Answered => r.answered = r.answered.or(Some(e.at)),
+                EventKind::Released { cause } => {
+                    r.released = r.released.or(Some(e.at));
+                    r.causes.push(cause);
+                }
+                _ => {}
+            }
+        }
+        r
+    }
+}
+
+/// A subscriber line's story as its switch told it (events on the line).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineReport {
+    /// Calls this line placed.
+    pub attempts: u32,
+    pub alerting: Option<Instant>,
+    pub answered: Option<Instant>,
+    pub released: Option<Instant>,
+    /// Release causes reported on the line, in order.
+    pub causes: Vec<u8>,
 }
 
 /// The node name of a subscriber's phone.
