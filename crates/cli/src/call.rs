@@ -70,6 +70,8 @@ struct Report {
     answered_s: Option<f64>,
     released_s: Option<f64>,
     frames: u64,
+    /// Each network element's non-zero counters (phones left out).
+    counters: std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>>,
     ok: bool,
 }
 
@@ -196,6 +198,13 @@ pub(crate) fn call(a: &CallArgs<'_>) -> Result<bool, Failure> {
     };
     let ok = outcome == expect;
     let frames = net.sim.stats().frames_delivered;
+    let mut counters = std::collections::BTreeMap::new();
+    for name in net.names().filter(|n| !n.starts_with("tel:")) {
+        let Some(node) = net.node(name) else { continue };
+        let c: std::collections::BTreeMap<String, u64> =
+            net.sim.counters(node).into_iter().filter(|(_, n)| *n > 0).collect();
+        counters.insert(name.to_owned(), c);
+    }
     if a.json {
         let r = Report {
             from: a.from.into(),
@@ -209,6 +218,7 @@ pub(crate) fn call(a: &CallArgs<'_>) -> Result<bool, Failure> {
             answered_s: answered,
             released_s: released,
             frames,
+            counters,
             ok,
         };
         outln!("{}", serde_json::to_string_pretty(&r).map_err(|e| Failure::Other(e.into()))?);
@@ -232,6 +242,12 @@ pub(crate) fn call(a: &CallArgs<'_>) -> Result<bool, Failure> {
     out!("{}", net.sim.ladder(&opts));
     outln!();
     outln!("call {} -> {} ({v}, seed {})", a.from, a.to, a.seed);
+    outln!("counters (whole run, start-up included):");
+    for (name, c) in &counters {
+        let list: Vec<String> = c.iter().map(|(k, n)| format!("{k}={n}")).collect();
+        let list = if list.is_empty() { "(none)".to_owned() } else { list.join(" ") };
+        outln!("  {name:<8} {list}");
+    }
     let at = |x: Option<f64>| x.map_or("-".to_owned(), |s| format!("{s:.3} s"));
     outln!("  alerting {}  answered {}  released {}", at(alerting), at(answered), at(released));
     outln!("  outcome:  {outcome}");

@@ -132,6 +132,15 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // AINSIM_LOG=debug (or a filter like `ainsim_runtime=trace`) logs every
+    // element event, in `element{node=…}` spans, on stderr.
+    if let Ok(filter) = std::env::var("AINSIM_LOG") {
+        let filter = tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|e| {
+            eprintln!("warning: AINSIM_LOG={filter:?}: {e}; logging everything at info");
+            tracing_subscriber::EnvFilter::new("info")
+        });
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    }
     let result = match cli.command {
         Command::Decode { variant, layer, fcs, json, pcap, hex } => match pcap {
             Some(path) => codec::decode_pcap(&path, variant, fcs.unwrap_or(false), json),

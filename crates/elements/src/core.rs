@@ -179,6 +179,21 @@ pub trait Element {
 
     /// Handle one input at time `now`, appending what to do to `out`.
     fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs);
+
+    /// The element's counters by name (`attempts`, `released.cause17`,
+    /// `isup_in.IAM`, `screened`…), non-zero ones at least; for `ainsim
+    /// call`, the live view and metrics. None by default.
+    fn counter_values(&self) -> Vec<(String, u64)> {
+        Vec::new()
+    }
+}
+
+/// `vec![("field", value)…]` of the named fields of a counters struct.
+#[macro_export]
+macro_rules! named_counters {
+    ($s:expr; $($f:ident),* $(,)?) => {
+        vec![$((stringify!($f).to_owned(), $s.$f)),*]
+    };
 }
 
 #[cfg(test)]

@@ -487,6 +487,11 @@ impl Element for Ip {
         &self.cfg.name
     }
 
+    fn counter_values(&self) -> Vec<(String, u64)> {
+        let c = self.counters();
+        crate::named_counters!(c; calls, announcements_played, conference_joins, digits_collected, refused, dropped)
+    }
+
     fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs) {
         match input {
             Input::Start => self.circuits.clear(),

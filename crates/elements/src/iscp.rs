@@ -1572,6 +1572,11 @@ impl Element for Iscp {
         &self.cfg.name
     }
 
+    fn counter_values(&self) -> Vec<(String, u64)> {
+        let c = self.counters();
+        crate::named_counters!(c; received, dropped, malformed, aborts_sent, rejects_sent, timeouts, translations, forwards, initiated, store_errors)
+    }
+
     fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs) {
         match input {
             Input::Start => {

@@ -213,7 +213,9 @@ impl Rt {
             tasks.push(tokio::spawn(run_link(l, up, ev_tx.clone(), epoch, self.tap.clone(), link_no)));
         }
         for n in self.nodes {
-            tasks.push(tokio::spawn(run_node(n, ev_tx.clone(), epoch)));
+            let span = tracing::info_span!("element", node = n.element.name());
+            tasks
+                .push(tokio::spawn(tracing::Instrument::instrument(run_node(n, ev_tx.clone(), epoch), span)));
         }
         Running { events, tasks }
     }
@@ -287,6 +289,7 @@ fn apply(
                 timers.remove(&id);
             }
             Output::Event(event) => {
+                tracing::debug!(node = name, t = %now, call = ?event.call, kind = ?event.kind, "event");
                 let _ = ev.send(RtEvent { at: now, source: name.to_owned(), event });
             }
         }

@@ -106,6 +106,27 @@ pub struct Counters {
     pub ignored: u64,
 }
 
+impl Counters {
+    /// Every counter by name; per-cause and per-message ones only when non-zero.
+    pub fn values(&self) -> Vec<(String, u64)> {
+        let mut v = crate::named_counters!(self; attempts, answered, isup_out, malformed, unequipped, dual_seizures, ignored);
+        let per_cause = |name: &str, a: &[u64; 128]| -> Vec<(String, u64)> {
+            a.iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(c, n)| (format!("{name}.cause{c}"), *n))
+                .collect()
+        };
+        v.extend(per_cause("released", &self.released));
+        v.extend(per_cause("line_released", &self.line_released));
+        for (code, n) in self.isup_in.iter().enumerate().filter(|(_, n)| **n > 0) {
+            let mt = isup::MessageType::from_code(code as u8);
+            v.push((format!("isup_in.{}", mt.acronym()), *n));
+        }
+        v
+    }
+}
+
 impl Default for Counters {
     fn default() -> Self {
         Counters {
@@ -1696,6 +1717,10 @@ impl Ssp {
 impl Element for Ssp {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn counter_values(&self) -> Vec<(String, u64)> {
+        self.counters.values()
     }
 
     fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs) {

@@ -1006,6 +1006,11 @@ impl Element for Stp {
         &self.name
     }
 
+    fn counter_values(&self) -> Vec<(String, u64)> {
+        let c = &self.counters;
+        crate::named_counters!(c; received, transferred, malformed, screened, unroutable, snm_received, snm_sent, slt_answered, gtt_translated, gtt_to_backup)
+    }
+
     fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs) {
         let start = out.len();
         match input {

@@ -252,6 +252,9 @@ impl Element for Boxed {
     fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs) {
         self.0.handle(now, input, out);
     }
+    fn counter_values(&self) -> Vec<(String, u64)> {
+        self.0.counter_values()
+    }
 }
 
 type Factory = Box<dyn FnMut() -> Box<dyn Node>>;
@@ -563,6 +566,11 @@ impl Simulator {
     /// between steps; what it wants to send waits for its next input).
     pub fn element_mut<E: Element + 'static>(&mut self, node: NodeId) -> Option<&mut E> {
         self.nodes.get_mut(node.0 as usize)?.element.as_any_mut().downcast_mut()
+    }
+
+    /// The element's counters by name ([`Element::counter_values`]).
+    pub fn counters(&self, node: NodeId) -> Vec<(String, u64)> {
+        self.nodes.get(node.0 as usize).map(|n| n.element.counter_values()).unwrap_or_default()
     }
 
     /// The link on `node`'s `port`.
@@ -898,7 +906,11 @@ impl Simulator {
     fn dispatch(&mut self, node: NodeId, input: Input<'_>) {
         self.stats.inputs += 1;
         let mut out = std::mem::take(&mut self.out);
-        self.nodes[node.0 as usize].element.handle(self.now, input, &mut out);
+        let slot = &mut self.nodes[node.0 as usize];
+        let span = tracing::trace_span!("element", node = &*slot.name, t = %self.now);
+        let entered = span.enter();
+        slot.element.handle(self.now, input, &mut out);
+        drop(entered);
         for o in out.drain() {
             match o {
                 Output::Send { port, bytes } => self.transmit(node, port, bytes),
@@ -917,6 +929,7 @@ impl Simulator {
     }
 
     fn record(&mut self, node: NodeId, event: Event) {
+        tracing::debug!(node = &*self.nodes[node.0 as usize].name, t = %self.now, call = ?event.call, kind = ?event.kind, "event");
         let dbg = format!("{:?}", event.kind);
         let kind: String = dbg.chars().take_while(char::is_ascii_alphanumeric).collect();
         *self.event_counts.entry((node, kind)).or_insert(0) += 1;
