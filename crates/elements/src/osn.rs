@@ -151,6 +151,18 @@ pub enum CallStatus {
     Failed { reason: String },
 }
 
+fn status_name(s: &CallStatus) -> &'static str {
+    match s {
+        CallStatus::CallingCustomer => "calling_customer",
+        CallStatus::CustomerAnswered => "customer_answered",
+        CallStatus::Announcing => "announcing",
+        CallStatus::CallingRepresentative => "calling_representative",
+        CallStatus::Connected => "connected",
+        CallStatus::Released => "released",
+        CallStatus::Failed { .. } => "failed",
+    }
+}
+
 /// Why an OSN frame was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OsnError {
@@ -192,6 +204,40 @@ impl OsnMessage {
         out.extend_from_slice(&u32::try_from(body.len()).unwrap_or(u32::MAX).to_be_bytes());
         out.extend_from_slice(&body);
         out
+    }
+
+    /// A one-line summary for ladders and logs (never the password).
+    pub fn label(&self) -> String {
+        match self {
+            OsnMessage::CallSetup { call_id, customer, representative, .. } => {
+                format!("CallSetup #{call_id} {customer}→{representative}")
+            }
+            OsnMessage::CallStatus { call_id, status } => match status {
+                CallStatus::Failed { reason } => format!("CallStatus #{call_id} failed: {reason}"),
+                other => format!("CallStatus #{call_id} {}", status_name(other)),
+            },
+            OsnMessage::Play { cic, announcement } => format!("Play {announcement} cic {cic}"),
+            OsnMessage::Collect { cic, max_digits } => format!("Collect {max_digits} cic {cic}"),
+            OsnMessage::Digits { cic, digits } => format!("Digits {digits} cic {cic}"),
+            OsnMessage::CallInstruction {
+                request_id,
+                business,
+                customer,
+                representative,
+                contact_at,
+                ..
+            } => {
+                let at = contact_at.map(|t| format!(" at {t}")).unwrap_or_default();
+                format!("CallInstruction #{request_id} {business} {customer}→{representative}{at}")
+            }
+            OsnMessage::CallInstructionResult { request_id, result } => match result {
+                InstructionResult::Accepted { held_until: None } => format!("#{request_id} accepted"),
+                InstructionResult::Accepted { held_until: Some(t) } => {
+                    format!("#{request_id} accepted, held until {t}")
+                }
+                InstructionResult::Refused { reason, .. } => format!("#{request_id} refused: {reason}"),
+            },
+        }
     }
 
     /// Cuts the first whole frame off a byte stream: `Ok(None)` if more
