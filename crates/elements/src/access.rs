@@ -832,6 +832,46 @@ mod tests {
         assert!(e.contains("\"ABC\"") && e.contains("password_hash"), "{e}");
     }
 
+    /// The example of docs/osn.md.
+    pub(super) const EXAMPLE_TOML: &str = r#"
+name = "ACCESS"
+client_ports = [1]        # the business side (the click-to-call HTTP front, later)
+network_port = 9          # the OSN toward the ISCP
+max_hold_s = 604800       # contact times up to 7 days ahead
+setup_timeout_s = 10
+call_guard_s = 14700
+
+[[businesses]]
+id = "ABC"
+# hash_password("cruise-2027", b"ABC-example-salt", 19456, 2): argon2id, argon2's default cost
+password_hash = "$argon2id$v=19$m=19456,t=2,p=1$QUJDLWV4YW1wbGUtc2FsdA$dQtu5vV5W9cfgx4mZAAU8Vrq2D9L2qfpvhdrH0/3f+M"
+announcement = "please-hold"
+max_concurrent = 4
+max_held = 16
+rate_limit = 10
+rate_window_s = 60
+
+[[businesses]]
+id = "XYZ"
+password_hash = "$argon2id$v=19$m=19456,t=2,p=1$QUJDLWV4YW1wbGUtc2FsdA$dQtu5vV5W9cfgx4mZAAU8Vrq2D9L2qfpvhdrH0/3f+M"
+network_port = 12         # XYZ's calls go to whatever sits on port 12 (an SSP)
+"#;
+
+    #[test]
+    fn the_documented_toml_example_loads_and_checks_its_password() {
+        let cfg: AccessConfig = toml::from_str(EXAMPLE_TOML).unwrap();
+        assert_eq!(cfg.businesses[1].max_concurrent, 4, "defaults fill in");
+        assert_eq!(cfg.businesses[1].network_port, Some(Port(12)));
+        assert_eq!(cfg.unix_time_at_start, 0);
+        let s = AccessServer::new(cfg).unwrap();
+        assert!(password_matches(&s.hashes[0], "cruise-2027"));
+        assert!(!password_matches(&s.hashes[0], "cruise-2028"));
+        let e = toml::from_str::<AccessConfig>(
+            "name = \"A\"\nclient_ports = [1]\nnetwork_port = 9\nbusiness = []\n",
+        );
+        assert!(e.unwrap_err().to_string().contains("unknown field `business`"));
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
         #[test]
