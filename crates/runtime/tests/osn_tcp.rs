@@ -318,3 +318,37 @@ async fn the_network_link_reconnects_after_a_loss() {
     assert_eq!(refusal, Refusal::WrongPassword { business: "ABC".into() });
     running.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_instructions_is_answered_whole_and_in_order() {
+    let network = TcpListener::bind(loopback()).await.unwrap();
+    let mut rt = Rt::new();
+    let access = rt.add(access_server());
+    let web_side = rt.osn_listen(access, CLIENT, loopback()).await.unwrap();
+    rt.osn_connect(access, NET, network.local_addr().unwrap());
+    let running = rt.start();
+    let (_iscp, _) = tokio::time::timeout(WAIT, network.accept()).await.unwrap().unwrap();
+
+    // 500 instructions in one write (about 120 kB): ABC's 4 calls are accepted,
+    // the next 6 find it at its limit, the rest are over its rate of 10 a minute.
+    let mut web = TcpStream::connect(web_side).await.unwrap();
+    let burst: Vec<u8> = (1..=500).flat_map(|i| instruction(i, &format!("2015{i:06}"))).collect();
+    web.write_all(&burst).await.unwrap();
+    let mut kinds = Vec::new();
+    for i in 1..=500 {
+        let OsnMessage::CallInstructionResult { request_id, result } = read_frame(&mut web).await else {
+            panic!()
+        };
+        assert_eq!(request_id, i);
+        kinds.push(match result {
+            InstructionResult::Accepted { .. } => "accepted",
+            InstructionResult::Refused { refusal: Refusal::TooManyCalls { .. }, .. } => "too_many_calls",
+            InstructionResult::Refused { refusal: Refusal::RateLimited { .. }, .. } => "rate_limited",
+            InstructionResult::Refused { refusal, .. } => panic!("{refusal:?}"),
+        });
+    }
+    assert_eq!(kinds[..4], ["accepted"; 4]);
+    assert_eq!(kinds[4..10], ["too_many_calls"; 6]);
+    assert!(kinds[10..].iter().all(|k| *k == "rate_limited"));
+    running.shutdown();
+}

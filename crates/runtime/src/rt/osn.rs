@@ -18,7 +18,9 @@
 //! in hex) and the connection is dropped (a connecting link then
 //! reconnects). Frames the element sends while there is no connection wait
 //! in a queue of [`OSN_QUEUE`] frames and go out, in order, on the next one;
-//! beyond that the oldest is dropped and logged. A frame the element sends
+//! beyond that the oldest is dropped and logged; a frame cut short by a
+//! lost connection is sent again, whole, on the next one. Reading and
+//! writing go on together. A frame the element sends
 //! that is not one well-formed frame is logged and not sent. Nothing is
 //! dropped without an event.
 //!
@@ -178,21 +180,28 @@ impl Link {
         }
     }
 
+    fn write_lost(&self, why: &str) -> String {
+        format!("{why} ({} frames wait for the next connection)", self.queue.len())
+    }
+
     /// Serves one connection until it ends.
     async fn serve(&mut self, stream: TcpStream) -> Ended {
         let _ = stream.set_nodelay(true);
         let (mut rd, mut wr) = stream.into_split();
         let mut rx = FrameBuf::default();
+        // Octets of the queue's front frame already written: writing and
+        // reading go on together (two busy peers never wait on each other's
+        // full windows), and a frame cut by a lost connection is sent whole
+        // on the next one.
+        let mut written = 0usize;
         loop {
-            while let Some(f) = self.queue.front() {
-                if let Err(e) = wr.write_all(f).await {
-                    return Ended::Lost(format!(
-                        "write failed: {e} ({} frames wait for the next connection)",
-                        self.queue.len()
-                    ));
+            let front = self.queue.front().cloned();
+            let write = async {
+                match &front {
+                    Some(f) => wr.write(&f[written..]).await,
+                    None => std::future::pending().await,
                 }
-                self.queue.pop_front();
-            }
+            };
             let accept = async {
                 match &self.slot.end {
                     End::Listen(l) => l.accept().await,
@@ -223,6 +232,17 @@ impl Link {
                             }
                         }
                     },
+                },
+                w = write => match w {
+                    Ok(n) if n > 0 => {
+                        written += n;
+                        if front.as_ref().is_some_and(|f| written == f.len()) {
+                            self.queue.pop_front();
+                            written = 0;
+                        }
+                    }
+                    Ok(_) => return Ended::Lost(self.write_lost("the connection takes no more octets")),
+                    Err(e) => return Ended::Lost(self.write_lost(&format!("write failed: {e}"))),
                 },
                 f = self.slot.frames.recv() => if !self.take(f) { return Ended::Shutdown },
                 c = accept => match c {
