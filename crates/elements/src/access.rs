@@ -812,6 +812,57 @@ mod tests {
     }
 
     #[test]
+    fn a_held_call_that_finds_the_business_busy_fails_and_a_silent_network_times_out() {
+        let mut s = server();
+        let mut out = Outputs::new();
+        let later = OsnMessage::CallInstruction {
+            request_id: 2,
+            equipment: String::new(),
+            business: "ABC".into(),
+            password: "s3cret".into(),
+            customer: "2015550102".into(),
+            representative: "2125550142".into(),
+            contact_at: Some(60),
+        };
+        s.handle(Instant(0), Input::Recv { port: CLIENT, bytes: &later.emit() }, &mut out);
+        s.handle(
+            Instant(1),
+            Input::Recv { port: CLIENT, bytes: &instruction(1, "s3cret", "2015550101") },
+            &mut out,
+        );
+        let got = sent(&mut out);
+        assert!(matches!(
+            got[0].1,
+            OsnMessage::CallInstructionResult {
+                result: InstructionResult::Accepted { held_until: Some(60) },
+                ..
+            }
+        ));
+        assert_eq!(s.calls(), (1, 1));
+        // At the contact time the one allowed call is still in progress.
+        s.handle(Instant(60_000_000), Input::Timer(TimerId(1)), &mut out);
+        let reason = "at the contact time: business \"ABC\" already has its maximum of 1 calls in progress";
+        assert_eq!(
+            sent(&mut out),
+            [(
+                CLIENT,
+                OsnMessage::CallStatus { call_id: 2, status: CallStatus::Failed { reason: reason.into() } }
+            )]
+        );
+        // The network never said a word about call 2 (our id 2): it times out.
+        s.handle(Instant(10_000_001), Input::Timer(TimerId(2)), &mut out);
+        let reason = "no word from the network about the call in time";
+        assert_eq!(
+            sent(&mut out),
+            [(
+                CLIENT,
+                OsnMessage::CallStatus { call_id: 1, status: CallStatus::Failed { reason: reason.into() } }
+            )]
+        );
+        assert_eq!((s.calls(), s.counters().timeouts), ((0, 0), 1));
+    }
+
+    #[test]
     fn malformed_frames_are_answered_with_the_reason() {
         let mut s = server();
         let mut out = Outputs::new();
