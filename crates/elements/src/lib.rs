@@ -14,6 +14,7 @@
 //! the simulator and in real time.
 #![forbid(unsafe_code)]
 
+pub mod access;
 mod core;
 pub mod ip;
 pub mod iscp;
@@ -27,6 +28,7 @@ pub mod stp;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 
+pub use crate::access::{AccessConfig, AccessServer, Business};
 pub use crate::core::{Element, Event, EventKind, Input, Instant, NodeId, Output, Outputs, Port, TimerId};
 pub use crate::phone::{Phone, PhoneScript, PlacedCall, WhenCalled};
 pub use crate::ssp::{Ssp, SspConfig};

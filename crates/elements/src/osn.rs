@@ -9,8 +9,15 @@
 //! Contract: [`OsnMessage::parse`] never panics and refuses frames longer
 //! than [`MAX_FRAME`]; `parse(emit(m)) == m`.
 //!
+//! The Internet access server ([`crate::access`]) takes
+//! [`OsnMessage::CallInstruction`]s from the business side and answers each
+//! with one [`OsnMessage::CallInstructionResult`]; it hands accepted calls to
+//! the network as [`OsnMessage::CallSetup`] and relays the
+//! [`OsnMessage::CallStatus`]es back under the requester's own reference.
+//!
 //! What it is not: an authentication layer (the Internet access server
-//! checks the business and its password before anything reaches the OSN).
+//! checks the business and its password before anything reaches the OSN;
+//! the frames themselves are plain JSON, not encrypted or signed).
 
 /// The largest JSON body accepted (64 KiB).
 pub const MAX_FRAME: usize = 64 * 1024;
@@ -39,6 +46,89 @@ pub enum OsnMessage {
     Collect { cic: u16, max_digits: u8 },
     /// IP → controller: digits collected on `cic`.
     Digits { cic: u16, digits: String },
+    /// Business side → Internet access server: the seed's Fig. 8 call
+    /// initiation message. Call `customer` first, then `representative`,
+    /// and bridge them, at `contact_at` or at once.
+    CallInstruction {
+        /// The requester's reference, echoed in the
+        /// [`OsnMessage::CallInstructionResult`] and in every
+        /// [`OsnMessage::CallStatus`] of the call.
+        request_id: u64,
+        /// The calling equipment's address (the business's web server), as
+        /// the business gives it; recorded, not checked.
+        #[serde(default)]
+        equipment: String,
+        /// The business id the telco gave the subscribing business.
+        business: String,
+        password: String,
+        customer: String,
+        representative: String,
+        /// Desired contact time, seconds since the Unix epoch (UTC); absent
+        /// or past = at once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        contact_at: Option<u64>,
+    },
+    /// Internet access server → business side: whether the instruction
+    /// `request_id` was taken on.
+    CallInstructionResult { request_id: u64, result: InstructionResult },
+}
+
+/// The answer to a [`OsnMessage::CallInstruction`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum InstructionResult {
+    /// Taken on. `held_until` (Unix seconds) when the call waits for its
+    /// contact time; [`OsnMessage::CallStatus`]es follow under the request id.
+    Accepted {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        held_until: Option<u64>,
+    },
+    /// Refused: `refusal` says what was wrong, `reason` says it in words.
+    Refused { refusal: Refusal, reason: String },
+}
+
+impl InstructionResult {
+    /// A refusal with its words.
+    pub fn refused(refusal: Refusal) -> Self {
+        let reason = refusal.to_string();
+        InstructionResult::Refused { refusal, reason }
+    }
+}
+
+/// What was wrong with a refused [`OsnMessage::CallInstruction`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case", tag = "what")]
+pub enum Refusal {
+    /// The frame was not a call instruction we could read.
+    #[error("malformed instruction: {why}")]
+    Malformed { why: String },
+    /// No subscribing business has this id.
+    #[error("business {business:?} is not a subscriber")]
+    UnknownBusiness { business: String },
+    /// The password does not match the business's.
+    #[error("wrong password for business {business:?}")]
+    WrongPassword { business: String },
+    /// `field` (`customer` or `representative`) is not a valid number.
+    #[error("{field} number {number:?} is not valid: {why}")]
+    BadNumber { field: String, number: String, why: String },
+    /// The contact time is further ahead than the server holds calls.
+    #[error("contact time {contact_at} is more than {max_hold_s} s ahead (latest {latest})")]
+    ContactTooFar { contact_at: u64, latest: u64, max_hold_s: u64 },
+    /// The business sent more than `limit` instructions in `per_s` seconds.
+    #[error("business {business:?} is over its rate of {limit} instructions per {per_s} s")]
+    RateLimited { business: String, limit: u32, per_s: u64 },
+    /// The business already has `limit` calls in progress.
+    #[error("business {business:?} already has its maximum of {limit} calls in progress")]
+    TooManyCalls { business: String, limit: u32 },
+    /// The business already has `limit` calls held for a later contact time.
+    #[error("business {business:?} already has its maximum of {limit} calls held for later")]
+    TooManyHeld { business: String, limit: u32 },
+    /// The requester already has an instruction with this id in progress.
+    #[error("request id {request_id} is already in use")]
+    DuplicateRequest { request_id: u64 },
+    /// The OSN link toward the network is down.
+    #[error("the OSN link to the network is down")]
+    NetworkDown,
 }
 
 /// Progress of an SCP-initiated call.
@@ -59,6 +149,18 @@ pub enum CallStatus {
     Released,
     /// The call could not be completed.
     Failed { reason: String },
+}
+
+fn status_name(s: &CallStatus) -> &'static str {
+    match s {
+        CallStatus::CallingCustomer => "calling_customer",
+        CallStatus::CustomerAnswered => "customer_answered",
+        CallStatus::Announcing => "announcing",
+        CallStatus::CallingRepresentative => "calling_representative",
+        CallStatus::Connected => "connected",
+        CallStatus::Released => "released",
+        CallStatus::Failed { .. } => "failed",
+    }
 }
 
 /// Why an OSN frame was refused.
@@ -104,6 +206,40 @@ impl OsnMessage {
         out
     }
 
+    /// A one-line summary for ladders and logs (never the password).
+    pub fn label(&self) -> String {
+        match self {
+            OsnMessage::CallSetup { call_id, customer, representative, .. } => {
+                format!("CallSetup #{call_id} {customer}→{representative}")
+            }
+            OsnMessage::CallStatus { call_id, status } => match status {
+                CallStatus::Failed { reason } => format!("CallStatus #{call_id} failed: {reason}"),
+                other => format!("CallStatus #{call_id} {}", status_name(other)),
+            },
+            OsnMessage::Play { cic, announcement } => format!("Play {announcement} cic {cic}"),
+            OsnMessage::Collect { cic, max_digits } => format!("Collect {max_digits} cic {cic}"),
+            OsnMessage::Digits { cic, digits } => format!("Digits {digits} cic {cic}"),
+            OsnMessage::CallInstruction {
+                request_id,
+                business,
+                customer,
+                representative,
+                contact_at,
+                ..
+            } => {
+                let at = contact_at.map(|t| format!(" at {t}")).unwrap_or_default();
+                format!("CallInstruction #{request_id} {business} {customer}→{representative}{at}")
+            }
+            OsnMessage::CallInstructionResult { request_id, result } => match result {
+                InstructionResult::Accepted { held_until: None } => format!("#{request_id} accepted"),
+                InstructionResult::Accepted { held_until: Some(t) } => {
+                    format!("#{request_id} accepted, held until {t}")
+                }
+                InstructionResult::Refused { reason, .. } => format!("#{request_id} refused: {reason}"),
+            },
+        }
+    }
+
     /// Cuts the first whole frame off a byte stream: `Ok(None)` if more
     /// octets are needed, else the frame's length in octets.
     ///
@@ -141,6 +277,30 @@ mod tests {
         assert_eq!(OsnMessage::split(&[&b[..], &b[..2]].concat()).unwrap(), Some(b.len()));
         let s = OsnMessage::CallStatus { call_id: 7, status: CallStatus::Failed { reason: "busy".into() } };
         assert_eq!(OsnMessage::parse(&s.emit()).unwrap(), s);
+    }
+
+    #[test]
+    fn call_instruction_and_result_round_trip() {
+        let m = OsnMessage::CallInstruction {
+            request_id: 9,
+            equipment: "192.0.2.7".into(),
+            business: "ABC".into(),
+            password: "s3cret".into(),
+            customer: "2015550100".into(),
+            representative: "2125550142".into(),
+            contact_at: Some(1_800_000_000),
+        };
+        assert_eq!(OsnMessage::parse(&m.emit()).unwrap(), m);
+        let r = OsnMessage::CallInstructionResult {
+            request_id: 9,
+            result: InstructionResult::refused(Refusal::WrongPassword { business: "ABC".into() }),
+        };
+        let b = r.emit();
+        assert_eq!(
+            std::str::from_utf8(&b[4..]).unwrap(),
+            r#"{"call_instruction_result":{"request_id":9,"result":{"outcome":"refused","refusal":{"what":"wrong_password","business":"ABC"},"reason":"wrong password for business \"ABC\""}}}"#
+        );
+        assert_eq!(OsnMessage::parse(&b).unwrap(), r);
     }
 
     #[test]

@@ -14,7 +14,8 @@
 //! (`IAM 2015550100→2125550142 cic 3`, `ACM`, `REL 16`, `QueryWithPerm
 //! Info_Analyzed`, `Begin InitiateCallAttempt`, `SLTM`, `COO`), line frames
 //! with `ainsim_elements::line::LineSignal` (`off-hook`, `digits 2125550142`,
-//! `ring`), and OSN frames as their text when it is printable. A lost frame's
+//! `ring`), and OSN frames with `OsnMessage::label` (`CallSetup #1
+//! 2015550100→2125550142`; never a password). A lost frame's
 //! arrow ends in `✕` instead of an arrowhead.
 //!
 //! Contract: the output depends only on the rows and the options; columns
@@ -245,9 +246,12 @@ pub fn label(kind: LinkKind, bytes: &[u8], variant: Variant) -> String {
             Ok(s) => s.to_string(),
             Err(_) => format!("malformed line signal ({} octets)", bytes.len()),
         },
-        LinkKind::Osn => match std::str::from_utf8(bytes) {
-            Ok(s) if !s.is_empty() && s.chars().all(|c| !c.is_control()) => s.to_string(),
-            _ => format!("OSN {} octets", bytes.len()),
+        LinkKind::Osn => match ainsim_elements::osn::OsnMessage::parse(bytes) {
+            Ok(m) => m.label(),
+            Err(_) => match std::str::from_utf8(bytes) {
+                Ok(s) if !s.is_empty() && s.chars().all(|c| !c.is_control()) => s.to_string(),
+                _ => format!("OSN {} octets", bytes.len()),
+            },
         },
     }
 }

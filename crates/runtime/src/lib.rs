@@ -8,7 +8,8 @@
 //!   trace, each frame labelled with a short decode.
 //! - [`rng`]: the seeded SplitMix64 generator the simulator uses.
 //!
-//! - [`rt`]: the real-time runtime on tokio, with MTP2/UDP links to real stacks.
+//! - [`rt`]: the real-time runtime on tokio, with MTP2/UDP links to real stacks
+//!   and OSN links over TCP.
 //!
 //! [`sim`] uses no
 //! threads, clocks or sockets.

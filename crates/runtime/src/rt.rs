@@ -1,5 +1,6 @@
 //! The real-time runtime on tokio: each element an actor, plus MTP2/UDP
-//! links to processes outside (a real SS7 stack such as libss7).
+//! links to processes outside (a real SS7 stack such as libss7) and OSN
+//! links over TCP.
 //!
 //! What it is: [`Rt`] collects elements, in-process wires between their
 //! ports, and MTP2/UDP links, then [`Rt::start`] spawns one task per element
@@ -20,6 +21,10 @@
 //! elements and links go to one channel ([`Running::events`]); with a tap,
 //! every MTP2 unit sent or received is recorded for a pcap ([`Tap`]).
 //!
+//! OSN links ([`Rt::osn_listen`], [`Rt::osn_connect`]) carry the framed
+//! `OsnMessage` protocol on TCP; their contract (whole frames, reconnection,
+//! oversized frames) is in the `osn` submodule's docs and `docs/osn.md`.
+//!
 //! What it is not: no M3UA yet, no topology loading (see the CLI), no
 //! determinism (use [`crate::sim`] for that).
 
@@ -36,6 +41,9 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+mod osn;
+pub use osn::{OSN_QUEUE, RECONNECT_MAX, RECONNECT_MIN};
+
 /// MSUs an MTP2/UDP link holds while it is not yet up; older ones are dropped beyond it.
 pub const PRE_SERVICE_QUEUE: usize = 1024;
 
@@ -47,6 +55,7 @@ enum Msg {
 enum Route {
     Local(mpsc::UnboundedSender<Msg>, Port),
     Mtp2(mpsc::UnboundedSender<Bytes>),
+    Osn(mpsc::UnboundedSender<Bytes>),
 }
 
 /// An element's index in an [`Rt`].
@@ -129,6 +138,7 @@ struct LinkSlot {
 pub struct Rt {
     nodes: Vec<NodeSlot>,
     links: Vec<LinkSlot>,
+    osn: Vec<osn::OsnSlot>,
     tap: Option<Tap>,
 }
 
@@ -201,6 +211,38 @@ impl Rt {
         Ok(addr)
     }
 
+    /// Serves port `port` of `node` as an OSN link over TCP: listens on
+    /// `addr` and carries OSN frames on the connection a peer makes (a newer
+    /// connection replaces the current one). Returns the bound address
+    /// (useful with port 0). See the `osn` contract in the module docs.
+    ///
+    /// # Errors
+    /// The listener cannot be bound.
+    pub async fn osn_listen(
+        &mut self,
+        node: NodeRef,
+        port: Port,
+        addr: SocketAddr,
+    ) -> io::Result<SocketAddr> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let bound = listener.local_addr()?;
+        self.add_osn(node, port, osn::End::Listen(listener), format!("listen {bound}"));
+        Ok(bound)
+    }
+
+    /// Links port `port` of `node` to an OSN peer over TCP: connects to
+    /// `peer` at start and again whenever the connection is lost.
+    pub fn osn_connect(&mut self, node: NodeRef, port: Port, peer: SocketAddr) {
+        self.add_osn(node, port, osn::End::Connect(peer), format!("to {peer}"));
+    }
+
+    fn add_osn(&mut self, node: NodeRef, port: Port, end: osn::End, what: String) {
+        let (tx, frames) = mpsc::unbounded_channel();
+        self.nodes[node.0].routes.insert(port, Route::Osn(tx));
+        let name = format!("{}/osn:{} {what}", self.nodes[node.0].element.name(), port.0);
+        self.osn.push(osn::OsnSlot { node: node.0, port, end, frames, name });
+    }
+
     /// Spawns every task on the current tokio runtime and starts the elements.
     pub fn start(self) -> Running {
         let epoch = tokio::time::Instant::now();
@@ -211,6 +253,10 @@ impl Rt {
             let up = senders[l.node].clone();
             let link_no = u16::try_from(i).unwrap_or(u16::MAX);
             tasks.push(tokio::spawn(run_link(l, up, ev_tx.clone(), epoch, self.tap.clone(), link_no)));
+        }
+        for l in self.osn {
+            let up = senders[l.node].clone();
+            tasks.push(tokio::spawn(osn::run(l, up, ev_tx.clone(), epoch)));
         }
         for n in self.nodes {
             let span = tracing::info_span!("element", node = n.element.name());
@@ -277,7 +323,7 @@ fn apply(
                 Some(Route::Local(tx, p)) => {
                     let _ = tx.send(Msg::Recv(*p, bytes));
                 }
-                Some(Route::Mtp2(tx)) => {
+                Some(Route::Mtp2(tx) | Route::Osn(tx)) => {
                     let _ = tx.send(bytes);
                 }
                 None => {}
