@@ -1,0 +1,387 @@
+//! The MTSO (mobile telephone switching office): a switch whose subscribers
+//! are mobile phones, reached over ISUP like any SSP.
+//!
+//! The MTSO is an [`Ssp`] — the same ISUP call control, trunk groups,
+//! numbering plan, timers and circuit maintenance — with a radio side put
+//! between the switch and its subscribers' line ports. Every mobile
+//! subscriber is a line of the inner switch on the port its [`Phone`]
+//! hangs on; the MTSO passes line frames through, except that it
+//!
+//! - **pages** before ringing: the switch's `Ring` toward a mobile is held
+//!   while the mobile is paged. An attached mobile answers the page after
+//!   [`PagingConfig::delay`]: the ring goes on to the phone and the switch
+//!   sends the ACM only then ([`Ssp::set_deferred_alerting`]), so the
+//!   caller's post-dial delay includes paging. No page response within
+//!   [`PagingConfig::timeout`] releases the call with cause 20 (subscriber
+//!   absent) and the phone never rings.
+//! - keeps a **radio state** per subscriber ([`MobileState`]): attached
+//!   (idle, pageable), detached (switched off: cause 20 at once, no
+//!   paging), unreachable (the page goes unanswered: cause 20 after the
+//!   timeout), or roaming at a foreign MSC under a roaming number (MSRN):
+//!   calls go on over ISUP to the MSRN, with redirection information
+//!   ([`Ssp::set_forward`]). The state changes at run time with
+//!   [`Mtso::set_state`].
+//! - lets a mobile **originate** only while attached (its off-hook and
+//!   digits reach the switch); a mobile that is not attached is not on the
+//!   air, so its frames are refused and counted, except the frames of a
+//!   call it already has (so its hang-up still clears that call).
+//!
+//! What it is not: no HLR/VLR, MAP, location updating or handover; the
+//! roaming number is configured, not fetched from the visited MSC; no
+//! repeated paging (one page, one timeout); mobile-originated calls have no
+//! radio access delay; a state change does not touch a call in progress (a
+//! page in progress resolves by the state when it ends).
+//!
+//! Contract: `handle` never panics on input; timers of the MTSO itself use
+//! kind [`PAGE_TIMER`] in the high half of the [`TimerId`] (the inner
+//! switch's kinds are below it); no output depends on hash order.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::core::{Element, EventKind, Input, Instant, Output, Outputs, Port, TimerId};
+use crate::line::LineSignal;
+use crate::ssp::config::humane;
+use crate::ssp::{cause, ConfigError, LineClass, LineConfig, Ssp, SspConfig, LINE_EVENT_BASE};
+
+#[cfg(doc)]
+use crate::phone::Phone;
+
+/// The timer kind (`TimerId >> 32`) of a page; the low half is the subscriber.
+pub const PAGE_TIMER: u64 = 0x100;
+
+/// Everything an [`Mtso`] needs to start.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MtsoConfig {
+    /// The switch: name, signalling, trunk groups, numbering plan, timers
+    /// (and fixed lines, if any). The subscribers become its lines.
+    pub switch: SspConfig,
+    #[serde(default)]
+    pub paging: PagingConfig,
+    #[serde(default)]
+    pub subscribers: Vec<MobileSubscriber>,
+}
+
+/// Paging: how long an attached mobile takes to answer a page, and how long
+/// the MTSO waits for an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PagingConfig {
+    /// Page to page response for an attached mobile (default 2 s).
+    #[serde(with = "humane")]
+    pub delay: Duration,
+    /// No page response by then: subscriber absent, cause 20 (default 6 s).
+    #[serde(with = "humane")]
+    pub timeout: Duration,
+}
+
+impl Default for PagingConfig {
+    fn default() -> Self {
+        PagingConfig { delay: Duration::from_secs(2), timeout: Duration::from_secs(6) }
+    }
+}
+
+/// A mobile subscriber of the MTSO.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MobileSubscriber {
+    /// The directory number (MSISDN, `"9175550123"`).
+    pub number: String,
+    /// The port its phone hangs on (the radio side, as a line).
+    pub port: Port,
+    #[serde(default)]
+    pub state: MobileState,
+}
+
+/// Where a mobile subscriber is, as far as the MTSO knows.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MobileState {
+    /// Switched on, here, idle: pages are answered after the paging delay.
+    #[default]
+    Attached,
+    /// Switched off (IMSI detach): calls get cause 20 at once, no paging.
+    Detached,
+    /// Registered here but out of coverage: pages go unanswered, cause 20
+    /// after the page timeout.
+    Unreachable,
+    /// At a foreign MSC: calls go on over ISUP to this roaming number (MSRN).
+    Roaming(String),
+}
+
+/// Why a configuration or a state change was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MtsoError {
+    #[error(transparent)]
+    Switch(#[from] ConfigError),
+    #[error("mtso {mtso}: subscriber {number:?}: {why}")]
+    Subscriber { mtso: String, number: String, why: &'static str },
+    #[error("mtso {mtso}: paging delay {delay:?} must be shorter than the page timeout {timeout:?}")]
+    Paging { mtso: String, delay: Duration, timeout: Duration },
+}
+
+/// Per-MTSO radio counters (the switch's own are [`Mtso::ssp`]`().counters()`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MtsoCounters {
+    /// Pages sent (one per terminating call to a mobile that is not roaming or detached).
+    pub pages: u64,
+    pub page_responses: u64,
+    /// Pages that timed out (cause 20).
+    pub page_failures: u64,
+    /// Frames from mobiles that are not attached (not on the air), refused.
+    pub refused_frames: u64,
+}
+
+#[derive(Debug)]
+struct Sub {
+    number: String,
+    port: Port,
+    state: MobileState,
+    /// A page in progress: when it started, and the ring it holds.
+    page: Option<(Instant, Bytes)>,
+    /// The phone is ringing or off-hook: its frames belong to a call.
+    engaged: bool,
+}
+
+/// A mobile switching office: an [`Ssp`] with paging and radio states.
+#[derive(Debug)]
+pub struct Mtso {
+    ssp: Ssp,
+    paging: PagingConfig,
+    subs: Vec<Sub>,
+    ports: BTreeMap<Port, u32>,
+    /// The inner switch's line index of the first subscriber.
+    first_line: u64,
+    counters: MtsoCounters,
+    scratch: Outputs,
+}
+
+fn digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn page_timer(sub: u32) -> TimerId {
+    TimerId(PAGE_TIMER << 32 | u64::from(sub))
+}
+
+impl Mtso {
+    /// Builds the MTSO: the switch of `cfg.switch` with one line per subscriber.
+    ///
+    /// # Errors
+    /// Everything [`Ssp::new`] refuses (a subscriber's number or port
+    /// clashing with another line or a link included), a number or roaming
+    /// number that is not digits, or a paging delay not shorter than the timeout.
+    pub fn new(cfg: &MtsoConfig) -> Result<Mtso, MtsoError> {
+        let name = &cfg.switch.name;
+        if cfg.paging.delay >= cfg.paging.timeout {
+            return Err(MtsoError::Paging {
+                mtso: name.clone(),
+                delay: cfg.paging.delay,
+                timeout: cfg.paging.timeout,
+            });
+        }
+        let mut sw = cfg.switch.clone();
+        let first_line = sw.lines.len() as u64;
+        for s in &cfg.subscribers {
+            sw.lines.push(LineConfig {
+                number: s.number.clone(),
+                port: s.port,
+                class: LineClass::Ordinary,
+                in_service: true,
+            });
+        }
+        let ssp = Ssp::new(&sw)?;
+        let mut m = Mtso {
+            ssp,
+            paging: cfg.paging,
+            subs: Vec::with_capacity(cfg.subscribers.len()),
+            ports: BTreeMap::new(),
+            first_line,
+            counters: MtsoCounters::default(),
+            scratch: Outputs::new(),
+        };
+        for (i, s) in cfg.subscribers.iter().enumerate() {
+            m.ssp.set_deferred_alerting(&s.number, true);
+            m.ports.insert(s.port, i as u32);
+            m.subs.push(Sub {
+                number: s.number.clone(),
+                port: s.port,
+                state: MobileState::Attached,
+                page: None,
+                engaged: false,
+            });
+            m.set_state(&s.number, s.state.clone())?;
+        }
+        Ok(m)
+    }
+
+    /// The inner switch (its counters, point code, circuit states).
+    pub fn ssp(&self) -> &Ssp {
+        &self.ssp
+    }
+
+    /// The inner switch, for maintenance commands (`block`, `reset`, …).
+    pub fn ssp_mut(&mut self) -> &mut Ssp {
+        &mut self.ssp
+    }
+
+    /// The radio counters.
+    pub fn counters(&self) -> &MtsoCounters {
+        &self.counters
+    }
+
+    /// The state of subscriber `number`.
+    pub fn state(&self, number: &str) -> Option<&MobileState> {
+        self.subs.iter().find(|s| s.number == number).map(|s| &s.state)
+    }
+
+    /// Moves subscriber `number` to `state` (switch it off, send it roaming,
+    /// …). Applies to the next call and to a page in progress when it ends;
+    /// a call already ringing or answered goes on.
+    ///
+    /// # Errors
+    /// An unknown subscriber, or a roaming number that is not digits.
+    pub fn set_state(&mut self, number: &str, state: MobileState) -> Result<(), MtsoError> {
+        let bad =
+            |why| MtsoError::Subscriber { mtso: self.ssp.name().to_owned(), number: number.into(), why };
+        if !digits(number) {
+            return Err(bad("a number is digits 0-9"));
+        }
+        let Some(sub) = self.subs.iter_mut().find(|s| s.number == number) else {
+            return Err(bad("no such mobile subscriber"));
+        };
+        let msrn = match &state {
+            MobileState::Roaming(m) if !digits(m) => return Err(bad("a roaming number is digits 0-9")),
+            MobileState::Roaming(m) => Some(m.as_str()),
+            _ => None,
+        };
+        self.ssp.set_in_service(number, state != MobileState::Detached);
+        self.ssp.set_forward(number, msrn);
+        sub.state = state;
+        Ok(())
+    }
+
+    fn event_ref(&self, i: u32) -> Option<u64> {
+        Some(LINE_EVENT_BASE + self.first_line + u64::from(i))
+    }
+
+    /// Uplink: a frame from mobile `i`'s phone.
+    fn uplink(&mut self, now: Instant, i: u32, port: Port, bytes: &[u8], inner: &mut Outputs) {
+        let sub = &mut self.subs[i as usize];
+        if sub.state != MobileState::Attached && !sub.engaged {
+            self.counters.refused_frames += 1;
+            let why = format!(
+                "{}: {} is not on the air ({:?}): frame refused",
+                self.ssp.name(),
+                sub.number,
+                sub.state
+            );
+            inner.event(self.event_ref(i), EventKind::Note(why));
+            return;
+        }
+        match LineSignal::parse(bytes) {
+            Ok(LineSignal::OffHook) => sub.engaged = true,
+            Ok(LineSignal::OnHook) => sub.engaged = false,
+            _ => {}
+        }
+        self.ssp.handle(now, Input::Recv { port, bytes }, inner);
+    }
+
+    /// Downlink: a frame from the switch toward mobile `i`: pages on ring, otherwise passed on.
+    fn downlink(&mut self, now: Instant, i: u32, bytes: Bytes, out: &mut Outputs) {
+        let sub = &mut self.subs[i as usize];
+        match LineSignal::parse(&bytes) {
+            Ok(LineSignal::Ring { .. }) => {
+                let wait =
+                    if sub.state == MobileState::Attached { self.paging.delay } else { self.paging.timeout };
+                sub.page = Some((now, bytes));
+                self.counters.pages += 1;
+                out.set_timer(page_timer(i), now.after(wait));
+                let note = format!("{}: paging {}", self.ssp.name(), sub.number);
+                out.event(self.event_ref(i), EventKind::Note(note));
+            }
+            Ok(LineSignal::StopRing) if sub.page.is_some() => {
+                // The call ended while paging (caller gave up, or no response): the phone never rang.
+                sub.page = None;
+                out.cancel_timer(page_timer(i));
+            }
+            sig => {
+                if matches!(sig, Ok(LineSignal::StopRing)) {
+                    sub.engaged = false;
+                }
+                out.send(sub.port, bytes);
+            }
+        }
+    }
+
+    fn on_page_timer(&mut self, now: Instant, i: u32, inner: &mut Outputs, out: &mut Outputs) {
+        let (delay, timeout) = (self.paging.delay, self.paging.timeout);
+        let Some(sub) = self.subs.get_mut(i as usize) else { return };
+        let Some((since, ring)) = sub.page.clone() else { return };
+        let number = sub.number.clone();
+        if sub.state == MobileState::Attached && now >= since.after(delay) {
+            // Page response: ring the phone; the switch sends the ACM.
+            sub.page = None;
+            sub.engaged = true;
+            self.counters.page_responses += 1;
+            out.send(sub.port, ring);
+            self.ssp.line_alerting(now, &number, inner);
+        } else if now >= since.after(timeout) {
+            self.counters.page_failures += 1;
+            let note = format!("{}: no paging response from {number}: subscriber absent", self.ssp.name());
+            inner.event(self.event_ref(i), EventKind::Note(note));
+            // The switch's stop-ring for the phone ends the page (see `downlink`).
+            if !self.ssp.release_line(now, &number, cause::ABSENT, inner) {
+                self.subs[i as usize].page = None;
+            }
+        } else {
+            // No longer attached: wait out the timeout.
+            out.set_timer(page_timer(i), since.after(timeout));
+        }
+    }
+
+    /// Passes the inner switch's outputs on, putting the radio side in front of the mobiles' ports.
+    fn radio(&mut self, now: Instant, inner: &mut Outputs, out: &mut Outputs) {
+        for o in inner.drain() {
+            match o {
+                Output::Send { port, bytes } => match self.ports.get(&port) {
+                    Some(&i) => self.downlink(now, i, bytes, out),
+                    None => out.push(Output::Send { port, bytes }),
+                },
+                o => out.push(o),
+            }
+        }
+    }
+}
+
+impl Element for Mtso {
+    fn name(&self) -> &str {
+        self.ssp.name()
+    }
+
+    fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs) {
+        let mut inner = std::mem::take(&mut self.scratch);
+        match input {
+            Input::Timer(id) if id.0 >> 32 == PAGE_TIMER => {
+                self.on_page_timer(now, (id.0 & 0xffff_ffff) as u32, &mut inner, out);
+            }
+            Input::Recv { port, bytes } => match self.ports.get(&port).copied() {
+                Some(i) => self.uplink(now, i, port, bytes, &mut inner),
+                None => self.ssp.handle(now, input, &mut inner),
+            },
+            Input::Start => {
+                for s in &mut self.subs {
+                    s.page = None;
+                    s.engaged = false;
+                }
+                self.ssp.handle(now, input, &mut inner);
+            }
+            _ => self.ssp.handle(now, input, &mut inner),
+        }
+        self.radio(now, &mut inner, out);
+        self.scratch = inner;
+    }
+}
