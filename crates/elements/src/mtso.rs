@@ -385,3 +385,220 @@ impl Element for Mtso {
         self.scratch = inner;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::line::Tone;
+    use crate::phone::{Phone, PhoneScript, PlacedCall, WhenCalled};
+    use crate::testkit::Net;
+    use ainsim_wire::Variant;
+
+    /// An MTSO with no trunks: two mobiles, a roamer whose roaming number is
+    /// the first mobile, and a subscriber "roaming" at its own number (a loop).
+    const EXAMPLE: &str = r#"
+        [switch]
+        name = "MTSO"
+        [switch.signalling]
+        point_code = 2
+        variant = "itu"
+        linksets = []
+        [switch.numbering]
+        number_length = 10
+
+        [paging]
+        delay = "1500ms"
+        timeout = "5s"
+
+        [[subscribers]]
+        number = "9175550123"
+        port = 0
+
+        [[subscribers]]
+        number = "9175550124"
+        port = 1
+        state = "detached"
+
+        [[subscribers]]
+        number = "9175550125"
+        port = 2
+        state = { roaming = "9175550123" }
+
+        [[subscribers]]
+        number = "9175550126"
+        port = 3
+        state = { roaming = "9175550126" }
+    "#;
+
+    fn example() -> MtsoConfig {
+        toml::from_str(EXAMPLE).unwrap()
+    }
+
+    #[test]
+    fn the_config_reads_from_toml_and_json_in_humane_units() {
+        let c = example();
+        assert_eq!(
+            c.paging,
+            PagingConfig { delay: Duration::from_millis(1500), timeout: Duration::from_secs(5) }
+        );
+        assert_eq!(c.subscribers[0].state, MobileState::Attached);
+        assert_eq!(c.subscribers[1].state, MobileState::Detached);
+        assert_eq!(c.subscribers[2].state, MobileState::Roaming("9175550123".into()));
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.contains(r#""delay":"1500ms""#), "{json}");
+        assert!(json.contains(r#""state":{"roaming":"9175550123"}"#), "{json}");
+        assert_eq!(serde_json::from_str::<MtsoConfig>(&json).unwrap(), c);
+        let m = Mtso::new(&c).unwrap();
+        assert_eq!(m.state("9175550124"), Some(&MobileState::Detached));
+        assert_eq!(m.name(), "MTSO");
+        // Defaults: 2 s paging delay, 6 s page timeout, attached.
+        let d: PagingConfig = toml::from_str("").unwrap();
+        assert_eq!((d.delay, d.timeout), (Duration::from_secs(2), Duration::from_secs(6)));
+    }
+
+    #[test]
+    fn configuration_and_state_mistakes_are_named() {
+        let mut c = example();
+        c.paging.delay = Duration::from_secs(5);
+        assert!(Mtso::new(&c).unwrap_err().to_string().contains("paging delay 5s must be shorter"));
+        let mut c = example();
+        c.subscribers[1].port = Port(0);
+        assert_eq!(
+            Mtso::new(&c).unwrap_err().to_string(),
+            "ssp MTSO: line \"9175550124\": port already in use"
+        );
+        let mut c = example();
+        c.subscribers[2].state = MobileState::Roaming("x".into());
+        assert!(Mtso::new(&c).unwrap_err().to_string().contains("a roaming number is digits 0-9"));
+        let mut m = Mtso::new(&example()).unwrap();
+        let e = m.set_state("2125550142", MobileState::Detached).unwrap_err();
+        assert_eq!(e.to_string(), "mtso MTSO: subscriber \"2125550142\": no such mobile subscriber");
+        m.set_state("9175550124", MobileState::Unreachable).unwrap();
+        assert_eq!(m.state("9175550124"), Some(&MobileState::Unreachable));
+    }
+
+    /// Two phones on the one MTSO: `caller` (9175550123) places the call.
+    fn pair(to: &str, callee: WhenCalled) -> (Net, usize, usize) {
+        let mut net = Net::new(Variant::Itu, Duration::from_millis(1));
+        let m = net.add(Mtso::new(&example()).unwrap());
+        let mut a = PhoneScript::new("9175550123");
+        a.calls = vec![PlacedCall {
+            at: Duration::from_secs(1),
+            to: to.into(),
+            holding: None,
+            give_up_after: None,
+        }];
+        let mut b = PhoneScript::new(to);
+        b.when_called = callee;
+        let (a, b) = (net.add(Phone::new(a)), net.add(Phone::new(b)));
+        net.wire(m, Port(0), a, Phone::LINE, true);
+        let port = match to {
+            "9175550124" => 1,
+            "9175550125" => 2,
+            _ => 3,
+        };
+        net.wire(m, Port(port), b, Phone::LINE, true);
+        net.start_all();
+        (net, a, b)
+    }
+
+    #[test]
+    fn a_mobile_to_mobile_call_to_a_switched_off_phone_gets_congestion() {
+        let (mut net, a, b) = pair("9175550124", WhenCalled::default());
+        net.run_for(Duration::from_secs(10));
+        assert!(net.get::<Phone>(a).saw(&LineSignal::Tone(Tone::Congestion)));
+        assert!(net.get::<Phone>(b).log().is_empty());
+        assert_eq!(net.get::<Mtso>(0).ssp().counters().line_released[20], 1);
+    }
+
+    #[test]
+    fn a_roaming_number_of_this_switch_is_routed_to_its_own_line() {
+        // 9175550125 roams under 9175550123's number: the call comes back to
+        // the caller's own line, which is busy (cause 17).
+        let (mut net, a, _) = pair("9175550125", WhenCalled::default());
+        net.run_for(Duration::from_secs(10));
+        net.print();
+        assert!(net.get::<Phone>(a).saw(&LineSignal::Tone(Tone::Busy)));
+        let notes: Vec<String> = net
+            .events
+            .iter()
+            .filter_map(|(_, _, e)| match &e.kind {
+                EventKind::Note(n) if n.contains("forwarded") => Some(n.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(notes, ["MTSO: call to 9175550125 forwarded to 9175550123 (redirection 1)"]);
+    }
+
+    #[test]
+    fn a_forwarding_loop_stops_at_the_redirection_limit_with_cause_20() {
+        let (mut net, a, _) = pair("9175550126", WhenCalled::default());
+        net.run_for(Duration::from_secs(10));
+        assert!(net.get::<Phone>(a).saw(&LineSignal::Tone(Tone::Congestion)));
+        let m = net.get::<Mtso>(0);
+        assert_eq!(m.ssp().counters().line_released[20], 1);
+        let limit = net
+            .events
+            .iter()
+            .filter(|(_, _, e)| matches!(&e.kind, EventKind::Note(n) if n.contains("limit")))
+            .count();
+        assert_eq!(limit, 1);
+    }
+
+    #[test]
+    fn a_page_response_rings_the_phone_after_the_paging_delay() {
+        // Mobile to mobile on one switch: no ISUP, the page alone delays the ring.
+        let mut c = example();
+        c.subscribers[1].state = MobileState::Attached;
+        let mut net = Net::new(Variant::Itu, Duration::from_millis(1));
+        let m = net.add(Mtso::new(&c).unwrap());
+        let mut a = PhoneScript::new("9175550123");
+        a.calls = vec![PlacedCall {
+            at: Duration::from_secs(1),
+            to: "9175550124".into(),
+            holding: Some(Duration::from_secs(5)),
+            give_up_after: None,
+        }];
+        let b = PhoneScript {
+            when_called: WhenCalled::Answer { after: Duration::from_secs(1) },
+            ..PhoneScript::new("9175550124")
+        };
+        let (a, b) = (net.add(Phone::new(a)), net.add(Phone::new(b)));
+        net.wire(m, Port(0), a, Phone::LINE, true);
+        net.wire(m, Port(1), b, Phone::LINE, true);
+        net.start_all();
+        net.run_for(Duration::from_secs(20));
+        let ring = net
+            .get::<Phone>(b)
+            .log()
+            .iter()
+            .find(|s| matches!(s.signal, LineSignal::Ring { .. }))
+            .unwrap()
+            .at;
+        let dialled =
+            net.get::<Phone>(a).log().iter().find(|s| matches!(s.signal, LineSignal::Digits(_))).unwrap().at;
+        // Digits reach the switch (1 ms), the page takes 1.5 s, the ring reaches the phone (1 ms).
+        assert_eq!(ring.since(dialled), Duration::from_millis(1502));
+        assert!(net.get::<Phone>(a).saw(&LineSignal::Connected));
+        assert!(net.get::<Phone>(b).saw(&LineSignal::FarEndReleased));
+        assert_eq!(net.get::<Mtso>(m).counters().page_responses, 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn random_frames_on_any_port_never_panic(
+            frames in proptest::collection::vec((0u32..5, proptest::collection::vec(proptest::num::u8::ANY, 0..12)), 0..12)
+        ) {
+            let mut m = Mtso::new(&example()).unwrap();
+            let mut out = Outputs::new();
+            m.handle(Instant::ZERO, Input::Start, &mut out);
+            for (k, (port, bytes)) in frames.iter().enumerate() {
+                let now = Instant(k as u64 * 1_000_000);
+                m.handle(now, Input::Recv { port: Port(*port), bytes }, &mut out);
+                m.handle(now, Input::Timer(page_timer(*port)), &mut out);
+            }
+        }
+    }
+}
