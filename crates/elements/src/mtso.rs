@@ -283,7 +283,18 @@ impl Mtso {
             return;
         }
         match LineSignal::parse(bytes) {
-            Ok(LineSignal::OffHook) => sub.engaged = true,
+            Ok(LineSignal::OffHook) => {
+                sub.engaged = true;
+                if sub.page.take().is_some() {
+                    // Off-hook while being paged: the mobile is there. Like a
+                    // landline lifted as it starts to ring, it takes the call:
+                    // page response (ACM), then the off-hook answers (ANM).
+                    self.counters.page_responses += 1;
+                    inner.cancel_timer(page_timer(i));
+                    let number = sub.number.clone();
+                    self.ssp.line_alerting(now, &number, inner);
+                }
+            }
             Ok(LineSignal::OnHook) => sub.engaged = false,
             _ => {}
         }
@@ -459,6 +470,17 @@ mod tests {
     }
 
     #[test]
+    fn the_example_in_the_docs_builds() {
+        let doc = include_str!("../../../docs/mtso.md");
+        let start = doc.find("```toml\n").unwrap() + 8;
+        let end = start + doc[start..].find("```").unwrap();
+        let c: MtsoConfig = toml::from_str(&doc[start..end]).unwrap();
+        let m = Mtso::new(&c).unwrap();
+        assert_eq!(m.state("9175550123"), Some(&MobileState::Attached));
+        assert_eq!(c.paging, PagingConfig::default());
+    }
+
+    #[test]
     fn configuration_and_state_mistakes_are_named() {
         let mut c = example();
         c.paging.delay = Duration::from_secs(5);
@@ -584,6 +606,43 @@ mod tests {
         assert!(net.get::<Phone>(a).saw(&LineSignal::Connected));
         assert!(net.get::<Phone>(b).saw(&LineSignal::FarEndReleased));
         assert_eq!(net.get::<Mtso>(m).counters().page_responses, 1);
+    }
+
+    #[test]
+    fn an_off_hook_while_paged_takes_the_call() {
+        // The called mobile starts a call of its own 1.2 s into the page:
+        // page response and answer at once; its own call is not placed.
+        let mut c = example();
+        c.subscribers[1].state = MobileState::Attached;
+        let mut net = Net::new(Variant::Itu, Duration::from_millis(1));
+        let m = net.add(Mtso::new(&c).unwrap());
+        let mut a = PhoneScript::new("9175550123");
+        a.calls = vec![PlacedCall {
+            at: Duration::from_secs(1),
+            to: "9175550124".into(),
+            holding: Some(Duration::from_secs(5)),
+            give_up_after: None,
+        }];
+        let mut b = PhoneScript::new("9175550124");
+        b.calls = vec![PlacedCall {
+            at: Duration::from_millis(2200),
+            to: "9175550123".into(),
+            holding: None,
+            give_up_after: Some(Duration::from_secs(3)),
+        }];
+        let (a, b) = (net.add(Phone::new(a)), net.add(Phone::new(b)));
+        net.wire(m, Port(0), a, Phone::LINE, true);
+        net.wire(m, Port(1), b, Phone::LINE, true);
+        net.start_all();
+        net.run_for(Duration::from_secs(20));
+        net.print();
+        assert!(net.get::<Phone>(a).saw(&LineSignal::Connected));
+        assert!(!net.get::<Phone>(b).saw(&LineSignal::Ring { caller: Some("9175550123".into()) }));
+        let c = net.get::<Mtso>(m).counters();
+        assert_eq!((c.pages, c.page_responses, c.page_failures), (1, 1, 0));
+        assert!(net.get::<Phone>(b).saw(&LineSignal::Connected));
+        // Both halves of the intra-switch call count the answer.
+        assert_eq!(net.get::<Mtso>(m).ssp().counters().answered, 2);
     }
 
     proptest::proptest! {

@@ -399,7 +399,13 @@ fn a_caller_who_gives_up_while_the_mobile_is_paged_never_rings_it() {
 
 #[test]
 fn a_roaming_mobile_is_reached_at_the_foreign_msc_by_its_roaming_number() {
-    let mut s = story(Variant::Itu, caller(30), answers_after(MOBILE, 3), MobileState::Roaming(MSRN.into()));
+    for v in [Variant::Itu, Variant::Ansi] {
+        roaming(v);
+    }
+}
+
+fn roaming(v: Variant) {
+    let mut s = story(v, caller(30), answers_after(MOBILE, 3), MobileState::Roaming(MSRN.into()));
     s.sim.run_for(Duration::from_secs(60));
     s.print();
     assert_eq!(
@@ -437,7 +443,7 @@ fn a_roaming_mobile_is_reached_at_the_foreign_msc_by_its_roaming_number() {
     assert_eq!(s.heard(s.roamer)[0].1, LineSignal::Ring { caller: Some(LANDLINE.into()) });
     assert!(s.heard(s.landline).iter().any(|(_, sig)| *sig == LineSignal::Connected));
     assert_eq!(s.mtso().counters().pages, 0);
-    s.wireshark("mtso_roaming");
+    s.wireshark(&format!("mtso_roaming_{v:?}"));
 }
 
 #[test]
