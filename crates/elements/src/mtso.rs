@@ -11,7 +11,8 @@
 //!   while the mobile is paged. An attached mobile answers the page after
 //!   [`PagingConfig::delay`]: the ring goes on to the phone and the switch
 //!   sends the ACM only then ([`Ssp::set_deferred_alerting`]), so the
-//!   caller's post-dial delay includes paging. No page response within
+//!   caller's post-dial delay includes paging (a mobile going off-hook
+//!   while paged takes the call at once). No page response within
 //!   [`PagingConfig::timeout`] releases the call with cause 20 (subscriber
 //!   absent) and the phone never rings.
 //! - keeps a **radio state** per subscriber ([`MobileState`]): attached
