@@ -651,13 +651,15 @@ mod tests {
         fn random_frames_on_any_port_never_panic(
             frames in proptest::collection::vec((0u32..5, proptest::collection::vec(proptest::num::u8::ANY, 0..12)), 0..12)
         ) {
-            let mut m = Mtso::new(&example()).unwrap();
+            static CONFIG: std::sync::OnceLock<MtsoConfig> = std::sync::OnceLock::new();
+            let mut m = Mtso::new(CONFIG.get_or_init(example)).unwrap();
             let mut out = Outputs::new();
             m.handle(Instant::ZERO, Input::Start, &mut out);
             for (k, (port, bytes)) in frames.iter().enumerate() {
                 let now = Instant(k as u64 * 1_000_000);
                 m.handle(now, Input::Recv { port: Port(*port), bytes }, &mut out);
                 m.handle(now, Input::Timer(page_timer(*port)), &mut out);
+                out.drain();
             }
         }
     }
