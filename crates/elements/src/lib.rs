@@ -20,6 +20,7 @@ pub mod ip;
 pub mod iscp;
 pub mod line;
 pub mod mtp2link;
+pub mod mtso;
 pub mod osn;
 pub mod phone;
 pub mod sp;
@@ -30,5 +31,6 @@ pub mod testkit;
 
 pub use crate::access::{AccessConfig, AccessServer, Business};
 pub use crate::core::{Element, Event, EventKind, Input, Instant, NodeId, Output, Outputs, Port, TimerId};
+pub use crate::mtso::{MobileState, Mtso, MtsoConfig};
 pub use crate::phone::{Phone, PhoneScript, PlacedCall, WhenCalled};
 pub use crate::ssp::{Ssp, SspConfig};

@@ -30,6 +30,7 @@
 pub mod analysis;
 pub mod bridge;
 pub mod config;
+pub mod mobile;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -169,6 +170,10 @@ struct Line {
     state: Ls,
     originating: bool,
     digits: String,
+    /// Ring the line but hold the ACM until [`Ssp::line_alerting`] (the MTSO pages first).
+    defer_alerting: bool,
+    /// Calls to the line go on to this number with redirection information (a roaming mobile).
+    forward_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -442,6 +447,8 @@ impl Ssp {
                 state: Ls::Idle,
                 originating: false,
                 digits: String::new(),
+                defer_alerting: false,
+                forward_to: None,
             });
         }
         let plan = Plan::new(&cfg.numbering, cfg.lines.iter().map(|l| l.number.as_str()));
@@ -864,26 +871,7 @@ impl Ssp {
                 }
                 r
             }
-            None => {
-                let mut m = vec![
-                    P::NatureOfConnectionIndicators(NatureOfConnection::default()),
-                    P::ForwardCallIndicators(ForwardCallIndicators::default().with_isup(1)),
-                    P::CallingPartysCategory(setup.category),
-                ];
-                match self.variant {
-                    // Q.931 bearer capability: speech, circuit mode 64 kbit/s, G.711 mu-law.
-                    Variant::Ansi => m.push(P::UserServiceInformation(UserServiceInformation {
-                        bytes: vec![0x80, 0x90, 0xa2],
-                    })),
-                    Variant::Itu => m.push(P::TransmissionMediumRequirement(0)),
-                }
-                m.push(P::CalledPartyNumber(Number::e164(3, &setup.called)));
-                let opt = setup
-                    .calling
-                    .as_deref()
-                    .map(|d| vec![P::CallingPartyNumber(Number { screening: 3, ..Number::e164(3, d) })]);
-                IsupRepr::new(self.variant, cic, M::Iam, m, Some(opt.unwrap_or_default()))
-            }
+            None => self.fresh_iam(cic, &setup),
         };
         self.buf.clear();
         if let Err(e) = repr.emit(&mut self.buf) {
@@ -905,8 +893,33 @@ impl Ssp {
         self.set(now, tk::T7, ci, self.timers.t7, out);
     }
 
+    /// A new IAM for `setup` on `cic` (a call that did not arrive by IAM).
+    fn fresh_iam(&self, cic: u16, setup: &Setup) -> IsupRepr {
+        let mut m = vec![
+            P::NatureOfConnectionIndicators(NatureOfConnection::default()),
+            P::ForwardCallIndicators(ForwardCallIndicators::default().with_isup(1)),
+            P::CallingPartysCategory(setup.category),
+        ];
+        match self.variant {
+            // Q.931 bearer capability: speech, circuit mode 64 kbit/s, G.711 mu-law.
+            Variant::Ansi => {
+                m.push(P::UserServiceInformation(UserServiceInformation { bytes: vec![0x80, 0x90, 0xa2] }))
+            }
+            Variant::Itu => m.push(P::TransmissionMediumRequirement(0)),
+        }
+        m.push(P::CalledPartyNumber(Number::e164(3, &setup.called)));
+        let opt = setup
+            .calling
+            .as_deref()
+            .map(|d| vec![P::CallingPartyNumber(Number { screening: 3, ..Number::e164(3, d) })]);
+        IsupRepr::new(self.variant, cic, M::Iam, m, Some(opt.unwrap_or_default()))
+    }
+
     /// Offers a call from `from` to local line `li`.
     fn terminate(&mut self, now: Instant, li: u32, from: Leg, setup: &Setup, out: &mut Outputs) {
+        if let Some(to) = self.lines[li as usize].forward_to.clone() {
+            return self.forward(now, li, from, setup, &to, out);
+        }
         let line = &self.lines[li as usize];
         let refuse = if !line.in_service {
             Some(cause::ABSENT)
@@ -923,8 +936,10 @@ impl Ssp {
         l.state = Ls::Ringing;
         l.originating = false;
         self.line_send(li, &LineSignal::Ring { caller: setup.calling.clone() }, out);
-        Self::line_event(li, EventKind::Alerting, out);
-        self.deliver(now, from, Sig::Alerting(None), out);
+        if !self.lines[li as usize].defer_alerting {
+            Self::line_event(li, EventKind::Alerting, out);
+            self.deliver(now, from, Sig::Alerting(None), out);
+        }
     }
 
     /// Sends REL on `ci` (unless idle or already releasing) and starts T1 and T5.
