@@ -27,6 +27,7 @@
 //! Events: `call` is the CIC for circuit events and `LINE_EVENT_BASE` + line
 //! index for line events.
 
+pub mod ain;
 pub mod analysis;
 pub mod bridge;
 pub mod config;
@@ -44,6 +45,7 @@ use ainsim_wire::{IsupPacket, IsupRepr, PointCode, Variant};
 pub use self::analysis::{Analysis, Plan};
 pub use self::bridge::{Bridge, Leg};
 pub use self::config::{
+    AinConfig, TimeoutAction,
     Direction, GlareControl, IsupTimers, LineClass, LineConfig, LinkSetConfig, NumberingPlan, PrefixRoute,
     RouteConfig, SignallingConfig, SspConfig, TriggerKind, TrunkGroupConfig,
 };
@@ -317,6 +319,7 @@ pub struct Ssp {
     group_ops: Vec<Option<GroupOp>>,
     counters: Counters,
     buf: Vec<u8>,
+    ain: ain::Ain,
 }
 
 impl Ssp {
@@ -425,6 +428,8 @@ impl Ssp {
         }
         let plan = Plan::new(&cfg.numbering, cfg.lines.iter().map(|l| l.number.as_str()));
         let bridge = Bridge::new(lines.len(), circuits.len());
+        let numbers: Vec<&str> = cfg.lines.iter().map(|l| l.number.as_str()).collect();
+        let ain = ain::Ain::new(cfg.ain.as_ref(), s.variant, &numbers);
         Ok(Ssp {
             name: cfg.name.clone(),
             sp,
@@ -440,6 +445,7 @@ impl Ssp {
             group_ops: Vec::new(),
             counters: Counters::default(),
             buf: Vec::with_capacity(64),
+            ain,
         })
     }
 
@@ -543,6 +549,7 @@ impl Ssp {
             *c = Circuit::new(c.group, c.cic);
         }
         self.bridge.clear();
+        self.ain.clear();
         self.group_ops.clear();
         for g in &self.groups {
             g.hints.iter().for_each(|h| h.set(g.base));
@@ -767,6 +774,8 @@ impl Ssp {
         }
         if let Some(peer) = self.bridge.split(Leg::Circuit(ci)) {
             self.deliver(now, peer, Sig::Release(cause), out);
+        } else if was != Cs::Idle {
+            self.ain_leg_gone(now, Leg::Circuit(ci), out);
         }
     }
 
@@ -811,7 +820,10 @@ impl Ssp {
         let rule = match a {
             Analysis::Local(l) => return self.terminate(now, l, from, &setup, out),
             Analysis::Route(r) => r,
-            // AIN hook: no trigger processing yet; route on the rule's groups.
+            Analysis::Trigger { kind: TriggerKind::InfoAnalyzed, rule } if self.ain.info_analyzed_armed() => {
+                return self.ain_info_analyzed(now, from, setup, rule, out);
+            }
+            // No AIN (or the trigger is bypassed): route on the rule's groups.
             Analysis::Trigger { rule, .. } if self.plan.routable(rule) => rule,
             Analysis::Trigger { .. } | Analysis::Unallocated | Analysis::Incomplete => {
                 return self.deliver(now, from, Sig::Release(cause::UNALLOCATED), out)
@@ -897,6 +909,9 @@ impl Ssp {
         if let Some(c) = refuse {
             return self.deliver(now, from, Sig::Release(c), out);
         }
+        if self.ain_termination_attempt(now, li, from, setup, out) {
+            return;
+        }
         self.bridge.join(from, Leg::Line(li));
         let l = &mut self.lines[li as usize];
         l.state = Ls::Ringing;
@@ -926,6 +941,9 @@ impl Ssp {
 
     /// Hands a backward signal or release to a leg.
     fn deliver(&mut self, now: Instant, to: Leg, sig: Sig<'_>, out: &mut Outputs) {
+        if self.ain.busy() && self.ain_intercept(now, to, &sig, out) {
+            return;
+        }
         match to {
             Leg::Line(li) => self.line_deliver(li, sig, out),
             Leg::Circuit(ci) => self.circuit_deliver(now, ci, sig, out),
@@ -995,6 +1013,9 @@ impl Ssp {
             {
                 out.cancel_timer(tid(tk::T35, ci));
                 let alerting = matches!(sig, Sig::Alerting(_));
+                // A second ACM (the call was re-routed by the ISCP after we
+                // sent ours) goes no further: CPG alerting instead.
+                let raw = raw.filter(|r| !(acm_sent && r.get(2) == Some(&M::Acm.code())));
                 if let Some(raw) = raw {
                     self.relay(ci, raw, out);
                     if raw.get(2) == Some(&M::Acm.code()) {
@@ -1078,6 +1099,8 @@ impl Ssp {
                 Self::line_event(li, EventKind::Answered, out);
                 if let Some(p) = peer {
                     self.deliver(now, p, Sig::Answer(None), out);
+                } else {
+                    self.ain_line_answered(now, li, out);
                 }
             }
             (LineSignal::OffHook, Ls::CalledOnHook) => {
@@ -1117,7 +1140,7 @@ impl Ssp {
                 let originating = l.originating;
                 l.state = Ls::Idle;
                 l.digits.clear();
-                let Some(p) = peer else { return };
+                let Some(p) = peer else { return self.ain_leg_gone(now, Leg::Line(li), out) };
                 match state {
                     // Q.764 §2.5: an analogue called party going on-hook
                     // suspends the call (network-initiated SUS); the
@@ -1151,6 +1174,10 @@ impl Ssp {
         let (opc, sif) = match self.sp.receive(bytes) {
             Ok(p) if p.dpc() == self.sp.pc && p.si() == ainsim_wire::mtp3::si::ISUP => {
                 (p.opc(), &bytes[ainsim_wire::mtp3::header_len(self.variant)..])
+            }
+            Ok(p) if p.dpc() == self.sp.pc && p.si() == ainsim_wire::mtp3::si::SCCP && self.ain.enabled() => {
+                let sif = &bytes[ainsim_wire::mtp3::header_len(self.variant)..];
+                return self.ain_on_sccp(now, sif, bytes, out);
             }
             Ok(_) => {
                 self.counters.ignored += 1;
@@ -1366,6 +1393,8 @@ impl Ssp {
                 self.send(ci, M::Rlc, vec![], None, out);
                 if let Some(p) = self.bridge.split(Leg::Circuit(ci)) {
                     self.deliver(now, p, Sig::Release(value), out);
+                } else if state != Cs::Idle {
+                    self.ain_leg_gone(now, Leg::Circuit(ci), out);
                 }
             }
             M::Rlc => {
@@ -1597,6 +1626,9 @@ impl Ssp {
 
     fn on_timer(&mut self, now: Instant, id: TimerId, out: &mut Outputs) {
         let (kind, idx) = (id.0 >> 32, (id.0 & 0xffff_ffff) as u32);
+        if kind >= ain::T_RESPONSE {
+            return self.ain_timer(now, kind, idx as usize, out);
+        }
         if kind >= tk::GROUP_SHORT {
             return self.on_group_timer(now, kind, idx as usize, out);
         }
