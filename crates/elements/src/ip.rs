@@ -346,6 +346,24 @@ impl Ip {
                 out.cancel_timer(play_timer(cic));
                 self.circuits.remove(&cic);
             }
+            // The SSP resets its trunks at start-up: the IP takes part (Q.764
+            // §2.10.3) so that the circuits become usable; no blocking here.
+            MessageType::Rsc => {
+                out.cancel_timer(play_timer(cic));
+                self.circuits.remove(&cic);
+                self.send_isup(opc, cic, MessageType::Rlc, vec![], out);
+            }
+            MessageType::Grs => {
+                let Some(Parameter::RangeAndStatus(rs)) = m.mandatory().first() else { return };
+                let range = rs.range;
+                for c in cic..=cic.saturating_add(u16::from(range)) {
+                    out.cancel_timer(play_timer(c));
+                    self.circuits.remove(&c);
+                }
+                let status = vec![0u8; (usize::from(range) + 1).div_ceil(8)];
+                let rs = ainsim_wire::isup::RangeAndStatus { range, status };
+                self.send_isup(opc, cic, MessageType::Gra, vec![Parameter::RangeAndStatus(rs)], out);
+            }
             other => {
                 out.event(Some(u64::from(cic)), EventKind::Note(format!("ip: {} ignored", other.acronym())));
             }

@@ -881,9 +881,10 @@ impl Ssp {
                 d.notify |= n;
                 d.no_answer = t.or(d.no_answer);
             }
+            // Onward legs (the IP, the second party) are called from the rung line.
             d.setup = Some(Box::new(Setup {
                 called: called.clone(),
-                calling: calling.clone(),
+                calling: Some(called.clone()),
                 category: 10,
                 iam: None,
                 rule: None,

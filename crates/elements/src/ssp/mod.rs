@@ -898,6 +898,10 @@ impl Ssp {
 
     /// Offers a call from `from` to local line `li`.
     fn terminate(&mut self, now: Instant, li: u32, from: Leg, setup: &Setup, out: &mut Outputs) {
+        // GR-1298: Termination_Attempt is detected before the line is examined.
+        if self.ain_termination_attempt(now, li, from, setup, out) {
+            return;
+        }
         let line = &self.lines[li as usize];
         let refuse = if !line.in_service {
             Some(cause::ABSENT)
@@ -908,9 +912,6 @@ impl Ssp {
         };
         if let Some(c) = refuse {
             return self.deliver(now, from, Sig::Release(c), out);
-        }
-        if self.ain_termination_attempt(now, li, from, setup, out) {
-            return;
         }
         self.bridge.join(from, Leg::Line(li));
         let l = &mut self.lines[li as usize];
