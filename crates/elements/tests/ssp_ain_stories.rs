@@ -21,7 +21,7 @@ use ainsim_runtime::ladder::Options;
 use ainsim_runtime::{LinkKind, LinkModel, Simulator};
 use ainsim_store::{MemStore, StoreExt};
 use ainsim_wire::{PointCode, Variant};
-use common::{MS, SEC};
+use common::{StandIn, LINK, MS, SCRIPT, SEC};
 
 const V: Variant = Variant::Ansi;
 const ISCP_GT: &str = "8885550000";
@@ -203,7 +203,8 @@ fn world(scripts: Vec<PhoneScript>, tweak: impl Fn(&mut SspConfig, &mut SspConfi
         ("2125550142", ssp_b, 0),
         ("2125550143", ssp_b, 1),
     ] {
-        let script = scripts.iter().find(|s| s.number == number).cloned().unwrap_or_else(|| PhoneScript::new(number));
+        let script =
+            scripts.iter().find(|s| s.number == number).cloned().unwrap_or_else(|| PhoneScript::new(number));
         let id = sim.add_node(number, Phone::new(script)).unwrap();
         sim.link((id, Phone::LINE), (ssp, Port(port)), LinkKind::Line, LinkModel::fixed(MS)).unwrap();
         phones.push((number.to_string(), id));
@@ -216,7 +217,8 @@ fn world(scripts: Vec<PhoneScript>, tweak: impl Fn(&mut SspConfig, &mut SspConfi
 
 fn caller(number: &str, to: &str, holding: Duration) -> PhoneScript {
     let mut s = PhoneScript::new(number);
-    s.calls = vec![PlacedCall { at: SEC, to: to.into(), holding: Some(holding), give_up_after: Some(60 * SEC) }];
+    s.calls =
+        vec![PlacedCall { at: SEC, to: to.into(), holding: Some(holding), give_up_after: Some(60 * SEC) }];
     s
 }
 
@@ -230,17 +232,16 @@ fn answers(number: &str, after: Duration) -> PhoneScript {
 fn in_order(ladder: &str, labels: &[&str]) {
     let mut at = 0;
     for label in labels {
-        let found = ladder[at..].find(label).unwrap_or_else(|| panic!("{label:?} not after {at} in\n{ladder}"));
+        let found =
+            ladder[at..].find(label).unwrap_or_else(|| panic!("{label:?} not after {at} in\n{ladder}"));
         at += found + label.len();
     }
 }
 
 #[test]
 fn an_800_call_is_translated_and_answered() {
-    let mut w = world(
-        vec![caller("2015550100", "8005551234", 10 * SEC), answers("2125550142", 2 * SEC)],
-        |_, _| {},
-    );
+    let mut w =
+        world(vec![caller("2015550100", "8005551234", 10 * SEC), answers("2125550142", 2 * SEC)], |_, _| {});
     w.sim.run_for(30 * SEC);
     let ladder = w.ladder();
     println!("{ladder}");
@@ -313,7 +314,14 @@ fn no_answer_is_forwarded_after_the_iscps_timer() {
     println!("{ladder}");
     in_order(
         &ladder,
-        &["QueryWithPerm Termination_Attempt", "ACM", "ConversationWithPerm T_No_Answer", "Response Analyze_Route", "CPG", "ANM"],
+        &[
+            "QueryWithPerm Termination_Attempt",
+            "ACM",
+            "ConversationWithPerm T_No_Answer",
+            "Response Analyze_Route",
+            "CPG",
+            "ANM",
+        ],
     );
     assert!(w.phone("2125550142").saw(&LineSignal::StopRing));
     assert!(w.phone("2125550143").saw(&LineSignal::Connected));
@@ -340,13 +348,11 @@ fn a_silent_iscp_times_out_and_the_call_is_released() {
 
 #[test]
 fn a_silent_iscp_can_mean_default_routing() {
-    let mut w = world(
-        vec![caller("2015550100", "2125550142", 10 * SEC), answers("2125550142", 2 * SEC)],
-        |_, b| {
+    let mut w =
+        world(vec![caller("2015550100", "2125550142", 10 * SEC), answers("2125550142", 2 * SEC)], |_, b| {
             let ain = b.ain.as_mut().unwrap();
             ain.on_timeout = TimeoutAction::Continue;
-        },
-    );
+        });
     w.sim.crash(w.iscp);
     w.sim.run_for(20 * SEC);
     let ladder = w.ladder();
@@ -367,7 +373,9 @@ fn the_iscp_joins_shopper_and_representative_with_an_announcement() {
         representative: "2125550142".into(),
         announcement: Some("please-hold".into()),
     };
-    w.sim.inject(w.iscp, Port(9), setup.emit());
+    let access = w.sim.add_node("ACCESS", StandIn::new("ACCESS")).unwrap();
+    w.sim.link((access, LINK), (w.iscp, Port(9)), LinkKind::Osn, LinkModel::fixed(2 * MS)).unwrap();
+    w.sim.inject(access, SCRIPT, setup.emit());
     w.sim.run_for(60 * SEC);
     let ladder = w.ladder();
     println!("{ladder}");
@@ -383,9 +391,10 @@ fn the_iscp_joins_shopper_and_representative_with_an_announcement() {
             "REL 16",
             "RLC",
             "ConversationWithPerm Resource_Clear",
-            "ConversationWithPerm Request_Report_BCM_Event",
+            "ConversationWithPerm Request_Report_B",
             "IAM 2015550100→2125550142",
             "QueryWithPerm Termination_Attempt",
+            "ring (caller 2015550100)",
             "ANM",
             "ConversationWithoutPerm T_Answer",
             "Response O_Disconnect",
@@ -400,7 +409,28 @@ fn the_iscp_joins_shopper_and_representative_with_an_announcement() {
     assert_eq!(w.ssp(w.ssp_a).ain_dialogues(), 0);
     let iscp = w.sim.element::<Iscp>(w.iscp).unwrap();
     assert_eq!((iscp.open_dialogues(), iscp.counters().timeouts), (0, 0));
-    let _ = CallStatus::Connected;
+    let statuses: Vec<CallStatus> = w
+        .sim
+        .element_mut::<StandIn>(access)
+        .unwrap()
+        .received
+        .drain(..)
+        .map(|(_, b)| match OsnMessage::parse(&b).unwrap() {
+            OsnMessage::CallStatus { status, .. } => status,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            CallStatus::CallingCustomer,
+            CallStatus::CustomerAnswered,
+            CallStatus::Announcing,
+            CallStatus::CallingRepresentative,
+            CallStatus::Connected,
+            CallStatus::Released,
+        ]
+    );
     tshark_judges(&w.sim.pcap_bytes(), "the_iscp_joins_shopper_and_representative_with_an_announcement");
 }
 

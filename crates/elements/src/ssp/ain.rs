@@ -720,11 +720,10 @@ impl Ssp {
 
     /// After a timeout or an abort while waiting: final treatment or default routing.
     fn ain_fallback(&mut self, now: Instant, d: Dialogue, out: &mut Outputs) {
-        let (action, c) = self
-            .ain
-            .cfg
-            .as_ref()
-            .map_or((TimeoutAction::Release, cause::TEMPORARY_FAILURE), |c| (c.on_timeout, c.timeout_cause));
+        let (action, c) =
+            self.ain.cfg.as_ref().map_or((TimeoutAction::Release, cause::TEMPORARY_FAILURE), |c| {
+                (c.on_timeout, c.timeout_cause)
+            });
         if action == TimeoutAction::Continue {
             if let Some(setup) = d.setup {
                 match (d.bcm, d.line) {
@@ -796,7 +795,11 @@ impl Ssp {
                     .and_then(|b| self.ain.slot_of_tid(u32::from_be_bytes(b)));
                 let Some(slot) = slot else {
                     self.ain.counters.malformed += 1;
-                    return self.dropped(format!("{}: TCAP for an unknown transaction", self.name), bytes, out);
+                    return self.dropped(
+                        format!("{}: TCAP for an unknown transaction", self.name),
+                        bytes,
+                        out,
+                    );
                 };
                 if let Some(d) = self.ain.get(slot) {
                     if d.peer.is_none() {
@@ -824,7 +827,9 @@ impl Ssp {
     fn ain_orders(m: &ansi::Message) -> Orders {
         let mut o = Orders::default();
         for c in m.components() {
-            let (ansi::Component::InvokeLast(inv) | ansi::Component::InvokeNotLast(inv)) = c else { continue };
+            let (ansi::Component::InvokeLast(inv) | ansi::Component::InvokeNotLast(inv)) = c else {
+                continue;
+            };
             let ansi::OpCode::Private(code) = inv.opcode else { continue };
             let Ok(op) = AinOperation::parse(code, inv.parameter.as_deref()) else { continue };
             let digits = |p: Param| op.digits(p).map(|d| d.digits.clone());
@@ -834,7 +839,8 @@ impl Ssp {
                         Some(Value::Integer(s)) if *s > 0 => Some(Duration::from_secs(*s as u64)),
                         _ => None,
                     };
-                    let (r, n) = (bits_mask(op.get(Param::EdpRequest)), bits_mask(op.get(Param::EdpNotification)));
+                    let (r, n) =
+                        (bits_mask(op.get(Param::EdpRequest)), bits_mask(op.get(Param::EdpNotification)));
                     o.arm = Some((r, n, timer));
                 }
                 AinOpcode::AnalyzeRoute => o.route = digits(Param::CalledPartyId),
@@ -939,7 +945,12 @@ impl Ssp {
         if o.disconnect {
             out.cancel_timer(tid(T_NO_ANSWER, slot as u32));
             out.cancel_timer(tid(T_RESPONSE, slot as u32));
-            self.ain_release(now, ctrl, if answered { cause::NORMAL } else { cause::NORMAL_UNSPECIFIED }, out);
+            self.ain_release(
+                now,
+                ctrl,
+                if answered { cause::NORMAL } else { cause::NORMAL_UNSPECIFIED },
+                out,
+            );
             return;
         }
         let mut far = dlg.far;

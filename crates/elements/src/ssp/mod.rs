@@ -45,9 +45,8 @@ use ainsim_wire::{IsupPacket, IsupRepr, PointCode, Variant};
 pub use self::analysis::{Analysis, Plan};
 pub use self::bridge::{Bridge, Leg};
 pub use self::config::{
-    AinConfig, TimeoutAction,
-    Direction, GlareControl, IsupTimers, LineClass, LineConfig, LinkSetConfig, NumberingPlan, PrefixRoute,
-    RouteConfig, SignallingConfig, SspConfig, TriggerKind, TrunkGroupConfig,
+    AinConfig, Direction, GlareControl, IsupTimers, LineClass, LineConfig, LinkSetConfig, NumberingPlan,
+    PrefixRoute, RouteConfig, SignallingConfig, SspConfig, TimeoutAction, TriggerKind, TrunkGroupConfig,
 };
 use crate::core::{Element, EventKind, Input, Instant, Outputs, Port, TimerId};
 use crate::line::{LineSignal, Tone};
