@@ -208,6 +208,22 @@ impl Ain {
         self.dialogues.get_mut(slot).and_then(Option::as_mut)
     }
 
+    /// Puts `d` (back) into `slot`.
+    fn put(&mut self, slot: usize, d: Dialogue) {
+        if slot >= self.dialogues.len() {
+            self.dialogues.resize_with(slot + 1, || None);
+        }
+        self.dialogues[slot] = Some(d);
+    }
+
+    /// Drops the trailing free slots, so that a switch with no dialogue
+    /// open skips the call model's look-ups altogether.
+    fn trim(&mut self) {
+        while matches!(self.dialogues.last(), Some(None)) {
+            self.dialogues.pop();
+        }
+    }
+
     fn alloc(&mut self, bcm: Bcm, ctrl: Leg) -> Option<usize> {
         let slot = match self.dialogues.iter().position(Option::is_none) {
             Some(s) => s,
@@ -465,11 +481,28 @@ impl Ssp {
         }
     }
 
+    /// A P-Abort with `cause` toward the ISCP's transaction `peer`.
+    fn ain_p_abort(&mut self, peer: Vec<u8>, cause_value: i64, out: &mut Outputs) {
+        self.ain.counters.aborts_sent += 1;
+        let sls = peer.last().copied().unwrap_or(0) & 0x0f;
+        let m = ansi::Message {
+            package_type: ansi::PackageType::Abort,
+            form: Default::default(),
+            transaction_id: peer,
+            dialogue: None,
+            components: None,
+            abort_cause: Some(ansi::AbortCause::PAbort(cause_value)),
+        };
+        self.ain_send_tcap(&TcapRepr::Ansi(m), sls, out);
+    }
+
     /// Ends dialogue `slot` without telling the ISCP (it ended it, or we did).
     fn ain_forget(&mut self, slot: usize, out: &mut Outputs) -> Option<Dialogue> {
         out.cancel_timer(tid(T_RESPONSE, slot as u32));
         out.cancel_timer(tid(T_NO_ANSWER, slot as u32));
-        self.ain.dialogues.get_mut(slot).and_then(Option::take)
+        let d = self.ain.dialogues.get_mut(slot).and_then(Option::take);
+        self.ain.trim();
+        d
     }
 
     /// Aborts dialogue `slot` toward the ISCP.
@@ -544,7 +577,7 @@ impl Ssp {
             Leg::Circuit(_) => None,
         });
         match line {
-            Some(l) => self.lines[l as usize].number.clone(),
+            Some(l) => self.lines.get(l as usize).map(|x| x.number.clone()).unwrap_or_default(),
             None => d.setup.as_ref().and_then(|s| s.calling.clone()).unwrap_or_default(),
         }
     }
@@ -580,13 +613,13 @@ impl Ssp {
     }
 
     fn ain_toward_ctrl(&mut self, now: Instant, slot: usize, sig: &Sig<'_>, out: &mut Outputs) -> bool {
-        let peer = self.bridge.peer(self.ain.dialogues[slot].as_ref().map_or(Leg::Line(0), |d| d.ctrl));
+        let Some(ctrl) = self.ain.get(slot).map(|d| d.ctrl) else { return false };
+        let peer = self.bridge.peer(ctrl);
         let Some(d) = self.ain.get(slot) else { return false };
         if peer.is_some() {
             d.far = peer;
         }
         let (resource, bcm, no_answer) = (d.resource, d.bcm, d.no_answer);
-        let _ = bcm;
         match sig {
             Sig::Alerting(_) | Sig::Progress(_) if !resource => {
                 let b = bit(Ev::NoAnswer, bcm);
@@ -697,7 +730,7 @@ impl Ssp {
                     _ => None,
                 };
                 let Some(l) = rung else { return };
-                if self.lines[l as usize].state != Ls::Ringing {
+                if self.lines.get(l as usize).is_none_or(|x| x.state != Ls::Ringing) {
                     return;
                 }
                 self.bridge.split(Leg::Line(l));
@@ -751,7 +784,7 @@ impl Ssp {
             self.deliver(now, p, Sig::Release(c), out);
         }
         if let Leg::Line(l) = ctrl {
-            if self.lines[l as usize].state == Ls::Idle {
+            if self.lines.get(l as usize).is_none_or(|x| x.state == Ls::Idle) {
                 return;
             }
         }
@@ -778,7 +811,17 @@ impl Ssp {
             }
             Err(e) => {
                 self.ain.counters.malformed += 1;
-                return self.dropped(format!("{}: {e}", self.name), bytes, out);
+                self.dropped(format!("{}: {e}", self.name), bytes, out);
+                // T1.114: a transaction portion we cannot read: P-Abort,
+                // badly structured transaction portion (3), when we can address it.
+                if let Ok(sum) = ainsim_wire::tcap::peek(&data) {
+                    if let (ainsim_wire::tcap::Kind::Ansi(pt), Some(o)) = (sum.kind, sum.otid) {
+                        if !matches!(pt, ansi::PackageType::Abort | ansi::PackageType::Response) {
+                            self.ain_p_abort(o.to_vec(), 3, out);
+                        }
+                    }
+                }
+                return;
             }
         };
         let orders = Self::ain_orders(&m);
@@ -795,11 +838,14 @@ impl Ssp {
                     .and_then(|b| self.ain.slot_of_tid(u32::from_be_bytes(b)));
                 let Some(slot) = slot else {
                     self.ain.counters.malformed += 1;
-                    return self.dropped(
-                        format!("{}: TCAP for an unknown transaction", self.name),
-                        bytes,
-                        out,
-                    );
+                    self.dropped(format!("{}: TCAP for an unknown transaction", self.name), bytes, out);
+                    // T1.114: unassigned responding transaction ID (4).
+                    if let (P::ConversationWithPerm | P::ConversationWithoutPerm, Some(o)) =
+                        (m.package_type, m.originating_id())
+                    {
+                        self.ain_p_abort(o.to_vec(), 4, out);
+                    }
+                    return;
                 };
                 if let Some(d) = self.ain.get(slot) {
                     if d.peer.is_none() {
@@ -945,6 +991,7 @@ impl Ssp {
         if o.disconnect {
             out.cancel_timer(tid(T_NO_ANSWER, slot as u32));
             out.cancel_timer(tid(T_RESPONSE, slot as u32));
+            self.ain.trim();
             self.ain_release(
                 now,
                 ctrl,
@@ -957,7 +1004,7 @@ impl Ssp {
         if let Some(number) = o.resource.clone() {
             // Send_To_Resource: a trunk to the IP, called = its number + announcement id.
             dlg.resource = true;
-            self.ain.dialogues[slot] = Some(dlg);
+            self.ain.put(slot, dlg);
             let s = Box::new(Setup {
                 called: number.clone(),
                 calling: setup.as_ref().and_then(|s| s.calling.clone()),
@@ -1024,14 +1071,174 @@ impl Ssp {
     /// Puts dialogue `dlg` back in `slot` if it stays open; otherwise it is over.
     fn ain_reinstate(&mut self, slot: usize, dlg: Dialogue, keep: bool, out: &mut Outputs) {
         if keep && (dlg.request | dlg.notify) != 0 {
-            self.ain.dialogues[slot] = Some(dlg);
+            self.ain.put(slot, dlg);
         } else {
             if keep {
                 // Nothing armed, nothing to wait for: the SSP ends it.
-                self.ain.dialogues[slot] = Some(dlg);
+                self.ain.put(slot, dlg);
                 self.ain_send(slot, ansi::PackageType::Response, &[], out);
             }
             self.ain_forget(slot, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ainsim_wire::{PointCode, Variant};
+
+    use super::*;
+    use crate::core::{Element, Input, Output, Port};
+    use crate::sp::SignallingPoint;
+    use crate::ssp::{SspConfig, TriggerKind};
+
+    const LINK: Port = Port(100);
+
+    fn pc(m: u8) -> PointCode {
+        PointCode::ansi(1, 1, m)
+    }
+
+    fn config() -> SspConfig {
+        let mut c: SspConfig = serde_json::from_value(serde_json::json!({
+            "name": "SSP-A",
+            "signalling": { "point_code": pc(1), "variant": "ansi",
+                            "linksets": [ { "adjacent": pc(10), "ports": [100] } ] },
+            "lines": [ { "number": "2015550100", "port": 0 }, { "number": "2015550101", "port": 1 } ],
+            "numbering": { "number_length": 10, "routes": [
+                { "prefix": "800", "trigger": "info_analyzed" } ] },
+            "ain": { "iscp_pc": pc(50), "termination_attempt": ["2015550101"] },
+        }))
+        .unwrap();
+        c.numbering.routes[0].trigger = Some(TriggerKind::InfoAnalyzed);
+        c
+    }
+
+    fn udt(tcap: &[u8]) -> Vec<u8> {
+        let v = Variant::Ansi;
+        let u = SccpRepr::Udt(sccp::Udt {
+            protocol_class: ProtocolClass { class: 0, return_on_error: false, spare: 0 },
+            called_party: Address::pc_ssn(v, pc(1), 248),
+            calling_party: Address::pc_ssn(v, pc(50), 248),
+            data: tcap.to_vec(),
+        });
+        SignallingPoint::new(pc(50), v, 2).build(3, pc(1), 0, &u.to_bytes(v).unwrap()).unwrap()
+    }
+
+    /// A switch that dialled 800 and waits for the ISCP; returns our TID.
+    fn waiting() -> (Ssp, Vec<u8>) {
+        let mut s = Ssp::new(&config()).unwrap();
+        let mut out = Outputs::new();
+        s.handle(Instant::ZERO, Input::Start, &mut out);
+        for sig in [LineSignal::OffHook, LineSignal::Digits("8005551234".into())] {
+            s.handle(Instant(1), Input::Recv { port: Port(0), bytes: &sig.to_bytes().unwrap() }, &mut out);
+        }
+        let query = out
+            .drain()
+            .filter_map(|o| match o {
+                Output::Send { port: LINK, bytes } => Some(bytes),
+                _ => None,
+            })
+            .find_map(|b| {
+                let f = ainsim_wire::stack::Frame::decode(
+                    &b,
+                    ainsim_wire::stack::Start::Mtp3,
+                    Variant::Ansi,
+                    false,
+                )
+                .ok()?;
+                match f.tcap? {
+                    TcapRepr::Ansi(m) if m.package_type == ansi::PackageType::QueryWithPerm => {
+                        Some(m.transaction_id)
+                    }
+                    _ => None,
+                }
+            })
+            .unwrap();
+        assert_eq!(s.ain_dialogues(), 1);
+        (s, query)
+    }
+
+    #[test]
+    fn the_ain_section_is_optional_and_defaults_sensibly() {
+        let c = config();
+        let ain = c.ain.as_ref().unwrap();
+        assert_eq!(ain.response_timer, Duration::from_secs(3));
+        assert_eq!((ain.on_timeout, ain.timeout_cause), (TimeoutAction::Release, 41));
+        assert_eq!((ain.iscp_ssn, ain.ssn, ain.iscp_gt.as_deref()), (None, None, None));
+        let mut plain = serde_json::to_value(&c).unwrap();
+        plain.as_object_mut().unwrap().remove("ain");
+        let back: SspConfig = serde_json::from_value(plain).unwrap();
+        assert_eq!(back.ain, None, "a configuration without `ain` still parses");
+        let t: AinConfig = serde_json::from_str(
+            r#"{"iscp_pc": 5, "iscp_gt": "8885550000", "response_timer": "2s", "on_timeout": "continue"}"#,
+        )
+        .unwrap();
+        assert_eq!((t.response_timer, t.on_timeout), (Duration::from_secs(2), TimeoutAction::Continue));
+    }
+
+    #[test]
+    fn a_conversation_for_an_unknown_transaction_gets_a_p_abort() {
+        let (mut s, ours) = waiting();
+        let m = ansi::Message {
+            package_type: ansi::PackageType::ConversationWithPerm,
+            form: Default::default(),
+            transaction_id: [vec![9, 9, 9, 9], vec![0xde, 0xad, 0xbe, 0xef]].concat(),
+            dialogue: None,
+            components: None,
+            abort_cause: None,
+        };
+        let mut out = Outputs::new();
+        s.handle(Instant(2), Input::Recv { port: LINK, bytes: &udt(&m.to_bytes().unwrap()) }, &mut out);
+        let sent: Vec<_> = out
+            .drain()
+            .filter_map(|o| match o {
+                Output::Send { bytes, .. } => {
+                    ainsim_wire::stack::Frame::decode(
+                        &bytes,
+                        ainsim_wire::stack::Start::Mtp3,
+                        Variant::Ansi,
+                        false,
+                    )
+                    .ok()?
+                    .tcap
+                }
+                _ => None,
+            })
+            .collect();
+        let [TcapRepr::Ansi(a)] = sent.as_slice() else { panic!("{sent:?}") };
+        assert_eq!(a.package_type, ansi::PackageType::Abort);
+        assert_eq!(a.abort_cause, Some(ansi::AbortCause::PAbort(4)));
+        assert_eq!(a.transaction_id, [9, 9, 9, 9]);
+        assert_eq!((s.ain_counters().malformed, s.ain_dialogues(), ours.len()), (1, 1, 4));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_tcap_never_panics(
+            pt in proptest::sample::select(vec![0xe2u8, 0xe4, 0xe5, 0xe6, 0xe1, 0xf6, 0xe9]),
+            op in proptest::sample::select(vec![0x6501u16, 0x6502, 0x6503, 0x6507, 0x650d, 0x6601, 0x6d01, 0x6e01, 0x1234]),
+            param in proptest::collection::vec(proptest::num::u8::ANY, 0..24),
+            raw in proptest::collection::vec(proptest::num::u8::ANY, 0..32),
+        ) {
+            let (mut s, ours) = waiting();
+            let mut out = Outputs::new();
+            // A package toward our transaction with a random parameter.
+            let mut inv = vec![0xcf, 0x01, 0x01, 0xd1, 0x02, (op >> 8) as u8, op as u8];
+            inv.extend_from_slice(&param);
+            let comp = [vec![0xe9, inv.len() as u8], inv].concat();
+            let comps = [vec![0xe8, comp.len() as u8], comp].concat();
+            let tids = if pt == 0xe4 { ours.clone() } else { [vec![1, 2, 3, 4], ours].concat() };
+            let body = [vec![0xc7, tids.len() as u8], tids, comps].concat();
+            let tcap = [vec![pt, body.len() as u8], body].concat();
+            s.handle(Instant(2), Input::Recv { port: LINK, bytes: &udt(&tcap) }, &mut out);
+            s.handle(Instant(3), Input::Recv { port: LINK, bytes: &udt(&raw) }, &mut out);
+            let mut msu = SignallingPoint::new(pc(50), Variant::Ansi, 2).build(3, pc(1), 0, &[]).unwrap();
+            msu.extend_from_slice(&raw);
+            s.handle(Instant(4), Input::Recv { port: LINK, bytes: &msu }, &mut out);
+            for t in [T_RESPONSE, T_NO_ANSWER] {
+                s.handle(Instant(5), Input::Timer(tid(t, 0)), &mut out);
+            }
+            s.handle(Instant(6), Input::Recv { port: Port(0), bytes: &LineSignal::OnHook.to_bytes().unwrap() }, &mut out);
         }
     }
 }
