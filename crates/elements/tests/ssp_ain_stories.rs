@@ -23,11 +23,35 @@ use ainsim_store::{MemStore, StoreExt};
 use ainsim_wire::{PointCode, Variant};
 use common::{StandIn, LINK, MS, SCRIPT, SEC};
 
-const V: Variant = Variant::Ansi;
+thread_local! {
+    /// The network's flavour in the running test (each test runs on its own thread).
+    static VARIANT: std::cell::Cell<Variant> = const { std::cell::Cell::new(Variant::Ansi) };
+}
+
+fn v() -> Variant {
+    VARIANT.with(std::cell::Cell::get)
+}
+
+/// Runs the rest of the test in an ITU network (ITU TCAP + INAP, ITU ISUP).
+fn itu() {
+    VARIANT.with(|c| c.set(Variant::Itu));
+}
+
+fn ssn() -> u8 {
+    if v() == Variant::Ansi {
+        248
+    } else {
+        241
+    }
+}
 const ISCP_GT: &str = "8885550000";
 
 fn pc(m: u8) -> PointCode {
-    PointCode::ansi(1, 1, m)
+    if v() == Variant::Ansi {
+        PointCode::ansi(1, 1, m)
+    } else {
+        PointCode(u32::from(m) * 10)
+    }
 }
 const SSP_A: u8 = 1;
 const SSP_B: u8 = 2;
@@ -63,7 +87,7 @@ fn ssp_config(
         name: name.into(),
         signalling: SignallingConfig {
             point_code: pc(me),
-            variant: V,
+            variant: v(),
             ni: 2,
             linksets: vec![LinkSetConfig { adjacent: pc(STP), ports: vec![Port(100)] }],
             routes: vec![],
@@ -116,7 +140,7 @@ fn stp_config() -> StpConfig {
     serde_json::from_value(serde_json::json!({
         "name": "STP",
         "point_code": pc(STP),
-        "variant": "ansi",
+        "variant": v(),
         "linksets": [
             { "name": "A", "adjacent": pc(SSP_A), "ports": [0] },
             { "name": "B", "adjacent": pc(SSP_B), "ports": [1] },
@@ -129,7 +153,7 @@ fn stp_config() -> StpConfig {
             { "dpc": pc(ISCP), "linksets": [["ISCP"]] },
             { "dpc": pc(IP), "linksets": [["IP"]] },
         ],
-        "gtt": [ { "prefix": ISCP_GT, "tt": 0, "primary": { "pc": pc(ISCP), "ssn": 248 } } ],
+        "gtt": [ { "prefix": ISCP_GT, "tt": 0, "primary": { "pc": pc(ISCP), "ssn": ssn() } } ],
     }))
     .unwrap()
 }
@@ -166,7 +190,7 @@ impl World {
     }
 
     fn ladder(&self) -> String {
-        let mut o = Options::new(V);
+        let mut o = Options::new(v());
         o.column_width = 44;
         o.columns = ["2015550100", "SSP-A", "STP", "ISCP", "IP", "SSP-B", "2125550142", "2125550143"]
             .map(String::from)
@@ -184,11 +208,11 @@ fn world(scripts: Vec<PhoneScript>, tweak: impl Fn(&mut SspConfig, &mut SspConfi
     let ssp_a = sim.add_node("SSP-A", Ssp::new(&a).unwrap()).unwrap();
     let ssp_b = sim.add_node("SSP-B", Ssp::new(&b).unwrap()).unwrap();
     let stp = sim.add_node("STP", Stp::new(&stp_config()).unwrap()).unwrap();
-    let mut ic = IscpConfig::new("ISCP", pc(ISCP), V, pc(SSP_A));
+    let mut ic = IscpConfig::new("ISCP", pc(ISCP), v(), pc(SSP_A));
     ic.linksets = vec![(pc(STP), vec![Port(0)])];
     ic.osn_port = Some(Port(9));
     let iscp = sim.add_node("ISCP", Iscp::new(ic, Box::new(provisioned()))).unwrap();
-    let mut ipc = IpConfig::new("IP", pc(IP), V);
+    let mut ipc = IpConfig::new("IP", pc(IP), v());
     ipc.linksets = vec![(pc(STP), vec![Port(0)])];
     let ip = sim.add_node("IP", Ip::new(ipc)).unwrap();
     let ss7 = LinkModel::fixed(Duration::from_millis(5));
@@ -450,9 +474,10 @@ fn tshark_judges(pcap: &[u8], name: &str) {
     if let Ok(keep) = std::env::var("AINSIM_KEEP_PCAP") {
         std::fs::write(format!("{keep}-{name}.pcap"), pcap).unwrap();
     }
+    let standard = if v() == Variant::Ansi { "mtp3.standard:ANSI" } else { "mtp3.standard:ITU" };
     let run = |extra: &[&str]| {
         let out = Command::new("tshark")
-            .args(["-n", "-o", "mtp3.standard:ANSI", "-d", "sccp.ssn==248,tcap", "-r"])
+            .args(["-n", "-o", standard, "-d", "sccp.ssn==248,tcap", "-r"])
             .arg(&path)
             .args(extra)
             .output()
@@ -462,6 +487,97 @@ fn tshark_judges(pcap: &[u8], name: &str) {
     };
     let bad = run(&["-Y", "_ws.malformed || (_ws.expert && sccp)", "-V"]);
     assert!(bad.trim().is_empty(), "tshark flags frames of {name}:\n{bad}");
-    let ops = run(&["-Y", "sccp", "-T", "fields", "-e", "ansi_tcap.private"]);
+    let field = if v() == Variant::Ansi { "ansi_tcap.private" } else { "inap.opcode" };
+    let ops = run(&["-Y", "sccp", "-T", "fields", "-e", field]);
     assert!(!ops.trim().is_empty(), "no TCAP operations decoded in {name}");
+}
+
+// ------------------------------------------------------------------ ITU (INAP)
+
+#[test]
+fn an_itu_800_call_is_connected_by_inap() {
+    itu();
+    let mut w =
+        world(vec![caller("2015550100", "8005551234", 10 * SEC), answers("2125550142", 2 * SEC)], |_, _| {});
+    w.sim.run_for(30 * SEC);
+    let ladder = w.ladder();
+    println!("{ladder}");
+    in_order(
+        &ladder,
+        &[
+            "Begin InitialDP",
+            "End Connect",
+            "IAM 2015550100→2125550142",
+            "Begin InitialDP",
+            "Continue RequestReportBCSMEvent",
+            "ACM",
+            "End",
+            "ANM",
+            "REL 16",
+            "RLC",
+        ],
+    );
+    assert!(w.phone("2015550100").saw(&LineSignal::Connected));
+    assert!(w.phone("2125550142").saw(&LineSignal::Connected));
+    assert_eq!(w.ssp(w.ssp_a).ain_dialogues() + w.ssp(w.ssp_b).ain_dialogues(), 0);
+    assert_eq!(w.sim.element::<Iscp>(w.iscp).unwrap().open_dialogues(), 0);
+    tshark_judges(&w.sim.pcap_bytes(), "an_itu_800_call_is_connected_by_inap");
+}
+
+#[test]
+fn an_itu_busy_representative_is_forwarded() {
+    itu();
+    let mut busy = PhoneScript::new("2125550142");
+    busy.when_called = WhenCalled::Busy;
+    let mut w = world(
+        vec![caller("2015550100", "2125550142", 10 * SEC), busy, answers("2125550143", 2 * SEC)],
+        |_, _| {},
+    );
+    w.sim.run_for(30 * SEC);
+    let ladder = w.ladder();
+    println!("{ladder}");
+    in_order(
+        &ladder,
+        &["Begin InitialDP", "Continue RequestReportBCSMEvent", "Continue EventReportBCSM", "End Connect"],
+    );
+    assert!(w.phone("2125550143").saw(&LineSignal::Connected));
+    assert_eq!(w.sim.element::<Iscp>(w.iscp).unwrap().counters().forwards, 1);
+    tshark_judges(&w.sim.pcap_bytes(), "an_itu_busy_representative_is_forwarded");
+}
+
+#[test]
+fn an_itu_initiate_call_attempt_joins_the_two_parties() {
+    itu();
+    let mut shopper = answers("2015550100", 2 * SEC);
+    shopper.holding = Some(40 * SEC);
+    let mut w = world(vec![shopper, answers("2125550142", 3 * SEC)], |_, _| {});
+    let setup = OsnMessage::CallSetup {
+        call_id: 8,
+        business: "ABC".into(),
+        customer: "2015550100".into(),
+        representative: "2125550142".into(),
+        announcement: Some("please-hold".into()),
+    };
+    w.sim.inject(w.iscp, Port(9), setup.emit());
+    w.sim.run_for(60 * SEC);
+    let ladder = w.ladder();
+    println!("{ladder}");
+    in_order(
+        &ladder,
+        &[
+            "Begin InitiateCallAttempt",
+            "Continue EventReportBCSM",
+            "Continue ConnectToResource",
+            "IAM 2015550100→21255509991",
+            "REL 16",
+            "Continue SpecializedResourceReport",
+            "IAM 2015550100→2125550142",
+            "End EventReportBCSM",
+        ],
+    );
+    assert!(w.phone("2125550142").saw(&LineSignal::Connected));
+    let iscp = w.sim.element::<Iscp>(w.iscp).unwrap();
+    assert_eq!((iscp.open_dialogues(), iscp.counters().timeouts), (0, 0));
+    assert_eq!(w.ssp(w.ssp_a).ain_dialogues(), 0);
+    tshark_judges(&w.sim.pcap_bytes(), "an_itu_initiate_call_attempt_joins_the_two_parties");
 }

@@ -44,8 +44,9 @@
 use std::time::Duration;
 
 use ainsim_wire::ain::{AinDigits, AinOpcode, AinOperation, AinParameter, Param, StrParameterBlock, Value};
+use ainsim_wire::inap::{InapElement, InapField, InapOpcode, InapOperation, InapValue, IsupNumber};
 use ainsim_wire::sccp::{self, Address, GlobalTitle, ProtocolClass};
-use ainsim_wire::tcap::{ansi, TcapRepr};
+use ainsim_wire::tcap::{ansi, itu, TcapRepr};
 use ainsim_wire::SccpRepr;
 
 use super::{cause, tid, Analysis, Leg, Ls, Setup, Sig, Ssp};
@@ -138,6 +139,8 @@ pub(super) struct Dialogue {
     rule: Option<usize>,
     line: Option<u32>,
     next_invoke: u8,
+    /// ITU: the ISCP began the dialogue with an AARQ we have not answered.
+    aare: Option<ainsim_wire::tcap::Oid>,
 }
 
 /// The AIN state of a switch.
@@ -252,6 +255,7 @@ impl Ain {
             rule: None,
             line: None,
             next_invoke: 1,
+            aare: None,
         });
         Some(slot)
     }
@@ -315,6 +319,8 @@ struct Orders {
     resource: Option<String>,
     create: Option<(String, Option<String>)>,
     close: bool,
+    /// ITU ReleaseCall's cause.
+    cause: Option<u8>,
 }
 
 impl Ssp {
@@ -405,8 +411,12 @@ impl Ssp {
 
     // ----- sending -----
 
-    /// Sends `ops` in a package of type `pt` on dialogue `slot`.
+    /// Sends `ops` in a package of type `pt` on dialogue `slot` (in an ITU
+    /// network: the INAP equivalents in the matching ITU TCAP message).
     fn ain_send(&mut self, slot: usize, pt: ansi::PackageType, ops: &[AinOperation], out: &mut Outputs) {
+        if self.variant == ainsim_wire::Variant::Itu {
+            return self.inap_send(slot, pt, ops, out);
+        }
         let Some(d) = self.ain.get(slot) else { return };
         let ours = d.tid.to_be_bytes().to_vec();
         let peer = d.peer.clone().unwrap_or_default();
@@ -444,6 +454,71 @@ impl Ssp {
         };
         let sls = (d.tid & 0x0f) as u8;
         self.ain_send_tcap(&TcapRepr::Ansi(m), sls, out);
+    }
+
+    /// ITU: the message type for `pt`, and `ops` in INAP (Q.1218).
+    fn inap_send(&mut self, slot: usize, pt: ansi::PackageType, ops: &[AinOperation], out: &mut Outputs) {
+        use ansi::PackageType as P;
+        let Some(d) = self.ain.get(slot) else { return };
+        let ours = d.tid.to_be_bytes().to_vec();
+        let (message_type, otid, dtid) = match pt {
+            P::QueryWithPerm | P::QueryWithoutPerm => (itu::MessageType::Begin, Some(ours), None),
+            P::Response => (itu::MessageType::End, None, d.peer.clone()),
+            P::Abort => (itu::MessageType::Abort, None, d.peer.clone()),
+            _ => (itu::MessageType::Continue, Some(ours), d.peer.clone()),
+        };
+        let request = pt == P::ConversationWithPerm;
+        let mut comps = Vec::new();
+        for op in ops {
+            let Some(i) = inap_of(op, request) else { continue };
+            let id = d.next_invoke;
+            d.next_invoke = d.next_invoke.wrapping_add(1).max(1);
+            let Ok(parameter) = i.argument_bytes() else { continue };
+            comps.push(itu::Component::Invoke(itu::Invoke {
+                form: Default::default(),
+                invoke_id: i64::from(id),
+                linked_id: None,
+                opcode: itu::Code::Local(i.opcode.code()),
+                parameter,
+            }));
+        }
+        let dialogue = match (message_type, d.aare.take()) {
+            (itu::MessageType::Begin, _) => {
+                Some(itu::DialoguePortion::new(itu::DialoguePdu::Aarq(itu::Aarq::new(inap_acn()))))
+            }
+            (itu::MessageType::Abort, _) => {
+                Some(itu::DialoguePortion::new(itu::DialoguePdu::Abrt(itu::Abrt {
+                    form: Default::default(),
+                    abort_source: 0,
+                    user_information: None,
+                })))
+            }
+            (_, Some(acn)) => Some(itu::DialoguePortion::new(itu::DialoguePdu::Aare(itu::Aare {
+                form: Default::default(),
+                protocol_version: Some(vec![0x07, 0x80]),
+                acn_form: Default::default(),
+                application_context: acn,
+                result_form: Default::default(),
+                result: 0,
+                diagnostic_form: Default::default(),
+                diagnostic_choice_form: Default::default(),
+                diagnostic_source: itu::DiagnosticSource::ServiceUser,
+                diagnostic: 0,
+                user_information: None,
+            }))),
+            _ => None,
+        };
+        let m = itu::Message {
+            message_type,
+            form: Default::default(),
+            otid,
+            dtid,
+            p_abort_cause: None,
+            dialogue,
+            components: (!comps.is_empty()).then(|| itu::ComponentPortion::new(comps)),
+        };
+        let sls = (d.tid & 0x0f) as u8;
+        self.ain_send_tcap(&TcapRepr::Itu(m), sls, out);
     }
 
     fn ain_send_tcap(&mut self, t: &TcapRepr, sls: u8, out: &mut Outputs) {
@@ -805,10 +880,7 @@ impl Ssp {
         };
         let m = match TcapRepr::parse(&data) {
             Ok(TcapRepr::Ansi(m)) => m,
-            Ok(TcapRepr::Itu(_)) => {
-                self.ain.counters.malformed += 1;
-                return self.dropped(format!("{}: ITU TCAP not handled", self.name), bytes, out);
-            }
+            Ok(TcapRepr::Itu(m)) => return self.inap_receive(now, m, bytes, out),
             Err(e) => {
                 self.ain.counters.malformed += 1;
                 self.dropped(format!("{}: {e}", self.name), bytes, out);
@@ -870,6 +942,58 @@ impl Ssp {
         }
     }
 
+    /// An ITU TCAP message carrying INAP.
+    fn inap_receive(&mut self, now: Instant, m: itu::Message, bytes: &[u8], out: &mut Outputs) {
+        let orders = inap_orders(&m);
+        use itu::MessageType as M;
+        if m.message_type == M::Begin {
+            let Some(peer) = m.otid.clone() else { return };
+            let acn = m.application_context().cloned();
+            return self.ain_create_call_with(now, peer, acn, orders, out);
+        }
+        let slot = m
+            .dtid
+            .as_deref()
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .and_then(|b| self.ain.slot_of_tid(u32::from_be_bytes(b)));
+        let Some(slot) = slot else {
+            self.ain.counters.malformed += 1;
+            self.dropped(format!("{}: TCAP for an unknown transaction", self.name), bytes, out);
+            if let (M::Continue, Some(o)) = (m.message_type, m.otid.clone()) {
+                // Q.774: unrecognizedTransactionID (1).
+                self.ain.counters.aborts_sent += 1;
+                let a = itu::Message {
+                    message_type: M::Abort,
+                    form: Default::default(),
+                    otid: None,
+                    dtid: Some(o),
+                    p_abort_cause: Some(1),
+                    dialogue: None,
+                    components: None,
+                };
+                self.ain_send_tcap(&TcapRepr::Itu(a), 0, out);
+            }
+            return;
+        };
+        if let Some(d) = self.ain.get(slot) {
+            if d.peer.is_none() {
+                d.peer.clone_from(&m.otid);
+            }
+        }
+        out.cancel_timer(tid(T_RESPONSE, slot as u32));
+        if m.message_type == M::Abort {
+            self.ain.counters.aborts_received += 1;
+            let waiting = self.ain.get(slot).is_some_and(|d| d.waiting);
+            if let Some(d) = self.ain_forget(slot, out) {
+                if waiting {
+                    self.ain_fallback(now, d, out);
+                }
+            }
+            return;
+        }
+        self.ain_execute(now, slot, orders, m.message_type == M::End, out);
+    }
+
     fn ain_orders(m: &ansi::Message) -> Orders {
         let mut o = Orders::default();
         for c in m.components() {
@@ -922,12 +1046,25 @@ impl Ssp {
 
     /// An ISCP-initiated call: ring the line named by Create_Call.
     fn ain_create_call(&mut self, now: Instant, peer: Vec<u8>, o: Orders, out: &mut Outputs) {
+        self.ain_create_call_with(now, peer, None, o, out);
+    }
+
+    /// Create_Call / InitiateCallAttempt (ITU: `acn` is the AARQ's context, answered with an AARE).
+    fn ain_create_call_with(
+        &mut self,
+        now: Instant,
+        peer: Vec<u8>,
+        acn: Option<ainsim_wire::tcap::Oid>,
+        o: Orders,
+        out: &mut Outputs,
+    ) {
         let Some((called, calling)) = o.create.clone() else { return };
         self.ain.counters.created_calls += 1;
         let li = self.plan.line(&called);
         let Some(slot) = self.ain.alloc(Bcm::O, Leg::Line(li.unwrap_or(u32::MAX))) else { return };
         if let Some(d) = self.ain.get(slot) {
             d.peer = Some(peer);
+            d.aare = acn;
             if let Some((r, n, t)) = o.arm {
                 d.request |= r;
                 d.notify |= n;
@@ -995,7 +1132,7 @@ impl Ssp {
             self.ain_release(
                 now,
                 ctrl,
-                if answered { cause::NORMAL } else { cause::NORMAL_UNSPECIFIED },
+                o.cause.unwrap_or(if answered { cause::NORMAL } else { cause::NORMAL_UNSPECIFIED }),
                 out,
             );
             return;
@@ -1241,4 +1378,151 @@ mod tests {
             s.handle(Instant(6), Input::Recv { port: Port(0), bytes: &LineSignal::OnHook.to_bytes().unwrap() }, &mut out);
         }
     }
+}
+
+// ------------------------------------------------------------------ INAP
+
+fn inap_acn() -> ainsim_wire::tcap::Oid {
+    // ETSI INAP CS-1 SSF to SCF generic application context (0.4.0.1.1.0.0.0), as the ISCP uses.
+    ainsim_wire::tcap::Oid::new(&[0, 4, 0, 1, 1, 0, 0, 0])
+}
+
+/// INAP EventTypeBCSM (Q.1218) of an AIN report.
+fn inap_event(op: AinOpcode) -> Option<i64> {
+    Some(match op {
+        AinOpcode::NetworkBusy => 5,
+        AinOpcode::ONoAnswer => 6,
+        AinOpcode::OAnswer => 7,
+        AinOpcode::ODisconnect => 9,
+        AinOpcode::TBusy => 13,
+        AinOpcode::TNoAnswer => 14,
+        AinOpcode::TAnswer => 15,
+        AinOpcode::TDisconnect => 17,
+        _ => return None,
+    })
+}
+
+/// The EDP bit of an INAP EventTypeBCSM.
+fn edp_of_inap(e: i64) -> Option<u32> {
+    Some(match e {
+        5 => edp::O_BUSY,
+        6 => edp::O_NO_ANSWER,
+        7 => edp::O_ANSWER,
+        9 => edp::O_DISCONNECT,
+        13 => edp::T_BUSY,
+        14 => edp::T_NO_ANSWER,
+        15 => edp::T_ANSWER,
+        17 => edp::T_DISCONNECT,
+        _ => return None,
+    })
+}
+
+/// The INAP operation that says what `op` says: InitialDP for a trigger,
+/// EventReportBCSM for a report, SpecializedResourceReport for Resource_Clear.
+fn inap_of(op: &AinOperation, request: bool) -> Option<InapOperation> {
+    use InapElement as E;
+    use InapField as F;
+    let number = |p: Param| op.digits(p).map(|d| InapValue::Number(IsupNumber::national(&d.digits)));
+    match op.opcode {
+        AinOpcode::InfoAnalyzed | AinOpcode::TerminationAttempt => {
+            // analysedInformation (3) / termAttemptAuthorized (12).
+            let event = if op.opcode == AinOpcode::InfoAnalyzed { 3 } else { 12 };
+            let mut els = vec![E::new(F::ServiceKey, InapValue::Integer(100))];
+            if let Some(n) = number(Param::CalledPartyId) {
+                els.push(E::new(F::CalledPartyNumber, n));
+            }
+            if let Some(n) = number(Param::CallingPartyId) {
+                els.push(E::new(F::CallingPartyNumber, n));
+            }
+            els.push(E::new(F::EventTypeBcsm, InapValue::Integer(event)));
+            Some(InapOperation::new(InapOpcode::InitialDp, els))
+        }
+        AinOpcode::ResourceClear => {
+            Some(InapOperation { opcode: InapOpcode::SpecializedResourceReport, argument: None })
+        }
+        other => {
+            let e = inap_event(other)?;
+            // miscCallInfo { messageType [0] request (0) | notification (1) }.
+            let misc = vec![0x80, 0x01, u8::from(!request)];
+            Some(InapOperation::new(
+                InapOpcode::EventReportBcsm,
+                vec![
+                    E::new(F::EventTypeBcsm, InapValue::Integer(e)),
+                    E::new(F::MiscCallInfo, InapValue::Contents(ainsim_wire::ain::Octets(misc))),
+                ],
+            ))
+        }
+    }
+}
+
+/// The instructions in an ITU TCAP message from the ISCP.
+fn inap_orders(m: &itu::Message) -> Orders {
+    let mut o = Orders::default();
+    let mut ip: Option<String> = None;
+    let mut announcement: Option<i64> = None;
+    for c in m.components() {
+        let itu::Component::Invoke(inv) = c else { continue };
+        let itu::Code::Local(code) = inv.opcode else { continue };
+        let Ok(op) = InapOperation::parse(code, inv.parameter.as_deref()) else { continue };
+        let first = |f: InapField| match op.get(f) {
+            Some(InapValue::Numbers(n)) => n.first().map(|n| n.digits.clone()),
+            Some(InapValue::Number(n)) => Some(n.digits.clone()),
+            _ => None,
+        };
+        match op.opcode {
+            InapOpcode::Connect => o.route = first(InapField::DestinationRoutingAddress),
+            InapOpcode::Continue => o.authorize = true,
+            InapOpcode::ReleaseCall => {
+                o.disconnect = true;
+                if let Some(ainsim_wire::InapArgument::Cause(c)) = &op.argument {
+                    o.cause = Some(c.value);
+                }
+            }
+            InapOpcode::ConnectToResource => ip = first(InapField::IpRoutingAddress),
+            InapOpcode::PlayAnnouncement => {
+                if let Some(InapValue::InformationToSend(
+                    ainsim_wire::inap::InformationToSend::InbandInfo { message_id, .. },
+                )) = op.get(InapField::InformationToSend)
+                {
+                    announcement = Some(*message_id);
+                }
+            }
+            InapOpcode::RequestReportBcsmEvent => {
+                let Some(InapValue::BcsmEvents(evs)) = op.get(InapField::BcsmEvents) else { continue };
+                let (mut r, mut n, mut timer) = (0, 0, None);
+                for e in evs {
+                    let Some(b) = edp_of_inap(e.event_type) else { continue };
+                    match e.monitor_mode {
+                        0 => r |= mask(b),
+                        1 => n |= mask(b),
+                        _ => {}
+                    }
+                    // DPSpecificCriteria { applicationTimer [1] INTEGER (seconds) }.
+                    if let Some(crit) = &e.dp_specific_criteria {
+                        if let [0x81, len @ (1 | 2), rest @ ..] = crit.0.as_slice() {
+                            let v =
+                                rest.iter().take(usize::from(*len)).fold(0u64, |a, b| a << 8 | u64::from(*b));
+                            if v > 0 {
+                                timer = Some(Duration::from_secs(v));
+                            }
+                        }
+                    }
+                }
+                o.arm = Some((r, n, timer));
+            }
+            InapOpcode::InitiateCallAttempt => {
+                if let Some(called) = first(InapField::DestinationRoutingAddress) {
+                    o.create = Some((called, first(InapField::CallingPartyNumber)));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(ip) = ip {
+        o.resource = Some(match announcement {
+            Some(id) => format!("{ip}{id}"),
+            None => ip,
+        });
+    }
+    o
 }
