@@ -1220,6 +1220,153 @@ impl Ssp {
     }
 }
 
+// ------------------------------------------------------------------ INAP
+
+fn inap_acn() -> ainsim_wire::tcap::Oid {
+    // ETSI INAP CS-1 SSF to SCF generic application context (0.4.0.1.1.0.0.0), as the ISCP uses.
+    ainsim_wire::tcap::Oid::new(&[0, 4, 0, 1, 1, 0, 0, 0])
+}
+
+/// INAP EventTypeBCSM (Q.1218) of an AIN report.
+fn inap_event(op: AinOpcode) -> Option<i64> {
+    Some(match op {
+        AinOpcode::NetworkBusy => 5,
+        AinOpcode::ONoAnswer => 6,
+        AinOpcode::OAnswer => 7,
+        AinOpcode::ODisconnect => 9,
+        AinOpcode::TBusy => 13,
+        AinOpcode::TNoAnswer => 14,
+        AinOpcode::TAnswer => 15,
+        AinOpcode::TDisconnect => 17,
+        _ => return None,
+    })
+}
+
+/// The EDP bit of an INAP EventTypeBCSM.
+fn edp_of_inap(e: i64) -> Option<u32> {
+    Some(match e {
+        5 => edp::O_BUSY,
+        6 => edp::O_NO_ANSWER,
+        7 => edp::O_ANSWER,
+        9 => edp::O_DISCONNECT,
+        13 => edp::T_BUSY,
+        14 => edp::T_NO_ANSWER,
+        15 => edp::T_ANSWER,
+        17 => edp::T_DISCONNECT,
+        _ => return None,
+    })
+}
+
+/// The INAP operation that says what `op` says: InitialDP for a trigger,
+/// EventReportBCSM for a report, SpecializedResourceReport for Resource_Clear.
+fn inap_of(op: &AinOperation, request: bool) -> Option<InapOperation> {
+    use InapElement as E;
+    use InapField as F;
+    let number = |p: Param| op.digits(p).map(|d| InapValue::Number(IsupNumber::national(&d.digits)));
+    match op.opcode {
+        AinOpcode::InfoAnalyzed | AinOpcode::TerminationAttempt => {
+            // analysedInformation (3) / termAttemptAuthorized (12).
+            let event = if op.opcode == AinOpcode::InfoAnalyzed { 3 } else { 12 };
+            let mut els = vec![E::new(F::ServiceKey, InapValue::Integer(100))];
+            if let Some(n) = number(Param::CalledPartyId) {
+                els.push(E::new(F::CalledPartyNumber, n));
+            }
+            if let Some(n) = number(Param::CallingPartyId) {
+                els.push(E::new(F::CallingPartyNumber, n));
+            }
+            els.push(E::new(F::EventTypeBcsm, InapValue::Integer(event)));
+            Some(InapOperation::new(InapOpcode::InitialDp, els))
+        }
+        AinOpcode::ResourceClear => {
+            Some(InapOperation { opcode: InapOpcode::SpecializedResourceReport, argument: None })
+        }
+        other => {
+            let e = inap_event(other)?;
+            // miscCallInfo { messageType [0] request (0) | notification (1) }.
+            let misc = vec![0x80, 0x01, u8::from(!request)];
+            Some(InapOperation::new(
+                InapOpcode::EventReportBcsm,
+                vec![
+                    E::new(F::EventTypeBcsm, InapValue::Integer(e)),
+                    E::new(F::MiscCallInfo, InapValue::Contents(ainsim_wire::ain::Octets(misc))),
+                ],
+            ))
+        }
+    }
+}
+
+/// The instructions in an ITU TCAP message from the ISCP.
+fn inap_orders(m: &itu::Message) -> Orders {
+    let mut o = Orders::default();
+    let mut ip: Option<String> = None;
+    let mut announcement: Option<i64> = None;
+    for c in m.components() {
+        let itu::Component::Invoke(inv) = c else { continue };
+        let itu::Code::Local(code) = inv.opcode else { continue };
+        let Ok(op) = InapOperation::parse(code, inv.parameter.as_deref()) else { continue };
+        let first = |f: InapField| match op.get(f) {
+            Some(InapValue::Numbers(n)) => n.first().map(|n| n.digits.clone()),
+            Some(InapValue::Number(n)) => Some(n.digits.clone()),
+            _ => None,
+        };
+        match op.opcode {
+            InapOpcode::Connect => o.route = first(InapField::DestinationRoutingAddress),
+            InapOpcode::Continue => o.authorize = true,
+            InapOpcode::ReleaseCall => {
+                o.disconnect = true;
+                if let Some(ainsim_wire::InapArgument::Cause(c)) = &op.argument {
+                    o.cause = Some(c.value);
+                }
+            }
+            InapOpcode::ConnectToResource => ip = first(InapField::IpRoutingAddress),
+            InapOpcode::PlayAnnouncement => {
+                if let Some(InapValue::InformationToSend(
+                    ainsim_wire::inap::InformationToSend::InbandInfo { message_id, .. },
+                )) = op.get(InapField::InformationToSend)
+                {
+                    announcement = Some(*message_id);
+                }
+            }
+            InapOpcode::RequestReportBcsmEvent => {
+                let Some(InapValue::BcsmEvents(evs)) = op.get(InapField::BcsmEvents) else { continue };
+                let (mut r, mut n, mut timer) = (0, 0, None);
+                for e in evs {
+                    let Some(b) = edp_of_inap(e.event_type) else { continue };
+                    match e.monitor_mode {
+                        0 => r |= mask(b),
+                        1 => n |= mask(b),
+                        _ => {}
+                    }
+                    // DPSpecificCriteria { applicationTimer [1] INTEGER (seconds) }.
+                    if let Some(crit) = &e.dp_specific_criteria {
+                        if let [0x81, len @ (1 | 2), rest @ ..] = crit.0.as_slice() {
+                            let v =
+                                rest.iter().take(usize::from(*len)).fold(0u64, |a, b| a << 8 | u64::from(*b));
+                            if v > 0 {
+                                timer = Some(Duration::from_secs(v));
+                            }
+                        }
+                    }
+                }
+                o.arm = Some((r, n, timer));
+            }
+            InapOpcode::InitiateCallAttempt => {
+                if let Some(called) = first(InapField::DestinationRoutingAddress) {
+                    o.create = Some((called, first(InapField::CallingPartyNumber)));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(ip) = ip {
+        o.resource = Some(match announcement {
+            Some(id) => format!("{ip}{id}"),
+            None => ip,
+        });
+    }
+    o
+}
+
 #[cfg(test)]
 mod tests {
     use ainsim_wire::{PointCode, Variant};
@@ -1378,151 +1525,4 @@ mod tests {
             s.handle(Instant(6), Input::Recv { port: Port(0), bytes: &LineSignal::OnHook.to_bytes().unwrap() }, &mut out);
         }
     }
-}
-
-// ------------------------------------------------------------------ INAP
-
-fn inap_acn() -> ainsim_wire::tcap::Oid {
-    // ETSI INAP CS-1 SSF to SCF generic application context (0.4.0.1.1.0.0.0), as the ISCP uses.
-    ainsim_wire::tcap::Oid::new(&[0, 4, 0, 1, 1, 0, 0, 0])
-}
-
-/// INAP EventTypeBCSM (Q.1218) of an AIN report.
-fn inap_event(op: AinOpcode) -> Option<i64> {
-    Some(match op {
-        AinOpcode::NetworkBusy => 5,
-        AinOpcode::ONoAnswer => 6,
-        AinOpcode::OAnswer => 7,
-        AinOpcode::ODisconnect => 9,
-        AinOpcode::TBusy => 13,
-        AinOpcode::TNoAnswer => 14,
-        AinOpcode::TAnswer => 15,
-        AinOpcode::TDisconnect => 17,
-        _ => return None,
-    })
-}
-
-/// The EDP bit of an INAP EventTypeBCSM.
-fn edp_of_inap(e: i64) -> Option<u32> {
-    Some(match e {
-        5 => edp::O_BUSY,
-        6 => edp::O_NO_ANSWER,
-        7 => edp::O_ANSWER,
-        9 => edp::O_DISCONNECT,
-        13 => edp::T_BUSY,
-        14 => edp::T_NO_ANSWER,
-        15 => edp::T_ANSWER,
-        17 => edp::T_DISCONNECT,
-        _ => return None,
-    })
-}
-
-/// The INAP operation that says what `op` says: InitialDP for a trigger,
-/// EventReportBCSM for a report, SpecializedResourceReport for Resource_Clear.
-fn inap_of(op: &AinOperation, request: bool) -> Option<InapOperation> {
-    use InapElement as E;
-    use InapField as F;
-    let number = |p: Param| op.digits(p).map(|d| InapValue::Number(IsupNumber::national(&d.digits)));
-    match op.opcode {
-        AinOpcode::InfoAnalyzed | AinOpcode::TerminationAttempt => {
-            // analysedInformation (3) / termAttemptAuthorized (12).
-            let event = if op.opcode == AinOpcode::InfoAnalyzed { 3 } else { 12 };
-            let mut els = vec![E::new(F::ServiceKey, InapValue::Integer(100))];
-            if let Some(n) = number(Param::CalledPartyId) {
-                els.push(E::new(F::CalledPartyNumber, n));
-            }
-            if let Some(n) = number(Param::CallingPartyId) {
-                els.push(E::new(F::CallingPartyNumber, n));
-            }
-            els.push(E::new(F::EventTypeBcsm, InapValue::Integer(event)));
-            Some(InapOperation::new(InapOpcode::InitialDp, els))
-        }
-        AinOpcode::ResourceClear => {
-            Some(InapOperation { opcode: InapOpcode::SpecializedResourceReport, argument: None })
-        }
-        other => {
-            let e = inap_event(other)?;
-            // miscCallInfo { messageType [0] request (0) | notification (1) }.
-            let misc = vec![0x80, 0x01, u8::from(!request)];
-            Some(InapOperation::new(
-                InapOpcode::EventReportBcsm,
-                vec![
-                    E::new(F::EventTypeBcsm, InapValue::Integer(e)),
-                    E::new(F::MiscCallInfo, InapValue::Contents(ainsim_wire::ain::Octets(misc))),
-                ],
-            ))
-        }
-    }
-}
-
-/// The instructions in an ITU TCAP message from the ISCP.
-fn inap_orders(m: &itu::Message) -> Orders {
-    let mut o = Orders::default();
-    let mut ip: Option<String> = None;
-    let mut announcement: Option<i64> = None;
-    for c in m.components() {
-        let itu::Component::Invoke(inv) = c else { continue };
-        let itu::Code::Local(code) = inv.opcode else { continue };
-        let Ok(op) = InapOperation::parse(code, inv.parameter.as_deref()) else { continue };
-        let first = |f: InapField| match op.get(f) {
-            Some(InapValue::Numbers(n)) => n.first().map(|n| n.digits.clone()),
-            Some(InapValue::Number(n)) => Some(n.digits.clone()),
-            _ => None,
-        };
-        match op.opcode {
-            InapOpcode::Connect => o.route = first(InapField::DestinationRoutingAddress),
-            InapOpcode::Continue => o.authorize = true,
-            InapOpcode::ReleaseCall => {
-                o.disconnect = true;
-                if let Some(ainsim_wire::InapArgument::Cause(c)) = &op.argument {
-                    o.cause = Some(c.value);
-                }
-            }
-            InapOpcode::ConnectToResource => ip = first(InapField::IpRoutingAddress),
-            InapOpcode::PlayAnnouncement => {
-                if let Some(InapValue::InformationToSend(
-                    ainsim_wire::inap::InformationToSend::InbandInfo { message_id, .. },
-                )) = op.get(InapField::InformationToSend)
-                {
-                    announcement = Some(*message_id);
-                }
-            }
-            InapOpcode::RequestReportBcsmEvent => {
-                let Some(InapValue::BcsmEvents(evs)) = op.get(InapField::BcsmEvents) else { continue };
-                let (mut r, mut n, mut timer) = (0, 0, None);
-                for e in evs {
-                    let Some(b) = edp_of_inap(e.event_type) else { continue };
-                    match e.monitor_mode {
-                        0 => r |= mask(b),
-                        1 => n |= mask(b),
-                        _ => {}
-                    }
-                    // DPSpecificCriteria { applicationTimer [1] INTEGER (seconds) }.
-                    if let Some(crit) = &e.dp_specific_criteria {
-                        if let [0x81, len @ (1 | 2), rest @ ..] = crit.0.as_slice() {
-                            let v =
-                                rest.iter().take(usize::from(*len)).fold(0u64, |a, b| a << 8 | u64::from(*b));
-                            if v > 0 {
-                                timer = Some(Duration::from_secs(v));
-                            }
-                        }
-                    }
-                }
-                o.arm = Some((r, n, timer));
-            }
-            InapOpcode::InitiateCallAttempt => {
-                if let Some(called) = first(InapField::DestinationRoutingAddress) {
-                    o.create = Some((called, first(InapField::CallingPartyNumber)));
-                }
-            }
-            _ => {}
-        }
-    }
-    if let Some(ip) = ip {
-        o.resource = Some(match announcement {
-            Some(id) => format!("{ip}{id}"),
-            None => ip,
-        });
-    }
-    o
 }
