@@ -30,16 +30,39 @@
 //!   user abort information) and the call gets [`AinConfig::on_timeout`]:
 //!   release with `timeout_cause` (final treatment) or default routing.
 //!
-//! What it is not: INAP (an ITU switch with an `ain` section also speaks
-//! ANSI TCAP + AIN, which the ISCP answers), Info_Collected and the other
-//! trigger types, O_Abandon reports (a caller who gives up while the switch
-//! waits gets a TCAP Abort sent), Forward_Call, ACG, AMA, multi-leg
-//! operations (Merge_Call, Move_Leg…), and Create_Call to a number that is
-//! not a line of this switch (answered with Network_Busy when armed, else a Response).
+//! **ITU networks** speak INAP CS-1 (Q.1218) over ITU TCAP instead, with the
+//! same logic: the AIN message is translated on its way out (Info_Analyzed /
+//! Termination_Attempt → InitialDP at analysedInformation (3) /
+//! termAttemptAuthorized (12) in a Begin with an AARQ; reports →
+//! EventReportBCSM with miscCallInfo request/notification; Resource_Clear →
+//! SpecializedResourceReport; QueryWithPerm / Conversation / Response /
+//! Abort → Begin / Continue / End / Abort), and INAP instructions are read
+//! into the same orders (Connect, Continue, ReleaseCall with its cause,
+//! ConnectToResource + PlayAnnouncement, RequestReportBCSMEvent with
+//! monitor modes and applicationTimer, InitiateCallAttempt; an AARQ from the
+//! ISCP is answered with an AARE).
+//!
+//! What it is not: Info_Collected and the other trigger types (no trigger
+//! criteria type is sent), O_Abandon reports (a caller who gives up while the
+//! switch waits gets a TCAP Abort sent, or nothing when the ISCP has not yet
+//! answered: there is no transaction ID to abort toward), Forward_Call, ACG,
+//! AMA, Reject / Return Error handling (an operation we do not understand
+//! is ignored), multi-leg operations (Merge_Call, Move_Leg…), and Create_Call
+//! to a number that is not a line of this switch (reported busy when armed,
+//! else the dialogue is closed).
 //!
 //! Contract: never panics on input. A frame that is not TCAP we can read, or
 //! a message for an unknown transaction, is counted in
-//! [`AinCounters::malformed`] / `unknown` and dropped with its hex.
+//! [`AinCounters::malformed`] and dropped with its hex; it is answered with a
+//! P-Abort when it can be addressed (T1.114: badly structured transaction
+//! portion 3, unassigned responding transaction ID 4; Q.774:
+//! unrecognizedTransactionID 1).
+//!
+//! Hooks in the switch (`ssp/mod.rs`): digit analysis hands Info_Analyzed
+//! triggers here, `terminate` asks before ringing a line, `deliver` lets the
+//! call model see (and hold back) the signals and releases that reach a
+//! controlled leg, and line / trunk releases with nothing joined report the
+//! controlling party gone.
 
 use std::time::Duration;
 

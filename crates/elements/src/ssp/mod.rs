@@ -11,9 +11,12 @@
 //! CFN) with the ITU timers of [`IsupTimers`]. The bearer is modelled by a
 //! two-party [`Bridge`]; heard text crosses it as a USR (see [`bridge`]).
 //!
-//! What it is not (yet): the AIN call model (digit analysis reports
-//! [`Analysis::Trigger`] but the switch routes as if no trigger were armed),
-//! continuity checks (COT/CCR), charging, INR/INF, facility messages,
+//! With an `ain` section in its configuration the switch runs the AIN 0.2
+//! call model (module [`ain`]): Info_Analyzed and Termination_Attempt
+//! triggers and Create_Call / InitiateCallAttempt, in TCAP dialogues with
+//! the ISCP (ANSI AIN, or INAP in ITU networks).
+//!
+//! What it is not (yet): continuity checks (COT/CCR), charging, INR/INF, facility messages,
 //! segmentation, hop-counter decrement in transit, and MTP3 management (SNM
 //! and SLT frames reaching the switch are counted and ignored).
 //!
