@@ -162,6 +162,10 @@ fn provisioned() -> MemStore {
     let mut s = MemStore::new();
     let tf = TollFree { rules: vec![], default: Some("2125550142".into()), monitor: false };
     s.put(TOLL_FREE_TREE, "8005551234", &tf).unwrap();
+    // A monitored number (billing: answer and disconnect reported), and one with nowhere to go.
+    let monitored = TollFree { rules: vec![], default: Some("2125550143".into()), monitor: true };
+    s.put(TOLL_FREE_TREE, "8005550001", &monitored).unwrap();
+    s.put(TOLL_FREE_TREE, "8005550002", &TollFree::default()).unwrap();
     let sub = Subscriber {
         forward_on_busy: Some("2125550143".into()),
         forward_on_no_answer: Some("2125550143".into()),
@@ -293,6 +297,42 @@ fn an_800_call_is_translated_and_answered() {
     assert_eq!(w.ssp(w.ssp_a).ain_dialogues() + w.ssp(w.ssp_b).ain_dialogues(), 0);
     assert_eq!(w.sim.element::<Iscp>(w.iscp).unwrap().open_dialogues(), 0);
     tshark_judges(&w.sim.pcap_bytes(), "an_800_call_is_translated_and_answered");
+}
+
+#[test]
+fn a_monitored_800_call_reports_answer_and_disconnect() {
+    let mut w =
+        world(vec![caller("2015550100", "8005550001", 10 * SEC), answers("2125550143", 2 * SEC)], |_, _| {});
+    w.sim.run_for(30 * SEC);
+    let ladder = w.ladder();
+    println!("{ladder}");
+    in_order(
+        &ladder,
+        &[
+            "QueryWithPerm Info_Analyzed",
+            "ConversationWithPerm Analyze_Route, R",
+            "IAM 2015550100→2125550143",
+            "ANM",
+            "ConversationWithoutPerm O_Answer",
+            "REL 16",
+            "Response O_Disconnect",
+        ],
+    );
+    let a = w.ssp(w.ssp_a).ain_counters();
+    assert_eq!((a.queries, a.reports, a.timeouts), (1, 2, 0));
+    assert_eq!(w.ssp(w.ssp_a).ain_dialogues(), 0);
+    assert_eq!(w.sim.element::<Iscp>(w.iscp).unwrap().open_dialogues(), 0);
+    tshark_judges(&w.sim.pcap_bytes(), "a_monitored_800_call_reports_answer_and_disconnect");
+}
+
+#[test]
+fn an_800_number_with_nowhere_to_go_is_disconnected() {
+    let mut w = world(vec![caller("2015550100", "8005550002", 10 * SEC)], |_, _| {});
+    w.sim.run_for(5 * SEC);
+    let ladder = w.ladder();
+    in_order(&ladder, &["QueryWithPerm Info_Analyzed", "Response Disconnect", "Congestion tone"]);
+    assert_eq!(w.ssp(w.ssp_a).counters().line_released[31], 1, "cause 31, normal unspecified");
+    assert_eq!(w.ssp(w.ssp_a).ain_dialogues(), 0);
 }
 
 #[test]
