@@ -683,8 +683,21 @@ impl Ssp {
     /// A backward signal or release on its way to `to`: returns true when
     /// the call model consumed it (the call is suspended at a detection point).
     pub(super) fn ain_intercept(&mut self, now: Instant, to: Leg, sig: &Sig<'_>, out: &mut Outputs) -> bool {
-        if let Some(slot) = self.ain.find(|d| d.ctrl == to) {
-            return self.ain_toward_ctrl(now, slot, sig, out);
+        // A leg can control two dialogues (a monitored 800 call that reaches
+        // a line of ours with a Termination_Attempt trigger): the terminating
+        // one hears the call's events first; what it holds back the other
+        // one does not see.
+        let mut slots: Vec<usize> = (0..self.ain.dialogues.len())
+            .filter(|&i| self.ain.dialogues[i].as_ref().is_some_and(|d| d.ctrl == to))
+            .collect();
+        if !slots.is_empty() {
+            slots.sort_by_key(|&i| self.ain.dialogues[i].as_ref().is_some_and(|d| d.bcm == Bcm::O));
+            for slot in slots {
+                if self.ain_toward_ctrl(now, slot, sig, out) {
+                    return true;
+                }
+            }
+            return false;
         }
         if let Some(slot) = self.ain.find(|d| d.far == Some(to)) {
             if let Sig::Release(_) = sig {
@@ -855,7 +868,8 @@ impl Ssp {
             self.ain.cfg.as_ref().map_or((TimeoutAction::Release, cause::TEMPORARY_FAILURE), |c| {
                 (c.on_timeout, c.timeout_cause)
             });
-        if action == TimeoutAction::Continue {
+        // Default routing exists for a trigger's call, not for a Create_Call.
+        if action == TimeoutAction::Continue && (d.rule.is_some() || d.line.is_some()) {
             if let Some(setup) = d.setup {
                 match (d.bcm, d.line) {
                     (Bcm::T, Some(li)) => {
