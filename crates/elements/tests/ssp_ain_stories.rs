@@ -1,6 +1,7 @@
-//! The AIN call model with real elements: phones on two SSPs, an STP that
-//! translates the ISCP's global title, the ISCP and the IP, stepped in
-//! simulated time. The ladders are read off the simulator's trace.
+//! The AIN call model with real elements: phones on two SSPs, a mated STP
+//! pair that translates the ISCP's global title (sent to the pair's alias
+//! point code), the ISCP and the IP, stepped in simulated time. The ladders
+//! are read off the simulator's trace.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -56,6 +57,8 @@ fn pc(m: u8) -> PointCode {
 const SSP_A: u8 = 1;
 const SSP_B: u8 = 2;
 const STP: u8 = 10;
+const STP2: u8 = 11;
+const STP_ALIAS: u8 = 12;
 const ISCP: u8 = 50;
 const IP: u8 = 60;
 
@@ -89,7 +92,10 @@ fn ssp_config(
             point_code: pc(me),
             variant: v(),
             ni: 2,
-            linksets: vec![LinkSetConfig { adjacent: pc(STP), ports: vec![Port(100)] }],
+            linksets: vec![
+                LinkSetConfig { adjacent: pc(STP), ports: vec![Port(100)] },
+                LinkSetConfig { adjacent: pc(STP2), ports: vec![Port(101)] },
+            ],
             routes: vec![],
         },
         lines,
@@ -114,7 +120,7 @@ fn ssp_a() -> SspConfig {
         ],
         vec![group("a-b", SSP_B, [1, 30]), group("to-ip", IP, [1, 10])],
     );
-    let mut ain = AinConfig::new(pc(STP));
+    let mut ain = AinConfig::new(pc(STP_ALIAS));
     ain.iscp_gt = Some(ISCP_GT.into());
     c.ain = Some(ain);
     c
@@ -136,23 +142,29 @@ fn ssp_b() -> SspConfig {
     c
 }
 
-fn stp_config() -> StpConfig {
+/// One STP of the mated pair (`me` and its `mate`); both answer to the
+/// pair's alias point code and translate the ISCP's global title.
+fn stp_config(name: &str, me: u8, mate: u8) -> StpConfig {
     serde_json::from_value(serde_json::json!({
-        "name": "STP",
-        "point_code": pc(STP),
+        "name": name,
+        "point_code": pc(me),
+        "alias_point_codes": [pc(STP_ALIAS)],
         "variant": v(),
         "linksets": [
             { "name": "A", "adjacent": pc(SSP_A), "ports": [0] },
             { "name": "B", "adjacent": pc(SSP_B), "ports": [1] },
             { "name": "ISCP", "adjacent": pc(ISCP), "ports": [2] },
             { "name": "IP", "adjacent": pc(IP), "ports": [3] },
+            { "name": "C", "adjacent": pc(mate), "ports": [4] },
         ],
         "routes": [
             { "dpc": pc(SSP_A), "linksets": [["A"]] },
             { "dpc": pc(SSP_B), "linksets": [["B"]] },
             { "dpc": pc(ISCP), "linksets": [["ISCP"]] },
             { "dpc": pc(IP), "linksets": [["IP"]] },
+            { "dpc": pc(mate), "linksets": [["C"]] },
         ],
+        "mate": "C",
         "gtt": [ { "prefix": ISCP_GT, "tt": 0, "primary": { "pc": pc(ISCP), "ssn": ssn() } } ],
     }))
     .unwrap()
@@ -180,6 +192,7 @@ struct World {
     ssp_a: NodeId,
     ssp_b: NodeId,
     iscp: NodeId,
+    stps: [NodeId; 2],
     phones: Vec<(String, NodeId)>,
 }
 
@@ -196,9 +209,10 @@ impl World {
     fn ladder(&self) -> String {
         let mut o = Options::new(v());
         o.column_width = 44;
-        o.columns = ["2015550100", "SSP-A", "STP", "ISCP", "IP", "SSP-B", "2125550142", "2125550143"]
-            .map(String::from)
-            .to_vec();
+        o.columns =
+            ["2015550100", "SSP-A", "STP-1", "STP-2", "ISCP", "IP", "SSP-B", "2125550142", "2125550143"]
+                .map(String::from)
+                .to_vec();
         self.sim.ladder(&o)
     }
 }
@@ -211,19 +225,24 @@ fn world(scripts: Vec<PhoneScript>, tweak: impl Fn(&mut SspConfig, &mut SspConfi
     let mut sim = Simulator::new(5);
     let ssp_a = sim.add_node("SSP-A", Ssp::new(&a).unwrap()).unwrap();
     let ssp_b = sim.add_node("SSP-B", Ssp::new(&b).unwrap()).unwrap();
-    let stp = sim.add_node("STP", Stp::new(&stp_config()).unwrap()).unwrap();
+    let stp = sim.add_node("STP-1", Stp::new(&stp_config("STP-1", STP, STP2)).unwrap()).unwrap();
+    let stp2 = sim.add_node("STP-2", Stp::new(&stp_config("STP-2", STP2, STP)).unwrap()).unwrap();
     let mut ic = IscpConfig::new("ISCP", pc(ISCP), v(), pc(SSP_A));
-    ic.linksets = vec![(pc(STP), vec![Port(0)])];
+    ic.linksets = vec![(pc(STP), vec![Port(0)]), (pc(STP2), vec![Port(1)])];
     ic.osn_port = Some(Port(9));
     let iscp = sim.add_node("ISCP", Iscp::new(ic, Box::new(provisioned()))).unwrap();
     let mut ipc = IpConfig::new("IP", pc(IP), v());
-    ipc.linksets = vec![(pc(STP), vec![Port(0)])];
+    ipc.linksets = vec![(pc(STP), vec![Port(0)]), (pc(STP2), vec![Port(1)])];
     let ip = sim.add_node("IP", Ip::new(ipc)).unwrap();
     let ss7 = LinkModel::fixed(Duration::from_millis(5));
-    sim.link((ssp_a, Port(100)), (stp, Port(0)), LinkKind::Ss7, ss7).unwrap();
-    sim.link((ssp_b, Port(100)), (stp, Port(1)), LinkKind::Ss7, ss7).unwrap();
-    sim.link((iscp, Port(0)), (stp, Port(2)), LinkKind::Ss7, ss7).unwrap();
-    sim.link((ip, Port(0)), (stp, Port(3)), LinkKind::Ss7, ss7).unwrap();
+    for (k, s) in [stp, stp2].into_iter().enumerate() {
+        let k = k as u32;
+        sim.link((ssp_a, Port(100 + k)), (s, Port(0)), LinkKind::Ss7, ss7).unwrap();
+        sim.link((ssp_b, Port(100 + k)), (s, Port(1)), LinkKind::Ss7, ss7).unwrap();
+        sim.link((iscp, Port(k)), (s, Port(2)), LinkKind::Ss7, ss7).unwrap();
+        sim.link((ip, Port(k)), (s, Port(3)), LinkKind::Ss7, ss7).unwrap();
+    }
+    sim.link((stp, Port(4)), (stp2, Port(4)), LinkKind::Ss7, ss7).unwrap();
     let mut phones = Vec::new();
     for (number, ssp, port) in [
         ("2015550100", ssp_a, 0),
@@ -240,7 +259,7 @@ fn world(scripts: Vec<PhoneScript>, tweak: impl Fn(&mut SspConfig, &mut SspConfi
     sim.set_tracing(true);
     sim.tap_pcap_memory();
     sim.start();
-    World { sim, ssp_a, ssp_b, iscp, phones }
+    World { sim, ssp_a, ssp_b, iscp, stps: [stp, stp2], phones }
 }
 
 fn caller(number: &str, to: &str, holding: Duration) -> PhoneScript {
@@ -292,6 +311,10 @@ fn an_800_call_is_translated_and_answered() {
     assert_eq!((a.queries, a.instructions, a.timeouts), (1, 1, 0));
     let b = w.ssp(w.ssp_b).ain_counters();
     assert_eq!((b.queries, b.timeouts), (1, 0));
+    // SSP-A's query was translated by one STP of the pair (SSP-B's went on PC + SSN).
+    let translated: u64 =
+        w.stps.iter().map(|&s| w.sim.element::<Stp>(s).unwrap().counters().gtt_translated).sum();
+    assert_eq!(translated, 1);
     assert!(w.phone("2015550100").saw(&LineSignal::Connected));
     assert!(w.phone("2125550142").saw(&LineSignal::Connected));
     assert_eq!(w.ssp(w.ssp_a).ain_dialogues() + w.ssp(w.ssp_b).ain_dialogues(), 0);
