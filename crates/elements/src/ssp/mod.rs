@@ -16,9 +16,10 @@
 //! triggers and Create_Call / InitiateCallAttempt, in TCAP dialogues with
 //! the ISCP (ANSI AIN, or INAP in ITU networks).
 //!
-//! What it is not (yet): continuity checks (COT/CCR), charging, INR/INF, facility messages,
-//! segmentation, hop-counter decrement in transit, and MTP3 management (SNM
-//! and SLT frames reaching the switch are counted and ignored).
+//! What it is not (yet): continuity checks (COT/CCR), charging, INR/INF,
+//! facility messages, segmentation, hop-counter decrement in transit, and
+//! MTP3 management (SNM and SLT frames reaching the switch are counted and
+//! ignored).
 //!
 //! Contract: `handle` never panics on input. A frame that does not parse is
 //! counted (`Counters::malformed`), logged as `Event::Dropped` with its hex,
