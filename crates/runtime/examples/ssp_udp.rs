@@ -77,6 +77,7 @@ pub fn ssp_config(v: Variant) -> SspConfig {
             glare: GlareControl::Auto,
         }],
         timers: IsupTimers::default(),
+        ain: None,
     }
 }
 

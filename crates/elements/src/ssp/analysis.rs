@@ -7,9 +7,9 @@
 //! string that is still the beginning of some local number or rule is
 //! [`Analysis::Incomplete`].
 //!
-//! AIN hook: a rule with a `trigger` returns [`Analysis::Trigger`]. The SSP
-//! does not act on triggers yet (the AIN call model is a later piece); it
-//! falls back to the rule's trunk groups, or to unallocated when it has none.
+//! AIN hook: a rule with a `trigger` returns [`Analysis::Trigger`]. A switch
+//! with an `ain` section queries the ISCP (`ssp::ain`); one without falls back
+//! to the rule's trunk groups, or to unallocated when it has none.
 
 use std::collections::BTreeMap;
 
@@ -24,7 +24,7 @@ pub enum Analysis {
     Local(u32),
     /// A prefix rule with trunk groups, by index in the plan.
     Route(usize),
-    /// An AIN trigger armed on a prefix rule (not acted on yet: see module docs).
+    /// An AIN trigger armed on a prefix rule (see module docs).
     Trigger { kind: TriggerKind, rule: usize },
     /// No such number (cause 1).
     Unallocated,

@@ -24,6 +24,90 @@ pub struct SspConfig {
     pub trunk_groups: Vec<TrunkGroupConfig>,
     #[serde(default)]
     pub timers: IsupTimers,
+    /// The AIN 0.2 call model (absent: triggers in the numbering plan are
+    /// ignored and the switch routes as if none were armed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ain: Option<AinConfig>,
+}
+
+/// The AIN call model: where the ISCP is, which lines have a
+/// Termination_Attempt trigger, and the TCAP response timer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AinConfig {
+    /// The DPC of our queries: the ISCP itself (PC + SSN routing) or, with
+    /// `iscp_gt`, the STP (or the mated pair's alias point code) that
+    /// translates the global title.
+    pub iscp_pc: PointCode,
+    /// The ISCP's SSN (default 248 ANSI, 241 ITU).
+    #[serde(default)]
+    pub iscp_ssn: Option<u8>,
+    /// When set, the called party address is this global title (translation
+    /// type `gt_tt`, route on GT) instead of `iscp_pc` + SSN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iscp_gt: Option<String>,
+    #[serde(default)]
+    pub gt_tt: u8,
+    /// Our own SSN, where the ISCP answers and sends Create_Call (default as `iscp_ssn`).
+    #[serde(default)]
+    pub ssn: Option<u8>,
+    /// Directory numbers of our lines with a Termination_Attempt trigger.
+    #[serde(default)]
+    pub termination_attempt: Vec<String>,
+    /// TCAP response timer (GR-1298's T1): how long a query or an event
+    /// report waits for the ISCP's instruction.
+    #[serde(default = "three_s", with = "humane")]
+    pub response_timer: Duration,
+    /// What to do when the response timer expires.
+    #[serde(default)]
+    pub on_timeout: TimeoutAction,
+    /// The release cause when `on_timeout` is `release` (default 41, temporary failure).
+    #[serde(default = "temporary_failure")]
+    pub timeout_cause: u8,
+    /// Ringing time before O_No_Answer / T_No_Answer when the ISCP gives no timer.
+    #[serde(default = "thirty_s", with = "humane")]
+    pub no_answer: Duration,
+}
+
+fn three_s() -> Duration {
+    Duration::from_secs(3)
+}
+
+fn thirty_s() -> Duration {
+    Duration::from_secs(30)
+}
+
+fn temporary_failure() -> u8 {
+    41
+}
+
+impl AinConfig {
+    /// An AIN section toward the ISCP at `iscp_pc` (PC + SSN routing), defaults elsewhere.
+    pub fn new(iscp_pc: PointCode) -> Self {
+        AinConfig {
+            iscp_pc,
+            iscp_ssn: None,
+            iscp_gt: None,
+            gt_tt: 0,
+            ssn: None,
+            termination_attempt: Vec::new(),
+            response_timer: three_s(),
+            on_timeout: TimeoutAction::default(),
+            timeout_cause: temporary_failure(),
+            no_answer: thirty_s(),
+        }
+    }
+}
+
+/// What the SSP does when the ISCP does not answer in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeoutAction {
+    /// Final treatment: release the call with `timeout_cause`.
+    #[default]
+    Release,
+    /// Default routing: carry on as if the trigger were not armed.
+    Continue,
 }
 
 /// The switch's MTP3 signalling point and its link sets (usually one toward
@@ -129,8 +213,8 @@ pub struct PrefixRoute {
     /// Trunk groups by name, tried in order.
     #[serde(default)]
     pub trunk_groups: Vec<String>,
-    /// An AIN trigger armed on this prefix (a hook: digit analysis reports
-    /// it; the SSP does not act on it yet and routes as if it were absent).
+    /// An AIN trigger armed on this prefix: with an `ain` section the SSP
+    /// queries the ISCP; without one it routes as if the trigger were absent.
     #[serde(default)]
     pub trigger: Option<TriggerKind>,
 }

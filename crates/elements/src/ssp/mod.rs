@@ -11,11 +11,15 @@
 //! CFN) with the ITU timers of [`IsupTimers`]. The bearer is modelled by a
 //! two-party [`Bridge`]; heard text crosses it as a USR (see [`bridge`]).
 //!
-//! What it is not (yet): the AIN call model (digit analysis reports
-//! [`Analysis::Trigger`] but the switch routes as if no trigger were armed),
-//! continuity checks (COT/CCR), charging, INR/INF, facility messages,
-//! segmentation, hop-counter decrement in transit, and MTP3 management (SNM
-//! and SLT frames reaching the switch are counted and ignored).
+//! With an `ain` section in its configuration the switch runs the AIN 0.2
+//! call model (module [`ain`]): Info_Analyzed and Termination_Attempt
+//! triggers and Create_Call / InitiateCallAttempt, in TCAP dialogues with
+//! the ISCP (ANSI AIN, or INAP in ITU networks).
+//!
+//! What it is not (yet): continuity checks (COT/CCR), charging, INR/INF,
+//! facility messages, segmentation, hop-counter decrement in transit, and
+//! MTP3 management (SNM and SLT frames reaching the switch are counted and
+//! ignored).
 //!
 //! Contract: `handle` never panics on input. A frame that does not parse is
 //! counted (`Counters::malformed`), logged as `Event::Dropped` with its hex,
@@ -27,6 +31,7 @@
 //! Events: `call` is the CIC for circuit events and `LINE_EVENT_BASE` + line
 //! index for line events.
 
+pub mod ain;
 pub mod analysis;
 pub mod bridge;
 pub mod config;
@@ -45,8 +50,8 @@ use ainsim_wire::{IsupPacket, IsupRepr, PointCode, Variant};
 pub use self::analysis::{Analysis, Plan};
 pub use self::bridge::{Bridge, Leg};
 pub use self::config::{
-    Direction, GlareControl, IsupTimers, LineClass, LineConfig, LinkSetConfig, NumberingPlan, PrefixRoute,
-    RouteConfig, SignallingConfig, SspConfig, TriggerKind, TrunkGroupConfig,
+    AinConfig, Direction, GlareControl, IsupTimers, LineClass, LineConfig, LinkSetConfig, NumberingPlan,
+    PrefixRoute, RouteConfig, SignallingConfig, SspConfig, TimeoutAction, TriggerKind, TrunkGroupConfig,
 };
 use crate::core::{Element, EventKind, Input, Instant, Outputs, Port, TimerId};
 use crate::line::{LineSignal, Tone};
@@ -343,6 +348,7 @@ pub struct Ssp {
     group_ops: Vec<Option<GroupOp>>,
     counters: Counters,
     buf: Vec<u8>,
+    ain: ain::Ain,
 }
 
 impl Ssp {
@@ -453,6 +459,8 @@ impl Ssp {
         }
         let plan = Plan::new(&cfg.numbering, cfg.lines.iter().map(|l| l.number.as_str()));
         let bridge = Bridge::new(lines.len(), circuits.len());
+        let numbers: Vec<&str> = cfg.lines.iter().map(|l| l.number.as_str()).collect();
+        let ain = ain::Ain::new(cfg.ain.as_ref(), s.variant, &numbers);
         Ok(Ssp {
             name: cfg.name.clone(),
             sp,
@@ -468,6 +476,7 @@ impl Ssp {
             group_ops: Vec::new(),
             counters: Counters::default(),
             buf: Vec::with_capacity(64),
+            ain,
         })
     }
 
@@ -571,6 +580,7 @@ impl Ssp {
             *c = Circuit::new(c.group, c.cic);
         }
         self.bridge.clear();
+        self.ain.clear();
         self.group_ops.clear();
         for g in &self.groups {
             g.hints.iter().for_each(|h| h.set(g.base));
@@ -795,6 +805,8 @@ impl Ssp {
         }
         if let Some(peer) = self.bridge.split(Leg::Circuit(ci)) {
             self.deliver(now, peer, Sig::Release(cause), out);
+        } else if was != Cs::Idle {
+            self.ain_leg_gone(now, Leg::Circuit(ci), out);
         }
     }
 
@@ -839,7 +851,10 @@ impl Ssp {
         let rule = match a {
             Analysis::Local(l) => return self.terminate(now, l, from, &setup, out),
             Analysis::Route(r) => r,
-            // AIN hook: no trigger processing yet; route on the rule's groups.
+            Analysis::Trigger { kind: TriggerKind::InfoAnalyzed, rule } if self.ain.info_analyzed_armed() => {
+                return self.ain_info_analyzed(now, from, setup, rule, out);
+            }
+            // No AIN (or the trigger is bypassed): route on the rule's groups.
             Analysis::Trigger { rule, .. } if self.plan.routable(rule) => rule,
             Analysis::Trigger { .. } | Analysis::Unallocated | Analysis::Incomplete => {
                 return self.deliver(now, from, Sig::Release(cause::UNALLOCATED), out)
@@ -917,6 +932,10 @@ impl Ssp {
 
     /// Offers a call from `from` to local line `li`.
     fn terminate(&mut self, now: Instant, li: u32, from: Leg, setup: &Setup, out: &mut Outputs) {
+        // GR-1298: Termination_Attempt is detected before the line is examined.
+        if self.ain_termination_attempt(now, li, from, setup, out) {
+            return;
+        }
         if let Some(to) = self.lines[li as usize].forward_to.clone() {
             return self.forward(now, li, from, setup, &to, out);
         }
@@ -962,6 +981,9 @@ impl Ssp {
 
     /// Hands a backward signal or release to a leg.
     fn deliver(&mut self, now: Instant, to: Leg, sig: Sig<'_>, out: &mut Outputs) {
+        if self.ain.busy() && self.ain_intercept(now, to, &sig, out) {
+            return;
+        }
         match to {
             Leg::Line(li) => self.line_deliver(li, sig, out),
             Leg::Circuit(ci) => self.circuit_deliver(now, ci, sig, out),
@@ -1031,6 +1053,9 @@ impl Ssp {
             {
                 out.cancel_timer(tid(tk::T35, ci));
                 let alerting = matches!(sig, Sig::Alerting(_));
+                // A second ACM (the call was re-routed by the ISCP after we
+                // sent ours) goes no further: CPG alerting instead.
+                let raw = raw.filter(|r| !(acm_sent && r.get(2) == Some(&M::Acm.code())));
                 if let Some(raw) = raw {
                     self.relay(ci, raw, out);
                     if raw.get(2) == Some(&M::Acm.code()) {
@@ -1114,6 +1139,8 @@ impl Ssp {
                 Self::line_event(li, EventKind::Answered, out);
                 if let Some(p) = peer {
                     self.deliver(now, p, Sig::Answer(None), out);
+                } else {
+                    self.ain_line_answered(now, li, out);
                 }
             }
             (LineSignal::OffHook, Ls::CalledOnHook) => {
@@ -1153,7 +1180,7 @@ impl Ssp {
                 let originating = l.originating;
                 l.state = Ls::Idle;
                 l.digits.clear();
-                let Some(p) = peer else { return };
+                let Some(p) = peer else { return self.ain_leg_gone(now, Leg::Line(li), out) };
                 match state {
                     // Q.764 §2.5: an analogue called party going on-hook
                     // suspends the call (network-initiated SUS); the
@@ -1187,6 +1214,10 @@ impl Ssp {
         let (opc, sif) = match self.sp.receive(bytes) {
             Ok(p) if p.dpc() == self.sp.pc && p.si() == ainsim_wire::mtp3::si::ISUP => {
                 (p.opc(), &bytes[ainsim_wire::mtp3::header_len(self.variant)..])
+            }
+            Ok(p) if p.dpc() == self.sp.pc && p.si() == ainsim_wire::mtp3::si::SCCP && self.ain.enabled() => {
+                let sif = &bytes[ainsim_wire::mtp3::header_len(self.variant)..];
+                return self.ain_on_sccp(now, sif, bytes, out);
             }
             Ok(_) => {
                 self.counters.ignored += 1;
@@ -1402,6 +1433,8 @@ impl Ssp {
                 self.send(ci, M::Rlc, vec![], None, out);
                 if let Some(p) = self.bridge.split(Leg::Circuit(ci)) {
                     self.deliver(now, p, Sig::Release(value), out);
+                } else if state != Cs::Idle {
+                    self.ain_leg_gone(now, Leg::Circuit(ci), out);
                 }
             }
             M::Rlc => {
@@ -1633,6 +1666,9 @@ impl Ssp {
 
     fn on_timer(&mut self, now: Instant, id: TimerId, out: &mut Outputs) {
         let (kind, idx) = (id.0 >> 32, (id.0 & 0xffff_ffff) as u32);
+        if kind >= ain::T_RESPONSE {
+            return self.ain_timer(now, kind, idx as usize, out);
+        }
         if kind >= tk::GROUP_SHORT {
             return self.on_group_timer(now, kind, idx as usize, out);
         }

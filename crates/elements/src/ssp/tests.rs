@@ -104,6 +104,7 @@ fn config(v: Variant, k: u8, glare: [GlareControl; 2]) -> SspConfig {
         numbering: NumberingPlan { number_length: Some(10), routes: plan },
         trunk_groups,
         timers: IsupTimers::default(),
+        ain: None,
     }
 }
 

@@ -565,6 +565,7 @@ impl Topology {
                 numbering: NumberingPlan { number_length: Some(self.number_length), routes: rules },
                 trunk_groups,
                 timers: d.timers,
+                ain: None,
             };
             Ssp::new(&cfg).map_err(|e| self.error_at(s.span(), format!("ssp[{i}] ({me})"), e.to_string()))?;
             nodes.push((me.clone(), NodeSpec::Ssp(Box::new(cfg))));
