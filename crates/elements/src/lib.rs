@@ -18,6 +18,7 @@ mod core;
 pub mod ip;
 pub mod iscp;
 pub mod line;
+pub mod m3ua_link;
 pub mod mtp2link;
 pub mod osn;
 pub mod phone;
