@@ -101,6 +101,8 @@ pub struct M3uaConfig {
     /// SGP: destinations reachable through it, besides `local_pc`, for DAUD
     /// answers (an empty list and no `local_pc`: every destination is available).
     pub reachable: Vec<PointCode>,
+    /// Network indicator of the SNM messages made for the element (2 = national).
+    pub ni: u8,
 }
 
 impl M3uaConfig {
@@ -122,6 +124,7 @@ impl M3uaConfig {
             local_pc: None,
             adjacent_pc: None,
             reachable: Vec::new(),
+            ni: 2,
         }
     }
 }
@@ -307,9 +310,9 @@ impl M3uaLink {
 
     /// The transport is up: the ASP sends ASPUP; both start the heartbeat.
     pub fn connected(&mut self, now: Instant, out: &mut Vec<M3uaOutput>) {
+        self.disconnected(now, "transport replaced", out);
         self.connected = true;
         self.framer.reset();
-        self.asp = AspState::Down;
         self.beat_outstanding = None;
         self.beat_missed = 0;
         self.beat_at = self.cfg.beat_interval.map(|d| now.after(d));
@@ -513,7 +516,7 @@ impl M3uaLink {
             // Q.707: answer the element's link test here; the link is M3UA.
             if let Ok(Slt::Sltm { slc, pattern }) = Slt::parse(p.sif()) {
                 if let Ok(sif) = (Slt::Slta { slc, pattern }).to_bytes() {
-                    if let Some(m) = self.build_msu(p.si(), p.dpc(), p.opc(), p.sls(), &sif) {
+                    if let Some(m) = self.build_msu((p.si(), p.ni()), p.dpc(), p.opc(), p.sls(), &sif) {
                         out.push(M3uaOutput::Deliver(m));
                         return;
                     }
@@ -566,12 +569,20 @@ impl M3uaLink {
         params
     }
 
-    fn build_msu(&self, si_: u8, opc: PointCode, dpc: PointCode, sls: u8, sif: &[u8]) -> Option<Vec<u8>> {
+    fn build_msu(
+        &self,
+        sio: (u8, u8),
+        opc: PointCode,
+        dpc: PointCode,
+        sls: u8,
+        sif: &[u8],
+    ) -> Option<Vec<u8>> {
+        let (si_, ni) = sio;
         let hdr = ainsim_wire::mtp3::header_len(self.cfg.variant);
         let mut buf = vec![0u8; hdr + sif.len()];
         let mut p = Mtp3Packet::new_checked(&mut buf[..], self.cfg.variant).ok()?;
         p.set_si(si_);
-        p.set_ni(2);
+        p.set_ni(ni);
         p.set_opc(opc);
         p.set_dpc(dpc);
         p.set_sls(sls);
@@ -913,7 +924,7 @@ impl M3uaLink {
                 }
             };
             let Ok(sif) = (SnmRepr { variant: self.cfg.variant, message: snm }).to_bytes() else { continue };
-            if let Some(msu) = self.build_msu(si::SNM, adjacent, local, 0, &sif) {
+            if let Some(msu) = self.build_msu((si::SNM, self.cfg.ni), adjacent, local, 0, &sif) {
                 out.push(M3uaOutput::Deliver(msu));
             }
         }

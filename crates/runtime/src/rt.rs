@@ -578,16 +578,15 @@ async fn run_m3ua(
     let mut out = Vec::new();
     let io = M3uaIo { port: l.port, up_tx: &up_tx, ev: &ev, name: &l.name, tap: tap.as_ref() };
     let mut buf = vec![0u8; 8192];
-    let mut first = true;
+    let mut next_try = tokio::time::Instant::now();
     loop {
         // Get a connection, queueing the element's MSUs meanwhile.
         let mut stream = loop {
             let got = match &l.transport {
                 M3uaTransport::Connect(peer) => {
                     let peer = *peer;
-                    let wait = if first { std::time::Duration::ZERO } else { M3UA_RECONNECT };
                     let attempt = async move {
-                        tokio::time::sleep(wait).await;
+                        tokio::time::sleep_until(next_try).await;
                         TcpStream::connect(peer).await
                     };
                     tokio::select! {
@@ -612,10 +611,10 @@ async fn run_m3ua(
                     }
                 }
             };
-            first = false;
             if let Some(s) = got {
                 break s;
             }
+            next_try = tokio::time::Instant::now() + M3UA_RECONNECT;
         };
         let _ = stream.set_nodelay(true);
         let (Ok(local), Ok(peer)) = (stream.local_addr(), stream.peer_addr()) else { continue };
@@ -662,5 +661,6 @@ async fn run_m3ua(
             }
         }
         io.apply(now_since(epoch), &mut out, None).await;
+        next_try = tokio::time::Instant::now() + M3UA_RECONNECT;
     }
 }

@@ -723,3 +723,15 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_new_transport_while_active_takes_the_asp_down_first() {
+    let mut p = Pair::new(Variant::Itu);
+    up(&mut p);
+    p.queue.clear();
+    p.connect();
+    assert_eq!(p.count(ASP, &M3uaOutput::Down("transport replaced")), 1);
+    assert_eq!(p.count(SGP, &M3uaOutput::Down("transport replaced")), 1);
+    p.run_for(Duration::from_millis(10));
+    assert!(p.ends[ASP].is_active() && p.ends[SGP].is_active());
+}
