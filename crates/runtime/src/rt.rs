@@ -579,6 +579,7 @@ async fn run_m3ua(
     let io = M3uaIo { port: l.port, up_tx: &up_tx, ev: &ev, name: &l.name, tap: tap.as_ref() };
     let mut buf = vec![0u8; 8192];
     let mut next_try = tokio::time::Instant::now();
+    let mut failing = false;
     loop {
         // Get a connection, queueing the element's MSUs meanwhile.
         let mut stream = loop {
@@ -590,7 +591,7 @@ async fn run_m3ua(
                         TcpStream::connect(peer).await
                     };
                     tokio::select! {
-                        r = attempt => r.ok(),
+                        r = attempt => r,
                         m = l.msus.recv() => {
                             let Some(m) = m else { return };
                             link.send_msu(now_since(epoch), &m, &mut out);
@@ -601,7 +602,7 @@ async fn run_m3ua(
                 }
                 M3uaTransport::Listen(listener) => {
                     tokio::select! {
-                        r = listener.accept() => r.ok().map(|(s, _)| s),
+                        r = listener.accept() => r.map(|(s, _)| s),
                         m = l.msus.recv() => {
                             let Some(m) = m else { return };
                             link.send_msu(now_since(epoch), &m, &mut out);
@@ -611,11 +612,24 @@ async fn run_m3ua(
                     }
                 }
             };
-            if let Some(s) = got {
-                break s;
+            match got {
+                Ok(s) => break s,
+                Err(e) => {
+                    if !failing {
+                        // Once per outage, not per attempt.
+                        failing = true;
+                        io.event(
+                            now_since(epoch),
+                            EventKind::Note(format!(
+                                "M3UA connection failed: {e} (retrying every {M3UA_RECONNECT:?})"
+                            )),
+                        );
+                    }
+                    next_try = tokio::time::Instant::now() + M3UA_RECONNECT;
+                }
             }
-            next_try = tokio::time::Instant::now() + M3UA_RECONNECT;
         };
+        failing = false;
         let _ = stream.set_nodelay(true);
         let (Ok(local), Ok(peer)) = (stream.local_addr(), stream.peer_addr()) else { continue };
         let mut rx_framer = M3uaFramer::new();

@@ -1,7 +1,7 @@
 //! The tokio runtime in real time: two of our SSPs, each in its own `Rt`,
 //! linked by M3UA over TCP on loopback. SSP-B is the ASP and connects;
-//! SSP-A is the SGP and listens, but starts only after SSP-B has already
-//! been refused, so the client's reconnection is part of the story. The ASP
+//! SSP-A is the SGP and listens, but starts only after SSP-B has reported
+//! its refused connection, so the client's reconnection is part of the story. The ASP
 //! comes up and goes active (ASPUP, ASPAC, NTFY), the start-up GRS that
 //! both SSPs sent before that waited in the association's queue, and a call
 //! from SSP-B's 2125550143 to SSP-A's 3125550100 is answered and released
@@ -166,7 +166,19 @@ async fn two_ssps_call_each_other_over_m3ua_tcp() {
         rt_b.wire(caller, Phone::LINE, b, Port(1));
         rt_b.m3ua_tcp_client(b, ssp_udp::LINK, server_addr, m3ua_cfg(M3uaRole::Asp, v, b_pc, a_pc));
         let mut running_b = rt_b.start();
-        tokio::time::sleep(Duration::from_millis(700)).await;
+        let mut events: Vec<RtEvent> = vec![];
+        let refused = tokio::time::timeout(Duration::from_secs(5), async {
+            while let Some(e) = running_b.events.recv().await {
+                let failed =
+                    matches!(&e.event.kind, EventKind::Note(n) if n.starts_with("M3UA connection failed"));
+                events.push(e);
+                if failed {
+                    return true;
+                }
+            }
+            false
+        });
+        assert!(refused.await.unwrap(), "{v:?}: the client reports the refused connection");
 
         // SSP-A, the SGP.
         let tap_a = Tap::new();
@@ -185,7 +197,6 @@ async fn two_ssps_call_each_other_over_m3ua_tcp() {
         assert_eq!(bound, server_addr);
         let mut running_a = rt_a.start();
 
-        let mut events: Vec<RtEvent> = vec![];
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         let released = |ev: &[RtEvent], who: &str| {
             ev.iter().any(|e| e.source == who && matches!(e.event.kind, EventKind::Released { cause: 16 }))
@@ -201,8 +212,20 @@ async fn two_ssps_call_each_other_over_m3ua_tcp() {
                 None => break,
             }
         }
-        // Let a heartbeat or two go by, for the pcap.
-        tokio::time::sleep(Duration::from_millis(600)).await;
+        // The RLC follows the callee's release: wait (bounded) until both
+        // ends have recorded it.
+        let has_rlc = |t: &Tap| {
+            t.m3ua_records().iter().any(|r| {
+                M3uaRepr::parse(&r.message)
+                    .ok()
+                    .and_then(|m| m.protocol_data().map(|pd| pd.user_data.get(2) == Some(&0x10)))
+                    .unwrap_or(false)
+            })
+        };
+        let settle = tokio::time::Instant::now() + Duration::from_secs(5);
+        while !(has_rlc(&tap_a) && has_rlc(&tap_b)) && tokio::time::Instant::now() < settle {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         while let Ok(e) = running_a.events.try_recv() {
             events.push(e);
         }

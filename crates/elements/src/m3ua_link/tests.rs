@@ -697,12 +697,24 @@ proptest! {
     ) {
         let v = if ansi { Variant::Ansi } else { Variant::Itu };
         let mut p = Pair::new(v);
+        p.ends[ASP] = M3uaLink::new(M3uaConfig { local_pc: Some(PointCode(1)), adjacent_pc: Some(PointCode(2)), ..cfg(M3uaRole::Asp, v) });
         if active {
             up(&mut p);
         } else {
             p.connect();
         }
         let at = if sgp { SGP } else { ASP };
+        // The same bytes as whole messages, and as MSUs from the element.
+        for c in &chunks {
+            let mut out = vec![];
+            p.ends[at].receive_message(p.now, c, &mut out);
+            p.ends[at].send_msu(p.now, c, &mut out);
+            for o in &out {
+                if let M3uaOutput::Transmit(m) = o {
+                    prop_assert!(M3uaRepr::parse(m).is_ok());
+                }
+            }
+        }
         for c in &chunks {
             // Start each chunk with a plausible header now and then.
             let mut b = c.clone();
