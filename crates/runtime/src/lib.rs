@@ -8,7 +8,7 @@
 //!   trace, each frame labelled with a short decode.
 //! - [`rng`]: the seeded SplitMix64 generator the simulator uses.
 //!
-//! - [`rt`]: the real-time runtime on tokio, with MTP2/UDP links to real stacks.
+//! - [`rt`]: the real-time runtime on tokio, with MTP2/UDP and M3UA/TCP links to real stacks.
 //!
 //! [`sim`] uses no
 //! threads, clocks or sockets.
