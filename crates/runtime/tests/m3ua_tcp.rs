@@ -267,3 +267,91 @@ async fn two_ssps_call_each_other_over_m3ua_tcp() {
         }
     }
 }
+
+/// Reads the next whole M3UA message from `s` (5 s at most); `None` at EOF.
+async fn next_message(
+    s: &mut tokio::net::TcpStream,
+    framer: &mut ainsim_wire::M3uaFramer,
+) -> Option<M3uaRepr> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 1024];
+    loop {
+        if let Some(m) = framer.pop().unwrap() {
+            return Some(M3uaRepr::parse(&m).unwrap());
+        }
+        let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await.unwrap().ok()?;
+        if n == 0 {
+            return None;
+        }
+        framer.push(&buf[..n]).unwrap();
+    }
+}
+
+/// A hand-written peer on a raw TCP socket: our SGP answers its ASPUP,
+/// answers a bad version with ERR, and cuts the connection when the stream
+/// loses its framing; the SSP behind it is untouched, and the next
+/// connection is accepted and comes up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_sends_garbage_gets_err_and_is_cut_off() {
+    use ainsim_wire::m3ua::ErrorCode;
+    use ainsim_wire::{M3uaMessageType as T, M3uaParameter as P};
+    use tokio::io::AsyncWriteExt;
+
+    let v = Variant::Itu;
+    let (me, far) = ssp_udp::point_codes(v);
+    let mut rt = Rt::new();
+    let ssp = rt.add(Ssp::new(&ssp_udp::ssp_config(v)).unwrap());
+    let addr = rt
+        .m3ua_tcp_server(
+            ssp,
+            ssp_udp::LINK,
+            "127.0.0.1:0".parse().unwrap(),
+            m3ua_cfg(M3uaRole::Sgp, v, me, far),
+        )
+        .await
+        .unwrap();
+    let mut running = rt.start();
+
+    let aspup = M3uaRepr::new(T::AspUp, vec![]).to_bytes().unwrap();
+    for round in 0..2 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut framer = ainsim_wire::M3uaFramer::new();
+        // ASPUP split over two writes.
+        s.write_all(&aspup[..3]).await.unwrap();
+        s.flush().await.unwrap();
+        s.write_all(&aspup[3..]).await.unwrap();
+        assert_eq!(next_message(&mut s, &mut framer).await.unwrap().message, T::AspUpAck, "round {round}");
+        assert_eq!(next_message(&mut s, &mut framer).await.unwrap().message, T::Ntfy);
+        // Version 2.
+        s.write_all(&[2, 0, 3, 1, 0, 0, 0, 8]).await.unwrap();
+        let err = next_message(&mut s, &mut framer).await.unwrap();
+        assert_eq!(err.message, T::Err);
+        assert_eq!(err.params[0], P::ErrorCode(ErrorCode::InvalidVersion));
+        // A length of 4: the stream has lost its framing.
+        s.write_all(&[1, 0, 3, 1, 0, 0, 0, 4]).await.unwrap();
+        let mut got = vec![];
+        while let Some(m) = next_message(&mut s, &mut framer).await {
+            if m.message == T::Beat {
+                continue;
+            }
+            got.push(m);
+        }
+        assert_eq!(got.len(), 1, "round {round}: {got:?}");
+        assert_eq!(got[0].params[0], P::ErrorCode(ErrorCode::ProtocolError));
+    }
+    // The reset is reported before the connection is dropped, so both are in.
+    let mut events = vec![];
+    while let Ok(e) = running.events.try_recv() {
+        events.push(e);
+    }
+    running.shutdown();
+    let resets = events
+        .iter()
+        .filter(|e| e.event.kind == EventKind::Note("M3UA connection reset: M3UA framing lost".into()))
+        .count();
+    assert_eq!(resets, 2, "{events:#?}");
+    assert!(
+        !events.iter().any(|e| e.source == "SSP-B" && matches!(e.event.kind, EventKind::Dropped { .. })),
+        "the SSP saw none of it"
+    );
+}
