@@ -581,33 +581,27 @@ async fn run_m3ua(
     let mut next_try = tokio::time::Instant::now();
     let mut failing = false;
     loop {
-        // Get a connection, queueing the element's MSUs meanwhile.
+        // Get a connection, queueing the element's MSUs meanwhile. The
+        // attempt is pinned so that element traffic does not restart it.
         let mut stream = loop {
-            let got = match &l.transport {
-                M3uaTransport::Connect(peer) => {
-                    let peer = *peer;
-                    let attempt = async move {
-                        tokio::time::sleep_until(next_try).await;
-                        TcpStream::connect(peer).await
-                    };
-                    tokio::select! {
-                        r = attempt => r,
-                        m = l.msus.recv() => {
-                            let Some(m) = m else { return };
-                            link.send_msu(now_since(epoch), &m, &mut out);
-                            io.apply(now_since(epoch), &mut out, None).await;
-                            continue;
+            let got = {
+                let attempt = async {
+                    match &l.transport {
+                        M3uaTransport::Connect(peer) => {
+                            tokio::time::sleep_until(next_try).await;
+                            TcpStream::connect(*peer).await
                         }
+                        M3uaTransport::Listen(listener) => listener.accept().await.map(|(s, _)| s),
                     }
-                }
-                M3uaTransport::Listen(listener) => {
+                };
+                tokio::pin!(attempt);
+                loop {
                     tokio::select! {
-                        r = listener.accept() => r.map(|(s, _)| s),
+                        r = &mut attempt => break r,
                         m = l.msus.recv() => {
                             let Some(m) = m else { return };
                             link.send_msu(now_since(epoch), &m, &mut out);
                             io.apply(now_since(epoch), &mut out, None).await;
-                            continue;
                         }
                     }
                 }
