@@ -19,6 +19,7 @@ mod core;
 pub mod ip;
 pub mod iscp;
 pub mod line;
+pub mod m3ua_link;
 pub mod mtp2link;
 pub mod mtso;
 pub mod osn;

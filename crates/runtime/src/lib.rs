@@ -10,6 +10,7 @@
 //!
 //! - [`rt`]: the real-time runtime on tokio, with MTP2/UDP links to real stacks
 //!   and OSN links over TCP.
+//! - [`rt`]: the real-time runtime on tokio, with MTP2/UDP and M3UA/TCP links to real stacks.
 //!
 //! [`sim`] uses no
 //! threads, clocks or sockets.

@@ -25,19 +25,33 @@
 //! `OsnMessage` protocol on TCP; their contract (whole frames, reconnection,
 //! oversized frames) is in the `osn` submodule's docs and `docs/osn.md`.
 //!
-//! What it is not: no M3UA yet, no topology loading (see the CLI), no
-//! determinism (use [`crate::sim`] for that).
+//! M3UA/TCP links ([`Rt::m3ua_tcp_client`], [`Rt::m3ua_tcp_server`]) do
+//! the same with the sans-IO `M3uaLink` (an ASP or SGP end of an RFC 4666
+//! association) over one TCP connection, framed by `M3uaFramer`: the
+//! element sees `Input::LinkState { up: true }` when the ASP is ACTIVE and
+//! `up: false` when it leaves ACTIVE; MSUs sent before are queued by the
+//! association (bounded). A client connects, and reconnects
+//! [`M3UA_RECONNECT`] after a loss; a server accepts one connection at a
+//! time, and the next after a loss. With a tap, every M3UA message sent or
+//! received is recorded with the TCP addresses, for a pcap of SCTP/IPv4
+//! frames ([`Tap::m3ua_pcap`]).
+//!
+//! What it is not: no topology loading (see the CLI), no determinism (use
+//! [`crate::sim`] for that), no SCTP (M3UA runs over TCP here).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+use ainsim_elements::m3ua_link::{M3uaConfig, M3uaLink, M3uaOutput};
 use ainsim_elements::mtp2link::{LinkOutput, Mtp2Config, Mtp2Link};
 use ainsim_elements::{Element, Event, EventKind, Input, Instant, Output, Outputs, Port, TimerId};
 use ainsim_wire::pcap::{LinkType, Mtp2PseudoHeader, PcapWriter};
+use ainsim_wire::M3uaFramer;
 use bytes::Bytes;
-use tokio::net::UdpSocket;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -47,6 +61,9 @@ pub use osn::{OSN_QUEUE, RECONNECT_MAX, RECONNECT_MIN};
 /// MSUs an MTP2/UDP link holds while it is not yet up; older ones are dropped beyond it.
 pub const PRE_SERVICE_QUEUE: usize = 1024;
 
+/// How long an M3UA/TCP client waits before connecting again.
+pub const M3UA_RECONNECT: std::time::Duration = std::time::Duration::from_millis(500);
+
 enum Msg {
     Recv(Port, Bytes),
     Link(Port, bool),
@@ -54,7 +71,8 @@ enum Msg {
 
 enum Route {
     Local(mpsc::UnboundedSender<Msg>, Port),
-    Mtp2(mpsc::UnboundedSender<Bytes>),
+    /// A link task (MTP2/UDP or M3UA/TCP) that takes the port's MSUs.
+    Link(mpsc::UnboundedSender<Bytes>),
     Osn(mpsc::UnboundedSender<Bytes>),
 }
 
@@ -80,9 +98,27 @@ pub struct TapRecord {
     pub unit: Vec<u8>,
 }
 
-/// A shared recorder of MTP2 units.
+/// One M3UA message on an M3UA/TCP link, as sent or received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct M3uaTapRecord {
+    pub at: Instant,
+    /// Sender's address (ours when `sent`, the peer's otherwise).
+    pub src: SocketAddr,
+    /// Receiver's address.
+    pub dst: SocketAddr,
+    pub sent: bool,
+    pub message: Vec<u8>,
+}
+
+#[derive(Debug, Default)]
+struct TapInner {
+    mtp2: Vec<TapRecord>,
+    m3ua: Vec<M3uaTapRecord>,
+}
+
+/// A shared recorder of MTP2 units and M3UA messages.
 #[derive(Debug, Clone, Default)]
-pub struct Tap(Arc<Mutex<Vec<TapRecord>>>);
+pub struct Tap(Arc<Mutex<TapInner>>);
 
 impl Tap {
     /// An empty tap.
@@ -92,13 +128,43 @@ impl Tap {
 
     fn push(&self, r: TapRecord) {
         if let Ok(mut v) = self.0.lock() {
-            v.push(r);
+            v.mtp2.push(r);
         }
     }
 
-    /// Everything recorded so far.
+    fn push_m3ua(&self, r: M3uaTapRecord) {
+        if let Ok(mut v) = self.0.lock() {
+            v.m3ua.push(r);
+        }
+    }
+
+    /// Every MTP2 unit recorded so far.
     pub fn records(&self) -> Vec<TapRecord> {
-        self.0.lock().map(|v| v.clone()).unwrap_or_default()
+        self.0.lock().map(|v| v.mtp2.clone()).unwrap_or_default()
+    }
+
+    /// Every M3UA message recorded so far.
+    pub fn m3ua_records(&self) -> Vec<M3uaTapRecord> {
+        self.0.lock().map(|v| v.m3ua.clone()).unwrap_or_default()
+    }
+
+    /// The M3UA records as a pcap of raw IPv4 (link type 228): each message
+    /// one SCTP DATA chunk (PPID 3; stream 1 for DATA, 0 otherwise) between
+    /// the TCP connection's addresses (IPv6 ones shown as 127.0.0.1). Tap
+    /// one end of an association only, or both directions appear twice.
+    ///
+    /// # Errors
+    /// Only if a message exceeds the pcap snap length or IPv4.
+    pub fn m3ua_pcap(&self) -> ainsim_wire::Result<Vec<u8>> {
+        let v4 = |a: SocketAddr| match a {
+            SocketAddr::V4(a) => a,
+            SocketAddr::V6(a) => std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, a.port()),
+        };
+        let mut w = PcapWriter::new(Vec::new(), LinkType::Ipv4)?;
+        for r in self.m3ua_records() {
+            w.write_m3ua(r.at.micros(), v4(r.src), v4(r.dst), &r.message)?;
+        }
+        Ok(w.into_inner())
     }
 
     /// The records as a pcap of link type 139 (MTP2 with pseudo-header:
@@ -133,12 +199,28 @@ struct LinkSlot {
     name: String,
 }
 
+/// How an M3UA/TCP link gets its connection.
+enum M3uaTransport {
+    Connect(SocketAddr),
+    Listen(TcpListener),
+}
+
+struct M3uaSlot {
+    node: usize,
+    port: Port,
+    transport: M3uaTransport,
+    cfg: M3uaConfig,
+    msus: mpsc::UnboundedReceiver<Bytes>,
+    name: String,
+}
+
 /// A network being assembled for real time.
 #[derive(Default)]
 pub struct Rt {
     nodes: Vec<NodeSlot>,
     links: Vec<LinkSlot>,
     osn: Vec<osn::OsnSlot>,
+    m3ua: Vec<M3uaSlot>,
     tap: Option<Tap>,
 }
 
@@ -205,7 +287,7 @@ impl Rt {
         let socket = UdpSocket::bind(local).await?;
         let addr = socket.local_addr()?;
         let (tx, rx) = mpsc::unbounded_channel();
-        self.nodes[node.0].routes.insert(port, Route::Mtp2(tx));
+        self.nodes[node.0].routes.insert(port, Route::Link(tx));
         let name = format!("{}/mtp2:{}", self.nodes[node.0].element.name(), port.0);
         self.links.push(LinkSlot { node: node.0, port, socket, peer, cfg, msus: rx, name });
         Ok(addr)
@@ -243,6 +325,40 @@ impl Rt {
         self.osn.push(osn::OsnSlot { node: node.0, port, end, frames, name });
     }
 
+    /// Links port `port` of `node` to a peer by M3UA over TCP, connecting to
+    /// `peer` (and again [`M3UA_RECONNECT`] after every loss or refusal).
+    /// `cfg.role` says which end of the association we are (usually the ASP).
+    pub fn m3ua_tcp_client(&mut self, node: NodeRef, port: Port, peer: SocketAddr, cfg: M3uaConfig) {
+        self.add_m3ua(node, port, M3uaTransport::Connect(peer), cfg, "m3ua");
+    }
+
+    /// Links port `port` of `node` to a peer by M3UA over TCP, listening on
+    /// `local` (one connection at a time; the next is accepted after a loss).
+    /// `cfg.role` says which end we are (usually the SGP). Returns the bound
+    /// address (useful with port 0).
+    ///
+    /// # Errors
+    /// The listener cannot be bound.
+    pub async fn m3ua_tcp_server(
+        &mut self,
+        node: NodeRef,
+        port: Port,
+        local: SocketAddr,
+        cfg: M3uaConfig,
+    ) -> io::Result<SocketAddr> {
+        let listener = TcpListener::bind(local).await?;
+        let addr = listener.local_addr()?;
+        self.add_m3ua(node, port, M3uaTransport::Listen(listener), cfg, "m3ua-server");
+        Ok(addr)
+    }
+
+    fn add_m3ua(&mut self, node: NodeRef, port: Port, transport: M3uaTransport, cfg: M3uaConfig, kind: &str) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.nodes[node.0].routes.insert(port, Route::Link(tx));
+        let name = format!("{}/{kind}:{}", self.nodes[node.0].element.name(), port.0);
+        self.m3ua.push(M3uaSlot { node: node.0, port, transport, cfg, msus: rx, name });
+    }
+
     /// Spawns every task on the current tokio runtime and starts the elements.
     pub fn start(self) -> Running {
         let epoch = tokio::time::Instant::now();
@@ -257,6 +373,10 @@ impl Rt {
         for l in self.osn {
             let up = senders[l.node].clone();
             tasks.push(tokio::spawn(osn::run(l, up, ev_tx.clone(), epoch)));
+        }
+        for l in self.m3ua {
+            let up = senders[l.node].clone();
+            tasks.push(tokio::spawn(run_m3ua(l, up, ev_tx.clone(), epoch, self.tap.clone())));
         }
         for n in self.nodes {
             let span = tracing::info_span!("element", node = n.element.name());
@@ -323,7 +443,7 @@ fn apply(
                 Some(Route::Local(tx, p)) => {
                     let _ = tx.send(Msg::Recv(*p, bytes));
                 }
-                Some(Route::Mtp2(tx) | Route::Osn(tx)) => {
+                Some(Route::Link(tx) | Route::Osn(tx)) => {
                     let _ = tx.send(bytes);
                 }
                 None => {}
@@ -435,5 +555,176 @@ async fn run_link(
             }
             () = tokio::time::sleep_until(sleep_to) => link.on_timer(now_since(epoch), &mut out),
         }
+    }
+}
+
+/// What an M3UA link task does with one batch of the association's outputs.
+struct M3uaIo<'a> {
+    port: Port,
+    up_tx: &'a mpsc::UnboundedSender<Msg>,
+    ev: &'a mpsc::UnboundedSender<RtEvent>,
+    name: &'a str,
+    tap: Option<&'a Tap>,
+}
+
+impl M3uaIo<'_> {
+    fn event(&self, at: Instant, kind: EventKind) {
+        let _ = self.ev.send(RtEvent { at, source: self.name.to_owned(), event: Event { call: None, kind } });
+    }
+
+    /// Applies `out`; writes to `stream` when there is one. Returns false
+    /// when the association asked for the connection to be closed or a
+    /// write failed.
+    async fn apply(
+        &self,
+        now: Instant,
+        out: &mut Vec<M3uaOutput>,
+        mut stream: Option<(&mut TcpStream, SocketAddr, SocketAddr)>,
+    ) -> bool {
+        let mut keep = true;
+        for o in out.drain(..) {
+            match o {
+                M3uaOutput::Transmit(m) => {
+                    if let Some((s, local, peer)) = stream.as_mut() {
+                        if let Some(t) = self.tap {
+                            t.push_m3ua(M3uaTapRecord {
+                                at: now,
+                                src: *local,
+                                dst: *peer,
+                                sent: true,
+                                message: m.clone(),
+                            });
+                        }
+                        if s.write_all(&m).await.is_err() {
+                            keep = false;
+                        }
+                    }
+                }
+                M3uaOutput::Deliver(m) => {
+                    let _ = self.up_tx.send(Msg::Recv(self.port, Bytes::from(m)));
+                }
+                M3uaOutput::Up => {
+                    self.event(now, EventKind::Note("M3UA ASP active".into()));
+                    let _ = self.up_tx.send(Msg::Link(self.port, true));
+                }
+                M3uaOutput::Down(why) => {
+                    self.event(now, EventKind::Note(format!("M3UA ASP not active: {why}")));
+                    let _ = self.up_tx.send(Msg::Link(self.port, false));
+                }
+                M3uaOutput::Reset(why) => {
+                    self.event(now, EventKind::Note(format!("M3UA connection reset: {why}")));
+                    keep = false;
+                }
+                M3uaOutput::Note(n) => self.event(now, EventKind::Note(n)),
+                M3uaOutput::Dropped { reason, hex } => self.event(now, EventKind::Dropped { reason, hex }),
+            }
+        }
+        keep
+    }
+}
+
+async fn run_m3ua(
+    mut l: M3uaSlot,
+    up_tx: mpsc::UnboundedSender<Msg>,
+    ev: mpsc::UnboundedSender<RtEvent>,
+    epoch: tokio::time::Instant,
+    tap: Option<Tap>,
+) {
+    let mut link = M3uaLink::new(l.cfg.clone());
+    let mut out = Vec::new();
+    let io = M3uaIo { port: l.port, up_tx: &up_tx, ev: &ev, name: &l.name, tap: tap.as_ref() };
+    let mut buf = vec![0u8; 8192];
+    let mut next_try = tokio::time::Instant::now();
+    let mut failing = false;
+    loop {
+        // Get a connection, queueing the element's MSUs meanwhile. The
+        // attempt is pinned so that element traffic does not restart it.
+        let mut stream = loop {
+            let got = {
+                let attempt = async {
+                    match &l.transport {
+                        M3uaTransport::Connect(peer) => {
+                            tokio::time::sleep_until(next_try).await;
+                            TcpStream::connect(*peer).await
+                        }
+                        M3uaTransport::Listen(listener) => listener.accept().await.map(|(s, _)| s),
+                    }
+                };
+                tokio::pin!(attempt);
+                loop {
+                    tokio::select! {
+                        r = &mut attempt => break r,
+                        m = l.msus.recv() => {
+                            let Some(m) = m else { return };
+                            link.send_msu(now_since(epoch), &m, &mut out);
+                            io.apply(now_since(epoch), &mut out, None).await;
+                        }
+                    }
+                }
+            };
+            match got {
+                Ok(s) => break s,
+                Err(e) => {
+                    if !failing {
+                        // Once per outage, not per attempt.
+                        failing = true;
+                        io.event(
+                            now_since(epoch),
+                            EventKind::Note(format!(
+                                "M3UA connection failed: {e} (retrying every {M3UA_RECONNECT:?})"
+                            )),
+                        );
+                    }
+                    next_try = tokio::time::Instant::now() + M3UA_RECONNECT;
+                }
+            }
+        };
+        failing = false;
+        let _ = stream.set_nodelay(true);
+        let (Ok(local), Ok(peer)) = (stream.local_addr(), stream.peer_addr()) else { continue };
+        let mut rx_framer = M3uaFramer::new();
+        link.connected(now_since(epoch), &mut out);
+        let mut alive = io.apply(now_since(epoch), &mut out, Some((&mut stream, local, peer))).await;
+        while alive {
+            let sleep_to = link.poll_at().map_or_else(
+                || epoch + std::time::Duration::from_secs(86_400 * 365),
+                |at| at_instant(epoch, at),
+            );
+            tokio::select! {
+                r = stream.read(&mut buf) => {
+                    let now = now_since(epoch);
+                    match r {
+                        Ok(n) if n > 0 => {
+                            // One tap record per whole message: run a framer of our own.
+                            if let Some(t) = &tap {
+                                // One record per whole message: a framer of the tap's own.
+                                if rx_framer.push(&buf[..n]).is_ok() {
+                                    while let Ok(Some(m)) = rx_framer.pop() {
+                                        t.push_m3ua(M3uaTapRecord { at: now, src: peer, dst: local, sent: false, message: m });
+                                    }
+                                }
+                            }
+                            link.receive(now, &buf[..n], &mut out);
+                        }
+                        _ => {
+                            link.disconnected(now, "TCP connection closed", &mut out);
+                            alive = false;
+                        }
+                    }
+                }
+                m = l.msus.recv() => {
+                    let Some(m) = m else { return };
+                    link.send_msu(now_since(epoch), &m, &mut out);
+                }
+                () = tokio::time::sleep_until(sleep_to) => link.on_timer(now_since(epoch), &mut out),
+            }
+            let now = now_since(epoch);
+            if !io.apply(now, &mut out, Some((&mut stream, local, peer))).await && alive {
+                alive = false;
+                link.disconnected(now, "connection closed by us", &mut out);
+            }
+        }
+        io.apply(now_since(epoch), &mut out, None).await;
+        next_try = tokio::time::Instant::now() + M3UA_RECONNECT;
     }
 }
