@@ -33,6 +33,13 @@ fn outcomes_follow_the_subscribers_behaviour() {
         ("2125550142", "answered", None::<u8>),
         ("2125550144", "failed", Some(17)),
         ("3035550000", "failed", Some(1)),
+        // 800, translated by the ISCP (global title at the STP pair).
+        ("8005551234", "answered", None),
+        // The mobile behind the MTSO, paged; a switched-off one is absent.
+        ("9175550123", "answered", None),
+        ("9175550124", "failed", Some(20)),
+        // Busy, forwarded by the ISCP (Termination_Attempt) to the mobile.
+        ("2125550145", "answered", None),
     ];
     for variant in ["ansi", "itu"] {
         for (to, outcome, cause) in cases {

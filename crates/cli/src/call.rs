@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use ainsim_elements::iscp::TollFree;
+use ainsim_elements::mtso::MobileState;
 use ainsim_elements::ssp::cause;
 use ainsim_elements::{PlacedCall, WhenCalled};
 use ainsim_runtime::ladder::Options;
@@ -75,57 +76,101 @@ struct Report {
     ok: bool,
 }
 
-/// What the topology says the call should do, and why.
+/// What the topology says the call should do, and why: the ISCP's 800
+/// translation, the mobile's radio state and roaming number, the called
+/// phone's behaviour, and AIN forwarding on busy / no answer.
 fn expected(t: &Topology, from: &str, to: &str, at_minute: u32) -> (Outcome, String) {
     let mut to = to.to_owned();
     let mut why = String::new();
-    if let Some(iscp) = &t.iscp {
-        if let Some(tf) = iscp.get_ref().toll_free.iter().find(|r| r.number == to) {
-            let rec = TollFree { rules: tf.rules.clone(), default: tf.default.clone(), monitor: tf.monitor };
-            match rec.translate(at_minute, Some(from)) {
-                Some(dest) => {
-                    why = format!("the ISCP translates {to} to {dest}; ");
-                    to = dest.to_owned();
+    let iscp = t.iscp.as_ref().map(|i| i.get_ref());
+    if let Some(tf) = iscp.and_then(|i| i.toll_free.iter().find(|r| r.number == to)) {
+        let rec = TollFree { rules: tf.rules.clone(), default: tf.default.clone(), monitor: tf.monitor };
+        match rec.translate(at_minute, Some(from)) {
+            Some(dest) => {
+                why = format!("the ISCP translates {to} to {dest}; ");
+                to = dest.to_owned();
+            }
+            None => return (Outcome::Failed { cause: 31 }, format!("the ISCP has no translation for {to}")),
+        }
+    }
+    let switches = t.switches();
+    // A chain of forwards ends somewhere: at most a few hops.
+    for _ in 0..6 {
+        let Some((_, _, sw)) = switches.iter().find(|(_, _, s)| s.lines.contains(&to)) else {
+            return (
+                Outcome::Failed { cause: cause::UNALLOCATED },
+                format!("{why}{to} is no subscriber's number"),
+            );
+        };
+        if sw.out_of_service.contains(&to) {
+            return (Outcome::Failed { cause: cause::ABSENT }, format!("{why}{to} is out of service"));
+        }
+        match t.mobile_state(&to) {
+            Some(MobileState::Detached) => {
+                return (
+                    Outcome::Failed { cause: cause::ABSENT },
+                    format!("{why}the mobile {to} is switched off"),
+                )
+            }
+            Some(MobileState::Unreachable) => {
+                return (
+                    Outcome::Failed { cause: cause::ABSENT },
+                    format!("{why}the mobile {to} does not answer the page"),
+                )
+            }
+            Some(MobileState::Roaming(msrn)) => {
+                why.push_str(&format!("the mobile {to} roams at {msrn}; "));
+                to = msrn.clone();
+                continue;
+            }
+            Some(MobileState::Attached) => why.push_str(&format!("the MTSO pages {to}; ")),
+            None => {}
+        }
+        let features = iscp
+            .filter(|_| sw.termination_attempt.contains(&to))
+            .and_then(|i| i.subscriber.iter().find(|s| s.number == to))
+            .map(|s| s.features.clone())
+            .unwrap_or_default();
+        let script =
+            t.phone.iter().find(|p| p.get_ref().number == to).map(|p| p.get_ref().when_called.clone());
+        let same_switch = sw.lines.iter().any(|l| l == from);
+        match script.unwrap_or_default() {
+            WhenCalled::Answer { after } => {
+                return (Outcome::Answered, format!("{why}{to} answers after {}", humane(after)))
+            }
+            WhenCalled::Busy => match features.forward_on_busy {
+                Some(next) => {
+                    why.push_str(&format!("{to} is busy and the ISCP forwards it to {next}; "));
+                    to = next;
+                }
+                None => return (Outcome::Failed { cause: cause::BUSY }, format!("{why}{to} is busy")),
+            },
+            WhenCalled::NoAnswer => match features.forward_on_no_answer {
+                Some(next) => {
+                    why.push_str(&format!("{to} does not answer and the ISCP forwards it to {next}; "));
+                    to = next;
+                }
+                None if same_switch => {
+                    return (
+                        Outcome::Failed { cause: cause::NORMAL },
+                        format!(
+                        "{why}{to} does not answer; on one switch no ISUP T9 runs, so the caller gives up"
+                    ),
+                    )
                 }
                 None => {
-                    return (Outcome::Failed { cause: 31 }, format!("the ISCP has no translation for {to}"))
+                    return (
+                        Outcome::Failed { cause: cause::NO_ANSWER },
+                        format!("{why}{to} does not answer; T9 expires at the originating switch"),
+                    )
                 }
+            },
+            WhenCalled::Reject => {
+                return (Outcome::Failed { cause: cause::REJECTED }, format!("{why}{to} rejects calls"))
             }
         }
     }
-    let Some(sw) = t.ssp.iter().find(|s| s.get_ref().lines.contains(&to)) else {
-        return (
-            Outcome::Failed { cause: cause::UNALLOCATED },
-            format!("{why}{to} is no subscriber's number"),
-        );
-    };
-    if sw.get_ref().out_of_service.contains(&to) {
-        return (Outcome::Failed { cause: cause::ABSENT }, format!("{why}{to} is out of service"));
-    }
-    let script = t.phone.iter().find(|p| p.get_ref().number == to).map(|p| p.get_ref().when_called.clone());
-    match script.unwrap_or_default() {
-        WhenCalled::Answer { after } => {
-            (Outcome::Answered, format!("{why}{to} answers after {}", humane(after)))
-        }
-        WhenCalled::Busy => (Outcome::Failed { cause: cause::BUSY }, format!("{why}{to} is busy")),
-        WhenCalled::NoAnswer
-            if t.ssp
-                .iter()
-                .any(|s| s.get_ref().lines.contains(&to) && s.get_ref().lines.iter().any(|l| l == from)) =>
-        {
-            (
-                Outcome::Failed { cause: cause::NORMAL },
-                format!("{why}{to} does not answer; on one switch no ISUP T9 runs, so the caller gives up"),
-            )
-        }
-        WhenCalled::NoAnswer => (
-            Outcome::Failed { cause: cause::NO_ANSWER },
-            format!("{why}{to} does not answer; T9 expires at the originating switch"),
-        ),
-        WhenCalled::Reject => {
-            (Outcome::Failed { cause: cause::REJECTED }, format!("{why}{to} rejects calls"))
-        }
-    }
+    (Outcome::Unfinished, format!("{why}too many forwards"))
 }
 
 fn humane(d: Duration) -> String {

@@ -579,6 +579,13 @@ impl Element for AccessServer {
         &self.cfg.name
     }
 
+    fn counter_values(&self) -> Vec<(String, u64)> {
+        let c = self.counters();
+        let mut v = crate::named_counters!(c; instructions, accepted, held, setups_sent, statuses_relayed, dropped, timeouts);
+        v.extend(c.refused.iter().map(|(why, n)| (format!("refused.{why}"), *n)));
+        v
+    }
+
     fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs) {
         match input {
             Input::Start => {

@@ -374,6 +374,13 @@ impl Element for Mtso {
         self.ssp.name()
     }
 
+    fn counter_values(&self) -> Vec<(String, u64)> {
+        let c = self.counters();
+        let mut v = crate::named_counters!(c; pages, page_responses, page_failures, refused_frames);
+        v.extend(self.ssp.counter_values());
+        v
+    }
+
     fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs) {
         let mut inner = std::mem::take(&mut self.scratch);
         match input {

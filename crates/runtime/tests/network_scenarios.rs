@@ -156,16 +156,16 @@ fn a_lost_rlc_brings_t1_retransmission_then_t5_and_a_circuit_reset() {
 #[test]
 fn glare_on_the_only_circuit_lets_one_call_through() {
     // One circuit between SSP-A and SSP-C, seized from both ends at once by
-    // two independent calls (2015550100 -> 2125550143, 2125550145 -> 2015550101).
+    // two independent calls (2015550100 -> 2125550143, 2125550146 -> 2015550101).
     let text = ainsim_runtime::topology::DEFAULT
         .replace(
             "between = [\"SSP-A\", \"SSP-C\"]\ncircuits = 24",
             "between = [\"SSP-A\", \"SSP-C\"]\ncircuits = 1",
         )
-        .replace("lines = [\"2125550143\"]", "lines = [\"2125550143\", \"2125550145\"]");
+        .replace("lines = [\"2125550143\", ", "lines = [\"2125550143\", \"2125550146\", ");
     let mut t = Topology::parse(&text, "glare.toml").unwrap();
     t.phone_mut("2015550100").calls.push(call(S, "2125550143", Some(5 * S)));
-    t.phone_mut("2125550145").calls.push(call(S, "2015550101", Some(5 * S)));
+    t.phone_mut("2125550146").calls.push(call(S, "2015550101", Some(5 * S)));
     t.phone_mut("2015550101").when_called = WhenCalled::Answer { after: S };
     for v in [Variant::Itu, Variant::Ansi] {
         let mut net = start(&t, v, 5);
@@ -178,7 +178,7 @@ fn glare_on_the_only_circuit_lets_one_call_through() {
         // keeps its call. SSP-C backs off; with no other circuit to repeat
         // the attempt on, its caller gets cause 34 (no circuit available).
         let a = net.line_report("2015550100");
-        let c = net.line_report("2125550145");
+        let c = net.line_report("2125550146");
         assert!(a.answered.is_some() && a.causes == vec![16], "{v}: {a:?}\n{ladder:?}");
         assert!(c.answered.is_none() && c.causes == vec![34], "{v}: {c:?}\n{ladder:?}");
         assert!(net.line_report("2015550101").alerting.is_none(), "{v}: the losing call never rings");
@@ -197,8 +197,8 @@ fn an_stp_link_failure_under_load_loses_and_reorders_nothing() {
         "lines = [\"2015550100\", \"2015550101\"]",
         &format!("lines = [\"2015550100\", \"2015550101\", {}]", quoted(&a_lines)),
     );
-    text =
-        text.replace("lines = [\"2125550143\"]", &format!("lines = [\"2125550143\", {}]", quoted(&c_lines)));
+    text = text
+        .replace("lines = [\"2125550143\", ", &format!("lines = [\"2125550143\", {}, ", quoted(&c_lines)));
     let mut t = Topology::parse(&text, "load.toml").unwrap();
     for (i, (a, c)) in a_lines.iter().zip(&c_lines).enumerate() {
         t.phone_mut(a).calls.push(call(S + Duration::from_millis(100 * i as u64), c, Some(3 * S)));
@@ -242,5 +242,122 @@ fn an_stp_link_failure_under_load_loses_and_reorders_nothing() {
         }
         let stats = net.sim.stats();
         assert_eq!(stats.lost_random + stats.lost_partition + stats.lost_crashed, 0);
+    }
+}
+
+fn iscp_counter(net: &Network, name: &str) -> u64 {
+    let iscp = net.node("ISCP").unwrap();
+    net.sim.counters(iscp).into_iter().find(|(k, _)| k == name).map_or(0, |(_, v)| v)
+}
+
+fn counter(net: &Network, node: &str, name: &str) -> u64 {
+    let n = net.node(node).unwrap();
+    net.sim.counters(n).into_iter().find(|(k, _)| k == name).map_or(0, |(_, v)| v)
+}
+
+#[test]
+fn an_800_call_is_translated_by_the_iscp_through_the_stp_pairs_global_title_translation() {
+    for v in [Variant::Ansi, Variant::Itu] {
+        let mut t = Topology::default_fig1();
+        t.phone_mut("2015550100").calls.push(call(S, "8005551234", Some(5 * S)));
+        let mut net = start(&t, v, 7);
+        net.sim.run_for(60 * S);
+        let a = net.line_report("2015550100");
+        assert!(a.answered.is_some() && a.causes == vec![16], "{v}: {a:?}");
+        let rep = net.line_report("2125550142");
+        assert!(rep.answered.is_some(), "{v}: the representative at 2125550142 answered: {rep:?}");
+        assert_eq!(iscp_counter(&net, "translations"), 1, "{v}");
+        let gtt = counter(&net, "STP-1", "gtt_translated") + counter(&net, "STP-2", "gtt_translated");
+        assert!(gtt >= 1, "{v}: the query went by global title");
+        // SSP-A asked, the ISCP answered, then the IAM went to SSP-B with the
+        // translated number.
+        let labels: Vec<String> = net
+            .sim
+            .trace()
+            .iter()
+            .filter(|e| e.kind == LinkKind::Ss7)
+            .map(|e| format!("{} {}", e.from_name, label(e.kind, &e.bytes, v)))
+            .collect();
+        let query =
+            labels.iter().position(|l| l.starts_with("SSP-A") && !l.contains("IAM") && !l.contains("GR"));
+        let iam = labels.iter().position(|l| l.starts_with("SSP-A IAM 2015550100→2125550142"));
+        assert!(query.is_some() && iam.is_some() && query < iam, "{v}: {labels:?}");
+    }
+}
+
+#[test]
+fn calls_to_the_mobile_are_paged_answered_or_refused_as_absent() {
+    for v in [Variant::Itu, Variant::Ansi] {
+        let mut t = Topology::default_fig1();
+        t.phone_mut("2015550100").calls.push(call(S, "9175550123", Some(2 * S)));
+        t.phone_mut("2125550143").calls.push(call(S, "9175550124", None));
+        let mut net = start(&t, v, 8);
+        net.sim.run_for(60 * S);
+        let a = net.line_report("2015550100");
+        // Paging (2 s) before the ring, then 5 s to answer.
+        let alert = at_s(a.alerting) - 1.0;
+        assert!((2.0..2.1).contains(&alert), "{v}: {a:?}");
+        assert!(a.answered.is_some() && a.causes == vec![16], "{v}: {a:?}");
+        let c = net.line_report("2125550143");
+        assert_eq!(c.causes, vec![20], "{v}: the switched-off mobile is absent: {c:?}");
+        assert!(counter(&net, "MTSO", "attempts") >= 2, "{v}");
+    }
+}
+
+#[test]
+fn a_busy_subscriber_is_forwarded_by_the_iscp_to_the_mobile() {
+    for v in [Variant::Ansi, Variant::Itu] {
+        let mut t = Topology::default_fig1();
+        t.phone_mut("2015550100").calls.push(call(S, "2125550145", Some(2 * S)));
+        let mut net = start(&t, v, 9);
+        net.sim.run_for(60 * S);
+        let a = net.line_report("2015550100");
+        assert!(a.answered.is_some() && a.causes == vec![16], "{v}: {a:?}");
+        assert!(net.line_report("9175550123").answered.is_some(), "{v}: the mobile took the call");
+        assert_eq!(iscp_counter(&net, "forwards"), 1, "{v}");
+    }
+}
+
+#[test]
+fn click_to_call_joins_shopper_and_representative_after_the_announcement() {
+    use ainsim_elements::osn::{CallStatus, OsnMessage};
+    use ainsim_runtime::topology::ACCESS_CLIENT_PORT;
+    for v in [Variant::Ansi, Variant::Itu] {
+        let t = Topology::default_fig1();
+        let mut net = start(&t, v, 10);
+        net.sim.run_for(S);
+        let access = net.node("ACCESS").unwrap();
+        let instruction = OsnMessage::CallInstruction {
+            request_id: 77,
+            equipment: "https://abc-travel.example/".into(),
+            business: "ABC".into(),
+            password: "cruise-2027".into(),
+            customer: "2015550100".into(),
+            representative: "2125550142".into(),
+            contact_at: None,
+        };
+        net.sim.inject(access, ACCESS_CLIENT_PORT, instruction.emit());
+        net.sim.run_for(120 * S);
+        let shopper = net.line_report("2015550100");
+        let rep = net.line_report("2125550142");
+        assert!(shopper.answered.is_some(), "{v}: the shopper was called first: {shopper:?}");
+        assert!(rep.answered.is_some(), "{v}: then the representative: {rep:?}");
+        assert!(shopper.answered < rep.alerting, "{v}: customer first, then the representative");
+        assert_eq!(iscp_counter(&net, "initiated"), 1, "{v}");
+        assert_eq!(counter(&net, "IP", "announcements_played"), 1, "{v}");
+        // The statuses the ISCP sent back over the OSN, in order.
+        let statuses: Vec<CallStatus> = net
+            .sim
+            .trace()
+            .iter()
+            .filter(|e| e.kind == LinkKind::Osn && e.from_name.as_ref() == "ISCP")
+            .filter_map(|e| match OsnMessage::parse(&e.bytes) {
+                Ok(OsnMessage::CallStatus { status, .. }) => Some(status),
+                _ => None,
+            })
+            .collect();
+        for want in [CallStatus::CallingCustomer, CallStatus::CustomerAnswered, CallStatus::Connected] {
+            assert!(statuses.contains(&want), "{v}: {want:?} missing from {statuses:?}");
+        }
     }
 }

@@ -21,7 +21,10 @@ use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
+use ainsim_elements::access::Business;
 use ainsim_elements::iscp::{Subscriber, TollFreeRule};
+use ainsim_elements::m3ua_link::M3uaRole;
+use ainsim_elements::mtso::{MobileState, PagingConfig};
 use ainsim_elements::ssp::config::{humane, IsupTimers, TriggerKind};
 use ainsim_elements::PhoneScript;
 use ainsim_wire::{PointCode, Variant};
@@ -29,8 +32,8 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 pub use plan::{
-    phone_name, ExternalSpec, LineReport, LinkSpec, Network, NodeSpec, Plan, OSN_PORT, SWITCH_EXTERNAL_BASE,
-    SWITCH_SS7_BASE,
+    phone_name, ExternalSpec, LineReport, LinkSpec, Network, NodeSpec, Plan, ACCESS_CLIENT_PORT, OSN_PORT,
+    SWITCH_EXTERNAL_BASE, SWITCH_SS7_BASE,
 };
 
 /// The default topology (the seed's Fig. 1), as TOML.
@@ -154,11 +157,72 @@ pub struct SwitchDef {
     pub out_of_service: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub triggers: Vec<TriggerDef>,
+    /// Lines with an AIN Termination_Attempt trigger (the ISCP's
+    /// forwarding on busy / no answer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub termination_attempt: Vec<String>,
     /// Extra prefix routes; routes to every line of the network are derived.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub routes: Vec<RouteDef>,
     #[serde(default)]
     pub timers: IsupTimers,
+}
+
+/// A mobile subscriber of an MTSO.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MobileDef {
+    pub number: String,
+    /// `attached` (default), `detached`, `unreachable` or `{ roaming = "MSRN" }`.
+    #[serde(default)]
+    pub state: MobileState,
+}
+
+/// A mobile switching office: a switch whose lines are mobiles, paged
+/// before they ring.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MtsoDef {
+    pub name: String,
+    pub point_code: Spanned<PcText>,
+    #[serde(default)]
+    pub mobiles: Vec<MobileDef>,
+    #[serde(default)]
+    pub paging: PagingConfig,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<RouteDef>,
+    #[serde(default)]
+    pub timers: IsupTimers,
+}
+
+impl MtsoDef {
+    /// The MTSO as a switch whose lines are its mobiles.
+    fn as_switch(&self) -> SwitchDef {
+        SwitchDef {
+            name: self.name.clone(),
+            point_code: self.point_code.clone(),
+            lines: self.mobiles.iter().map(|m| m.number.clone()).collect(),
+            out_of_service: vec![],
+            triggers: vec![],
+            termination_attempt: vec![],
+            routes: self.routes.clone(),
+            timers: self.timers,
+        }
+    }
+}
+
+/// The Internet access server (network side) on the OSN, in front of the ISCP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessDef {
+    pub name: String,
+    /// `ainsim run`: the TCP address where businesses' servers send call
+    /// instructions (OSN framing, docs/osn.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// Subscribing businesses with their argon2 password hashes.
+    #[serde(default)]
+    pub businesses: Vec<Business>,
 }
 
 /// An 800 number's translation, stored in the ISCP's `toll_free` tree.
@@ -190,6 +254,11 @@ pub struct IscpDef {
     pub point_code: Spanned<PcText>,
     /// The switch that places SCP-initiated calls (Create_Call / InitiateCallAttempt).
     pub originating_ssp: String,
+    /// The global title the switches query (translated by the STP pair,
+    /// sent to `capability_point_code`); without it they query the ISCP's
+    /// point code and SSN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub global_title: Option<String>,
     /// A sled database directory for provisioning (default: in memory).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<String>,
@@ -233,8 +302,11 @@ fn one() -> u16 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExternalKind {
-    /// One Q.703 signal unit per UDP datagram plus 2 FCS octets (libss7).
+    /// One Q.703 signal unit per UDP datagram plus 2 FCS octets (libss7);
+    /// needs `local` and `remote`.
     Mtp2Udp,
+    /// M3UA (RFC 4666) over TCP: `local` to listen, or `remote` to connect.
+    M3uaTcp,
 }
 
 /// A link to an outside exchange (used by `ainsim run`).
@@ -247,10 +319,18 @@ pub struct ExternalDef {
     pub switch: String,
     /// The peer's point code.
     pub point_code: Spanned<PcText>,
-    /// Our UDP address.
-    pub local: String,
-    /// The peer's UDP address.
-    pub remote: String,
+    /// Our address (UDP for MTP2; the TCP address to listen on for M3UA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local: Option<String>,
+    /// The peer's address (UDP for MTP2; the TCP address to connect to for M3UA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
+    /// M3UA: our end of the association (default: `sgp` when listening, `asp` when connecting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<M3uaRole>,
+    /// M3UA: the routing context.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_context: Option<u32>,
     /// ISUP circuits toward the peer.
     #[serde(default = "thirty")]
     pub circuits: u16,
@@ -283,9 +363,17 @@ pub struct Topology {
     #[serde(default)]
     pub ssp: Vec<Spanned<SwitchDef>>,
     #[serde(default)]
+    pub mtso: Vec<Spanned<MtsoDef>>,
+    /// The mated STP pair's capability point code (an alias both answer
+    /// to): the switches send their global-title queries there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capability_point_code: Option<Spanned<PcText>>,
+    #[serde(default)]
     pub iscp: Option<Spanned<IscpDef>>,
     #[serde(default)]
     pub ip: Option<Spanned<IpDef>>,
+    #[serde(default)]
+    pub access_server: Option<Spanned<AccessDef>>,
     #[serde(default)]
     pub trunk_group: Vec<Spanned<TrunkGroupDef>>,
     #[serde(default)]
@@ -365,7 +453,8 @@ impl Topology {
     ) -> TopologyError {
         TopologyError {
             file: self.source.file.clone(),
-            line: line_of(&self.source.text, span.start),
+            // Entries added in code (span 0..0) have no line.
+            line: if span == (0..0) { None } else { line_of(&self.source.text, span.start) },
             field,
             message: message.into(),
         }
@@ -384,9 +473,29 @@ impl Topology {
         self.phone[i].get_mut()
     }
 
-    /// Every subscriber number with a line.
+    /// Every subscriber number with a line (mobiles included).
     pub fn numbers(&self) -> Vec<String> {
-        self.ssp.iter().flat_map(|s| s.get_ref().lines.iter().cloned()).collect()
+        self.switches().into_iter().flat_map(|(_, _, s)| s.lines).collect()
+    }
+
+    /// Every switch (SSPs, then MTSOs as switches whose lines are their
+    /// mobiles), with its span and its field prefix (`ssp[0] (SSP-A)`).
+    pub fn switches(&self) -> Vec<(std::ops::Range<usize>, String, SwitchDef)> {
+        let ssps = self
+            .ssp
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.span(), format!("ssp[{i}] ({})", s.get_ref().name), s.get_ref().clone()));
+        let mtsos =
+            self.mtso.iter().enumerate().map(|(i, s)| {
+                (s.span(), format!("mtso[{i}] ({})", s.get_ref().name), s.get_ref().as_switch())
+            });
+        ssps.chain(mtsos).collect()
+    }
+
+    /// The state of mobile `number`, if it is one.
+    pub fn mobile_state(&self, number: &str) -> Option<&MobileState> {
+        self.mtso.iter().flat_map(|m| &m.get_ref().mobiles).find(|m| m.number == number).map(|m| &m.state)
     }
 }
 

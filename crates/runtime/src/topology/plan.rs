@@ -5,13 +5,17 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use ainsim_elements::access::{AccessConfig, AccessServer};
 use ainsim_elements::ip::{Ip, IpConfig};
 use ainsim_elements::iscp::{Iscp, IscpConfig, TollFree, SSN_AIN, SSN_INAP, SUBSCRIBER_TREE, TOLL_FREE_TREE};
+use ainsim_elements::m3ua_link::{M3uaConfig, M3uaRole};
 use ainsim_elements::mtp2link::{LinkTest, Mtp2Config};
+use ainsim_elements::mtso::{MobileSubscriber, Mtso, MtsoConfig};
 use ainsim_elements::ssp::config::{
     Direction, GlareControl, LineClass, LineConfig, LinkSetConfig as SspLinkSet, NumberingPlan, PrefixRoute,
     RouteConfig as SspRoute, SignallingConfig, TrunkGroupConfig,
 };
+use ainsim_elements::ssp::AinConfig;
 use ainsim_elements::ssp::LINE_EVENT_BASE;
 use ainsim_elements::stp::{GttRule, GttTarget, LinkSetConfig, RouteConfig, StpConfig};
 use ainsim_elements::{Element, EventKind, Instant, NodeId, Phone, PhoneScript, Port, Ssp, SspConfig};
@@ -26,8 +30,10 @@ use crate::{LinkKind, LinkModel, Simulator};
 pub const SWITCH_SS7_BASE: u32 = 1000;
 /// First port of a switch's links to outside peers.
 pub const SWITCH_EXTERNAL_BASE: u32 = 2000;
-/// The OSN port of the ISCP and the IP.
+/// The OSN port of the ISCP, the IP and the access server's network side.
 pub const OSN_PORT: Port = Port(900);
+/// The access server's port for businesses' call instructions.
+pub const ACCESS_CLIENT_PORT: Port = Port(1);
 
 /// One element to build.
 #[derive(Debug, Clone)]
@@ -36,6 +42,8 @@ pub enum NodeSpec {
     Stp(Box<StpConfig>),
     Iscp { config: Box<IscpConfig>, store: Option<String>, records: Vec<(&'static str, String, String)> },
     Ip(Box<IpConfig>),
+    Mtso(Box<MtsoConfig>),
+    Access(Box<AccessConfig>),
     Phone(PhoneScript),
 }
 
@@ -55,10 +63,15 @@ pub struct ExternalSpec {
     pub kind: ExternalKind,
     pub switch: String,
     pub port: Port,
-    pub local: SocketAddr,
-    pub remote: SocketAddr,
+    /// Where we bind (MTP2/UDP) or listen (M3UA/TCP).
+    pub local: Option<SocketAddr>,
+    /// Where the peer is (MTP2/UDP) or where we connect (M3UA/TCP).
+    pub remote: Option<SocketAddr>,
     pub own_pc: PointCode,
     pub peer_pc: PointCode,
+    /// M3UA: our end of the association.
+    pub role: M3uaRole,
+    pub routing_context: Option<u32>,
 }
 
 /// Every element's configuration and every link, derived from a topology.
@@ -185,9 +198,9 @@ impl Topology {
             }
             Ok(pc)
         };
-        for (i, s) in self.ssp.iter().enumerate() {
-            let d = s.get_ref();
-            let pc = claim(self, s.span(), format!("ssp[{i}] ({})", d.name), &d.name, &d.point_code)?;
+        let switches = self.switches();
+        for (span, prefix, d) in &switches {
+            let pc = claim(self, span.clone(), prefix.clone(), &d.name, &d.point_code)?;
             pcs.by_name.insert(d.name.clone(), pc);
         }
         for (i, s) in self.stp.iter().enumerate() {
@@ -210,10 +223,47 @@ impl Topology {
             let pc = claim(self, s.span(), format!("external[{i}] ({})", d.name), &d.name, &d.point_code)?;
             pcs.by_name.insert(d.name.clone(), pc);
         }
-        if self.ssp.is_empty() {
+        if let Some(a) = &self.access_server {
+            let d = a.get_ref();
+            if !names.insert(d.name.clone()) {
+                return Err(self.error_at(
+                    a.span(),
+                    "access_server name".into(),
+                    format!("{:?} is used twice", d.name),
+                ));
+            }
+            if self.iscp.is_none() {
+                return Err(self.error_at(
+                    a.span(),
+                    "access_server".into(),
+                    "needs an [iscp] to hand calls to",
+                ));
+            }
+        }
+        let capability = match &self.capability_point_code {
+            Some(c) => {
+                let pc = c
+                    .get_ref()
+                    .resolve(v)
+                    .map_err(|m| self.error_at(c.span(), "capability_point_code".into(), m))?;
+                if let Some(other) = taken_pcs.get(&pc) {
+                    return Err(self.error_at(
+                        c.span(),
+                        "capability_point_code".into(),
+                        format!("{} is already {other}'s", pc.display(v)),
+                    ));
+                }
+                if self.stp.is_empty() {
+                    return Err(self.error_at(c.span(), "capability_point_code".into(), "needs an STP"));
+                }
+                Some(pc)
+            }
+            None => None,
+        };
+        if switches.is_empty() {
             return Err(self.error_at(0..0, "ssp".into(), "a network needs at least one switch"));
         }
-        let signalling_nodes = self.ssp.len() + usize::from(self.iscp.is_some());
+        let signalling_nodes = switches.len() + usize::from(self.iscp.is_some());
         if !(1..=2).contains(&self.stp.len()) && signalling_nodes > 1 {
             return Err(self.error_at(
                 0..0,
@@ -227,28 +277,36 @@ impl Topology {
 
         // Subscriber lines, numbers unique across the network.
         let mut lines: BTreeMap<String, (String, u32)> = BTreeMap::new();
-        for (i, s) in self.ssp.iter().enumerate() {
-            let d = s.get_ref();
+        for (span, prefix, d) in &switches {
+            let what = if prefix.starts_with("mtso") { "mobiles" } else { "lines" };
             for (k, n) in d.lines.iter().enumerate() {
-                let field = format!("ssp[{i}] ({}) lines[{k}]", d.name);
-                check_number(self, s.span(), &field, n)?;
+                let field = format!("{prefix} {what}[{k}]");
+                check_number(self, span.clone(), &field, n)?;
                 if let Some((other, _)) = lines.insert(n.clone(), (d.name.clone(), k as u32)) {
-                    return Err(self.error_at(s.span(), field, format!("{n} is already a line of {other}")));
+                    return Err(self.error_at(
+                        span.clone(),
+                        field,
+                        format!("{n} is already a line of {other}"),
+                    ));
                 }
             }
-            for (k, n) in d.out_of_service.iter().enumerate() {
-                if !d.lines.contains(n) {
-                    return Err(self.error_at(
-                        s.span(),
-                        format!("ssp[{i}] ({}) out_of_service[{k}]", d.name),
-                        format!("{n} is not one of this switch's lines"),
-                    ));
+            for (field, list) in
+                [("out_of_service", &d.out_of_service), ("termination_attempt", &d.termination_attempt)]
+            {
+                for (k, n) in list.iter().enumerate() {
+                    if !d.lines.contains(n) {
+                        return Err(self.error_at(
+                            span.clone(),
+                            format!("{prefix} {field}[{k}]"),
+                            format!("{n} is not one of this switch's lines"),
+                        ));
+                    }
                 }
             }
         }
 
         // Trunk groups: an undirected graph between switches.
-        let switch_names: Vec<String> = self.ssp.iter().map(|s| s.get_ref().name.clone()).collect();
+        let switch_names: Vec<String> = switches.iter().map(|(_, _, s)| s.name.clone()).collect();
         let mut groups: BTreeMap<String, Vec<TrunkGroupConfig>> = BTreeMap::new();
         let mut adjacency: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (i, tg) in self.trunk_group.iter().enumerate() {
@@ -336,7 +394,7 @@ impl Topology {
                 name: name.clone(),
                 point_code: *pc,
                 variant: v,
-                alias_point_codes: vec![],
+                alias_point_codes: capability.into_iter().collect(),
                 ni: 2,
                 sls_bits: None,
                 linksets: vec![],
@@ -384,7 +442,7 @@ impl Topology {
             if let Some(i) = &self.iscp {
                 let ipc = pcs.by_name[&i.get_ref().name];
                 cfg.gtt.push(GttRule {
-                    prefix: String::new(),
+                    prefix: i.get_ref().global_title.clone().unwrap_or_default(),
                     tt: None,
                     np: None,
                     primary: GttTarget { pc: ipc, ssn: iscp_ssn },
@@ -424,8 +482,9 @@ impl Topology {
             .collect();
 
         // Switches.
-        for (i, s) in self.ssp.iter().enumerate() {
-            let d = s.get_ref();
+        let mtso_extras: BTreeMap<String, &super::MtsoDef> =
+            self.mtso.iter().map(|m| (m.get_ref().name.clone(), m.get_ref())).collect();
+        for (span, prefix, d) in &switches {
             let me = &d.name;
             let mut linksets: Vec<SspLinkSet> = stps
                 .iter()
@@ -448,16 +507,19 @@ impl Topology {
                 });
             }
             for (k, r) in d.routes.iter().enumerate() {
-                let field = format!("ssp[{i}] ({me}) routes[{k}] via");
-                let group =
-                    if self.external.iter().any(|e| e.get_ref().name == r.via && e.get_ref().switch == *me) {
-                        format!("to-{}", r.via)
-                    } else {
-                        let hop = first_hop(me, &r.via).ok_or_else(|| {
-                            self.error_at(s.span(), field, format!("no trunk route from {me} to {:?}", r.via))
-                        })?;
-                        format!("to-{hop}")
-                    };
+                let field = format!("{prefix} routes[{k}] via");
+                let group = if self
+                    .external
+                    .iter()
+                    .any(|e| e.get_ref().name == r.via && e.get_ref().switch == *me)
+                {
+                    format!("to-{}", r.via)
+                } else {
+                    let hop = first_hop(me, &r.via).ok_or_else(|| {
+                        self.error_at(span.clone(), field, format!("no trunk route from {me} to {:?}", r.via))
+                    })?;
+                    format!("to-{hop}")
+                };
                 rules.push(PrefixRoute {
                     prefix: r.prefix.clone(),
                     length: r.length,
@@ -565,10 +627,44 @@ impl Topology {
                 numbering: NumberingPlan { number_length: Some(self.number_length), routes: rules },
                 trunk_groups,
                 timers: d.timers,
-                ain: None,
+                ain: self.iscp.as_ref().map(|i| {
+                    let iscp = i.get_ref();
+                    let gt = iscp.global_title.clone().filter(|_| capability.is_some());
+                    let mut ain = AinConfig::new(match (&gt, capability) {
+                        (Some(_), Some(c)) => c,
+                        _ => pcs.by_name[&iscp.name],
+                    });
+                    ain.iscp_gt = gt;
+                    ain.termination_attempt = d.termination_attempt.clone();
+                    ain
+                }),
             };
-            Ssp::new(&cfg).map_err(|e| self.error_at(s.span(), format!("ssp[{i}] ({me})"), e.to_string()))?;
-            nodes.push((me.clone(), NodeSpec::Ssp(Box::new(cfg))));
+            let bad = |e: String| self.error_at(span.clone(), prefix.clone(), e);
+            match mtso_extras.get(me) {
+                Some(m) => {
+                    // The MTSO makes its subscribers lines of the switch itself.
+                    let cfg = MtsoConfig {
+                        switch: SspConfig { lines: vec![], ..cfg },
+                        paging: m.paging,
+                        subscribers: m
+                            .mobiles
+                            .iter()
+                            .enumerate()
+                            .map(|(k, mob)| MobileSubscriber {
+                                number: mob.number.clone(),
+                                port: Port(k as u32),
+                                state: mob.state.clone(),
+                            })
+                            .collect(),
+                    };
+                    Mtso::new(&cfg).map_err(|e| bad(e.to_string()))?;
+                    nodes.push((me.clone(), NodeSpec::Mtso(Box::new(cfg))));
+                }
+                None => {
+                    Ssp::new(&cfg).map_err(|e| bad(e.to_string()))?;
+                    nodes.push((me.clone(), NodeSpec::Ssp(Box::new(cfg))));
+                }
+            }
         }
         for (si, cfg) in stp_cfgs.into_iter().enumerate() {
             cfg.build().map_err(|e| {
@@ -616,6 +712,20 @@ impl Topology {
         if let Some((_, _, c)) = ip_cfg {
             nodes.push((c.name.clone(), NodeSpec::Ip(Box::new(c))));
         }
+        if let (Some(a), Some(iscp)) = (&self.access_server, &self.iscp) {
+            let d = a.get_ref();
+            let mut cfg = AccessConfig::new(&d.name, vec![ACCESS_CLIENT_PORT], OSN_PORT);
+            cfg.businesses = d.businesses.clone();
+            AccessServer::new(cfg.clone())
+                .map_err(|e| self.error_at(a.span(), "access_server".into(), e.to_string()))?;
+            links.push(LinkSpec {
+                a: (d.name.clone(), OSN_PORT),
+                b: (iscp.get_ref().name.clone(), OSN_PORT),
+                kind: LinkKind::Osn,
+                latency: self.links.osn,
+            });
+            nodes.push((d.name.clone(), NodeSpec::Access(Box::new(cfg))));
+        }
 
         // Phones: every line has one; scripts from the file.
         let mut scripts: BTreeMap<String, PhoneScript> = BTreeMap::new();
@@ -660,15 +770,39 @@ impl Topology {
                     )
                 })
             };
+            let local = d.local.as_deref().map(|a| addr(a, "local")).transpose()?;
+            let remote = d.remote.as_deref().map(|a| addr(a, "remote")).transpose()?;
+            let field = format!("external[{k}] ({})", d.name);
+            match (d.kind, local, remote) {
+                (ExternalKind::Mtp2Udp, Some(_), Some(_)) => {}
+                (ExternalKind::Mtp2Udp, _, _) => {
+                    return Err(self.error_at(e.span(), field, "mtp2_udp needs both `local` and `remote`"));
+                }
+                (ExternalKind::M3uaTcp, Some(_), None) | (ExternalKind::M3uaTcp, None, Some(_)) => {}
+                (ExternalKind::M3uaTcp, _, _) => {
+                    return Err(self.error_at(
+                        e.span(),
+                        field,
+                        "m3ua_tcp needs exactly one of `local` (listen) and `remote` (connect)",
+                    ));
+                }
+            }
+            let role = d.role.unwrap_or(if local.is_some() && d.kind == ExternalKind::M3uaTcp {
+                M3uaRole::Sgp
+            } else {
+                M3uaRole::Asp
+            });
             externals.push(ExternalSpec {
                 name: d.name.clone(),
                 kind: d.kind,
                 switch: d.switch.clone(),
                 port: Port(SWITCH_EXTERNAL_BASE + k as u32),
-                local: addr(&d.local, "local")?,
-                remote: addr(&d.remote, "remote")?,
+                local,
+                remote,
                 own_pc: pcs.by_name[&d.switch],
                 peer_pc: pcs.by_name[&d.name],
+                role,
+                routing_context: d.routing_context,
             });
         }
         Ok(Plan { variant: v, nodes, links, externals, lines })
@@ -724,6 +858,8 @@ impl NodeSpec {
                 Box::new(Iscp::new((**config).clone(), s))
             }
             NodeSpec::Ip(c) => Box::new(Ip::new((**c).clone())),
+            NodeSpec::Mtso(c) => Box::new(Mtso::new(c).map_err(|e| e.to_string())?),
+            NodeSpec::Access(c) => Box::new(AccessServer::new((**c).clone()).map_err(|e| e.to_string())?),
             NodeSpec::Phone(s) => Box::new(Phone::new(s.clone())),
         })
     }
@@ -759,6 +895,20 @@ impl NodeSpec {
             NodeSpec::Ip(c) => {
                 let c = c.clone();
                 sim.add_node_with(name, move || Ip::new((*c).clone()))
+            }
+            NodeSpec::Mtso(c) => {
+                Mtso::new(c).map_err(|e| e.to_string())?;
+                let c = c.clone();
+                #[allow(clippy::expect_used)]
+                sim.add_node_with(name, move || Mtso::new(&c).expect("checked when planned"))
+            }
+            NodeSpec::Access(c) => {
+                AccessServer::new((**c).clone()).map_err(|e| e.to_string())?;
+                let c = c.clone();
+                #[allow(clippy::expect_used)]
+                sim.add_node_with(name, move || {
+                    AccessServer::new((*c).clone()).expect("checked when planned")
+                })
             }
             NodeSpec::Phone(s) => {
                 let s = s.clone();
@@ -809,6 +959,7 @@ impl Plan {
     pub async fn run(
         &self,
         tap: Option<crate::rt::Tap>,
+        access_listen: Option<SocketAddr>,
     ) -> Result<(Running, Vec<(String, SocketAddr)>), String> {
         let mut rt = Rt::new();
         if let Some(t) = tap {
@@ -816,29 +967,75 @@ impl Plan {
         }
         let mut nodes: BTreeMap<&str, NodeRef> = BTreeMap::new();
         for (name, spec) in &self.nodes {
-            nodes.insert(name, rt.add_boxed(spec.element()?));
+            let element = match spec {
+                // The access server compares contact times with the wall clock.
+                NodeSpec::Access(c) => {
+                    let mut c = (**c).clone();
+                    c.unix_time_at_start = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs());
+                    Box::new(AccessServer::new(c).map_err(|e| e.to_string())?)
+                }
+                _ => spec.element()?,
+            };
+            nodes.insert(name, rt.add_boxed(element));
         }
         for l in &self.links {
             rt.wire(nodes[l.a.0.as_str()], l.a.1, nodes[l.b.0.as_str()], l.b.1);
         }
         let mut bound = Vec::new();
         for e in &self.externals {
-            let cfg = Mtp2Config {
-                link_test: Some(LinkTest {
-                    variant: self.variant,
-                    opc: e.own_pc,
-                    dpc: e.peer_pc,
-                    ni: 2,
-                    slc: 0,
-                    t1: Duration::from_secs(4),
-                }),
-                ..Mtp2Config::default()
+            let node = nodes[e.switch.as_str()];
+            let addr = match (e.kind, e.local, e.remote) {
+                (ExternalKind::Mtp2Udp, Some(local), Some(remote)) => {
+                    let cfg = Mtp2Config {
+                        link_test: Some(LinkTest {
+                            variant: self.variant,
+                            opc: e.own_pc,
+                            dpc: e.peer_pc,
+                            ni: 2,
+                            slc: 0,
+                            t1: Duration::from_secs(4),
+                        }),
+                        ..Mtp2Config::default()
+                    };
+                    rt.mtp2_udp(node, e.port, local, remote, cfg)
+                        .await
+                        .map_err(|err| format!("external {}: cannot bind {local}: {err}", e.name))?
+                }
+                (ExternalKind::M3uaTcp, local, remote) => {
+                    let cfg = M3uaConfig {
+                        routing_context: e.routing_context,
+                        local_pc: Some(e.own_pc),
+                        adjacent_pc: Some(e.peer_pc),
+                        ..M3uaConfig::new(e.role, self.variant)
+                    };
+                    match (local, remote) {
+                        (Some(local), _) => rt
+                            .m3ua_tcp_server(node, e.port, local, cfg)
+                            .await
+                            .map_err(|err| format!("external {}: cannot listen on {local}: {err}", e.name))?,
+                        (None, Some(remote)) => {
+                            rt.m3ua_tcp_client(node, e.port, remote, cfg);
+                            remote
+                        }
+                        (None, None) => return Err(format!("external {}: no address", e.name)),
+                    }
+                }
+                (ExternalKind::Mtp2Udp, _, _) => {
+                    return Err(format!("external {}: needs local and remote", e.name))
+                }
             };
-            let addr = rt
-                .mtp2_udp(nodes[e.switch.as_str()], e.port, e.local, e.remote, cfg)
-                .await
-                .map_err(|err| format!("external {}: cannot bind {}: {err}", e.name, e.local))?;
             bound.push((e.name.clone(), addr));
+        }
+        for (name, spec) in &self.nodes {
+            if let (NodeSpec::Access(_), Some(listen)) = (spec, access_listen) {
+                let addr = rt
+                    .osn_listen(nodes[name.as_str()], ACCESS_CLIENT_PORT, listen)
+                    .await
+                    .map_err(|err| format!("{name}: cannot listen on {listen}: {err}"))?;
+                bound.push((name.clone(), addr));
+            }
         }
         Ok((rt.start(), bound))
     }

@@ -14,9 +14,19 @@ fn the_default_topology_plans_in_both_variants() {
     for v in [Variant::Ansi, Variant::Itu] {
         let plan = t.plan(Some(v)).unwrap();
         let names: Vec<&str> = plan.nodes.iter().map(|(n, _)| n.as_str()).collect();
-        for n in
-            ["SSP-A", "SSP-B", "SSP-C", "STP-1", "STP-2", "ISCP", "IP", "tel:2015550100", "tel:2125550142"]
-        {
+        for n in [
+            "SSP-A",
+            "SSP-B",
+            "SSP-C",
+            "MTSO",
+            "STP-1",
+            "STP-2",
+            "ISCP",
+            "IP",
+            "ACCESS",
+            "tel:2015550100",
+            "tel:9175550123",
+        ] {
             assert!(names.contains(&n), "{n} in {names:?}");
         }
         assert_eq!(plan.lines["2125550143"].0, "SSP-C");
