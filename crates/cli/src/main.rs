@@ -4,6 +4,7 @@
 //! is bad — with one line on stderr naming the offset and what was wrong —
 //! and 1 for any other failure (a file that cannot be read, say).
 
+mod bench;
 mod codec;
 mod tree;
 
@@ -55,6 +56,18 @@ enum Command {
         #[arg(long)]
         json: String,
     },
+    /// Measure codec, simulator and real-time throughput and memory against the goals.
+    Bench {
+        /// Print one JSON object (stable keys, goals with pass/fail).
+        #[arg(long)]
+        json: bool,
+        /// Simulated calls (default 200000; 4000 with --quick).
+        #[arg(long)]
+        calls: Option<u64>,
+        /// A small run of a few seconds (memory measured at small scale, per unit).
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -71,6 +84,9 @@ fn main() -> ExitCode {
             ),
         },
         Command::Encode { variant, json } => codec::encode_json(&json, variant),
+        Command::Bench { json, calls, quick } => {
+            bench::run(json, calls, quick).map_err(codec::Failure::Other)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

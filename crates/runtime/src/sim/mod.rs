@@ -268,6 +268,8 @@ struct NodeSlot {
     element: Box<dyn Node>,
     factory: Option<Factory>,
     ports: BTreeMap<Port, End>,
+    /// Events this node reported, by kind name.
+    event_counts: BTreeMap<String, u64>,
     /// Live timers: id → generation (the sequence number of the SetTimer).
     timers: HashMap<TimerId, u64>,
     crashed: bool,
@@ -347,7 +349,9 @@ pub struct Simulator {
     /// Entries removed by [`Simulator::take_trace`] (trace indices are global).
     trace_base: u64,
     events: Vec<EventRecord>,
-    event_counts: BTreeMap<(NodeId, String), u64>,
+    event_records: bool,
+    /// Node ids by name (names are unique).
+    names: HashMap<Arc<str>, NodeId>,
     pcap: Option<PcapTap>,
     next_group: u32,
 }
@@ -381,7 +385,8 @@ impl Simulator {
             trace: Vec::new(),
             trace_base: 0,
             events: Vec::new(),
-            event_counts: BTreeMap::new(),
+            event_records: true,
+            names: HashMap::new(),
             pcap: None,
             next_group: 1,
         }
@@ -456,12 +461,15 @@ impl Simulator {
         element: Box<dyn Node>,
         factory: Option<Factory>,
     ) -> Result<NodeId, SimError> {
-        if self.node_by_name(name).is_some() {
+        if self.names.contains_key(name) {
             return Err(SimError::DuplicateName(name.into()));
         }
         let id = NodeId(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX));
+        let name: Arc<str> = Arc::from(name);
+        self.names.insert(name.clone(), id);
         self.nodes.push(NodeSlot {
-            name: Arc::from(name),
+            name,
+            event_counts: BTreeMap::new(),
             element,
             factory,
             ports: BTreeMap::new(),
@@ -537,7 +545,7 @@ impl Simulator {
 
     /// The node called `name`.
     pub fn node_by_name(&self, name: &str) -> Option<NodeId> {
-        self.nodes.iter().position(|n| &*n.name == name).map(|i| NodeId(i as u32))
+        self.names.get(name).copied()
     }
 
     /// A node's name.
@@ -670,6 +678,12 @@ impl Simulator {
         self.pcap.as_ref().map_or(0, |t| t.skipped)
     }
 
+    /// Keeps (default) or stops keeping the records of events
+    /// ([`Simulator::events`]); the counters by kind count either way.
+    pub fn set_event_records(&mut self, on: bool) {
+        self.event_records = on;
+    }
+
     /// Every event elements reported, in order.
     pub fn events(&self) -> &[EventRecord] {
         &self.events
@@ -683,7 +697,7 @@ impl Simulator {
     /// Events by kind (`"CallAttempt"`, `"Released"`, ...), all nodes together.
     pub fn event_counts(&self) -> BTreeMap<String, u64> {
         let mut m = BTreeMap::new();
-        for ((_, k), n) in &self.event_counts {
+        for (k, n) in self.nodes.iter().flat_map(|slot| &slot.event_counts) {
             *m.entry(k.clone()).or_insert(0) += n;
         }
         m
@@ -691,7 +705,7 @@ impl Simulator {
 
     /// Events of kind `kind` reported by `node`.
     pub fn event_count(&self, node: NodeId, kind: &str) -> u64 {
-        self.event_counts.get(&(node, kind.to_string())).copied().unwrap_or(0)
+        self.nodes.get(node.0 as usize).and_then(|n| n.event_counts.get(kind)).copied().unwrap_or(0)
     }
 
     /// The ladder diagram of the trace so far (see [`crate::ladder`]).
@@ -917,11 +931,18 @@ impl Simulator {
     }
 
     fn record(&mut self, node: NodeId, event: Event) {
-        let dbg = format!("{:?}", event.kind);
-        let kind: String = dbg.chars().take_while(char::is_ascii_alphanumeric).collect();
-        *self.event_counts.entry((node, kind)).or_insert(0) += 1;
-        let name = self.nodes[node.0 as usize].name.clone();
-        self.events.push(EventRecord { at: self.now, node, name, event });
+        let kind = KindName::of(&event.kind);
+        let slot = &mut self.nodes[node.0 as usize];
+        match slot.event_counts.get_mut(kind.as_str()) {
+            Some(n) => *n += 1,
+            None => {
+                slot.event_counts.insert(kind.as_str().to_owned(), 1);
+            }
+        }
+        if self.event_records {
+            let name = slot.name.clone();
+            self.events.push(EventRecord { at: self.now, node, name, event });
+        }
     }
 
     /// Puts bytes an element sent on the link of its port.
@@ -1128,6 +1149,41 @@ impl Simulator {
         for n in &mut self.nodes {
             n.group = 0;
         }
+    }
+}
+
+/// The variant name of an event kind (`"CallAttempt"`): the leading
+/// alphanumerics of its `Debug` form, formatting stopped right after them
+/// (no allocation, no formatting of the fields).
+struct KindName {
+    buf: [u8; 48],
+    len: usize,
+}
+
+impl KindName {
+    fn of(kind: &ainsim_elements::EventKind) -> Self {
+        use std::fmt::Write as _;
+        let mut k = KindName { buf: [0; 48], len: 0 };
+        // Err is how the writer stops the formatting at the name's end.
+        let _ = write!(k, "{kind:?}");
+        k
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl std::fmt::Write for KindName {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        for b in s.bytes() {
+            if !b.is_ascii_alphanumeric() || self.len == self.buf.len() {
+                return Err(std::fmt::Error);
+            }
+            self.buf[self.len] = b;
+            self.len += 1;
+        }
+        Ok(())
     }
 }
 
