@@ -30,11 +30,12 @@
 //! What it is not: a model of MTP2 itself (no alignment, no retransmission:
 //! a lost frame is lost), of bandwidth or queueing, or a real-time runtime.
 
+mod queue;
 mod tap;
 
 use std::any::Any;
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
@@ -268,10 +269,10 @@ struct NodeSlot {
     element: Box<dyn Node>,
     factory: Option<Factory>,
     ports: BTreeMap<Port, End>,
-    /// Events this node reported, by kind name.
-    event_counts: BTreeMap<String, u64>,
+    /// Events this node reported, by index in `Simulator::kind_names`.
+    kind_counts: Vec<u64>,
     /// Live timers: id → generation (the sequence number of the SetTimer).
-    timers: HashMap<TimerId, u64>,
+    timers: HashMap<TimerId, u64, BuildHasherDefault<IdHasher>>,
     crashed: bool,
     /// Bumped on every crash: Start and LinkState events of an older
     /// incarnation are not delivered.
@@ -309,29 +310,6 @@ enum What {
     Fault(Fault),
 }
 
-struct Scheduled {
-    at: Instant,
-    seq: u64,
-    what: What,
-}
-
-impl PartialEq for Scheduled {
-    fn eq(&self, o: &Self) -> bool {
-        (self.at, self.seq) == (o.at, o.seq)
-    }
-}
-impl Eq for Scheduled {}
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Scheduled {
-    fn cmp(&self, o: &Self) -> Ordering {
-        (self.at, self.seq).cmp(&(o.at, o.seq))
-    }
-}
-
 const NO_TRACE: u64 = u64::MAX;
 
 /// The deterministic discrete-event simulator. See the [module docs](self).
@@ -339,7 +317,7 @@ pub struct Simulator {
     seed: u64,
     now: Instant,
     seq: u64,
-    queue: BinaryHeap<Reverse<Scheduled>>,
+    queue: queue::Queue<What>,
     nodes: Vec<NodeSlot>,
     links: Vec<Link>,
     out: Outputs,
@@ -350,6 +328,8 @@ pub struct Simulator {
     trace_base: u64,
     events: Vec<EventRecord>,
     event_records: bool,
+    /// Event kinds seen so far and their names, in order of first sight.
+    kind_names: Vec<(std::mem::Discriminant<ainsim_elements::EventKind>, String)>,
     /// Node ids by name (names are unique).
     names: HashMap<Arc<str>, NodeId>,
     pcap: Option<PcapTap>,
@@ -376,7 +356,7 @@ impl Simulator {
             seed,
             now: Instant::ZERO,
             seq: 0,
-            queue: BinaryHeap::new(),
+            queue: queue::Queue::new(),
             nodes: Vec::new(),
             links: Vec::new(),
             out: Outputs::new(),
@@ -386,6 +366,7 @@ impl Simulator {
             trace_base: 0,
             events: Vec::new(),
             event_records: true,
+            kind_names: Vec::new(),
             names: HashMap::new(),
             pcap: None,
             next_group: 1,
@@ -469,11 +450,11 @@ impl Simulator {
         self.names.insert(name.clone(), id);
         self.nodes.push(NodeSlot {
             name,
-            event_counts: BTreeMap::new(),
+            kind_counts: Vec::new(),
             element,
             factory,
             ports: BTreeMap::new(),
-            timers: HashMap::new(),
+            timers: HashMap::default(),
             crashed: false,
             incarnation: 0,
             group: 0,
@@ -697,15 +678,18 @@ impl Simulator {
     /// Events by kind (`"CallAttempt"`, `"Released"`, ...), all nodes together.
     pub fn event_counts(&self) -> BTreeMap<String, u64> {
         let mut m = BTreeMap::new();
-        for (k, n) in self.nodes.iter().flat_map(|slot| &slot.event_counts) {
-            *m.entry(k.clone()).or_insert(0) += n;
+        for slot in &self.nodes {
+            for (i, n) in slot.kind_counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+                *m.entry(self.kind_names[i].1.clone()).or_insert(0) += n;
+            }
         }
         m
     }
 
     /// Events of kind `kind` reported by `node`.
     pub fn event_count(&self, node: NodeId, kind: &str) -> u64 {
-        self.nodes.get(node.0 as usize).and_then(|n| n.event_counts.get(kind)).copied().unwrap_or(0)
+        let Some(i) = self.kind_names.iter().position(|(_, name)| name == kind) else { return 0 };
+        self.nodes.get(node.0 as usize).and_then(|n| n.kind_counts.get(i)).copied().unwrap_or(0)
     }
 
     /// The ladder diagram of the trace so far (see [`crate::ladder`]).
@@ -718,7 +702,7 @@ impl Simulator {
     fn schedule_what(&mut self, at: Instant, what: What) -> u64 {
         let seq = self.seq;
         self.seq += 1;
-        self.queue.push(Reverse(Scheduled { at: at.max(self.now), seq, what }));
+        self.queue.push(at.max(self.now), seq, what);
         seq
     }
 
@@ -747,13 +731,13 @@ impl Simulator {
     /// counted as lost are skipped without moving the clock.
     pub fn step(&mut self) -> Option<Instant> {
         loop {
-            let Reverse(ev) = self.queue.pop()?;
-            if self.is_stale(&ev) {
-                self.discard(ev);
+            let (at, what) = self.queue.pop()?;
+            if self.is_stale(&what) {
+                self.discard(what);
                 continue;
             }
-            self.now = self.now.max(ev.at);
-            self.process(ev.what);
+            self.now = self.now.max(at);
+            self.process(what);
             return Some(self.now);
         }
     }
@@ -763,12 +747,12 @@ impl Simulator {
         loop {
             let stale = match self.queue.peek() {
                 None => return None,
-                Some(Reverse(ev)) if !self.is_stale(ev) => return Some(ev.at),
+                Some((at, what)) if !self.is_stale(what) => return Some(at),
                 Some(_) => true,
             };
             if stale {
-                if let Some(Reverse(ev)) = self.queue.pop() {
-                    self.discard(ev);
+                if let Some((_, what)) = self.queue.pop() {
+                    self.discard(what);
                 }
             }
         }
@@ -809,8 +793,8 @@ impl Simulator {
         }
     }
 
-    fn is_stale(&self, ev: &Scheduled) -> bool {
-        match &ev.what {
+    fn is_stale(&self, what: &What) -> bool {
+        match what {
             What::Timer { node, id, gen } => self.nodes[node.0 as usize].timers.get(id) != Some(gen),
             What::Deliver { link, dir, epoch, .. } => {
                 self.links[*link as usize].epoch[*dir as usize] != *epoch
@@ -823,8 +807,8 @@ impl Simulator {
     }
 
     /// Bookkeeping for a stale event (already counted where it was cut off).
-    fn discard(&mut self, ev: Scheduled) {
-        if let What::Deliver { link, dir, epoch, trace, .. } = ev.what {
+    fn discard(&mut self, what: What) {
+        if let What::Deliver { link, dir, epoch, trace, .. } = what {
             let reason = self.links[link as usize].cuts[dir as usize]
                 .get(epoch as usize)
                 .copied()
@@ -931,14 +915,19 @@ impl Simulator {
     }
 
     fn record(&mut self, node: NodeId, event: Event) {
-        let kind = KindName::of(&event.kind);
-        let slot = &mut self.nodes[node.0 as usize];
-        match slot.event_counts.get_mut(kind.as_str()) {
-            Some(n) => *n += 1,
+        let d = std::mem::discriminant(&event.kind);
+        let i = match self.kind_names.iter().position(|(k, _)| *k == d) {
+            Some(i) => i,
             None => {
-                slot.event_counts.insert(kind.as_str().to_owned(), 1);
+                self.kind_names.push((d, KindName::of(&event.kind).as_str().to_owned()));
+                self.kind_names.len() - 1
             }
+        };
+        let slot = &mut self.nodes[node.0 as usize];
+        if slot.kind_counts.len() <= i {
+            slot.kind_counts.resize(i + 1, 0);
         }
+        slot.kind_counts[i] += 1;
         if self.event_records {
             let name = slot.name.clone();
             self.events.push(EventRecord { at: self.now, node, name, event });
@@ -1149,6 +1138,29 @@ impl Simulator {
         for n in &mut self.nodes {
             n.group = 0;
         }
+    }
+}
+
+/// A hasher for the timer table: one multiply per `TimerId` (SipHash's
+/// defence against chosen keys is not needed for ids elements pick; the
+/// table's order never reaches any output).
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        // hashbrown takes the top 7 bits as a tag and the low bits as the index.
+        self.0 ^ (self.0 >> 29)
     }
 }
 
