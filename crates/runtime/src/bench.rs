@@ -570,7 +570,8 @@ fn rt_run(calls: u64) -> Result<RtRun, String> {
         switch_pairs: 1,
         phone_pairs,
         calls_per_phone: usize::try_from(calls.div_ceil(phone_pairs as u64)).unwrap_or(1),
-        first_call: Duration::from_millis(20),
+        // Start-up (one task per element, GRS/GRA on every circuit) is over by then.
+        first_call: Duration::from_millis(500),
         stagger: Duration::from_micros(20),
         period: Duration::from_millis(40),
         answer_after: Duration::ZERO,
