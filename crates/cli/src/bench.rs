@@ -5,8 +5,14 @@
 //! Not a test: it asserts nothing about speed; the exit status is 0 unless
 //! the bench network failed to complete its calls (a bug, exit 1).
 
-use ainsim_runtime::bench::{self, Config, Report};
+use ainsim_alloc_count::CountingAlloc;
+use ainsim_runtime::bench::{self, Config, HeapProbe, Report};
 use serde_json::{json, Value};
+
+/// Counts live heap bytes for the memory figures (off, one relaxed load per
+/// allocation, outside them).
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
 
 /// Runs the bench: `calls` overrides the number of simulated calls; `quick`
 /// is the small run (seconds, memory at small scale, extrapolated per unit).
@@ -18,6 +24,10 @@ pub(crate) fn run(json_out: bool, calls: Option<u64>, quick: bool) -> anyhow::Re
     if let Some(n) = calls {
         cfg = cfg.with_calls(n);
     }
+    cfg.heap = Some(HeapProbe {
+        set_counting: ainsim_alloc_count::set_counting,
+        live_bytes: ainsim_alloc_count::live_bytes,
+    });
     if !json_out {
         eprintln!(
             "ainsim bench: {} simulated calls, {} real-time calls, {} idle subscribers, {} active calls{}",

@@ -15,12 +15,14 @@
 //! - `rt_calls_per_s`: the same network on the tokio runtime ([`crate::rt`],
 //!   two worker threads), elements wired in process; calls are offered at a
 //!   rate above the goal and the answered-and-released ones are counted.
-//! - Memory: the growth of the process's resident set (`VmRSS` in
-//!   `/proc/self/status`) while a network of idle subscribers (one SSP line,
-//!   one phone element, one line link each) is built, and while calls are held
-//!   up in it, divided by the count. It includes allocator overhead and freed
-//!   temporaries that the allocator kept, so it is an upper bound. On systems
-//!   without `/proc` the memory figures are `None`.
+//! - Memory: the growth of the heap while a network of idle subscribers (one
+//!   SSP line, one phone element, one line link each) is built, and while
+//!   calls are held up in it, divided by the count. With a [`HeapProbe`]
+//!   (the `ainsim` binary installs a counting global allocator) that is the
+//!   exact number of bytes requested and not freed; without one, the growth
+//!   of the resident set (`VmRSS` in `/proc/self/status`), which is coarse
+//!   (pages, memory the allocator kept from earlier runs) and `None` on
+//!   systems without `/proc`.
 //!
 //! What it is not: a latency benchmark (virtual time is not wall time) or a
 //! stable figure on a loaded machine; compare figures from the same run.
@@ -44,8 +46,17 @@ use ainsim_wire::{IsupRepr, Mtp3Packet, PointCode, Variant};
 use crate::sim::Simulator;
 use crate::{LinkKind, LinkModel};
 
+/// Reads the heap: a counting global allocator's switch and counter.
+#[derive(Debug, Clone, Copy)]
+pub struct HeapProbe {
+    /// Starts or stops counting.
+    pub set_counting: fn(bool),
+    /// Bytes allocated minus bytes freed while counting.
+    pub live_bytes: fn() -> i64,
+}
+
 /// How big a run is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Config {
     /// Calls through the simulator.
     pub sim_calls: u64,
@@ -57,6 +68,8 @@ pub struct Config {
     pub idle_subscribers: usize,
     /// Calls held up at once for the memory figure.
     pub active_calls: usize,
+    /// The heap counter, if the binary has one (otherwise RSS is used).
+    pub heap: Option<HeapProbe>,
 }
 
 impl Config {
@@ -68,6 +81,7 @@ impl Config {
             codec_rounds: 400_000,
             idle_subscribers: GOAL_SUBSCRIBERS,
             active_calls: GOAL_ACTIVE_CALLS,
+            heap: None,
         }
     }
 
@@ -80,6 +94,7 @@ impl Config {
             codec_rounds: 20_000,
             idle_subscribers: 20_000,
             active_calls: 2_000,
+            heap: None,
         }
     }
 
@@ -181,8 +196,9 @@ pub fn run(cfg: &Config) -> Result<Report, String> {
     let codec_frames_per_s = codec_frames_per_s(cfg.codec_rounds)?;
     let sim = sim_run(cfg.sim_calls)?;
     let rt = rt_run(cfg.rt_calls)?;
-    let idle = idle_subscriber_bytes(cfg.idle_subscribers)?;
-    let active = active_call_bytes(cfg.active_calls)?;
+    let meter = Meter(cfg.heap);
+    let idle = idle_subscriber_bytes(cfg.idle_subscribers, meter)?;
+    let active = active_call_bytes(cfg.active_calls, meter)?;
     let sim_frames_per_s = sim.frames as f64 / sim.secs;
     Ok(Report {
         codec_frames_per_s,
@@ -199,12 +215,15 @@ pub fn run(cfg: &Config) -> Result<Report, String> {
         idle_subscribers: cfg.idle_subscribers,
         active_call_bytes: active,
         active_calls: cfg.active_calls,
-        memory_method: MEMORY_METHOD,
+        memory_method: if cfg.heap.is_some() { HEAP_METHOD } else { RSS_METHOD },
     })
 }
 
-/// The memory method, in words.
-pub const MEMORY_METHOD: &str = "growth of VmRSS (/proc/self/status) while built, divided by the count";
+/// The memory method with a [`HeapProbe`], in words.
+pub const HEAP_METHOD: &str =
+    "heap bytes allocated and not freed (counting global allocator), divided by the count";
+/// The memory method without one.
+pub const RSS_METHOD: &str = "growth of VmRSS (/proc/self/status), divided by the count";
 
 // ------------------------------------------------------------------ codec
 
@@ -635,36 +654,55 @@ pub fn resident_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// Heap counter if there is one, else RSS.
+#[derive(Debug, Clone, Copy)]
+struct Meter(Option<HeapProbe>);
+
+impl Meter {
+    /// Starts measuring; returns the first reading.
+    fn start(self) -> Option<i64> {
+        match self.0 {
+            Some(p) => {
+                (p.set_counting)(true);
+                Some((p.live_bytes)())
+            }
+            None => resident_bytes().and_then(|b| i64::try_from(b).ok()),
+        }
+    }
+
+    /// Ends measuring: the growth since `first`.
+    fn stop(self, first: Option<i64>) -> Option<f64> {
+        let last = match self.0 {
+            Some(p) => {
+                let b = (p.live_bytes)();
+                (p.set_counting)(false);
+                Some(b)
+            }
+            None => resident_bytes().and_then(|b| i64::try_from(b).ok()),
+        };
+        Some(last?.saturating_sub(first?).max(0) as f64)
+    }
+}
+
 /// Bytes per idle subscriber: `n` subscribers (half callers on SSP-A, half
 /// callees on SSP-B; each an SSP line, a phone element and a line link in the
 /// simulator), started and idle.
-///
-/// # Errors
-/// As [`sim_network`].
-pub fn idle_subscriber_bytes(n: usize) -> Result<Option<f64>, String> {
+fn idle_subscriber_bytes(n: usize, meter: Meter) -> Result<Option<f64>, String> {
     let pairs = (n / 2).max(1);
-    let shape = Shape { calls_per_phone: 0, ..Shape::throughput(1) };
-    let shape = Shape { phone_pairs: pairs, ..shape };
-    let before = resident_bytes();
+    let shape = Shape { calls_per_phone: 0, phone_pairs: pairs, ..Shape::throughput(1) };
+    let first = meter.start();
     let mut net = sim_network(&shape)?;
     net.sim.start();
     net.sim.run_until_idle(Instant(u64::MAX / 2));
-    let after = resident_bytes();
-    let per = match (before, after) {
-        (Some(b), Some(a)) => Some(a.saturating_sub(b) as f64 / (2 * pairs) as f64),
-        _ => None,
-    };
+    let grown = meter.stop(first);
     drop(std::hint::black_box(net));
-    Ok(per)
+    Ok(grown.map(|b| b / (2 * pairs) as f64))
 }
 
 /// Bytes per active call: `n` calls answered and held (2 phones per call;
 /// as many switch pairs as 4000 circuits each need), the growth from the idle
 /// network to all calls up, per call.
-///
-/// # Errors
-/// As [`sim_network`], or calls that did not all come up.
-pub fn active_call_bytes(n: usize) -> Result<Option<f64>, String> {
+fn active_call_bytes(n: usize, meter: Meter) -> Result<Option<f64>, String> {
     let n = n.max(1);
     let per_pair = 4000;
     let switch_pairs = n.div_ceil(per_pair);
@@ -682,17 +720,14 @@ pub fn active_call_bytes(n: usize) -> Result<Option<f64>, String> {
     let mut net = sim_network(&shape)?;
     net.sim.start();
     net.sim.run_until(Instant(900_000));
-    let before = resident_bytes();
+    let first = meter.start();
     net.sim.run_until(Instant(1_000_000 + 600_000));
-    let after = resident_bytes();
+    let grown = meter.stop(first);
     let up = net.answered();
     if up != shape.calls() {
         return Err(format!("memory: {up} of {} calls came up", shape.calls()));
     }
-    Ok(match (before, after) {
-        (Some(b), Some(a)) => Some(a.saturating_sub(b) as f64 / up as f64),
-        _ => None,
-    })
+    Ok(grown.map(|b| b / up as f64))
 }
 
 #[cfg(test)]
