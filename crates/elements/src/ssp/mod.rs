@@ -400,8 +400,8 @@ impl Ssp {
             }
             rule_groups.push(v);
         }
-        let mut line_ports = HashMap::new();
-        let mut lines = Vec::new();
+        let mut line_ports = HashMap::with_capacity(cfg.lines.len());
+        let mut lines = Vec::with_capacity(cfg.lines.len());
         let mut numbers = std::collections::HashSet::with_capacity(cfg.lines.len());
         for (i, l) in cfg.lines.iter().enumerate() {
             let bad = |why| ConfigError::Line { ssp: cfg.name.clone(), number: l.number.clone(), why };
