@@ -509,6 +509,7 @@ pub fn sim_network(shape: &Shape) -> Result<SimNet, String> {
     sim.set_tracing(false);
     sim.set_event_records(false);
     let err = |e: crate::SimError| e.to_string();
+    sim.reserve(1 + e.ssps.len() + e.phones.len(), e.ssps.len() + e.phones.len());
     let stp = sim.add_node("STP", e.stp).map_err(err)?;
     let ss7 = LinkModel::fixed(shape.latency);
     let mut ssps = Vec::new();

@@ -264,11 +264,29 @@ struct End {
     side: u8,
 }
 
+/// A node's ports and the links on them, sorted by port: a vector, as most
+/// nodes have one port (a phone) and a switch adds its ports in order.
+#[derive(Default)]
+struct PortMap(Vec<(Port, End)>);
+
+impl PortMap {
+    fn get(&self, port: Port) -> Option<&End> {
+        self.0.binary_search_by_key(&port, |(p, _)| *p).ok().map(|i| &self.0[i].1)
+    }
+
+    fn insert(&mut self, port: Port, end: End) {
+        match self.0.binary_search_by_key(&port, |(p, _)| *p) {
+            Ok(i) => self.0[i].1 = end,
+            Err(i) => self.0.insert(i, (port, end)),
+        }
+    }
+}
+
 struct NodeSlot {
     name: Arc<str>,
     element: Box<dyn Node>,
     factory: Option<Factory>,
-    ports: BTreeMap<Port, End>,
+    ports: PortMap,
     /// Events this node reported, by index in `Simulator::kind_names`.
     kind_counts: Vec<u64>,
     /// Live timers: id → generation (the sequence number of the SetTimer).
@@ -453,13 +471,21 @@ impl Simulator {
             kind_counts: Vec::new(),
             element,
             factory,
-            ports: BTreeMap::new(),
+            ports: PortMap::default(),
             timers: HashMap::default(),
             crashed: false,
             incarnation: 0,
             group: 0,
         });
         Ok(id)
+    }
+
+    /// Makes room for `nodes` more nodes and `links` more links (a large
+    /// topology built in one go then holds exactly what it needs).
+    pub fn reserve(&mut self, nodes: usize, links: usize) {
+        self.nodes.reserve_exact(nodes);
+        self.names.reserve(nodes);
+        self.links.reserve_exact(links);
     }
 
     /// Joins `a` (node, port) to `b` with a link of `kind` under `model`; the
@@ -476,7 +502,7 @@ impl Simulator {
     ) -> Result<LinkId, SimError> {
         for &(n, p) in &[a, b] {
             let slot = self.nodes.get(n.0 as usize).ok_or(SimError::NoSuchNode(n))?;
-            if slot.ports.contains_key(&p) {
+            if slot.ports.get(p).is_some() {
                 return Err(SimError::PortInUse { node: slot.name.to_string(), port: p });
             }
         }
@@ -556,7 +582,7 @@ impl Simulator {
 
     /// The link on `node`'s `port`.
     pub fn link_at(&self, node: NodeId, port: Port) -> Option<LinkId> {
-        self.nodes.get(node.0 as usize)?.ports.get(&port).map(|e| LinkId(e.link))
+        self.nodes.get(node.0 as usize)?.ports.get(port).map(|e| LinkId(e.link))
     }
 
     /// A link's two ends, A first.
@@ -936,7 +962,7 @@ impl Simulator {
 
     /// Puts bytes an element sent on the link of its port.
     fn transmit(&mut self, from: NodeId, port: Port, bytes: Bytes) {
-        let Some(&end) = self.nodes[from.0 as usize].ports.get(&port) else {
+        let Some(&end) = self.nodes[from.0 as usize].ports.get(port) else {
             self.stats.unconnected += 1;
             return;
         };
@@ -1085,7 +1111,7 @@ impl Simulator {
         n.crashed = true;
         n.incarnation += 1;
         n.timers.clear();
-        let ends: Vec<End> = n.ports.values().copied().collect();
+        let ends: Vec<End> = n.ports.0.iter().map(|(_, e)| *e).collect();
         for e in ends {
             // Frames toward this node travel away from the far side.
             self.cut(e.link, 1 - usize::from(e.side), LossReason::Crashed);
@@ -1112,7 +1138,7 @@ impl Simulator {
         }
         let incarnation = n.incarnation;
         let down: Vec<Port> =
-            n.ports.iter().filter(|(_, e)| !self.links[e.link as usize].up).map(|(p, _)| *p).collect();
+            n.ports.0.iter().filter(|(_, e)| !self.links[e.link as usize].up).map(|(p, _)| *p).collect();
         self.schedule_what(self.now, What::Start { node, incarnation });
         for port in down {
             self.schedule_what(self.now, What::LinkState { node, port, up: false, incarnation });
