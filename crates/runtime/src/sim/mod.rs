@@ -336,6 +336,9 @@ pub struct Simulator {
     now: Instant,
     seq: u64,
     queue: queue::Queue<What>,
+    /// Queued timers that were cancelled or moved (skipped when due; purged
+    /// from the queue when they are many, see [`Simulator::purge_timers`]).
+    stale_timers: usize,
     nodes: Vec<NodeSlot>,
     links: Vec<Link>,
     out: Outputs,
@@ -375,6 +378,7 @@ impl Simulator {
             now: Instant::ZERO,
             seq: 0,
             queue: queue::Queue::new(),
+            stale_timers: 0,
             nodes: Vec::new(),
             links: Vec::new(),
             out: Outputs::new(),
@@ -834,6 +838,9 @@ impl Simulator {
 
     /// Bookkeeping for a stale event (already counted where it was cut off).
     fn discard(&mut self, what: What) {
+        if let What::Timer { .. } = what {
+            self.stale_timers = self.stale_timers.saturating_sub(1);
+        }
         if let What::Deliver { link, dir, epoch, trace, .. } = what {
             let reason = self.links[link as usize].cuts[dir as usize]
                 .get(epoch as usize)
@@ -841,6 +848,20 @@ impl Simulator {
                 .unwrap_or(LossReason::LinkDown);
             self.set_fate(trace, Fate::Lost(reason));
         }
+    }
+
+    /// Drops cancelled and moved timers from the queue. Invisible to the
+    /// run: they would be skipped when due, and the order of the others is
+    /// by (time, sequence) either way. Keeps a run with long protocol timers
+    /// (T5 is minutes) that are nearly always cancelled from growing its queue
+    /// by several entries per call.
+    fn purge_timers(&mut self) {
+        let nodes = &self.nodes;
+        self.queue.retain(|w| match w {
+            What::Timer { node, id, gen } => nodes[node.0 as usize].timers.get(id) == Some(gen),
+            _ => true,
+        });
+        self.stale_timers = 0;
     }
 
     fn set_fate(&mut self, trace: u64, fate: Fate) {
@@ -928,16 +949,23 @@ impl Simulator {
                 Output::Send { port, bytes } => self.transmit(node, port, bytes),
                 Output::SetTimer { id, at } => {
                     let gen = self.seq;
-                    self.nodes[node.0 as usize].timers.insert(id, gen);
+                    if self.nodes[node.0 as usize].timers.insert(id, gen).is_some() {
+                        self.stale_timers += 1;
+                    }
                     self.schedule_what(at, What::Timer { node, id, gen });
                 }
                 Output::CancelTimer { id } => {
-                    self.nodes[node.0 as usize].timers.remove(&id);
+                    if self.nodes[node.0 as usize].timers.remove(&id).is_some() {
+                        self.stale_timers += 1;
+                    }
                 }
                 Output::Event(event) => self.record(node, event),
             }
         }
         self.out = out;
+        if self.stale_timers > 4096 && self.stale_timers * 2 > self.queue.len() {
+            self.purge_timers();
+        }
     }
 
     fn record(&mut self, node: NodeId, event: Event) {
@@ -1110,6 +1138,7 @@ impl Simulator {
         }
         n.crashed = true;
         n.incarnation += 1;
+        self.stale_timers += n.timers.len();
         n.timers.clear();
         let ends: Vec<End> = n.ports.0.iter().map(|(_, e)| *e).collect();
         for e in ends {
@@ -1241,4 +1270,54 @@ fn draw_delay(rng: &mut SplitMix64, model: &LinkModel) -> Duration {
         }
     };
     Duration::from_micros(us)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ainsim_elements::Outputs;
+
+    /// Sets 10,000 timers at start and cancels all but every 1000th at its
+    /// first timer; counts what fires.
+    struct Churn {
+        fired: Vec<(Instant, TimerId)>,
+    }
+
+    impl Element for Churn {
+        fn name(&self) -> &str {
+            "churn"
+        }
+
+        fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs) {
+            match input {
+                Input::Start => {
+                    out.set_timer(TimerId(u64::MAX), Instant(10));
+                    for i in 0..10_000 {
+                        out.set_timer(TimerId(i), Instant(1_000_000 + i));
+                    }
+                }
+                Input::Timer(TimerId(u64::MAX)) => {
+                    for i in (0..10_000).filter(|i| i % 1000 != 7) {
+                        out.cancel_timer(TimerId(i));
+                    }
+                }
+                Input::Timer(id) => self.fired.push((now, id)),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn cancelled_timers_are_purged_and_the_rest_fire_in_order() {
+        let mut sim = Simulator::new(1);
+        let n = sim.add_node("churn", Churn { fired: vec![] }).unwrap();
+        sim.start();
+        sim.run_until(Instant(100));
+        // 9,990 cancelled timers no longer sit in the queue.
+        assert_eq!(sim.queued(), 10);
+        assert!(sim.run_until_idle(Instant(10_000_000)));
+        let fired = &sim.element::<Churn>(n).unwrap().fired;
+        let want: Vec<_> = (0..10).map(|k| (Instant(1_000_007 + k * 1000), TimerId(7 + k * 1000))).collect();
+        assert_eq!(fired, &want);
+    }
 }

@@ -43,6 +43,21 @@ impl<T> Queue<T> {
         self.slots.get(slot as usize)?.as_ref().map(|t| (Instant(at), t))
     }
 
+    /// Drops every item `keep` refuses (their slots are reused).
+    pub(super) fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        let (slots, free) = (&mut self.slots, &mut self.free);
+        self.heap.retain(|&Reverse((_, _, slot))| {
+            let k = slots.get(slot as usize).and_then(Option::as_ref).is_some_and(&mut keep);
+            if !k {
+                if let Some(s) = slots.get_mut(slot as usize) {
+                    *s = None;
+                }
+                free.push(slot);
+            }
+            k
+        });
+    }
+
     /// Takes the earliest item.
     pub(super) fn pop(&mut self) -> Option<(Instant, T)> {
         let Reverse((at, _, slot)) = self.heap.pop()?;
