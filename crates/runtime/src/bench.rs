@@ -588,7 +588,7 @@ struct RtRun {
 }
 
 fn rt_run(calls: u64) -> Result<RtRun, String> {
-    // Offered at 50k calls/s: 2000 callers, one call each per 40 ms.
+    // Offered at 25k calls/s: 2000 callers, one call each per 80 ms.
     let phone_pairs = usize::try_from(calls.clamp(1, 2000)).unwrap_or(2000);
     let shape = Shape {
         switch_pairs: 1,
@@ -597,7 +597,7 @@ fn rt_run(calls: u64) -> Result<RtRun, String> {
         // Start-up (one task per element, GRS/GRA on every circuit) is over by then.
         first_call: Duration::from_millis(500),
         stagger: Duration::from_micros(20),
-        period: Duration::from_millis(40),
+        period: Duration::from_millis(80),
         answer_after: Duration::ZERO,
         holding: Duration::ZERO,
         latency: Duration::ZERO,

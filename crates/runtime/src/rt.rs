@@ -226,23 +226,37 @@ async fn run_node(mut n: NodeSlot, ev: mpsc::UnboundedSender<RtEvent>, epoch: to
     let mut out = Outputs::new();
     n.element.handle(now_since(epoch), Input::Start, &mut out);
     apply(&n.routes, &mut out, &mut timers, &ev, &name, now_since(epoch));
+    let far = epoch + std::time::Duration::from_secs(86_400 * 365);
+    // One timer-wheel entry per task, moved only when the earliest timer changes.
+    let sleep = tokio::time::sleep_until(far);
+    tokio::pin!(sleep);
+    let mut armed = None;
     loop {
         let next = timers.next();
-        let sleep_to = next.map_or_else(
-            || epoch + std::time::Duration::from_secs(86_400 * 365),
-            |(_, at)| at_instant(epoch, at),
-        );
+        let deadline = next.map_or(far, |(_, at)| at_instant(epoch, at));
+        if armed != Some(deadline) {
+            sleep.as_mut().reset(deadline);
+            armed = Some(deadline);
+        }
         tokio::select! {
             m = n.rx.recv() => {
-                let Some(m) = m else { break };
-                let now = now_since(epoch);
-                match m {
-                    Msg::Recv(port, b) => n.element.handle(now, Input::Recv { port, bytes: &b }, &mut out),
-                    Msg::Link(port, up) => n.element.handle(now, Input::LinkState { port, up }, &mut out),
+                let Some(mut m) = m else { break };
+                // Everything already queued is handled before the next wait.
+                loop {
+                    let now = now_since(epoch);
+                    match m {
+                        Msg::Recv(port, b) => n.element.handle(now, Input::Recv { port, bytes: &b }, &mut out),
+                        Msg::Link(port, up) => n.element.handle(now, Input::LinkState { port, up }, &mut out),
+                    }
+                    apply(&n.routes, &mut out, &mut timers, &ev, &name, now);
+                    match n.rx.try_recv() {
+                        Ok(more) => m = more,
+                        Err(_) => break,
+                    }
                 }
-                apply(&n.routes, &mut out, &mut timers, &ev, &name, now);
             }
-            () = tokio::time::sleep_until(sleep_to) => {
+            () = &mut sleep => {
+                armed = None;
                 if let Some((id, _)) = next {
                     timers.cancel(id);
                     let now = now_since(epoch);
