@@ -732,7 +732,11 @@ impl Simulator {
     fn schedule_what(&mut self, at: Instant, what: What) -> u64 {
         let seq = self.seq;
         self.seq += 1;
-        self.queue.push(at.max(self.now), seq, what);
+        if at <= self.now {
+            self.queue.push_now(self.now, seq, what);
+        } else {
+            self.queue.push(at, seq, what);
+        }
         seq
     }
 
