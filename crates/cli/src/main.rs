@@ -16,6 +16,7 @@ macro_rules! outln {
     ($($t:tt)*) => { $crate::emit(format_args!($($t)*), true) };
 }
 
+mod bench;
 mod call;
 mod codec;
 mod run;
@@ -111,6 +112,18 @@ enum Command {
         #[arg(long)]
         pcap: Option<PathBuf>,
     },
+    /// Measure codec, simulator and real-time throughput and memory against the goals.
+    Bench {
+        /// Print one JSON object (stable keys, goals with pass/fail).
+        #[arg(long)]
+        json: bool,
+        /// Simulated calls (default 200000; 4000 with --quick).
+        #[arg(long)]
+        calls: Option<u64>,
+        /// A small run of a few seconds (memory measured at small scale, per unit).
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 pub(crate) fn emit(args: std::fmt::Arguments<'_>, newline: bool) {
@@ -176,6 +189,9 @@ fn main() -> ExitCode {
             stop_after,
             pcap: pcap.as_deref(),
         }),
+        Command::Bench { json, calls, quick } => {
+            bench::run(json, calls, quick).map_err(codec::Failure::Other)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

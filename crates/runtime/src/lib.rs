@@ -11,11 +11,15 @@
 //! - [`rt`]: the real-time runtime on tokio, with MTP2/UDP links to real stacks
 //!   and OSN links over TCP.
 //! - [`rt`]: the real-time runtime on tokio, with MTP2/UDP and M3UA/TCP links to real stacks.
+//! - [`rt`]: the real-time runtime on tokio, with MTP2/UDP links to real stacks.
+//! - [`bench`]: the network benchmark behind `ainsim bench` (calls per second
+//!   through both runtimes, memory per subscriber and per call).
 //!
 //! [`sim`] uses no
 //! threads, clocks or sockets.
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod ladder;
 pub mod rng;
 pub mod rt;

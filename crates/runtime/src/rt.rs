@@ -39,7 +39,7 @@
 //! What it is not: no topology loading (see the CLI), no determinism (use
 //! [`crate::sim`] for that), no SCTP (M3UA runs over TCP here).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -397,29 +397,43 @@ fn at_instant(epoch: tokio::time::Instant, at: Instant) -> tokio::time::Instant 
 
 async fn run_node(mut n: NodeSlot, ev: mpsc::UnboundedSender<RtEvent>, epoch: tokio::time::Instant) {
     let name = n.element.name().to_owned();
-    let mut timers: BTreeMap<TimerId, Instant> = BTreeMap::new();
+    let mut timers = Timers::default();
     let mut out = Outputs::new();
     n.element.handle(now_since(epoch), Input::Start, &mut out);
     apply(&n.routes, &mut out, &mut timers, &ev, &name, now_since(epoch));
+    let far = epoch + std::time::Duration::from_secs(86_400 * 365);
+    // One timer-wheel entry per task, moved only when the earliest timer changes.
+    let sleep = tokio::time::sleep_until(far);
+    tokio::pin!(sleep);
+    let mut armed = None;
     loop {
-        let next = timers.iter().min_by_key(|(id, at)| (**at, **id)).map(|(id, at)| (*id, *at));
-        let sleep_to = next.map_or_else(
-            || epoch + std::time::Duration::from_secs(86_400 * 365),
-            |(_, at)| at_instant(epoch, at),
-        );
+        let next = timers.next();
+        let deadline = next.map_or(far, |(_, at)| at_instant(epoch, at));
+        if armed != Some(deadline) {
+            sleep.as_mut().reset(deadline);
+            armed = Some(deadline);
+        }
         tokio::select! {
             m = n.rx.recv() => {
-                let Some(m) = m else { break };
-                let now = now_since(epoch);
-                match m {
-                    Msg::Recv(port, b) => n.element.handle(now, Input::Recv { port, bytes: &b }, &mut out),
-                    Msg::Link(port, up) => n.element.handle(now, Input::LinkState { port, up }, &mut out),
+                let Some(mut m) = m else { break };
+                // Everything already queued is handled before the next wait.
+                loop {
+                    let now = now_since(epoch);
+                    match m {
+                        Msg::Recv(port, b) => n.element.handle(now, Input::Recv { port, bytes: &b }, &mut out),
+                        Msg::Link(port, up) => n.element.handle(now, Input::LinkState { port, up }, &mut out),
+                    }
+                    apply(&n.routes, &mut out, &mut timers, &ev, &name, now);
+                    match n.rx.try_recv() {
+                        Ok(more) => m = more,
+                        Err(_) => break,
+                    }
                 }
-                apply(&n.routes, &mut out, &mut timers, &ev, &name, now);
             }
-            () = tokio::time::sleep_until(sleep_to) => {
+            () = &mut sleep => {
+                armed = None;
                 if let Some((id, _)) = next {
-                    timers.remove(&id);
+                    timers.cancel(id);
                     let now = now_since(epoch);
                     n.element.handle(now, Input::Timer(id), &mut out);
                     apply(&n.routes, &mut out, &mut timers, &ev, &name, now);
@@ -429,10 +443,37 @@ async fn run_node(mut n: NodeSlot, ev: mpsc::UnboundedSender<RtEvent>, epoch: to
     }
 }
 
+/// An element's live timers, with the earliest (by time, then id) at hand
+/// in O(log n) however many are set.
+#[derive(Default)]
+struct Timers {
+    at: HashMap<TimerId, Instant>,
+    order: BTreeSet<(Instant, TimerId)>,
+}
+
+impl Timers {
+    fn set(&mut self, id: TimerId, at: Instant) {
+        if let Some(old) = self.at.insert(id, at) {
+            self.order.remove(&(old, id));
+        }
+        self.order.insert((at, id));
+    }
+
+    fn cancel(&mut self, id: TimerId) {
+        if let Some(old) = self.at.remove(&id) {
+            self.order.remove(&(old, id));
+        }
+    }
+
+    fn next(&self) -> Option<(TimerId, Instant)> {
+        self.order.first().map(|&(at, id)| (id, at))
+    }
+}
+
 fn apply(
     routes: &BTreeMap<Port, Route>,
     out: &mut Outputs,
-    timers: &mut BTreeMap<TimerId, Instant>,
+    timers: &mut Timers,
     ev: &mpsc::UnboundedSender<RtEvent>,
     name: &str,
     now: Instant,
@@ -448,12 +489,8 @@ fn apply(
                 }
                 None => {}
             },
-            Output::SetTimer { id, at } => {
-                timers.insert(id, at);
-            }
-            Output::CancelTimer { id } => {
-                timers.remove(&id);
-            }
+            Output::SetTimer { id, at } => timers.set(id, at),
+            Output::CancelTimer { id } => timers.cancel(id),
             Output::Event(event) => {
                 tracing::debug!(node = name, t = %now, call = ?event.call, kind = ?event.kind, "event");
                 let _ = ev.send(RtEvent { at: now, source: name.to_owned(), event });

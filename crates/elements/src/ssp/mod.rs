@@ -432,14 +432,15 @@ impl Ssp {
             }
             rule_groups.push(v);
         }
-        let mut line_ports = HashMap::new();
-        let mut lines = Vec::new();
+        let mut line_ports = HashMap::with_capacity(cfg.lines.len());
+        let mut lines = Vec::with_capacity(cfg.lines.len());
+        let mut numbers = std::collections::HashSet::with_capacity(cfg.lines.len());
         for (i, l) in cfg.lines.iter().enumerate() {
             let bad = |why| ConfigError::Line { ssp: cfg.name.clone(), number: l.number.clone(), why };
             if line_ports.insert(l.port, i as u32).is_some() || sp.is_link(l.port) {
                 return Err(bad("port already in use"));
             }
-            if cfg.lines[..i].iter().any(|o| o.number == l.number) {
+            if !numbers.insert(l.number.as_str()) {
                 return Err(bad("duplicate number"));
             }
             if l.number.is_empty() || !l.number.bytes().all(|b| b.is_ascii_digit()) {

@@ -30,11 +30,12 @@
 //! What it is not: a model of MTP2 itself (no alignment, no retransmission:
 //! a lost frame is lost), of bandwidth or queueing, or a real-time runtime.
 
+mod queue;
 mod tap;
 
 use std::any::Any;
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
@@ -266,13 +267,33 @@ struct End {
     side: u8,
 }
 
+/// A node's ports and the links on them, sorted by port: a vector, as most
+/// nodes have one port (a phone) and a switch adds its ports in order.
+#[derive(Default)]
+struct PortMap(Vec<(Port, End)>);
+
+impl PortMap {
+    fn get(&self, port: Port) -> Option<&End> {
+        self.0.binary_search_by_key(&port, |(p, _)| *p).ok().map(|i| &self.0[i].1)
+    }
+
+    fn insert(&mut self, port: Port, end: End) {
+        match self.0.binary_search_by_key(&port, |(p, _)| *p) {
+            Ok(i) => self.0[i].1 = end,
+            Err(i) => self.0.insert(i, (port, end)),
+        }
+    }
+}
+
 struct NodeSlot {
     name: Arc<str>,
     element: Box<dyn Node>,
     factory: Option<Factory>,
-    ports: BTreeMap<Port, End>,
+    ports: PortMap,
+    /// Events this node reported, by index in `Simulator::kind_names`.
+    kind_counts: Vec<u64>,
     /// Live timers: id → generation (the sequence number of the SetTimer).
-    timers: HashMap<TimerId, u64>,
+    timers: HashMap<TimerId, u64, BuildHasherDefault<IdHasher>>,
     crashed: bool,
     /// Bumped on every crash: Start and LinkState events of an older
     /// incarnation are not delivered.
@@ -310,29 +331,6 @@ enum What {
     Fault(Fault),
 }
 
-struct Scheduled {
-    at: Instant,
-    seq: u64,
-    what: What,
-}
-
-impl PartialEq for Scheduled {
-    fn eq(&self, o: &Self) -> bool {
-        (self.at, self.seq) == (o.at, o.seq)
-    }
-}
-impl Eq for Scheduled {}
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Scheduled {
-    fn cmp(&self, o: &Self) -> Ordering {
-        (self.at, self.seq).cmp(&(o.at, o.seq))
-    }
-}
-
 const NO_TRACE: u64 = u64::MAX;
 
 /// The deterministic discrete-event simulator. See the [module docs](self).
@@ -340,7 +338,10 @@ pub struct Simulator {
     seed: u64,
     now: Instant,
     seq: u64,
-    queue: BinaryHeap<Reverse<Scheduled>>,
+    queue: queue::Queue<What>,
+    /// Queued timers that were cancelled or moved (skipped when due; purged
+    /// from the queue when they are many, see [`Simulator::purge_timers`]).
+    stale_timers: usize,
     nodes: Vec<NodeSlot>,
     links: Vec<Link>,
     out: Outputs,
@@ -350,7 +351,11 @@ pub struct Simulator {
     /// Entries removed by [`Simulator::take_trace`] (trace indices are global).
     trace_base: u64,
     events: Vec<EventRecord>,
-    event_counts: BTreeMap<(NodeId, String), u64>,
+    event_records: bool,
+    /// Event kinds seen so far and their names, in order of first sight.
+    kind_names: Vec<(std::mem::Discriminant<ainsim_elements::EventKind>, String)>,
+    /// Node ids by name (names are unique).
+    names: HashMap<Arc<str>, NodeId>,
     pcap: Option<PcapTap>,
     next_group: u32,
 }
@@ -375,7 +380,8 @@ impl Simulator {
             seed,
             now: Instant::ZERO,
             seq: 0,
-            queue: BinaryHeap::new(),
+            queue: queue::Queue::new(),
+            stale_timers: 0,
             nodes: Vec::new(),
             links: Vec::new(),
             out: Outputs::new(),
@@ -384,7 +390,9 @@ impl Simulator {
             trace: Vec::new(),
             trace_base: 0,
             events: Vec::new(),
-            event_counts: BTreeMap::new(),
+            event_records: true,
+            kind_names: Vec::new(),
+            names: HashMap::new(),
             pcap: None,
             next_group: 1,
         }
@@ -459,21 +467,32 @@ impl Simulator {
         element: Box<dyn Node>,
         factory: Option<Factory>,
     ) -> Result<NodeId, SimError> {
-        if self.node_by_name(name).is_some() {
+        if self.names.contains_key(name) {
             return Err(SimError::DuplicateName(name.into()));
         }
         let id = NodeId(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX));
+        let name: Arc<str> = Arc::from(name);
+        self.names.insert(name.clone(), id);
         self.nodes.push(NodeSlot {
-            name: Arc::from(name),
+            name,
+            kind_counts: Vec::new(),
             element,
             factory,
-            ports: BTreeMap::new(),
-            timers: HashMap::new(),
+            ports: PortMap::default(),
+            timers: HashMap::default(),
             crashed: false,
             incarnation: 0,
             group: 0,
         });
         Ok(id)
+    }
+
+    /// Makes room for `nodes` more nodes and `links` more links (a large
+    /// topology built in one go then holds exactly what it needs).
+    pub fn reserve(&mut self, nodes: usize, links: usize) {
+        self.nodes.reserve_exact(nodes);
+        self.names.reserve(nodes);
+        self.links.reserve_exact(links);
     }
 
     /// Joins `a` (node, port) to `b` with a link of `kind` under `model`; the
@@ -490,7 +509,7 @@ impl Simulator {
     ) -> Result<LinkId, SimError> {
         for &(n, p) in &[a, b] {
             let slot = self.nodes.get(n.0 as usize).ok_or(SimError::NoSuchNode(n))?;
-            if slot.ports.contains_key(&p) {
+            if slot.ports.get(p).is_some() {
                 return Err(SimError::PortInUse { node: slot.name.to_string(), port: p });
             }
         }
@@ -540,7 +559,7 @@ impl Simulator {
 
     /// The node called `name`.
     pub fn node_by_name(&self, name: &str) -> Option<NodeId> {
-        self.nodes.iter().position(|n| &*n.name == name).map(|i| NodeId(i as u32))
+        self.names.get(name).copied()
     }
 
     /// A node's name.
@@ -575,7 +594,7 @@ impl Simulator {
 
     /// The link on `node`'s `port`.
     pub fn link_at(&self, node: NodeId, port: Port) -> Option<LinkId> {
-        self.nodes.get(node.0 as usize)?.ports.get(&port).map(|e| LinkId(e.link))
+        self.nodes.get(node.0 as usize)?.ports.get(port).map(|e| LinkId(e.link))
     }
 
     /// A link's two ends, A first.
@@ -678,6 +697,12 @@ impl Simulator {
         self.pcap.as_ref().map_or(0, |t| t.skipped)
     }
 
+    /// Keeps (default) or stops keeping the records of events
+    /// ([`Simulator::events`]); the counters by kind count either way.
+    pub fn set_event_records(&mut self, on: bool) {
+        self.event_records = on;
+    }
+
     /// Every event elements reported, in order.
     pub fn events(&self) -> &[EventRecord] {
         &self.events
@@ -691,15 +716,18 @@ impl Simulator {
     /// Events by kind (`"CallAttempt"`, `"Released"`, ...), all nodes together.
     pub fn event_counts(&self) -> BTreeMap<String, u64> {
         let mut m = BTreeMap::new();
-        for ((_, k), n) in &self.event_counts {
-            *m.entry(k.clone()).or_insert(0) += n;
+        for slot in &self.nodes {
+            for (i, n) in slot.kind_counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+                *m.entry(self.kind_names[i].1.clone()).or_insert(0) += n;
+            }
         }
         m
     }
 
     /// Events of kind `kind` reported by `node`.
     pub fn event_count(&self, node: NodeId, kind: &str) -> u64 {
-        self.event_counts.get(&(node, kind.to_string())).copied().unwrap_or(0)
+        let Some(i) = self.kind_names.iter().position(|(_, name)| name == kind) else { return 0 };
+        self.nodes.get(node.0 as usize).and_then(|n| n.kind_counts.get(i)).copied().unwrap_or(0)
     }
 
     /// The ladder diagram of the trace so far (see [`crate::ladder`]).
@@ -712,7 +740,11 @@ impl Simulator {
     fn schedule_what(&mut self, at: Instant, what: What) -> u64 {
         let seq = self.seq;
         self.seq += 1;
-        self.queue.push(Reverse(Scheduled { at: at.max(self.now), seq, what }));
+        if at <= self.now {
+            self.queue.push_now(self.now, seq, what);
+        } else {
+            self.queue.push(at, seq, what);
+        }
         seq
     }
 
@@ -741,13 +773,13 @@ impl Simulator {
     /// counted as lost are skipped without moving the clock.
     pub fn step(&mut self) -> Option<Instant> {
         loop {
-            let Reverse(ev) = self.queue.pop()?;
-            if self.is_stale(&ev) {
-                self.discard(ev);
+            let (at, what) = self.queue.pop()?;
+            if self.is_stale(&what) {
+                self.discard(what);
                 continue;
             }
-            self.now = self.now.max(ev.at);
-            self.process(ev.what);
+            self.now = self.now.max(at);
+            self.process(what);
             return Some(self.now);
         }
     }
@@ -757,12 +789,12 @@ impl Simulator {
         loop {
             let stale = match self.queue.peek() {
                 None => return None,
-                Some(Reverse(ev)) if !self.is_stale(ev) => return Some(ev.at),
+                Some((at, what)) if !self.is_stale(what) => return Some(at),
                 Some(_) => true,
             };
             if stale {
-                if let Some(Reverse(ev)) = self.queue.pop() {
-                    self.discard(ev);
+                if let Some((_, what)) = self.queue.pop() {
+                    self.discard(what);
                 }
             }
         }
@@ -803,8 +835,8 @@ impl Simulator {
         }
     }
 
-    fn is_stale(&self, ev: &Scheduled) -> bool {
-        match &ev.what {
+    fn is_stale(&self, what: &What) -> bool {
+        match what {
             What::Timer { node, id, gen } => self.nodes[node.0 as usize].timers.get(id) != Some(gen),
             What::Deliver { link, dir, epoch, .. } => {
                 self.links[*link as usize].epoch[*dir as usize] != *epoch
@@ -817,14 +849,31 @@ impl Simulator {
     }
 
     /// Bookkeeping for a stale event (already counted where it was cut off).
-    fn discard(&mut self, ev: Scheduled) {
-        if let What::Deliver { link, dir, epoch, trace, .. } = ev.what {
+    fn discard(&mut self, what: What) {
+        if let What::Timer { .. } = what {
+            self.stale_timers = self.stale_timers.saturating_sub(1);
+        }
+        if let What::Deliver { link, dir, epoch, trace, .. } = what {
             let reason = self.links[link as usize].cuts[dir as usize]
                 .get(epoch as usize)
                 .copied()
                 .unwrap_or(LossReason::LinkDown);
             self.set_fate(trace, Fate::Lost(reason));
         }
+    }
+
+    /// Drops cancelled and moved timers from the queue. Invisible to the
+    /// run: they would be skipped when due, and the order of the others is
+    /// by (time, sequence) either way. Keeps a run with long protocol timers
+    /// (T5 is minutes) that are nearly always cancelled from growing its queue
+    /// by several entries per call.
+    fn purge_timers(&mut self) {
+        let nodes = &self.nodes;
+        self.queue.retain(|w| match w {
+            What::Timer { node, id, gen } => nodes[node.0 as usize].timers.get(id) == Some(gen),
+            _ => true,
+        });
+        self.stale_timers = 0;
     }
 
     fn set_fate(&mut self, trace: u64, fate: Fate) {
@@ -916,30 +965,55 @@ impl Simulator {
                 Output::Send { port, bytes } => self.transmit(node, port, bytes),
                 Output::SetTimer { id, at } => {
                     let gen = self.seq;
-                    self.nodes[node.0 as usize].timers.insert(id, gen);
+                    if self.nodes[node.0 as usize].timers.insert(id, gen).is_some() {
+                        self.stale_timers += 1;
+                    }
                     self.schedule_what(at, What::Timer { node, id, gen });
                 }
                 Output::CancelTimer { id } => {
-                    self.nodes[node.0 as usize].timers.remove(&id);
+                    if self.nodes[node.0 as usize].timers.remove(&id).is_some() {
+                        self.stale_timers += 1;
+                    }
                 }
                 Output::Event(event) => self.record(node, event),
             }
         }
         self.out = out;
+        if self.stale_timers > 4096 && self.stale_timers * 2 > self.queue.len() {
+            self.purge_timers();
+        }
     }
 
     fn record(&mut self, node: NodeId, event: Event) {
-        tracing::debug!(node = &*self.nodes[node.0 as usize].name, t = %self.now, call = ?event.call, kind = ?event.kind, "event");
-        let dbg = format!("{:?}", event.kind);
-        let kind: String = dbg.chars().take_while(char::is_ascii_alphanumeric).collect();
-        *self.event_counts.entry((node, kind)).or_insert(0) += 1;
-        let name = self.nodes[node.0 as usize].name.clone();
-        self.events.push(EventRecord { at: self.now, node, name, event });
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let name = &*self.nodes[node.0 as usize].name;
+            // Per-call span: the element's own call id (line or CIC).
+            let span = tracing::debug_span!("call", node = name, id = ?event.call);
+            let _g = span.enter();
+            tracing::debug!(t = %self.now, kind = ?event.kind, "event");
+        }
+        let d = std::mem::discriminant(&event.kind);
+        let i = match self.kind_names.iter().position(|(k, _)| *k == d) {
+            Some(i) => i,
+            None => {
+                self.kind_names.push((d, KindName::of(&event.kind).as_str().to_owned()));
+                self.kind_names.len() - 1
+            }
+        };
+        let slot = &mut self.nodes[node.0 as usize];
+        if slot.kind_counts.len() <= i {
+            slot.kind_counts.resize(i + 1, 0);
+        }
+        slot.kind_counts[i] += 1;
+        if self.event_records {
+            let name = slot.name.clone();
+            self.events.push(EventRecord { at: self.now, node, name, event });
+        }
     }
 
     /// Puts bytes an element sent on the link of its port.
     fn transmit(&mut self, from: NodeId, port: Port, bytes: Bytes) {
-        let Some(&end) = self.nodes[from.0 as usize].ports.get(&port) else {
+        let Some(&end) = self.nodes[from.0 as usize].ports.get(port) else {
             self.stats.unconnected += 1;
             return;
         };
@@ -1087,8 +1161,9 @@ impl Simulator {
         }
         n.crashed = true;
         n.incarnation += 1;
+        self.stale_timers += n.timers.len();
         n.timers.clear();
-        let ends: Vec<End> = n.ports.values().copied().collect();
+        let ends: Vec<End> = n.ports.0.iter().map(|(_, e)| *e).collect();
         for e in ends {
             // Frames toward this node travel away from the far side.
             self.cut(e.link, 1 - usize::from(e.side), LossReason::Crashed);
@@ -1115,7 +1190,7 @@ impl Simulator {
         }
         let incarnation = n.incarnation;
         let down: Vec<Port> =
-            n.ports.iter().filter(|(_, e)| !self.links[e.link as usize].up).map(|(p, _)| *p).collect();
+            n.ports.0.iter().filter(|(_, e)| !self.links[e.link as usize].up).map(|(p, _)| *p).collect();
         self.schedule_what(self.now, What::Start { node, incarnation });
         for port in down {
             self.schedule_what(self.now, What::LinkState { node, port, up: false, incarnation });
@@ -1144,6 +1219,64 @@ impl Simulator {
     }
 }
 
+/// A hasher for the timer table: one multiply per `TimerId` (SipHash's
+/// defence against chosen keys is not needed for ids elements pick; the
+/// table's order never reaches any output).
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        // hashbrown takes the top 7 bits as a tag and the low bits as the index.
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
+/// The variant name of an event kind (`"CallAttempt"`): the leading
+/// alphanumerics of its `Debug` form, formatting stopped right after them
+/// (no allocation, no formatting of the fields).
+struct KindName {
+    buf: [u8; 48],
+    len: usize,
+}
+
+impl KindName {
+    fn of(kind: &ainsim_elements::EventKind) -> Self {
+        use std::fmt::Write as _;
+        let mut k = KindName { buf: [0; 48], len: 0 };
+        // Err is how the writer stops the formatting at the name's end.
+        let _ = write!(k, "{kind:?}");
+        k
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl std::fmt::Write for KindName {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        for b in s.bytes() {
+            if !b.is_ascii_alphanumeric() || self.len == self.buf.len() {
+                return Err(std::fmt::Error);
+            }
+            self.buf[self.len] = b;
+            self.len += 1;
+        }
+        Ok(())
+    }
+}
+
 /// The delay of one frame under `model`.
 fn draw_delay(rng: &mut SplitMix64, model: &LinkModel) -> Duration {
     let base = u64::try_from(model.latency.as_micros()).unwrap_or(u64::MAX);
@@ -1160,4 +1293,54 @@ fn draw_delay(rng: &mut SplitMix64, model: &LinkModel) -> Duration {
         }
     };
     Duration::from_micros(us)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ainsim_elements::Outputs;
+
+    /// Sets 10,000 timers at start and cancels all but every 1000th at its
+    /// first timer; counts what fires.
+    struct Churn {
+        fired: Vec<(Instant, TimerId)>,
+    }
+
+    impl Element for Churn {
+        fn name(&self) -> &str {
+            "churn"
+        }
+
+        fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs) {
+            match input {
+                Input::Start => {
+                    out.set_timer(TimerId(u64::MAX), Instant(10));
+                    for i in 0..10_000 {
+                        out.set_timer(TimerId(i), Instant(1_000_000 + i));
+                    }
+                }
+                Input::Timer(TimerId(u64::MAX)) => {
+                    for i in (0..10_000).filter(|i| i % 1000 != 7) {
+                        out.cancel_timer(TimerId(i));
+                    }
+                }
+                Input::Timer(id) => self.fired.push((now, id)),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn cancelled_timers_are_purged_and_the_rest_fire_in_order() {
+        let mut sim = Simulator::new(1);
+        let n = sim.add_node("churn", Churn { fired: vec![] }).unwrap();
+        sim.start();
+        sim.run_until(Instant(100));
+        // 9,990 cancelled timers no longer sit in the queue.
+        assert_eq!(sim.queued(), 10);
+        assert!(sim.run_until_idle(Instant(10_000_000)));
+        let fired = &sim.element::<Churn>(n).unwrap().fired;
+        let want: Vec<_> = (0..10).map(|k| (Instant(1_000_007 + k * 1000), TimerId(7 + k * 1000))).collect();
+        assert_eq!(fired, &want);
+    }
 }
