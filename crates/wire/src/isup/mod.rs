@@ -351,9 +351,11 @@ impl Repr {
         if nptr > 4 {
             out.resize(ptr_base + nptr, 0);
         }
-        let pointer = |out: &mut Vec<u8>, i: usize, name: &'static str| -> Result<()> {
+        // `c` names the parameter (0: the optional part), only on error.
+        let pointer = |out: &mut Vec<u8>, i: usize, c: u8| -> Result<()> {
             let p = out.len() - (ptr_base + i);
             let b = u8::try_from(p).map_err(|_| {
+                let name = if c == 0 { "optional part pointer" } else { parameter_name(c, v) };
                 Error::new(Layer::Isup, ptr_base + i - start, Reason::TooLong { len: p, max: 255 })
                     .parameter(name)
             })?;
@@ -367,7 +369,7 @@ impl Repr {
                     Error::other(Layer::Isup, 0, "wrong parameter").parameter(parameter_name(c, v)),
                 ));
             }
-            pointer(out, i, parameter_name(c, v))?;
+            pointer(out, i, c)?;
             emit_lv(p, v, out, start)?;
         }
         match (optional, f.optional) {
@@ -376,7 +378,7 @@ impl Repr {
                 return Err(err_at(out, Error::other(Layer::Isup, 0, "this message has no optional part")))
             }
             (Some(opts), true) => {
-                pointer(out, f.variable.len(), "optional part pointer")?;
+                pointer(out, f.variable.len(), 0)?;
                 for p in opts {
                     let c = p.code();
                     if c == code::END_OF_OPTIONAL {
