@@ -448,20 +448,21 @@ fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
     // Where the next parameter must start in the canonical layout.
     let mut next = ptr_base + nptr;
     for (i, &c) in f.variable.iter().enumerate() {
-        let name = parameter_name(c, v);
+        // Named only on error paths.
+        let name = || parameter_name(c, v);
         let pp = ptr_base + i;
         let ptr = usize::from(buf[pp]);
         if pp + ptr != next {
-            return Err(Error::new(Layer::Isup, pp, Reason::BadPointer { pointer: ptr }).parameter(name));
+            return Err(Error::new(Layer::Isup, pp, Reason::BadPointer { pointer: ptr }).parameter(name()));
         }
         let len = usize::from(
-            *buf.get(next).ok_or_else(|| Error::truncated(Layer::Isup, next, 1, 0).parameter(name))?,
+            *buf.get(next).ok_or_else(|| Error::truncated(Layer::Isup, next, 1, 0).parameter(name()))?,
         );
         let vstart = next + 1;
         let avail = buf.len() - vstart;
         if len > avail {
             return Err(Error::new(Layer::Isup, next, Reason::BadLength { declared: len, available: avail })
-                .parameter(name));
+                .parameter(name()));
         }
         Parameter::parse_into(c, &buf[vstart..vstart + len], v, vstart, &mut mandatory)?;
         next = vstart + len;
@@ -484,10 +485,10 @@ fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
                     next += 1;
                     break;
                 }
-                let name = parameter_name(c, v);
+                let name = || parameter_name(c, v);
                 let len = usize::from(
                     *buf.get(next + 1)
-                        .ok_or_else(|| Error::truncated(Layer::Isup, next + 1, 1, 0).parameter(name))?,
+                        .ok_or_else(|| Error::truncated(Layer::Isup, next + 1, 1, 0).parameter(name()))?,
                 );
                 let vstart = next + 2;
                 let avail = buf.len() - vstart;
@@ -497,7 +498,7 @@ fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
                         next + 1,
                         Reason::BadLength { declared: len, available: avail },
                     )
-                    .parameter(name));
+                    .parameter(name()));
                 }
                 Parameter::parse_into(c, &buf[vstart..vstart + len], v, vstart, &mut opts)?;
                 next = vstart + len;
