@@ -386,3 +386,42 @@ pub(crate) fn assemble(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::sccp::examples;
+    use crate::Variant;
+
+    /// The lean walk must agree with the full one on every input: the same
+    /// skeleton when the full walk accepts, `None` when it refuses.
+    fn agree(buf: &[u8]) {
+        let Some(&mt) = buf.first() else { return };
+        let Some(l) = layout(mt) else { return };
+        assert_eq!(l.check_fast(buf), l.check_slow(buf).ok(), "{buf:02x?}");
+    }
+
+    #[test]
+    fn fast_check_agrees_with_the_full_walk() {
+        for v in [Variant::Itu, Variant::Ansi] {
+            for (_, r) in examples(v) {
+                let b = r.to_bytes(v).unwrap();
+                agree(&b);
+                for n in 0..b.len() {
+                    agree(&b[..n]);
+                }
+                let mut longer = b.clone();
+                longer.push(0);
+                agree(&longer);
+                for i in 0..b.len() {
+                    for x in [0u8, 1, 2, 3, 4, 0x7f, 0x80, 0xfe, 0xff, b[i] ^ 1, b[i].wrapping_add(1)] {
+                        let mut m = b.clone();
+                        m[i] = x;
+                        agree(&m);
+                    }
+                }
+            }
+        }
+    }
+}
