@@ -829,7 +829,7 @@ impl<'a> Iterator for RawParams<'a> {
 }
 
 impl<'a> RawParams<'a> {
-    #[inline]
+    #[inline(always)]
     fn step(&mut self) -> Result<RawParam<'a>> {
         let offset = self.pos;
         let area = &self.buf[..self.end];
