@@ -704,20 +704,24 @@ impl M3uaRepr {
     pub fn parse(buf: &[u8]) -> Result<Self> {
         let pkt = M3uaPacket::new_checked(buf)?;
         let message = M3uaMessageType::from_class_type(pkt.class(), pkt.message_type());
-        let name = message.name();
+        // Named only on error paths.
+        let name = || message.name();
         if pkt.total_len() != buf.len() {
             return Err(Error::new(
                 Layer::M3ua,
                 pkt.total_len(),
                 Reason::Trailing { count: buf.len() - pkt.total_len() },
             )
-            .message(name));
+            .message(name()));
         }
-        let mut params = Vec::new();
-        for raw in pkt.raw_params() {
-            let raw = raw.map_err(|e| e.message(name))?;
+        // Room for a DATA's usual four (network appearance, routing context,
+        // protocol data, correlation id) without regrowing.
+        let mut params = Vec::with_capacity(4);
+        let mut raws = pkt.raw_params();
+        while raws.pos < raws.end {
+            let raw = raws.step().map_err(|e| e.message(name()))?;
             let p = M3uaParameter::parse_value(raw.tag, raw.value, raw.offset + 4)
-                .map_err(|e| e.message(name).parameter(M3uaParameter::tag_name(raw.tag)))?;
+                .map_err(|e| e.message(name()).parameter(M3uaParameter::tag_name(raw.tag)))?;
             params.push(p);
         }
         Ok(M3uaRepr { message, params })
@@ -825,12 +829,23 @@ impl<'a> Iterator for RawParams<'a> {
 }
 
 impl<'a> RawParams<'a> {
+    #[inline(always)]
     fn step(&mut self) -> Result<RawParam<'a>> {
         let offset = self.pos;
         let area = &self.buf[..self.end];
-        let mut r = Reader::with_base(Layer::M3ua, &area[offset..], offset);
-        let t = r.u16_be()?;
-        let len = usize::from(r.u16_be()?);
+        // Tag and length straight from the slice; a `Reader` only on the
+        // (cold) short-header path, for its error.
+        let (t, len) = match area.get(offset..) {
+            Some(&[t0, t1, l0, l1, ..]) => {
+                (u16::from_be_bytes([t0, t1]), usize::from(u16::from_be_bytes([l0, l1])))
+            }
+            _ => {
+                let mut r = Reader::with_base(Layer::M3ua, &area[offset..], offset);
+                r.u16_be()?;
+                r.u16_be()?;
+                return Err(Error::truncated(Layer::M3ua, offset, 4, area.len() - offset));
+            }
+        };
         // Named only on the error paths: the lookup is a long match.
         let name = || M3uaParameter::tag_name(t);
         if len < 4 {
@@ -1015,8 +1030,11 @@ impl<T: AsRef<[u8]>> M3uaPacket<T> {
     /// # Errors
     /// A malformed parameter before it, or a Protocol Data under 12 octets.
     pub fn protocol_data(&self) -> Result<Option<ProtocolDataRef<'_>>> {
-        for raw in self.raw_params() {
-            let raw = raw?;
+        // `step` directly rather than the iterator: no `Option<Result<_>>`
+        // wrapping or `failed` flag per parameter (an error returns at once).
+        let mut params = self.raw_params();
+        while params.pos < params.end {
+            let raw = params.step()?;
             if raw.tag != tag::PROTOCOL_DATA {
                 continue;
             }

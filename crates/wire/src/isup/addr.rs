@@ -12,6 +12,18 @@
 
 use std::fmt;
 
+/// The two characters of each octet: low nibble first.
+const PAIRS: [[u8; 2]; 256] = {
+    const CHARS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [CHARS[i & 0x0f], CHARS[i >> 4]];
+        i += 1;
+    }
+    t
+};
+
 /// Address digits (`0`–`9`, `A`–`F`), inline up to [`Digits::INLINE`] characters.
 #[derive(Clone)]
 pub struct Digits(Inner);
@@ -68,15 +80,14 @@ impl Digits {
     /// Unpacks semi-octets, low nibble first, as `0`–`9`/`A`–`F`; drops the
     /// last high nibble when `odd`.
     pub(crate) fn unpack(b: &[u8], odd: bool) -> Self {
-        const CHARS: &[u8; 16] = b"0123456789ABCDEF";
         let n = (b.len() * 2).saturating_sub(usize::from(odd && !b.is_empty()));
         if n > Self::INLINE {
             return Digits(Inner::Heap(crate::digits::unpack(b, odd)));
         }
         let mut buf = [0u8; Self::INLINE];
+        // One lookup and one two-octet store per octet.
         for (pair, &x) in buf.chunks_exact_mut(2).zip(b) {
-            pair[0] = CHARS[usize::from(x & 0x0f)];
-            pair[1] = CHARS[usize::from(x >> 4)];
+            pair.copy_from_slice(&PAIRS[usize::from(x)]);
         }
         // `n <= INLINE <= 255`.
         Digits(Inner::Inline { len: n as u8, buf })

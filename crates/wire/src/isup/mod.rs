@@ -351,9 +351,11 @@ impl Repr {
         if nptr > 4 {
             out.resize(ptr_base + nptr, 0);
         }
-        let pointer = |out: &mut Vec<u8>, i: usize, name: &'static str| -> Result<()> {
+        // `c` names the parameter (0: the optional part), only on error.
+        let pointer = |out: &mut Vec<u8>, i: usize, c: u8| -> Result<()> {
             let p = out.len() - (ptr_base + i);
             let b = u8::try_from(p).map_err(|_| {
+                let name = if c == 0 { "optional part pointer" } else { parameter_name(c, v) };
                 Error::new(Layer::Isup, ptr_base + i - start, Reason::TooLong { len: p, max: 255 })
                     .parameter(name)
             })?;
@@ -367,7 +369,7 @@ impl Repr {
                     Error::other(Layer::Isup, 0, "wrong parameter").parameter(parameter_name(c, v)),
                 ));
             }
-            pointer(out, i, parameter_name(c, v))?;
+            pointer(out, i, c)?;
             emit_lv(p, v, out, start)?;
         }
         match (optional, f.optional) {
@@ -376,7 +378,7 @@ impl Repr {
                 return Err(err_at(out, Error::other(Layer::Isup, 0, "this message has no optional part")))
             }
             (Some(opts), true) => {
-                pointer(out, f.variable.len(), "optional part pointer")?;
+                pointer(out, f.variable.len(), 0)?;
                 for p in opts {
                     let c = p.code();
                     if c == code::END_OF_OPTIONAL {
@@ -446,20 +448,21 @@ fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
     // Where the next parameter must start in the canonical layout.
     let mut next = ptr_base + nptr;
     for (i, &c) in f.variable.iter().enumerate() {
-        let name = parameter_name(c, v);
+        // Named only on error paths.
+        let name = || parameter_name(c, v);
         let pp = ptr_base + i;
         let ptr = usize::from(buf[pp]);
         if pp + ptr != next {
-            return Err(Error::new(Layer::Isup, pp, Reason::BadPointer { pointer: ptr }).parameter(name));
+            return Err(Error::new(Layer::Isup, pp, Reason::BadPointer { pointer: ptr }).parameter(name()));
         }
         let len = usize::from(
-            *buf.get(next).ok_or_else(|| Error::truncated(Layer::Isup, next, 1, 0).parameter(name))?,
+            *buf.get(next).ok_or_else(|| Error::truncated(Layer::Isup, next, 1, 0).parameter(name()))?,
         );
         let vstart = next + 1;
         let avail = buf.len() - vstart;
         if len > avail {
             return Err(Error::new(Layer::Isup, next, Reason::BadLength { declared: len, available: avail })
-                .parameter(name));
+                .parameter(name()));
         }
         Parameter::parse_into(c, &buf[vstart..vstart + len], v, vstart, &mut mandatory)?;
         next = vstart + len;
@@ -482,10 +485,10 @@ fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
                     next += 1;
                     break;
                 }
-                let name = parameter_name(c, v);
+                let name = || parameter_name(c, v);
                 let len = usize::from(
                     *buf.get(next + 1)
-                        .ok_or_else(|| Error::truncated(Layer::Isup, next + 1, 1, 0).parameter(name))?,
+                        .ok_or_else(|| Error::truncated(Layer::Isup, next + 1, 1, 0).parameter(name()))?,
                 );
                 let vstart = next + 2;
                 let avail = buf.len() - vstart;
@@ -495,7 +498,7 @@ fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
                         next + 1,
                         Reason::BadLength { declared: len, available: avail },
                     )
-                    .parameter(name));
+                    .parameter(name()));
                 }
                 Parameter::parse_into(c, &buf[vstart..vstart + len], v, vstart, &mut opts)?;
                 next = vstart + len;

@@ -976,30 +976,11 @@ impl Parameter {
         use Parameter as P;
         // Only two kinds of value could break parse(emit(r)) == r: an
         // Unknown carrying a code this variant types, and an ANSI-only typed
-        // parameter in ITU.
-        let c = match self {
-            P::Unknown { code, .. } => {
-                if kind(*code, variant) == Kind::Typed {
-                    return Err(invalid(
-                        *code,
-                        variant,
-                        "typed parameter carried as unknown; use its typed form",
-                    ));
-                }
-                *code
-            }
-            P::ChargeNumber(_)
-            | P::OriginatingLineInformation(_)
-            | P::CircuitValidationResponseIndicator(_)
-            | P::CircuitGroupCharacteristicIndicator(_)
-                if variant == Variant::Itu =>
-            {
-                return Err(invalid(self.code(), variant, "parameter not defined in this variant"));
-            }
-            _ => 0,
-        };
-        // `c` is only read on the error paths below.
-        let c = if c == 0 { self.code() } else { c };
+        // parameter in ITU. Both are checked in their own arms below, so the
+        // everyday parameters pay for neither; the code `c` is only worked
+        // out on error paths.
+        let c = || self.code();
+        let ansi_only = || invalid(self.code(), variant, "parameter not defined in this variant");
         macro_rules! bits {
             ($v:expr) => {{
                 out.extend_from_slice(&$v.to_raw().to_le_bytes());
@@ -1021,10 +1002,15 @@ impl Parameter {
             P::CallingPartysCategory(v)
             | P::TransmissionMediumRequirement(v)
             | P::HopCounter(v)
-            | P::FacilityIndicator(v)
-            | P::OriginatingLineInformation(v)
+            | P::FacilityIndicator(v) => out.push(*v),
+            P::OriginatingLineInformation(v)
             | P::CircuitValidationResponseIndicator(v)
-            | P::CircuitGroupCharacteristicIndicator(v) => out.push(*v),
+            | P::CircuitGroupCharacteristicIndicator(v) => {
+                if variant == Variant::Itu {
+                    return Err(ansi_only());
+                }
+                out.push(*v);
+            }
             P::PropagationDelayCounter(v) => out.extend_from_slice(&v.to_be_bytes()),
             P::UserServiceInformation(u) => out.extend_from_slice(&u.bytes),
             P::CalledPartyNumber(n)
@@ -1035,26 +1021,29 @@ impl Parameter {
             | P::ConnectedNumber(n)
             | P::LocationNumber(n)
             | P::ChargeNumber(n) => {
-                if !n.fits() {
-                    return Err(invalid(c, variant, "a field is wider than its bits"));
+                if matches!(self, P::ChargeNumber(_)) && variant == Variant::Itu {
+                    return Err(ansi_only());
                 }
-                n.emit(out).map_err(|e| e.parameter(parameter_name(c, variant)))?;
+                if !n.fits() {
+                    return Err(invalid(c(), variant, "a field is wider than its bits"));
+                }
+                n.emit(out).map_err(|e| e.parameter(parameter_name(c(), variant)))?;
             }
             P::GenericNumber(g) => {
                 if !g.number.fits() {
-                    return Err(invalid(c, variant, "a field is wider than its bits"));
+                    return Err(invalid(c(), variant, "a field is wider than its bits"));
                 }
                 out.push(g.qualifier);
-                g.number.emit(out).map_err(|e| e.parameter(parameter_name(c, variant)))?;
+                g.number.emit(out).map_err(|e| e.parameter(parameter_name(c(), variant)))?;
             }
             P::SubsequentNumber(s) => {
                 if s.spare >= 0x80 {
-                    return Err(invalid(c, variant, "spare wider than 7 bits"));
+                    return Err(invalid(c(), variant, "spare wider than 7 bits"));
                 }
                 let at = out.len();
                 out.push(s.spare);
                 if pack_strict(s.digits.as_bytes(), out)
-                    .map_err(|e| e.parameter(parameter_name(c, variant)))?
+                    .map_err(|e| e.parameter(parameter_name(c(), variant)))?
                 {
                     out[at] |= 0x80;
                 }
@@ -1066,7 +1055,7 @@ impl Parameter {
                     || ci.value > 0x7f
                     || ci.value_ext > 1
                 {
-                    return Err(invalid(c, variant, "a field is wider than its bits"));
+                    return Err(invalid(c(), variant, "a field is wider than its bits"));
                 }
                 let ext = u8::from(ci.recommendation.is_none());
                 out.push(ext << 7 | ci.coding_standard << 5 | ci.spare << 4 | ci.location);
@@ -1082,13 +1071,21 @@ impl Parameter {
             }
             P::GenericDigits(g) => {
                 if g.encoding > 7 || g.type_of_digits > 0x1f {
-                    return Err(invalid(c, variant, "a field is wider than its bits"));
+                    return Err(invalid(c(), variant, "a field is wider than its bits"));
                 }
                 out.push(g.encoding << 5 | g.type_of_digits);
                 out.extend_from_slice(&g.digits);
             }
-            P::AccessTransport(b) | P::UserToUserInformation(b) | P::Unknown { bytes: b, .. } => {
-                out.extend_from_slice(b);
+            P::AccessTransport(b) | P::UserToUserInformation(b) => out.extend_from_slice(b),
+            P::Unknown { code, bytes } => {
+                if kind(*code, variant) == Kind::Typed {
+                    return Err(invalid(
+                        *code,
+                        variant,
+                        "typed parameter carried as unknown; use its typed form",
+                    ));
+                }
+                out.extend_from_slice(bytes);
             }
         }
         Ok(())

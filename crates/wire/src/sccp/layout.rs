@@ -120,6 +120,67 @@ impl Layout {
     /// Walk the pointers of `buf` (message type at 0) and check every part
     /// lies inside it in canonical order; the optional part is walked too.
     pub(crate) fn check(&self, buf: &[u8]) -> Result<Skeleton> {
+        // A well-formed message takes the lean path; anything it does not
+        // accept goes through the full walk, which names the error.
+        match self.check_fast(buf) {
+            Some(sk) => Ok(sk),
+            None => self.check_slow(buf),
+        }
+    }
+
+    /// [`check`](Self::check) for a well-formed message, with plain slice
+    /// reads: `Some` exactly when `check_slow` returns `Ok`, with the same
+    /// skeleton; `None` for anything `check_slow` refuses.
+    #[inline]
+    fn check_fast(&self, buf: &[u8]) -> Option<Skeleton> {
+        let ps = self.pointer_size();
+        let fixed_end = 1 + self.fixed;
+        let mut expected = fixed_end + self.pointers() * ps;
+        if buf.len() < expected {
+            return None;
+        }
+        let read_ptr = |at: usize| -> usize {
+            if ps == 2 {
+                usize::from(u16::from_le_bytes([buf[at], buf[at + 1]]))
+            } else {
+                usize::from(buf[at])
+            }
+        };
+        let mut sk = Skeleton { fixed: (1, fixed_end), ..Skeleton::default() };
+        for (i, var) in self.vars.iter().enumerate() {
+            let ptr_at = fixed_end + i * ps;
+            let p = read_ptr(ptr_at);
+            if p == 0 || ptr_at + ps - 1 + p != expected {
+                return None;
+            }
+            let (len, start) = if var.long {
+                let b = buf.get(expected..expected + 2)?;
+                (usize::from(u16::from_le_bytes([b[0], b[1]])), expected + 2)
+            } else {
+                (usize::from(*buf.get(expected)?), expected + 1)
+            };
+            if len > buf.len() - start {
+                return None;
+            }
+            *sk.vars.get_mut(i)? = (start, start + len);
+            expected = start + len;
+        }
+        if self.optional {
+            let ptr_at = fixed_end + self.vars.len() * ps;
+            let p = read_ptr(ptr_at);
+            if p != 0 {
+                if ptr_at + ps - 1 + p != expected || !optional_ok(buf, expected) {
+                    return None;
+                }
+                sk.optional = Some(expected);
+                return Some(sk);
+            }
+        }
+        (expected == buf.len()).then_some(sk)
+    }
+
+    /// The full walk behind [`check`](Self::check), naming any error.
+    fn check_slow(&self, buf: &[u8]) -> Result<Skeleton> {
         let err = |at: usize, reason: Reason, param: &'static str| {
             Error::new(Layer::Sccp, at, reason).message(self.name).parameter(param)
         };
@@ -192,6 +253,24 @@ pub(crate) fn walk_optional(buf: &[u8], start: usize) -> Result<()> {
         p?;
     }
     Ok(())
+}
+
+/// Whether [`walk_optional`] would accept the optional part at `start`.
+#[inline]
+fn optional_ok(buf: &[u8], start: usize) -> bool {
+    let mut at = start;
+    loop {
+        let Some(&code) = buf.get(at) else { return false };
+        if code == 0 {
+            return at != start && at + 1 == buf.len();
+        }
+        let Some(&len) = buf.get(at + 1) else { return false };
+        let end = at + 2 + usize::from(len);
+        if end > buf.len() {
+            return false;
+        }
+        at = end;
+    }
 }
 
 /// Iterator over `(code, contents, offset of code)` of an optional part.
@@ -306,4 +385,43 @@ pub(crate) fn assemble(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::sccp::examples;
+    use crate::Variant;
+
+    /// The lean walk must agree with the full one on every input: the same
+    /// skeleton when the full walk accepts, `None` when it refuses.
+    fn agree(buf: &[u8]) {
+        let Some(&mt) = buf.first() else { return };
+        let Some(l) = layout(mt) else { return };
+        assert_eq!(l.check_fast(buf), l.check_slow(buf).ok(), "{buf:02x?}");
+    }
+
+    #[test]
+    fn fast_check_agrees_with_the_full_walk() {
+        for v in [Variant::Itu, Variant::Ansi] {
+            for (_, r) in examples(v) {
+                let b = r.to_bytes(v).unwrap();
+                agree(&b);
+                for n in 0..b.len() {
+                    agree(&b[..n]);
+                }
+                let mut longer = b.clone();
+                longer.push(0);
+                agree(&longer);
+                for i in 0..b.len() {
+                    for x in [0u8, 1, 2, 3, 4, 0x7f, 0x80, 0xfe, 0xff, b[i] ^ 1, b[i].wrapping_add(1)] {
+                        let mut m = b.clone();
+                        m[i] = x;
+                        agree(&m);
+                    }
+                }
+            }
+        }
+    }
 }
