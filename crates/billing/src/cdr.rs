@@ -122,11 +122,12 @@ pub struct LegCdr {
 pub enum SessionOutcome {
     /// Customer and representative were bridged.
     Connected,
-    /// The customer was not reached (busy, no answer, absent).
+    /// The network called the customer, who did not answer (busy, no
+    /// answer, absent, or the controller gave up first).
     CustomerNotReached,
     /// The customer answered but no representative was bridged.
     RepresentativeNotReached,
-    /// The network reported a failure before calling anyone (or a timeout).
+    /// The controller failed the session before it called anyone.
     Failed,
     /// Still going when the records were taken.
     Unfinished,

@@ -100,6 +100,8 @@ struct OpenSession {
     cdr: SessionCdr,
     legs: Vec<SessionLeg>,
     ended: bool,
+    /// The controller said it was calling the customer.
+    calling: bool,
 }
 
 /// The recorder. See the module docs.
@@ -197,7 +199,8 @@ impl Billing {
                     cause: None,
                     legs: Vec::new(),
                 };
-                self.sessions.insert(key, OpenSession { cdr, legs: Vec::new(), ended: false });
+                self.sessions
+                    .insert(key, OpenSession { cdr, legs: Vec::new(), ended: false, calling: false });
             }
             OsnMessage::CallStatus { call_id, status } => {
                 let key = (from.to_owned(), *call_id);
@@ -207,6 +210,7 @@ impl Billing {
                 }
                 let t = at.micros();
                 match status {
+                    CallStatus::CallingCustomer => s.calling = true,
                     CallStatus::CustomerAnswered => {
                         s.cdr.customer_answered_us.get_or_insert(t);
                     }
@@ -390,7 +394,7 @@ fn finish_session(s: OpenSession) -> SessionCdr {
             SessionOutcome::Connected
         } else if c.customer_answered_us.is_some() {
             SessionOutcome::RepresentativeNotReached
-        } else if c.reason.as_deref().is_none_or(|r| r.contains("customer")) {
+        } else if s.calling || !s.legs.is_empty() {
             SessionOutcome::CustomerNotReached
         } else {
             SessionOutcome::Failed

@@ -78,6 +78,11 @@ fn an_answered_call_has_two_legs_with_its_talk_time_and_a_busy_one_cause_17() {
 }
 
 fn click_to_call(net: &mut Network) {
+    ask(net, "2015550100", "2125550142");
+}
+
+/// ABC Travel's web server asks the access server to call `customer`, then `representative`.
+fn ask(net: &mut Network, customer: &str, representative: &str) {
     net.sim.run_for(S);
     let access = net.node("ACCESS").unwrap();
     let instruction = OsnMessage::CallInstruction {
@@ -85,8 +90,8 @@ fn click_to_call(net: &mut Network) {
         equipment: "https://abc-travel.example/".into(),
         business: "ABC".into(),
         password: "cruise-2027".into(),
-        customer: "2015550100".into(),
-        representative: "2125550142".into(),
+        customer: customer.into(),
+        representative: representative.into(),
         contact_at: None,
     };
     net.sim.inject(access, ACCESS_CLIENT_PORT, instruction.emit());
@@ -130,6 +135,40 @@ fn a_click_to_call_session_claims_the_customer_and_representative_legs() {
 }
 
 #[test]
+fn a_busy_representative_or_an_unanswered_customer_ends_the_session_with_its_cause() {
+    // 2125550144 is busy: the shopper hears the announcement, then the session fails.
+    let recs =
+        records(&Topology::default_fig1(), Variant::Ansi, 300 * S, |n| ask(n, "2015550100", "2125550144"));
+    let [s] = sessions(&recs)[..] else { panic!("{recs:#?}") };
+    assert_eq!((s.outcome, s.cause), (SessionOutcome::RepresentativeNotReached, Some(17)), "{s:#?}");
+    assert!(s.billable_ms > 0 && s.bridged_ms == 0, "the shopper's wait is billable: {s:#?}");
+    assert_eq!(s.legs.len(), 1, "only the shopper's line rang: {s:#?}");
+
+    // 2015550101 never answers.
+    let recs =
+        records(&Topology::default_fig1(), Variant::Itu, 300 * S, |n| ask(n, "2015550101", "2125550142"));
+    let [s] = sessions(&recs)[..] else { panic!("{recs:#?}") };
+    assert_eq!(
+        (s.outcome, s.cause, s.billable_ms),
+        (SessionOutcome::CustomerNotReached, Some(19), 0),
+        "{s:#?}"
+    );
+    let [l] = legs(&recs)[..] else { panic!("{recs:#?}") };
+    assert_eq!(
+        (l.line.as_str(), l.outcome, l.business.as_deref()),
+        ("2015550101", Outcome::NoAnswer, Some("ABC"))
+    );
+
+    // The busy 2125550144 as the customer: the switch refuses before ringing, no leg.
+    let recs =
+        records(&Topology::default_fig1(), Variant::Ansi, 300 * S, |n| ask(n, "2125550144", "2125550142"));
+    let [s] = sessions(&recs)[..] else { panic!("{recs:#?}") };
+    assert_eq!((s.outcome, s.legs.len()), (SessionOutcome::CustomerNotReached, 0), "{s:#?}");
+    let amount = ainsim_billing::Tariff::default().charge(s);
+    assert_eq!(amount, 0, "a session that never connected costs nothing");
+}
+
+#[test]
 fn records_survive_in_sled_and_list_with_the_business_totals() {
     let dir = tempfile::tempdir().unwrap();
     let mut t = Topology::default_fig1();
@@ -142,21 +181,12 @@ fn records_survive_in_sled_and_list_with_the_business_totals() {
     }
     let store = SledStore::open(dir.path()).unwrap();
     let all = list(&store, &Filter::default()).unwrap();
-    assert_eq!(all.records, recs.iter().cloned().collect::<Vec<_>>().tap_sort());
+    let mut want = recs.clone();
+    want.sort_by_key(Record::key);
+    assert_eq!(all.records, want, "everything written comes back, in key order");
     let abc = list(&store, &Filter { business: Some("ABC".into()), run: None }).unwrap();
     assert_eq!(abc.records.len(), 3, "the session and its two legs: {:#?}", abc.records);
     let [tot] = abc.totals.as_slice() else { panic!("{:?}", abc.totals) };
     assert_eq!((tot.business.as_str(), tot.sessions, tot.connected, tot.legs), ("ABC", 1, 1, 2));
     assert!(tot.amount_cents > 10, "set-up fee and minutes: {tot:?}");
-}
-
-trait TapSort {
-    fn tap_sort(self) -> Self;
-}
-
-impl TapSort for Vec<Record> {
-    fn tap_sort(mut self) -> Self {
-        self.sort_by_key(Record::key);
-        self
-    }
 }
