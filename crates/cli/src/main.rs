@@ -17,6 +17,7 @@ macro_rules! outln {
 }
 
 mod call;
+mod cdr;
 mod codec;
 mod run;
 mod tree;
@@ -94,7 +95,12 @@ enum Command {
         /// Print a JSON summary instead of the ladder.
         #[arg(long)]
         json: bool,
+        /// Also record the run's call detail records in this sled database (see `ainsim cdr`).
+        #[arg(long)]
+        cdr_db: Option<PathBuf>,
     },
+    /// List the call detail records in a sled database, with per-business totals.
+    Cdr(cdr::CdrArgs),
     /// Run the network in real time; outside peers reach it on the MTP2/UDP
     /// links named in the topology's [[external]] entries.
     Run {
@@ -153,7 +159,7 @@ fn main() -> ExitCode {
             ),
         },
         Command::Encode { variant, json } => codec::encode_json(&json, variant),
-        Command::Call { from, to, topology, variant, pcap, seed, hold, json } => {
+        Command::Call { from, to, topology, variant, pcap, seed, hold, json, cdr_db } => {
             let args = call::CallArgs {
                 from: &from,
                 to: &to,
@@ -163,6 +169,7 @@ fn main() -> ExitCode {
                 seed,
                 hold,
                 json,
+                cdr_db: cdr_db.as_deref(),
             };
             match call::call(&args) {
                 Ok(true) => Ok(()),
@@ -170,6 +177,7 @@ fn main() -> ExitCode {
                 Err(e) => Err(e),
             }
         }
+        Command::Cdr(a) => cdr::cdr(&a),
         Command::Run { topology, variant, stop_after, pcap } => run::run(&run::RunArgs {
             topology: topology.as_deref(),
             variant,
