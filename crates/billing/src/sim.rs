@@ -16,6 +16,9 @@ use crate::recorder::Billing;
 /// run so far (OSN frames at their delivery time, before events of the
 /// same instant). Frames that are not OSN messages are skipped. Feed a run
 /// once: a second call feeds it again.
+///
+/// Sessions need the OSN frames in the simulator's trace: keep tracing on
+/// (the default) and feed before any `take_trace` that would drop them.
 pub fn feed(billing: &mut Billing, net: &Network) {
     let mut osn = net
         .sim
