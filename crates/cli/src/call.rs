@@ -27,6 +27,7 @@ pub(crate) struct CallArgs<'a> {
     pub(crate) seed: u64,
     pub(crate) hold: Duration,
     pub(crate) json: bool,
+    pub(crate) cdr_db: Option<&'a Path>,
 }
 
 /// How a call ended, from the caller's side.
@@ -229,6 +230,10 @@ pub(crate) fn call(a: &CallArgs<'_>) -> Result<bool, Failure> {
     if a.pcap.is_some() {
         net.sim.finish_pcap().map_err(|e| Failure::Other(e.into()))?;
     }
+    let cdrs = match a.cdr_db {
+        Some(db) => Some(crate::cdr::record(&plan, &net, db, &format!("seed{}", a.seed))?),
+        None => None,
+    };
 
     let switch = net.line(a.from).map(|(s, _)| s.to_owned()).unwrap_or_default();
     let secs = |at: ainsim_elements::Instant| (at.micros() as f64 / 1e6 - off_hook.as_secs_f64()).max(0.0);
@@ -298,6 +303,9 @@ pub(crate) fn call(a: &CallArgs<'_>) -> Result<bool, Failure> {
     outln!("  outcome:  {outcome}");
     outln!("  expected: {expect} ({why})");
     outln!("  {}", if ok { "as expected" } else { "NOT as expected" });
+    if let (Some(db), Some((run, n))) = (a.cdr_db, &cdrs) {
+        outln!("  cdr: {n} records in {} (run {run}; list them with `ainsim cdr --db {0}`)", db.display());
+    }
     if let Some(p) = a.pcap {
         let hint = if v == Variant::Ansi { " (ANSI: open with tshark -o mtp3.standard:ANSI)" } else { "" };
         outln!("  pcap: {}{hint}", p.display());

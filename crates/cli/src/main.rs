@@ -18,6 +18,7 @@ macro_rules! outln {
 
 mod bench;
 mod call;
+mod cdr;
 mod codec;
 mod run;
 mod tree;
@@ -95,7 +96,12 @@ enum Command {
         /// Print a JSON summary instead of the ladder.
         #[arg(long)]
         json: bool,
+        /// Also record the run's call detail records in this sled database (see `ainsim cdr`).
+        #[arg(long)]
+        cdr_db: Option<PathBuf>,
     },
+    /// List the call detail records in a sled database, with per-business totals.
+    Cdr(cdr::CdrArgs),
     /// Run the network in real time; outside peers reach it on the MTP2/UDP
     /// links named in the topology's [[external]] entries.
     Run {
@@ -166,7 +172,7 @@ fn main() -> ExitCode {
             ),
         },
         Command::Encode { variant, json } => codec::encode_json(&json, variant),
-        Command::Call { from, to, topology, variant, pcap, seed, hold, json } => {
+        Command::Call { from, to, topology, variant, pcap, seed, hold, json, cdr_db } => {
             let args = call::CallArgs {
                 from: &from,
                 to: &to,
@@ -176,6 +182,7 @@ fn main() -> ExitCode {
                 seed,
                 hold,
                 json,
+                cdr_db: cdr_db.as_deref(),
             };
             match call::call(&args) {
                 Ok(true) => Ok(()),
@@ -183,6 +190,7 @@ fn main() -> ExitCode {
                 Err(e) => Err(e),
             }
         }
+        Command::Cdr(a) => cdr::cdr(&a),
         Command::Run { topology, variant, stop_after, pcap } => run::run(&run::RunArgs {
             topology: topology.as_deref(),
             variant,
