@@ -274,7 +274,7 @@ fn a_shopper_who_does_not_answer_is_released_and_called_again() {
             Some(&CallStatus::Failed { reason: "customer not answering after 3 attempt(s)".into() }),
             "{v}"
         );
-        assert_eq!(net.line_report(SHOPPER).alerting.is_some(), true, "{v}");
+        assert!(net.line_report(SHOPPER).alerting.is_some(), "{v}");
         nothing_left_behind(&net, v);
     }
 }
