@@ -37,10 +37,17 @@
 //! checking (argon2, parameters taken from each stored hash) is pure
 //! computation. `handle` never panics on any input bytes.
 //!
+//! The business may follow an instruction up, from the same port, with
+//! [`OsnMessage::Cancel`] (a held call ends here with `cancelled`; a call in
+//! the network is cancelled there) or [`OsnMessage::NextRepresentative`]
+//! (passed on under the server's call id). Held calls are kept in the
+//! server's [`Store`] ([`HELD_TREE`]) and come back, with their timers, at
+//! every `Input::Start`: with a sled store they survive a restart.
+//!
 //! What it is not: the HTTP front, TLS, or the business-facing account
 //! management (the click-to-call issue adds those); it does not queue calls
-//! that find the business at its limit; it keeps no state across a restart
-//! (held calls are lost, and the requester is not told).
+//! that find the business at its limit; calls already handed to the network
+//! are forgotten on a restart (only held calls are kept).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;

@@ -18,7 +18,17 @@
 //!   answer, Send_To_Resource (ANSI) / ConnectToResource + PlayAnnouncement
 //!   (ITU) for the announcement; on Resource_Clear / SpecializedResourceReport,
 //!   Analyze_Route / Connect to the second party; progress is reported as
-//!   [`OsnMessage::CallStatus`] on the OSN.
+//!   [`OsnMessage::CallStatus`] on the OSN. This is click-to-call's
+//!   program: a customer busy or not answering is called again
+//!   ([`IscpConfig::customer_attempts`], [`IscpConfig::customer_retry_interval`]);
+//!   a representative busy or not answering is reported
+//!   (`representative_unavailable`) while the customer is sent back to the
+//!   announcement, again after each Resource_Clear, until an
+//!   [`OsnMessage::NextRepresentative`] names the next one or
+//!   [`IscpConfig::next_representative_wait`] runs out (then the apology
+//!   announcement and release); [`OsnMessage::Cancel`] releases the call and
+//!   closes its dialogue at any stage. The legs are sequential: the
+//!   representative is called once the announcement has ended.
 //!
 //! Each dialogue the ISCP keeps open has a timer: when the SSP says nothing
 //! for [`IscpConfig::dialogue_timeout`] the ISCP aborts it (ANSI user abort,

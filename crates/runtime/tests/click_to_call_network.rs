@@ -142,6 +142,9 @@ fn nothing_left_behind(net: &Network, v: Variant) {
     let access: &AccessServer = net.sim.element(net.node("ACCESS").unwrap()).unwrap();
     assert_eq!(access.calls(), (0, 0), "{v}: calls left at the access server");
     let l = ladder(net);
+    if std::env::var_os("AINSIM_LADDER").is_some() {
+        eprintln!("---- {v}\n{}", l.join("\n"));
+    }
     assert_eq!(count(&l, " IAM"), count(&l, " RLC"), "{v}: a circuit is still seized:\n{}", l.join("\n"));
     assert_eq!(net.sim.stats().lost(), 0, "{v}");
     tshark_judges(&net.sim.pcap_bytes(), v);
