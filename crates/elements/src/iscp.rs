@@ -403,6 +403,9 @@ struct C2c {
     next_b: Option<String>,
     /// The wait for a next representative ran out: apologise after the current announcement.
     give_up: bool,
+    /// Cancelled before the SSP first answered the dialogue (its transaction
+    /// ID is not known yet): release at its first word.
+    cancelled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -574,6 +577,7 @@ impl Iscp {
             attempt: 1,
             next_b: None,
             give_up: false,
+            cancelled: false,
         })
     }
 
@@ -1090,6 +1094,14 @@ impl Iscp {
     /// The click-to-call program: one step of call `c` on dialogue `tid`.
     fn c2c(&mut self, now: Instant, tid: u32, mut c: C2c, inc: &Incoming, out: &mut Outputs) -> Vec<Action> {
         let hold = c.announcement.or_else(|| self.announcement_id("please-hold"));
+        if c.cancelled {
+            self.set_service(tid, Service::Done);
+            return match inc {
+                Incoming::Report(Ev::ODisconnect | Ev::TDisconnect) => vec![Action::Close],
+                Incoming::Report(Ev::OAnswer) => vec![Action::Release(16)],
+                _ => vec![Action::Release(31)],
+            };
+        }
         match (c.stage, inc) {
             (Stage::CallingA, Incoming::Report(Ev::OAnswer)) => {
                 self.status(tid, CallStatus::CustomerAnswered, out);
@@ -1306,6 +1318,23 @@ impl Iscp {
             return;
         };
         self.counters.cancelled += 1;
+        let unanswered = self.dialogues.get(&tid).is_some_and(|d| d.peer_tid.is_none());
+        if unanswered {
+            // No transaction ID of the SSP's to address yet: the release goes
+            // with the answer to its first report (the customer's answer,
+            // busy or no answer).
+            self.status(tid, CallStatus::Cancelled, out);
+            if let Some(Service::Initiated(c)) = self.dialogues.get_mut(&tid).map(|d| &mut d.service) {
+                c.cancelled = true;
+            }
+            out.event(
+                Some(u64::from(tid)),
+                EventKind::Note(format!(
+                    "iscp: call {call_id} cancelled; released at the SSP's first report"
+                )),
+            );
+            return;
+        }
         let answered = matches!(
             self.dialogues.get(&tid).map(|d| &d.service),
             Some(Service::Initiated(c)) if c.stage != Stage::CallingA
@@ -1328,6 +1357,10 @@ impl Iscp {
         let Some(Service::Initiated(c)) = self.dialogues.get(&tid).map(|d| &d.service) else {
             return;
         };
+        if c.cancelled {
+            // The business was told `cancelled`; nothing more.
+            return;
+        }
         let (call_id, osn) = (c.call_id, c.osn);
         self.send_status(call_id, osn, Some(tid), status, out);
     }

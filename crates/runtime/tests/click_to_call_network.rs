@@ -440,7 +440,15 @@ fn cancelling_while_the_shopper_rings_releases_the_line_and_closes_the_dialogue(
         net.sim.run_for(60 * S);
         assert_eq!(statuses(&net, 8).last(), Some(&CallStatus::Cancelled), "{v}");
         assert_eq!(counter(&net, "ISCP", "cancelled"), 1, "{v}");
-        assert!(net.line_report(SHOPPER).answered.is_none(), "{v}");
+        let shopper = net.line_report(SHOPPER);
+        assert!(shopper.answered.is_none() && shopper.released.is_some(), "{v}: {shopper:?}");
+        // The SSP's first report (no answer) is answered with the release:
+        // no dialogue is aborted on either side.
+        assert_eq!(counter(&net, "ISCP", "aborts_sent"), 0, "{v}");
+        assert_eq!(counter(&net, "ISCP", "timeouts"), 0, "{v}");
+        let l = ladder(&net);
+        let release = if v == Variant::Ansi { "ISCP Response Disconnect" } else { "ISCP End ReleaseCall" };
+        assert_eq!(count(&l, release), 1, "{v}:\n{}", l.join("\n"));
         nothing_left_behind(&net, v);
     }
 }
