@@ -977,6 +977,95 @@ mod tests {
         }
     }
 
+    fn held(id: u64, at: u64) -> Vec<u8> {
+        OsnMessage::CallInstruction {
+            request_id: id,
+            equipment: String::new(),
+            business: "ABC".into(),
+            password: "s3cret".into(),
+            customer: "2015550100".into(),
+            representative: "2125550142".into(),
+            contact_at: Some(at),
+        }
+        .emit()
+    }
+
+    #[test]
+    fn a_held_call_is_kept_in_sled_and_comes_back_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = server().cfg.clone();
+        let store = ainsim_store::SledStore::open(dir.path()).unwrap();
+        let mut first = AccessServer::with_store(cfg.clone(), Box::new(store.clone())).unwrap();
+        let mut out = Outputs::new();
+        first.handle(Instant::ZERO, Input::Start, &mut out);
+        first.handle(Instant::ZERO, Input::Recv { port: CLIENT, bytes: &held(5, 600) }, &mut out);
+        out.drain().for_each(drop);
+        assert_eq!(first.calls(), (0, 1));
+        drop(first);
+
+        // The element is rebuilt (a restart): the held call and its timer come back.
+        let mut second = AccessServer::with_store(cfg, Box::new(store)).unwrap();
+        let now = Instant::ZERO.after(Duration::from_secs(100));
+        second.handle(now, Input::Start, &mut out);
+        assert_eq!(second.calls(), (0, 1));
+        assert_eq!(second.counters().restored, 1);
+        let timers: Vec<_> = out
+            .drain()
+            .filter_map(|o| match o {
+                Output::SetTimer { id, at } => Some((id, at)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(timers, [(TimerId(1), Instant::ZERO.after(Duration::from_secs(600)))]);
+        // It fires on time; the store no longer holds it.
+        second.handle(Instant::ZERO.after(Duration::from_secs(600)), Input::Timer(TimerId(1)), &mut out);
+        let got = sent(&mut out);
+        assert!(matches!(got.as_slice(), [(NET, OsnMessage::CallSetup { call_id: 1, .. })]), "{got:?}");
+        assert_eq!(second.calls(), (1, 0));
+        assert!(second.store.scan_prefix_raw(HELD_TREE, "").unwrap().is_empty());
+        // A new call after the restart does not reuse the id.
+        second.handle(now, Input::Recv { port: CLIENT, bytes: &held(6, 900) }, &mut out);
+        assert!(second.calls.contains_key(&2));
+    }
+
+    #[test]
+    fn cancel_and_next_representative_follow_the_request_id() {
+        let mut s = server();
+        let mut out = Outputs::new();
+        s.handle(Instant::ZERO, Input::Recv { port: CLIENT, bytes: &held(5, 600) }, &mut out);
+        s.handle(
+            Instant::ZERO,
+            Input::Recv { port: CLIENT, bytes: &instruction(6, "s3cret", "2015550101") },
+            &mut out,
+        );
+        out.drain().for_each(drop);
+        let next = OsnMessage::NextRepresentative { call_id: 6, representative: "2125550143".into() };
+        s.handle(Instant::ZERO, Input::Recv { port: CLIENT, bytes: &next.emit() }, &mut out);
+        let cancel = |id| OsnMessage::Cancel { call_id: id }.emit();
+        s.handle(Instant::ZERO, Input::Recv { port: CLIENT, bytes: &cancel(5) }, &mut out);
+        s.handle(Instant::ZERO, Input::Recv { port: CLIENT, bytes: &cancel(6) }, &mut out);
+        s.handle(Instant::ZERO, Input::Recv { port: CLIENT, bytes: &cancel(7) }, &mut out);
+        let bad = OsnMessage::NextRepresentative { call_id: 6, representative: "2015550101".into() };
+        s.handle(Instant::ZERO, Input::Recv { port: CLIENT, bytes: &bad.emit() }, &mut out);
+        let got = sent(&mut out);
+        assert_eq!(
+            got[0],
+            (NET, OsnMessage::NextRepresentative { call_id: 2, representative: "2125550143".into() })
+        );
+        assert_eq!(got[1], (CLIENT, OsnMessage::CallStatus { call_id: 5, status: CallStatus::Cancelled }));
+        assert_eq!(got[2], (NET, OsnMessage::Cancel { call_id: 2 }));
+        assert_eq!(refusal(&got[3].1), &Refusal::UnknownRequest { request_id: 7 });
+        assert!(matches!(refusal(&got[4].1), Refusal::BadNumber { .. }));
+        assert_eq!(s.calls(), (1, 0), "the network's `cancelled` ends the running call");
+        let status = OsnMessage::CallStatus { call_id: 2, status: CallStatus::Cancelled }.emit();
+        s.handle(Instant::ZERO, Input::Recv { port: NET, bytes: &status }, &mut out);
+        assert_eq!(
+            sent(&mut out),
+            [(CLIENT, OsnMessage::CallStatus { call_id: 6, status: CallStatus::Cancelled })]
+        );
+        assert_eq!(s.calls(), (0, 0));
+    }
+
     #[test]
     fn numbers_are_checked_with_what_was_wrong() {
         assert!(check_number("customer", "2015550100").is_ok());
