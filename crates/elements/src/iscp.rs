@@ -189,6 +189,10 @@ pub struct IscpConfig {
     /// Click-to-call: seconds of ringing before a leg counts as not
     /// answering (sent as the no-answer timer; 0 = the SSP's default).
     pub no_answer_s: u32,
+    /// Click-to-call: how long the ISCP waits for the representative's leg
+    /// to be answered or reported (a representative behind a trunk is given
+    /// up by the originating switch's ISUP T9, 90–180 s; a line by `no_answer_s`).
+    pub representative_ring_limit: Duration,
     /// Click-to-call: how long the customer is held after
     /// `representative_unavailable` waiting for `next_representative`.
     pub next_representative_wait: Duration,
@@ -220,6 +224,7 @@ impl IscpConfig {
             customer_attempts: 3,
             customer_retry_interval: Duration::from_secs(60),
             no_answer_s: 20,
+            representative_ring_limit: Duration::from_secs(180),
             next_representative_wait: Duration::from_secs(30),
             apology: Some("sorry-no-representative".into()),
         }
@@ -1210,7 +1215,7 @@ impl Iscp {
         let to = c.b.clone();
         c.stage = Stage::CallingB;
         self.set_service(tid, Service::Initiated(Box::new(c)));
-        let wait = self.ringing_wait();
+        let wait = self.ringing_wait().max(self.cfg.dialogue_timeout + self.cfg.representative_ring_limit);
         if let Some(d) = self.dialogues.get_mut(&tid) {
             d.wait = Some(wait);
         }

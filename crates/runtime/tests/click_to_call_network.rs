@@ -479,3 +479,27 @@ fn cancelling_while_the_representative_rings_releases_both_legs() {
         nothing_left_behind(&net, v);
     }
 }
+
+#[test]
+fn a_representative_who_does_not_answer_is_reported_too() {
+    for v in [Variant::Ansi, Variant::Itu] {
+        let mut t = Topology::default_fig1();
+        t.phone_mut(REP).when_called = WhenCalled::NoAnswer;
+        let mut net = start(&t, v, 50);
+        send(&mut net, &instruction(10, REP, None));
+        net.sim.run_for(300 * S);
+        let got = statuses(&net, 10);
+        assert!(
+            got.iter().any(
+                |s| matches!(s, CallStatus::RepresentativeUnavailable { cause, .. } if cause == "no_answer")
+            ),
+            "{v}: {got:?}"
+        );
+        assert_eq!(
+            got.last(),
+            Some(&CallStatus::Failed { reason: "no representative available".into() }),
+            "{v}"
+        );
+        nothing_left_behind(&net, v);
+    }
+}
