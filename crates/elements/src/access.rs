@@ -37,16 +37,25 @@
 //! checking (argon2, parameters taken from each stored hash) is pure
 //! computation. `handle` never panics on any input bytes.
 //!
+//! The business may follow an instruction up, from the same port, with
+//! [`OsnMessage::Cancel`] (a held call ends here with `cancelled`; a call in
+//! the network is cancelled there) or [`OsnMessage::NextRepresentative`]
+//! (passed on under the server's call id). Held calls are kept in the
+//! server's [`Store`] ([`HELD_TREE`]) and come back, with their timers, at
+//! every `Input::Start`: with a sled store they survive a restart.
+//!
 //! What it is not: the HTTP front, TLS, or the business-facing account
 //! management (the click-to-call issue adds those); it does not queue calls
-//! that find the business at its limit; it keeps no state across a restart
-//! (held calls are lost, and the requester is not told).
+//! that find the business at its limit; calls already handed to the network
+//! are forgotten on a restart (only held calls are kept).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+
+use ainsim_store::{MemStore, Store, StoreExt};
 
 use crate::core::{Element, EventKind, Input, Instant, Outputs, Port, TimerId};
 use crate::osn::{CallStatus, InstructionResult, OsnMessage, Refusal};
@@ -125,6 +134,11 @@ pub struct AccessConfig {
     pub call_guard_s: u64,
     #[serde(default)]
     pub businesses: Vec<Business>,
+    /// Where held calls are kept (a sled directory, opened by the runtime:
+    /// the element itself only sees an `ainsim_store::Store`); none = in
+    /// memory, lost on a restart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
 }
 
 mod defaults {
@@ -163,6 +177,7 @@ impl AccessConfig {
             setup_timeout_s: defaults::setup_timeout_s(),
             call_guard_s: defaults::call_guard_s(),
             businesses: Vec::new(),
+            store: None,
         }
     }
 }
@@ -209,6 +224,35 @@ pub struct AccessCounters {
     pub dropped: u64,
     /// Calls given up because the network said nothing.
     pub timeouts: u64,
+    /// Cancels taken (held calls dropped, or passed on to the network).
+    pub cancels: u64,
+    /// Next-representative instructions passed on to the network.
+    pub next_representatives: u64,
+    /// Held calls read back from the store after a (re)start.
+    pub restored: u64,
+    /// Store reads or writes that failed (the call goes on in memory).
+    pub store_errors: u64,
+}
+
+/// Store tree of held calls: key = the server's call id (20 digits), value = [`HeldCall`].
+pub const HELD_TREE: &str = "access_held";
+/// Store tree of the server's own bookkeeping (`next_call`).
+pub const META_TREE: &str = "access_meta";
+
+/// A call held for its contact time, as kept in the store.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HeldCall {
+    pub client: Port,
+    pub request_id: u64,
+    pub business: String,
+    pub customer: String,
+    pub representative: String,
+    /// Unix seconds.
+    pub contact_at: u64,
+}
+
+fn held_key(call_id: u64) -> String {
+    format!("{call_id:020}")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,6 +269,8 @@ struct Call {
     customer: String,
     representative: String,
     state: State,
+    /// Unix seconds, for held calls.
+    contact_at: u64,
 }
 
 #[derive(Debug, Default)]
@@ -244,6 +290,7 @@ pub struct AccessServer {
     next_call: u64,
     down: BTreeMap<Port, bool>,
     counters: AccessCounters,
+    store: Box<dyn Store + Send>,
 }
 
 impl AccessServer {
@@ -253,6 +300,15 @@ impl AccessServer {
     /// A password hash that is not an argon2 PHC string, a business listed
     /// twice, a zero limit, or a port that is both client and network port.
     pub fn new(cfg: AccessConfig) -> Result<Self, AccessConfigError> {
+        Self::with_store(cfg, Box::new(MemStore::new()))
+    }
+
+    /// A server with `cfg` that keeps its held calls in `store` (read back
+    /// at every `Input::Start`, so they survive a restart).
+    ///
+    /// # Errors
+    /// As [`AccessServer::new`].
+    pub fn with_store(cfg: AccessConfig, store: Box<dyn Store + Send>) -> Result<Self, AccessConfigError> {
         let mut seen = std::collections::BTreeSet::new();
         for b in &cfg.businesses {
             if !seen.insert(b.id.as_str()) {
@@ -291,6 +347,7 @@ impl AccessServer {
             next_call: 1,
             down: BTreeMap::new(),
             counters: AccessCounters::default(),
+            store,
         })
     }
 
@@ -341,19 +398,25 @@ impl AccessServer {
                 return;
             }
         };
-        let OsnMessage::CallInstruction {
-            request_id,
-            equipment,
-            business,
-            password,
-            customer,
-            representative,
-            contact_at,
-        } = msg
-        else {
-            let why = format!("expected call_instruction, got {}", message_name(&msg));
-            self.answer(port, 0, InstructionResult::refused(Refusal::Malformed { why }), out);
-            return;
+        let (request_id, equipment, business, password, customer, representative, contact_at) = match msg {
+            OsnMessage::CallInstruction {
+                request_id,
+                equipment,
+                business,
+                password,
+                customer,
+                representative,
+                contact_at,
+            } => (request_id, equipment, business, password, customer, representative, contact_at),
+            OsnMessage::Cancel { call_id } => return self.cancel(now, port, call_id, out),
+            OsnMessage::NextRepresentative { call_id, representative } => {
+                return self.next_representative(port, call_id, representative, out);
+            }
+            other => {
+                let why = format!("expected call_instruction, got {}", message_name(&other));
+                self.answer(port, 0, InstructionResult::refused(Refusal::Malformed { why }), out);
+                return;
+            }
         };
         match self.check(now, port, request_id, &business, &password, &customer, &representative, contact_at)
         {
@@ -374,21 +437,186 @@ impl AccessServer {
                 let state = if held_until.is_some() { State::Held } else { State::Active };
                 self.calls.insert(
                     call_id,
-                    Call { client: port, request_id, business: b, customer, representative, state },
+                    Call {
+                        client: port,
+                        request_id,
+                        business: b,
+                        customer,
+                        representative,
+                        state,
+                        contact_at: held_until.unwrap_or(0),
+                    },
                 );
+                self.save_next_call(out);
                 self.answer(port, request_id, InstructionResult::Accepted { held_until }, out);
                 match held_until {
                     Some(t) => {
                         self.counters.held += 1;
                         self.biz[b].held += 1;
-                        let secs = t.saturating_sub(self.cfg.unix_time_at_start);
-                        out.set_timer(TimerId(call_id), Instant::ZERO.after(Duration::from_secs(secs)));
+                        self.save_held(call_id, out);
+                        self.arm_held(now, call_id, t, out);
                     }
                     None => {
                         self.biz[b].active += 1;
                         self.send_setup(now, call_id, out);
                     }
                 }
+            }
+        }
+    }
+
+    /// Fires held call `call_id` at Unix time `t` (at once when that is past).
+    fn arm_held(&self, now: Instant, call_id: u64, t: u64, out: &mut Outputs) {
+        let secs = t.saturating_sub(self.cfg.unix_time_at_start);
+        let at = Instant::ZERO.after(Duration::from_secs(secs));
+        out.set_timer(TimerId(call_id), if at < now { now } else { at });
+    }
+
+    fn store_failed(&mut self, what: &str, e: &ainsim_store::StoreError, out: &mut Outputs) {
+        self.counters.store_errors += 1;
+        out.event(None, EventKind::Note(format!("access: store: cannot {what}: {e}")));
+    }
+
+    fn save_next_call(&mut self, out: &mut Outputs) {
+        let n = self.next_call;
+        if let Err(e) = self.store.put(META_TREE, "next_call", &n) {
+            self.store_failed("keep the next call id", &e, out);
+        }
+    }
+
+    fn save_held(&mut self, call_id: u64, out: &mut Outputs) {
+        let Some(c) = self.calls.get(&call_id) else { return };
+        let rec = HeldCall {
+            client: c.client,
+            request_id: c.request_id,
+            business: self.cfg.businesses.get(c.business).map(|b| b.id.clone()).unwrap_or_default(),
+            customer: c.customer.clone(),
+            representative: c.representative.clone(),
+            contact_at: c.contact_at,
+        };
+        let r = self.store.put(HELD_TREE, &held_key(call_id), &rec).and_then(|()| self.store.flush());
+        if let Err(e) = r {
+            self.store_failed("keep a held call", &e, out);
+        }
+    }
+
+    fn forget_held(&mut self, call_id: u64, out: &mut Outputs) {
+        let r = self.store.delete(HELD_TREE, &held_key(call_id)).and_then(|_| self.store.flush());
+        if let Err(e) = r {
+            self.store_failed("forget a held call", &e, out);
+        }
+    }
+
+    /// After a (re)start: the held calls of the store come back, with their timers.
+    fn restore(&mut self, now: Instant, out: &mut Outputs) {
+        match self.store.get::<u64>(META_TREE, "next_call") {
+            Ok(Some(n)) => self.next_call = self.next_call.max(n),
+            Ok(None) => {}
+            Err(e) => self.store_failed("read the next call id", &e, out),
+        }
+        let held = match self.store.scan_prefix::<HeldCall>(HELD_TREE, "") {
+            Ok(v) => v,
+            Err(e) => return self.store_failed("read the held calls", &e, out),
+        };
+        for (key, h) in held {
+            let Ok(call_id) = key.parse::<u64>() else { continue };
+            let Some(b) = self.cfg.businesses.iter().position(|x| x.id == h.business) else {
+                out.event(
+                    Some(call_id),
+                    EventKind::Note(format!(
+                        "access: held call {call_id} of unknown business {:?} dropped",
+                        h.business
+                    )),
+                );
+                self.forget_held(call_id, out);
+                continue;
+            };
+            self.next_call = self.next_call.max(call_id + 1);
+            self.by_request.insert((h.client, h.request_id), call_id);
+            self.biz[b].held += 1;
+            self.counters.restored += 1;
+            out.event(
+                Some(call_id),
+                EventKind::Note(format!(
+                    "access: held call {call_id} (request {}) restored, due at {}",
+                    h.request_id, h.contact_at
+                )),
+            );
+            self.arm_held(now, call_id, h.contact_at, out);
+            self.calls.insert(
+                call_id,
+                Call {
+                    client: h.client,
+                    request_id: h.request_id,
+                    business: b,
+                    customer: h.customer,
+                    representative: h.representative,
+                    state: State::Held,
+                    contact_at: h.contact_at,
+                },
+            );
+        }
+    }
+
+    /// `cancel` from the business: a held call ends here; a call in the
+    /// network is cancelled there (its `cancelled` status ends it).
+    fn cancel(&mut self, now: Instant, port: Port, request_id: u64, out: &mut Outputs) {
+        let Some(&call_id) = self.by_request.get(&(port, request_id)) else {
+            self.answer(
+                port,
+                request_id,
+                InstructionResult::refused(Refusal::UnknownRequest { request_id }),
+                out,
+            );
+            return;
+        };
+        self.counters.cancels += 1;
+        out.event(Some(call_id), EventKind::Note(format!("access: request {request_id} cancelled")));
+        match self.calls.get(&call_id).map(|c| (c.state, c.business)) {
+            Some((State::Held, _)) => self.relay(now, call_id, CallStatus::Cancelled, out),
+            Some((State::Active, b)) => {
+                out.send(self.network_port(b), OsnMessage::Cancel { call_id }.emit());
+                out.set_timer(TimerId(call_id), now.after(Duration::from_secs(self.cfg.setup_timeout_s)));
+            }
+            None => {}
+        }
+    }
+
+    /// `next_representative` from the business (its ACD's next pick).
+    fn next_representative(&mut self, port: Port, request_id: u64, rep: String, out: &mut Outputs) {
+        let Some(&call_id) = self.by_request.get(&(port, request_id)) else {
+            self.answer(
+                port,
+                request_id,
+                InstructionResult::refused(Refusal::UnknownRequest { request_id }),
+                out,
+            );
+            return;
+        };
+        let Some(c) = self.calls.get(&call_id) else { return };
+        let bad = check_number("representative", &rep).err().or_else(|| {
+            (rep == c.customer).then(|| Refusal::BadNumber {
+                field: "representative".into(),
+                number: rep.clone(),
+                why: "it is the customer's own number".into(),
+            })
+        });
+        if let Some(r) = bad {
+            self.answer(port, request_id, InstructionResult::refused(r), out);
+            return;
+        }
+        let (state, b) = (c.state, c.business);
+        if let Some(c) = self.calls.get_mut(&call_id) {
+            c.representative.clone_from(&rep);
+        }
+        match state {
+            State::Held => self.save_held(call_id, out),
+            State::Active => {
+                self.counters.next_representatives += 1;
+                out.send(
+                    self.network_port(b),
+                    OsnMessage::NextRepresentative { call_id, representative: rep }.emit(),
+                );
             }
         }
     }
@@ -489,7 +717,7 @@ impl AccessServer {
     fn relay(&mut self, now: Instant, call_id: u64, status: CallStatus, out: &mut Outputs) {
         let Some(c) = self.calls.get(&call_id) else { return };
         let (client, request_id) = (c.client, c.request_id);
-        let done = matches!(status, CallStatus::Released | CallStatus::Failed { .. });
+        let done = matches!(status, CallStatus::Released | CallStatus::Failed { .. } | CallStatus::Cancelled);
         out.send(client, OsnMessage::CallStatus { call_id: request_id, status }.emit());
         self.counters.statuses_relayed += 1;
         if done {
@@ -502,6 +730,9 @@ impl AccessServer {
     fn finish(&mut self, call_id: u64, out: &mut Outputs) {
         let Some(c) = self.calls.remove(&call_id) else { return };
         self.by_request.remove(&(c.client, c.request_id));
+        if c.state == State::Held {
+            self.forget_held(call_id, out);
+        }
         let st = &mut self.biz[c.business];
         match c.state {
             State::Active => st.active = st.active.saturating_sub(1),
@@ -556,6 +787,7 @@ impl AccessServer {
                 }
                 self.biz[b].held = self.biz[b].held.saturating_sub(1);
                 self.biz[b].active += 1;
+                self.forget_held(call_id, out);
                 if let Some(c) = self.calls.get_mut(&call_id) {
                     c.state = State::Active;
                 }
@@ -581,7 +813,7 @@ impl Element for AccessServer {
 
     fn counter_values(&self) -> Vec<(String, u64)> {
         let c = self.counters();
-        let mut v = crate::named_counters!(c; instructions, accepted, held, setups_sent, statuses_relayed, dropped, timeouts);
+        let mut v = crate::named_counters!(c; instructions, accepted, held, setups_sent, statuses_relayed, dropped, timeouts, cancels, next_representatives, restored, store_errors);
         v.extend(c.refused.iter().map(|(why, n)| (format!("refused.{why}"), *n)));
         v
     }
@@ -594,6 +826,7 @@ impl Element for AccessServer {
                 self.by_request.clear();
                 self.biz.iter_mut().for_each(|b| *b = BusinessState::default());
                 self.down.clear();
+                self.restore(now, out);
             }
             Input::Recv { port, bytes } if self.cfg.client_ports.contains(&port) => {
                 self.recv_client(now, port, bytes, out);
@@ -658,6 +891,7 @@ fn refusal_kind(r: &Refusal) -> &'static str {
         Refusal::TooManyHeld { .. } => "too_many_held",
         Refusal::DuplicateRequest { .. } => "duplicate_request",
         Refusal::NetworkDown => "network_down",
+        Refusal::UnknownRequest { .. } => "unknown_request",
     }
 }
 
@@ -670,6 +904,8 @@ fn message_name(m: &OsnMessage) -> &'static str {
         OsnMessage::Digits { .. } => "digits",
         OsnMessage::CallInstruction { .. } => "call_instruction",
         OsnMessage::CallInstructionResult { .. } => "call_instruction_result",
+        OsnMessage::NextRepresentative { .. } => "next_representative",
+        OsnMessage::Cancel { .. } => "cancel",
     }
 }
 
@@ -739,6 +975,95 @@ mod tests {
             } => refusal,
             other => panic!("{other:?}"),
         }
+    }
+
+    fn held(id: u64, at: u64) -> Vec<u8> {
+        OsnMessage::CallInstruction {
+            request_id: id,
+            equipment: String::new(),
+            business: "ABC".into(),
+            password: "s3cret".into(),
+            customer: "2015550100".into(),
+            representative: "2125550142".into(),
+            contact_at: Some(at),
+        }
+        .emit()
+    }
+
+    #[test]
+    fn a_held_call_is_kept_in_sled_and_comes_back_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = server().cfg.clone();
+        let store = ainsim_store::SledStore::open(dir.path()).unwrap();
+        let mut first = AccessServer::with_store(cfg.clone(), Box::new(store.clone())).unwrap();
+        let mut out = Outputs::new();
+        first.handle(Instant::ZERO, Input::Start, &mut out);
+        first.handle(Instant::ZERO, Input::Recv { port: CLIENT, bytes: &held(5, 600) }, &mut out);
+        out.drain().for_each(drop);
+        assert_eq!(first.calls(), (0, 1));
+        drop(first);
+
+        // The element is rebuilt (a restart): the held call and its timer come back.
+        let mut second = AccessServer::with_store(cfg, Box::new(store)).unwrap();
+        let now = Instant::ZERO.after(Duration::from_secs(100));
+        second.handle(now, Input::Start, &mut out);
+        assert_eq!(second.calls(), (0, 1));
+        assert_eq!(second.counters().restored, 1);
+        let timers: Vec<_> = out
+            .drain()
+            .filter_map(|o| match o {
+                Output::SetTimer { id, at } => Some((id, at)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(timers, [(TimerId(1), Instant::ZERO.after(Duration::from_secs(600)))]);
+        // It fires on time; the store no longer holds it.
+        second.handle(Instant::ZERO.after(Duration::from_secs(600)), Input::Timer(TimerId(1)), &mut out);
+        let got = sent(&mut out);
+        assert!(matches!(got.as_slice(), [(NET, OsnMessage::CallSetup { call_id: 1, .. })]), "{got:?}");
+        assert_eq!(second.calls(), (1, 0));
+        assert!(second.store.scan_prefix_raw(HELD_TREE, "").unwrap().is_empty());
+        // A new call after the restart does not reuse the id.
+        second.handle(now, Input::Recv { port: CLIENT, bytes: &held(6, 900) }, &mut out);
+        assert!(second.calls.contains_key(&2));
+    }
+
+    #[test]
+    fn cancel_and_next_representative_follow_the_request_id() {
+        let mut s = server();
+        let mut out = Outputs::new();
+        s.handle(Instant::ZERO, Input::Recv { port: CLIENT, bytes: &held(5, 600) }, &mut out);
+        s.handle(
+            Instant::ZERO,
+            Input::Recv { port: CLIENT, bytes: &instruction(6, "s3cret", "2015550101") },
+            &mut out,
+        );
+        out.drain().for_each(drop);
+        let next = OsnMessage::NextRepresentative { call_id: 6, representative: "2125550143".into() };
+        s.handle(Instant::ZERO, Input::Recv { port: CLIENT, bytes: &next.emit() }, &mut out);
+        let cancel = |id| OsnMessage::Cancel { call_id: id }.emit();
+        s.handle(Instant::ZERO, Input::Recv { port: CLIENT, bytes: &cancel(5) }, &mut out);
+        s.handle(Instant::ZERO, Input::Recv { port: CLIENT, bytes: &cancel(6) }, &mut out);
+        s.handle(Instant::ZERO, Input::Recv { port: CLIENT, bytes: &cancel(7) }, &mut out);
+        let bad = OsnMessage::NextRepresentative { call_id: 6, representative: "2015550101".into() };
+        s.handle(Instant::ZERO, Input::Recv { port: CLIENT, bytes: &bad.emit() }, &mut out);
+        let got = sent(&mut out);
+        assert_eq!(
+            got[0],
+            (NET, OsnMessage::NextRepresentative { call_id: 2, representative: "2125550143".into() })
+        );
+        assert_eq!(got[1], (CLIENT, OsnMessage::CallStatus { call_id: 5, status: CallStatus::Cancelled }));
+        assert_eq!(got[2], (NET, OsnMessage::Cancel { call_id: 2 }));
+        assert_eq!(refusal(&got[3].1), &Refusal::UnknownRequest { request_id: 7 });
+        assert!(matches!(refusal(&got[4].1), Refusal::BadNumber { .. }));
+        assert_eq!(s.calls(), (1, 0), "the network's `cancelled` ends the running call");
+        let status = OsnMessage::CallStatus { call_id: 2, status: CallStatus::Cancelled }.emit();
+        s.handle(Instant::ZERO, Input::Recv { port: NET, bytes: &status }, &mut out);
+        assert_eq!(
+            sent(&mut out),
+            [(CLIENT, OsnMessage::CallStatus { call_id: 6, status: CallStatus::Cancelled })]
+        );
+        assert_eq!(s.calls(), (0, 0));
     }
 
     #[test]

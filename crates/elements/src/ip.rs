@@ -61,7 +61,7 @@ pub fn standard_announcements() -> Vec<Announcement> {
         a(
             1,
             "please-hold",
-            "Please hold while we connect you to an ABC company customer representative.",
+            "Please hold while we connect you to an ABC Travel customer representative.",
             5_000,
         ),
         a(
@@ -77,6 +77,12 @@ pub fn standard_announcements() -> Vec<Announcement> {
             6_000,
         ),
         a(4, "enter-account", "Please enter your account number followed by the pound sign.", 4_000),
+        a(
+            5,
+            "sorry-no-representative",
+            "We are sorry: no ABC Travel customer representative is free right now. We will call you back.",
+            6_000,
+        ),
     ]
 }
 

@@ -18,7 +18,17 @@
 //!   answer, Send_To_Resource (ANSI) / ConnectToResource + PlayAnnouncement
 //!   (ITU) for the announcement; on Resource_Clear / SpecializedResourceReport,
 //!   Analyze_Route / Connect to the second party; progress is reported as
-//!   [`OsnMessage::CallStatus`] on the OSN.
+//!   [`OsnMessage::CallStatus`] on the OSN. This is click-to-call's
+//!   program: a customer busy or not answering is called again
+//!   ([`IscpConfig::customer_attempts`], [`IscpConfig::customer_retry_interval`]);
+//!   a representative busy or not answering is reported
+//!   (`representative_unavailable`) while the customer is sent back to the
+//!   announcement, again after each Resource_Clear, until an
+//!   [`OsnMessage::NextRepresentative`] names the next one or
+//!   [`IscpConfig::next_representative_wait`] runs out (then the apology
+//!   announcement and release); [`OsnMessage::Cancel`] releases the call and
+//!   closes its dialogue at any stage. The legs are sequential: the
+//!   representative is called once the announcement has ended.
 //!
 //! Each dialogue the ISCP keeps open has a timer: when the SSP says nothing
 //! for [`IscpConfig::dialogue_timeout`] the ISCP aborts it (ANSI user abort,
@@ -171,6 +181,24 @@ pub struct IscpConfig {
     pub ip_number: String,
     /// Announcements known by name (their ids go into Send_To_Resource / PlayAnnouncement).
     pub announcements: Vec<Announcement>,
+    /// Click-to-call: how many times the customer is called when busy or
+    /// not answering (1 = no retry).
+    pub customer_attempts: u32,
+    /// Click-to-call: the wait between two calls to the customer.
+    pub customer_retry_interval: Duration,
+    /// Click-to-call: seconds of ringing before a leg counts as not
+    /// answering (sent as the no-answer timer; 0 = the SSP's default).
+    pub no_answer_s: u32,
+    /// Click-to-call: how long the ISCP waits for the representative's leg
+    /// to be answered or reported (a representative behind a trunk is given
+    /// up by the originating switch's ISUP T9, 90–180 s; a line by `no_answer_s`).
+    pub representative_ring_limit: Duration,
+    /// Click-to-call: how long the customer is held after
+    /// `representative_unavailable` waiting for `next_representative`.
+    pub next_representative_wait: Duration,
+    /// Click-to-call: the announcement played before the customer is
+    /// released when no representative comes (none = release at once).
+    pub apology: Option<String>,
 }
 
 impl IscpConfig {
@@ -193,6 +221,12 @@ impl IscpConfig {
             originating_ssn: if variant == Variant::Ansi { SSN_AIN } else { SSN_INAP },
             ip_number: "2125550999".into(),
             announcements: crate::ip::standard_announcements(),
+            customer_attempts: 3,
+            customer_retry_interval: Duration::from_secs(60),
+            no_answer_s: 20,
+            representative_ring_limit: Duration::from_secs(180),
+            next_representative_wait: Duration::from_secs(30),
+            apology: Some("sorry-no-representative".into()),
         }
     }
 }
@@ -216,8 +250,14 @@ pub struct IscpCounters {
     pub translations: u64,
     /// Calls forwarded (busy or no answer).
     pub forwards: u64,
-    /// SCP-initiated calls started.
+    /// SCP-initiated calls started (retries included).
     pub initiated: u64,
+    /// Calls to a customer tried again after busy / no answer.
+    pub retries: u64,
+    /// Announcements started again while a customer waits for a representative.
+    pub repeats: u64,
+    /// Click-to-calls cancelled by the business.
+    pub cancelled: u64,
     /// Store reads that failed (treated as "no record").
     pub store_errors: u64,
 }
@@ -333,6 +373,9 @@ enum Action {
         called: String,
         calling: String,
     },
+    /// Release the call with `cause` (ANSI Disconnect: the SSP picks 16 or
+    /// 31 by the answer state; ITU ReleaseCall with this cause).
+    Release(u8),
     Close,
 }
 
@@ -342,6 +385,32 @@ enum Stage {
     Announcing,
     CallingB,
     Connected,
+    /// The representative was unavailable: the customer hears the
+    /// announcement again while the ISCP waits for the next one.
+    Holding,
+    /// No next representative came in time: the apology plays, then release.
+    Apologizing,
+}
+
+/// A click-to-call (SCP-initiated call) in progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct C2c {
+    call_id: u64,
+    a: String,
+    b: String,
+    announcement: Option<u16>,
+    stage: Stage,
+    /// Came from the OSN (statuses go back there).
+    osn: bool,
+    /// Attempt at calling the customer, from 1.
+    attempt: u32,
+    /// The next representative, when it came while an announcement plays.
+    next_b: Option<String>,
+    /// The wait for a next representative ran out: apologise after the current announcement.
+    give_up: bool,
+    /// Cancelled before the SSP first answered the dialogue (its transaction
+    /// ID is not known yet): release at its first word.
+    cancelled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -353,7 +422,7 @@ enum Service {
     /// Monitoring a translated 800 call.
     Monitoring,
     /// An SCP-initiated call.
-    Initiated { call_id: u64, a: String, b: String, announcement: Option<u16>, stage: Stage, osn: bool },
+    Initiated(Box<C2c>),
 }
 
 #[derive(Debug, Clone)]
@@ -380,12 +449,32 @@ pub struct Iscp {
     dialogues: BTreeMap<u32, Dialogue>,
     next_tid: u32,
     counters: IscpCounters,
+    /// Click-to-calls waiting to call the customer again, by retry number.
+    retries: BTreeMap<u64, C2c>,
+    next_retry: u64,
 }
 
 const TIMER_DIALOGUE: u64 = 1;
+const TIMER_NEXT_REP: u64 = 2;
+const TIMER_RETRY: u64 = 3;
 
 fn timer(tid: u32) -> TimerId {
     TimerId(u64::from(tid) << 8 | TIMER_DIALOGUE)
+}
+
+fn next_rep_timer(tid: u32) -> TimerId {
+    TimerId(u64::from(tid) << 8 | TIMER_NEXT_REP)
+}
+
+fn retry_timer(n: u64) -> TimerId {
+    TimerId(n << 8 | TIMER_RETRY)
+}
+
+fn cause_name(ev: Ev) -> &'static str {
+    match ev {
+        Ev::OBusy | Ev::TBusy => "busy",
+        _ => "no_answer",
+    }
 }
 
 fn hex(b: &[u8]) -> String {
@@ -404,7 +493,16 @@ impl Iscp {
         if !sets.is_empty() {
             sp.add_route(None, &[&sets]);
         }
-        Iscp { cfg, sp, store, dialogues: BTreeMap::new(), next_tid: 1, counters: IscpCounters::default() }
+        Iscp {
+            cfg,
+            sp,
+            store,
+            dialogues: BTreeMap::new(),
+            next_tid: 1,
+            counters: IscpCounters::default(),
+            retries: BTreeMap::new(),
+            next_retry: 1,
+        }
     }
 
     /// What was counted so far.
@@ -442,20 +540,27 @@ impl Iscp {
         announcement: Option<&str>,
         out: &mut Outputs,
     ) -> Result<u32, String> {
-        self.initiate(now, 0, a, b, announcement, false, out)
+        let c = self.new_c2c(0, a, b, announcement, false)?;
+        self.initiate(now, c, out)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn initiate(
-        &mut self,
-        now: Instant,
+    /// Click-to-calls waiting to call their customer again.
+    pub fn pending_retries(&self) -> usize {
+        self.retries.len()
+    }
+
+    fn announcement_id(&self, name: &str) -> Option<u16> {
+        self.cfg.announcements.iter().find(|x| x.name == name).map(|x| x.id)
+    }
+
+    fn new_c2c(
+        &self,
         call_id: u64,
         a: &str,
         b: &str,
         announcement: Option<&str>,
         osn: bool,
-        out: &mut Outputs,
-    ) -> Result<u32, String> {
+    ) -> Result<C2c, String> {
         let ann = match announcement {
             None => None,
             Some(n) => Some(
@@ -467,32 +572,44 @@ impl Iscp {
                     .ok_or_else(|| format!("iscp: unknown announcement {n:?}"))?,
             ),
         };
+        Ok(C2c {
+            call_id,
+            a: a.into(),
+            b: b.into(),
+            announcement: ann,
+            stage: Stage::CallingA,
+            osn,
+            attempt: 1,
+            next_b: None,
+            give_up: false,
+            cancelled: false,
+        })
+    }
+
+    /// Opens the dialogue that calls the customer of `c` (Create_Call / InitiateCallAttempt).
+    fn initiate(&mut self, now: Instant, c: C2c, out: &mut Outputs) -> Result<u32, String> {
         let tid = self.alloc_tid();
         let variant = self.cfg.variant;
+        let (a, b) = (c.a.clone(), c.b.clone());
+        let no_answer_s = self.cfg.no_answer_s;
         let d = Dialogue {
             variant,
             peer_tid: None,
             peer_pc: self.cfg.originating_ssp,
             peer_ssn: self.cfg.originating_ssn,
-            service: Service::Initiated {
-                call_id,
-                a: a.into(),
-                b: b.into(),
-                announcement: ann,
-                stage: Stage::CallingA,
-                osn,
-            },
+            service: Service::Initiated(Box::new(c)),
             next_invoke: 1,
             aare: None,
-            wait: None,
+            // The customer may ring this long before the SSP reports no answer.
+            wait: Some(self.ringing_wait()),
         };
         self.dialogues.insert(tid, d);
         let mut actions = vec![
-            Action::CreateCall { called: a.into(), calling: b.into() },
+            Action::CreateCall { called: a.clone(), calling: b.clone() },
             Action::Arm {
                 request: vec![Ev::OBusy, Ev::ONoAnswer, Ev::OAnswer],
                 notify: vec![Ev::ODisconnect],
-                no_answer_s: 0,
+                no_answer_s,
             },
         ];
         if variant == Variant::Itu {
@@ -504,8 +621,15 @@ impl Iscp {
             return Err(e);
         }
         self.counters.initiated += 1;
-        out.event(Some(u64::from(tid)), EventKind::CallAttempt { from: b.into(), to: a.into() });
+        out.event(Some(u64::from(tid)), EventKind::CallAttempt { from: b, to: a });
         Ok(tid)
+    }
+
+    /// How long a dialogue may wait while a leg rings (the no-answer time
+    /// plus the dialogue timeout; 30 s of ringing when the SSP decides).
+    fn ringing_wait(&self) -> Duration {
+        let ring = if self.cfg.no_answer_s == 0 { 30 } else { self.cfg.no_answer_s };
+        self.cfg.dialogue_timeout + Duration::from_secs(u64::from(ring))
     }
 
     fn alloc_tid(&mut self) -> u32 {
@@ -829,7 +953,7 @@ impl Iscp {
         let done = self.dialogues.get(&tid).is_none_or(|d| d.service == Service::Done);
         if peer_closed || (no_reply_allowed && actions.is_empty() && rejects.is_empty()) {
             if peer_closed {
-                if let Some(Service::Initiated { .. }) = self.dialogues.get(&tid).map(|d| &d.service) {
+                if let Some(Service::Initiated(_)) = self.dialogues.get(&tid).map(|d| &d.service) {
                     self.status(tid, CallStatus::Released, out);
                 }
                 self.end_dialogue(tid, out);
@@ -967,64 +1091,265 @@ impl Iscp {
                 self.set_service(tid, Service::Done);
                 vec![Action::Close]
             }
-            (Service::Initiated { call_id, a, b, announcement, stage, osn }, inc) => {
-                let next = |st: Stage| Service::Initiated {
-                    call_id,
-                    a: a.clone(),
-                    b: b.clone(),
-                    announcement,
-                    stage: st,
-                    osn,
-                };
-                match (stage, inc) {
-                    (Stage::CallingA, Incoming::Report(Ev::OAnswer)) => {
-                        self.status(tid, CallStatus::CustomerAnswered, out);
-                        if let Some(id) = announcement {
-                            self.set_service(tid, next(Stage::Announcing));
-                            self.status(tid, CallStatus::Announcing, out);
-                            vec![Action::Resource { announcement: id }]
-                        } else {
-                            self.set_service(tid, next(Stage::CallingB));
-                            self.status(tid, CallStatus::CallingRepresentative, out);
-                            vec![
-                                Action::Arm { request: vec![], notify: vec![Ev::TAnswer], no_answer_s: 0 },
-                                Action::Route { to: b.clone(), redirecting: None },
-                            ]
-                        }
-                    }
-                    (Stage::Announcing, Incoming::ResourceDone { .. }) => {
-                        self.set_service(tid, next(Stage::CallingB));
-                        self.status(tid, CallStatus::CallingRepresentative, out);
-                        vec![
-                            Action::Arm { request: vec![], notify: vec![Ev::TAnswer], no_answer_s: 0 },
-                            Action::Route { to: b.clone(), redirecting: None },
-                        ]
-                    }
-                    (Stage::CallingB, Incoming::Report(Ev::TAnswer | Ev::OAnswer)) => {
-                        self.set_service(tid, next(Stage::Connected));
-                        self.status(tid, CallStatus::Connected, out);
-                        vec![]
-                    }
-                    (_, Incoming::Report(Ev::OBusy | Ev::ONoAnswer | Ev::TBusy | Ev::TNoAnswer)) => {
-                        let who = if stage == Stage::CallingA { "customer" } else { "representative" };
-                        self.status(
-                            tid,
-                            CallStatus::Failed { reason: format!("{who} busy or not answering") },
-                            out,
-                        );
-                        self.set_service(tid, Service::Done);
-                        vec![Action::Disconnect]
-                    }
-                    (_, Incoming::Report(Ev::ODisconnect | Ev::TDisconnect)) => {
-                        self.status(tid, CallStatus::Released, out);
-                        self.set_service(tid, Service::Done);
-                        vec![Action::Close]
-                    }
-                    _ => vec![],
+            (Service::Initiated(c), inc) => self.c2c(now, tid, *c, inc, out),
+            _ => vec![],
+        }
+    }
+
+    /// The click-to-call program: one step of call `c` on dialogue `tid`.
+    fn c2c(&mut self, now: Instant, tid: u32, mut c: C2c, inc: &Incoming, out: &mut Outputs) -> Vec<Action> {
+        let hold = c.announcement.or_else(|| self.announcement_id("please-hold"));
+        if c.cancelled {
+            self.set_service(tid, Service::Done);
+            return match inc {
+                Incoming::Report(Ev::ODisconnect | Ev::TDisconnect) => vec![Action::Close],
+                Incoming::Report(Ev::OAnswer) => vec![Action::Release(16)],
+                _ => vec![Action::Release(31)],
+            };
+        }
+        match (c.stage, inc) {
+            (Stage::CallingA, Incoming::Report(Ev::OAnswer)) => {
+                self.status(tid, CallStatus::CustomerAnswered, out);
+                if let Some(id) = c.announcement {
+                    c.stage = Stage::Announcing;
+                    self.set_service(tid, Service::Initiated(Box::new(c)));
+                    self.status(tid, CallStatus::Announcing, out);
+                    vec![Action::Resource { announcement: id }]
+                } else {
+                    self.call_representative(tid, c, out)
                 }
+            }
+            (Stage::Announcing, Incoming::ResourceDone { .. }) => self.call_representative(tid, c, out),
+            (Stage::Holding, Incoming::ResourceDone { .. }) => {
+                if let Some(b) = c.next_b.take() {
+                    c.b = b;
+                    return self.call_representative(tid, c, out);
+                }
+                match (c.give_up, self.cfg.apology.as_deref().and_then(|n| self.announcement_id(n)), hold) {
+                    (true, Some(id), _) => {
+                        c.stage = Stage::Apologizing;
+                        self.set_service(tid, Service::Initiated(Box::new(c)));
+                        vec![Action::Resource { announcement: id }]
+                    }
+                    (false, _, Some(id)) => {
+                        // The announcement repeats while the customer waits.
+                        self.counters.repeats += 1;
+                        self.set_service(tid, Service::Initiated(Box::new(c)));
+                        vec![Action::Resource { announcement: id }]
+                    }
+                    _ => self.no_representative(tid, out),
+                }
+            }
+            (Stage::Apologizing, Incoming::ResourceDone { .. }) => self.no_representative(tid, out),
+            (Stage::CallingB, Incoming::Report(Ev::TAnswer | Ev::OAnswer)) => {
+                c.stage = Stage::Connected;
+                self.set_service(tid, Service::Initiated(Box::new(c)));
+                self.status(tid, CallStatus::Connected, out);
+                vec![]
+            }
+            (Stage::CallingA, Incoming::Report(ev @ (Ev::OBusy | Ev::ONoAnswer))) => {
+                let cause = cause_name(*ev).to_string();
+                let attempt = c.attempt;
+                let retry = attempt < self.cfg.customer_attempts;
+                let retry_in_s = retry.then_some(self.cfg.customer_retry_interval.as_secs());
+                self.status(
+                    tid,
+                    CallStatus::CustomerUnavailable { cause: cause.clone(), attempt, retry_in_s },
+                    out,
+                );
+                if retry {
+                    self.counters.retries += 1;
+                    let n = self.next_retry;
+                    self.next_retry += 1;
+                    c.attempt += 1;
+                    self.retries.insert(n, c);
+                    out.set_timer(retry_timer(n), now.after(self.cfg.customer_retry_interval));
+                } else {
+                    let what = if cause == "busy" { "busy" } else { "not answering" };
+                    let reason = format!("customer {what} after {attempt} attempt(s)");
+                    self.status(tid, CallStatus::Failed { reason }, out);
+                }
+                self.set_service(tid, Service::Done);
+                vec![Action::Release(31)]
+            }
+            (
+                Stage::CallingB,
+                Incoming::Report(ev @ (Ev::OBusy | Ev::ONoAnswer | Ev::TBusy | Ev::TNoAnswer)),
+            ) => {
+                let wait_s = self.cfg.next_representative_wait.as_secs();
+                let unavailable = CallStatus::RepresentativeUnavailable {
+                    representative: c.b.clone(),
+                    cause: cause_name(*ev).into(),
+                    wait_s,
+                };
+                self.status(tid, unavailable, out);
+                c.stage = Stage::Holding;
+                c.next_b = None;
+                c.give_up = false;
+                self.set_service(tid, Service::Initiated(Box::new(c)));
+                out.set_timer(next_rep_timer(tid), now.after(self.cfg.next_representative_wait));
+                match hold {
+                    Some(id) => {
+                        self.status(tid, CallStatus::Announcing, out);
+                        vec![Action::Resource { announcement: id }]
+                    }
+                    None => self.no_representative(tid, out),
+                }
+            }
+            (_, Incoming::Report(Ev::OBusy | Ev::ONoAnswer | Ev::TBusy | Ev::TNoAnswer)) => {
+                self.status(tid, CallStatus::Failed { reason: "busy or not answering".into() }, out);
+                self.set_service(tid, Service::Done);
+                vec![Action::Release(16)]
+            }
+            (_, Incoming::Report(Ev::ODisconnect | Ev::TDisconnect)) => {
+                self.status(tid, CallStatus::Released, out);
+                self.set_service(tid, Service::Done);
+                vec![Action::Close]
             }
             _ => vec![],
         }
+    }
+
+    /// Routes the answered customer of `c` to its representative.
+    fn call_representative(&mut self, tid: u32, mut c: C2c, out: &mut Outputs) -> Vec<Action> {
+        let to = c.b.clone();
+        c.stage = Stage::CallingB;
+        self.set_service(tid, Service::Initiated(Box::new(c)));
+        let wait = self.ringing_wait().max(self.cfg.dialogue_timeout + self.cfg.representative_ring_limit);
+        if let Some(d) = self.dialogues.get_mut(&tid) {
+            d.wait = Some(wait);
+        }
+        self.status(tid, CallStatus::CallingRepresentative, out);
+        vec![
+            Action::Arm {
+                request: vec![Ev::OBusy, Ev::ONoAnswer],
+                notify: vec![Ev::TAnswer],
+                no_answer_s: self.cfg.no_answer_s,
+            },
+            Action::Route { to, redirecting: None },
+        ]
+    }
+
+    /// Nobody came for the waiting customer: release (cause 16) and fail.
+    fn no_representative(&mut self, tid: u32, out: &mut Outputs) -> Vec<Action> {
+        let reason = "no representative available".to_string();
+        self.status(tid, CallStatus::Failed { reason }, out);
+        self.set_service(tid, Service::Done);
+        vec![Action::Release(16)]
+    }
+
+    /// The wait for a next representative ran out: apologise after the current announcement.
+    fn next_rep_timeout(&mut self, tid: u32, out: &mut Outputs) {
+        let Some(d) = self.dialogues.get_mut(&tid) else { return };
+        if let Service::Initiated(c) = &mut d.service {
+            if c.stage == Stage::Holding && c.next_b.is_none() {
+                c.give_up = true;
+                out.event(
+                    Some(u64::from(tid)),
+                    EventKind::Note(format!("iscp: call {}: no next representative in time", c.call_id)),
+                );
+            }
+        }
+    }
+
+    /// A retry is due: call the customer again.
+    fn retry(&mut self, now: Instant, n: u64, out: &mut Outputs) {
+        let Some(c) = self.retries.remove(&n) else { return };
+        let (call_id, osn, attempt) = (c.call_id, c.osn, c.attempt);
+        out.event(
+            Some(call_id),
+            EventKind::Note(format!("iscp: call {call_id}: calling the customer again (attempt {attempt})")),
+        );
+        match self.initiate(now, c, out) {
+            Ok(tid) => self.status(tid, CallStatus::CallingCustomer, out),
+            Err(reason) => self.send_status(call_id, osn, None, CallStatus::Failed { reason }, out),
+        }
+    }
+
+    /// The tid of the open dialogue of OSN call `call_id`.
+    fn c2c_tid(&self, call_id: u64) -> Option<u32> {
+        self.dialogues.iter().find_map(|(t, d)| match &d.service {
+            Service::Initiated(c) if c.osn && c.call_id == call_id => Some(*t),
+            _ => None,
+        })
+    }
+
+    /// `next_representative` from the business: the customer is routed to
+    /// `rep` when the current announcement ends.
+    fn next_representative(&mut self, call_id: u64, rep: String, out: &mut Outputs) {
+        if let Some(c) = self.retries.values_mut().find(|c| c.osn && c.call_id == call_id) {
+            c.b = rep;
+            return;
+        }
+        let Some(tid) = self.c2c_tid(call_id) else {
+            out.event(
+                Some(call_id),
+                EventKind::Note(format!("iscp: next representative for unknown call {call_id}")),
+            );
+            return;
+        };
+        let Some(Service::Initiated(c)) = self.dialogues.get_mut(&tid).map(|d| &mut d.service) else {
+            return;
+        };
+        match c.stage {
+            Stage::Holding => {
+                out.event(
+                    Some(u64::from(tid)),
+                    EventKind::Note(format!("iscp: call {call_id}: next representative {rep}")),
+                );
+                c.next_b = Some(rep);
+                c.give_up = false;
+                out.cancel_timer(next_rep_timer(tid));
+            }
+            Stage::CallingA | Stage::Announcing => c.b = rep,
+            _ => out.event(
+                Some(u64::from(tid)),
+                EventKind::Note(format!("iscp: call {call_id}: next representative {rep} ignored now")),
+            ),
+        }
+    }
+
+    /// `cancel` from the business: release every leg, close the dialogue.
+    fn cancel(&mut self, now: Instant, call_id: u64, out: &mut Outputs) {
+        if let Some(n) = self.retries.iter().find(|(_, c)| c.osn && c.call_id == call_id).map(|(n, _)| *n) {
+            self.retries.remove(&n);
+            out.cancel_timer(retry_timer(n));
+            self.counters.cancelled += 1;
+            self.send_status(call_id, true, None, CallStatus::Cancelled, out);
+            return;
+        }
+        let Some(tid) = self.c2c_tid(call_id) else {
+            out.event(Some(call_id), EventKind::Note(format!("iscp: cancel for unknown call {call_id}")));
+            return;
+        };
+        self.counters.cancelled += 1;
+        let unanswered = self.dialogues.get(&tid).is_some_and(|d| d.peer_tid.is_none());
+        if unanswered {
+            // No transaction ID of the SSP's to address yet: the release goes
+            // with the answer to its first report (the customer's answer,
+            // busy or no answer).
+            self.status(tid, CallStatus::Cancelled, out);
+            if let Some(Service::Initiated(c)) = self.dialogues.get_mut(&tid).map(|d| &mut d.service) {
+                c.cancelled = true;
+            }
+            out.event(
+                Some(u64::from(tid)),
+                EventKind::Note(format!(
+                    "iscp: call {call_id} cancelled; released at the SSP's first report"
+                )),
+            );
+            return;
+        }
+        let answered = matches!(
+            self.dialogues.get(&tid).map(|d| &d.service),
+            Some(Service::Initiated(c)) if c.stage != Stage::CallingA
+        );
+        self.status(tid, CallStatus::Cancelled, out);
+        self.set_service(tid, Service::Done);
+        // Q.850: 16 normal clearing once the customer answered, else 31 normal, unspecified.
+        let cause = if answered { 16 } else { 31 };
+        let _ = self.send_actions(now, tid, &[Action::Release(cause)], Emit::End, out);
+        self.end_dialogue(tid, out);
     }
 
     fn set_service(&mut self, tid: u32, s: Service) {
@@ -1034,13 +1359,27 @@ impl Iscp {
     }
 
     fn status(&mut self, tid: u32, status: CallStatus, out: &mut Outputs) {
-        let Some(Service::Initiated { call_id, osn, .. }) = self.dialogues.get(&tid).map(|d| &d.service)
-        else {
+        let Some(Service::Initiated(c)) = self.dialogues.get(&tid).map(|d| &d.service) else {
             return;
         };
-        let (call_id, osn) = (*call_id, *osn);
+        if c.cancelled {
+            // The business was told `cancelled`; nothing more.
+            return;
+        }
+        let (call_id, osn) = (c.call_id, c.osn);
+        self.send_status(call_id, osn, Some(tid), status, out);
+    }
+
+    fn send_status(
+        &mut self,
+        call_id: u64,
+        osn: bool,
+        tid: Option<u32>,
+        status: CallStatus,
+        out: &mut Outputs,
+    ) {
         out.event(
-            Some(u64::from(tid)),
+            tid.map(u64::from).or(Some(call_id)),
             EventKind::Note(format!("iscp: initiated call {call_id}: {status:?}")),
         );
         if let (true, Some(port)) = (osn, self.cfg.osn_port) {
@@ -1057,8 +1396,8 @@ impl Iscp {
     /// is simply up (a conversation may last long; only its end is awaited).
     fn arm_timer(&mut self, now: Instant, tid: u32, out: &mut Outputs) {
         let Some(dlg) = self.dialogues.get(&tid) else { return };
-        let quiet =
-            matches!(dlg.service, Service::Monitoring | Service::Initiated { stage: Stage::Connected, .. });
+        let quiet = matches!(&dlg.service, Service::Monitoring)
+            || matches!(&dlg.service, Service::Initiated(c) if c.stage == Stage::Connected);
         let d = if quiet { self.cfg.call_guard } else { dlg.wait.unwrap_or(self.cfg.dialogue_timeout) };
         out.set_timer(timer(tid), now.after(d));
     }
@@ -1066,6 +1405,7 @@ impl Iscp {
     fn end_dialogue(&mut self, tid: u32, out: &mut Outputs) {
         if self.dialogues.remove(&tid).is_some() {
             out.cancel_timer(timer(tid));
+            out.cancel_timer(next_rep_timer(tid));
         }
     }
 
@@ -1078,6 +1418,7 @@ impl Iscp {
         );
         self.fail_initiated(tid, "dialogue timeout", out);
         self.dialogues.remove(&tid);
+        out.cancel_timer(next_rep_timer(tid));
         let Some(peer) = d.peer_tid else { return };
         match d.variant {
             Variant::Ansi => {
@@ -1283,15 +1624,10 @@ impl Iscp {
                         "iscp: call setup for {business}: {customer} then {representative}"
                     )),
                 );
-                match self.initiate(
-                    now,
-                    call_id,
-                    &customer,
-                    &representative,
-                    announcement.as_deref(),
-                    true,
-                    out,
-                ) {
+                let started = self
+                    .new_c2c(call_id, &customer, &representative, announcement.as_deref(), true)
+                    .and_then(|c| self.initiate(now, c, out));
+                match started {
                     Ok(tid) => self.status(tid, CallStatus::CallingCustomer, out),
                     Err(reason) => {
                         if let Some(port) = self.cfg.osn_port {
@@ -1304,6 +1640,10 @@ impl Iscp {
                     }
                 }
             }
+            Ok(OsnMessage::NextRepresentative { call_id, representative }) => {
+                self.next_representative(call_id, representative, out);
+            }
+            Ok(OsnMessage::Cancel { call_id }) => self.cancel(now, call_id, out),
             Ok(other) => out.event(None, EventKind::Note(format!("iscp: OSN message ignored: {other:?}"))),
             Err(e) => self.drop_frame(out, e.to_string(), bytes),
         }
@@ -1365,7 +1705,7 @@ fn ansi_op(a: &Action, cfg: &IscpConfig) -> AinOperation {
         }
         Action::Authorize => AinOperation::new(AinOpcode::AuthorizeTermination, vec![]),
         Action::Continue => AinOperation::new(AinOpcode::Continue, vec![]),
-        Action::Disconnect => AinOperation::new(AinOpcode::Disconnect, vec![]),
+        Action::Disconnect | Action::Release(_) => AinOperation::new(AinOpcode::Disconnect, vec![]),
         Action::Resource { announcement } => AinOperation::new(
             AinOpcode::SendToResource,
             vec![
@@ -1438,6 +1778,10 @@ fn itu_ops(a: &Action, cfg: &IscpConfig) -> Vec<InapOperation> {
             opcode: InapOpcode::ReleaseCall,
             argument: Some(InapArgument::Cause(Cause::new(0, 31))),
         }],
+        Action::Release(cause) => vec![InapOperation {
+            opcode: InapOpcode::ReleaseCall,
+            argument: Some(InapArgument::Cause(Cause::new(0, *cause))),
+        }],
         Action::Resource { announcement } => vec![
             InapOperation::new(
                 InapOpcode::ConnectToResource,
@@ -1468,7 +1812,8 @@ fn itu_ops(a: &Action, cfg: &IscpConfig) -> Vec<InapOperation> {
                 let n = (*no_answer_s).min(32_767);
                 let timer =
                     if n < 128 { vec![0x81, 1, n as u8] } else { vec![0x81, 2, (n >> 8) as u8, n as u8] };
-                for e in evs.iter_mut().filter(|e| e.event_type == Ev::TNoAnswer.inap()) {
+                let no_answer = [Ev::TNoAnswer.inap(), Ev::ONoAnswer.inap()];
+                for e in evs.iter_mut().filter(|e| no_answer.contains(&e.event_type)) {
                     e.dp_specific_criteria = Some(Octets(timer.clone()));
                 }
             }
@@ -1574,7 +1919,7 @@ impl Element for Iscp {
 
     fn counter_values(&self) -> Vec<(String, u64)> {
         let c = self.counters();
-        crate::named_counters!(c; received, dropped, malformed, aborts_sent, rejects_sent, timeouts, translations, forwards, initiated, store_errors)
+        crate::named_counters!(c; received, dropped, malformed, aborts_sent, rejects_sent, timeouts, translations, forwards, initiated, retries, repeats, cancelled, store_errors)
     }
 
     fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs) {
@@ -1582,6 +1927,7 @@ impl Element for Iscp {
             Input::Start => {
                 // A restart forgets every dialogue (their timers were dropped by the runtime).
                 self.dialogues.clear();
+                self.retries.clear();
             }
             Input::Recv { port, bytes } if Some(port) == self.cfg.osn_port => self.recv_osn(now, bytes, out),
             Input::Recv { port, bytes } if self.sp.is_link(port) => self.recv_ss7(now, bytes, out),
@@ -1591,10 +1937,12 @@ impl Element for Iscp {
             }
             Input::LinkState { port, up } => self.sp.set_link_state(port, up),
             Input::Timer(TimerId(id)) => {
-                if id & 0xff == TIMER_DIALOGUE {
-                    if let Ok(tid) = u32::try_from(id >> 8) {
-                        self.timeout(tid, out);
-                    }
+                let tid = u32::try_from(id >> 8);
+                match (id & 0xff, tid) {
+                    (TIMER_DIALOGUE, Ok(tid)) => self.timeout(tid, out),
+                    (TIMER_NEXT_REP, Ok(tid)) => self.next_rep_timeout(tid, out),
+                    (TIMER_RETRY, _) => self.retry(now, id >> 8, out),
+                    _ => {}
                 }
             }
         }

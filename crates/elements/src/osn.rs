@@ -71,6 +71,16 @@ pub enum OsnMessage {
     /// Internet access server → business side: whether the instruction
     /// `request_id` was taken on.
     CallInstructionResult { request_id: u64, result: InstructionResult },
+    /// Business side → access server → ISCP: after
+    /// [`CallStatus::RepresentativeUnavailable`], try `representative` for the
+    /// same call (the ACD's next pick). `call_id` is the sender's reference
+    /// on each hop (the `request_id` toward the access server).
+    NextRepresentative { call_id: u64, representative: String },
+    /// Business side → access server → ISCP: give the call up, whether it is
+    /// held for a contact time, waiting for a retry, ringing or announcing.
+    /// Answered with [`CallStatus::Cancelled`] (or refused with
+    /// [`Refusal::UnknownRequest`] when there is no such call).
+    Cancel { call_id: u64 },
 }
 
 /// The answer to a [`OsnMessage::CallInstruction`].
@@ -129,6 +139,9 @@ pub enum Refusal {
     /// The OSN link toward the network is down.
     #[error("the OSN link to the network is down")]
     NetworkDown,
+    /// A `cancel` or `next_representative` names no call of this requester.
+    #[error("no call in progress or held under request id {request_id}")]
+    UnknownRequest { request_id: u64 },
 }
 
 /// Progress of an SCP-initiated call.
@@ -145,6 +158,22 @@ pub enum CallStatus {
     CallingRepresentative,
     /// The representative answered: the two are bridged.
     Connected,
+    /// The customer was busy or did not answer (`cause`: `busy` or
+    /// `no_answer`) on attempt `attempt`; `retry_in_s` when the network will
+    /// try again, else `failed` follows.
+    CustomerUnavailable {
+        cause: String,
+        attempt: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_in_s: Option<u64>,
+    },
+    /// The representative was busy or did not answer (`cause`: `busy` or
+    /// `no_answer`); the customer hears the announcement again and the
+    /// network waits `wait_s` seconds for [`OsnMessage::NextRepresentative`].
+    RepresentativeUnavailable { representative: String, cause: String, wait_s: u64 },
+    /// The call was given up on the business's [`OsnMessage::Cancel`];
+    /// every leg is released.
+    Cancelled,
     /// The call ended normally.
     Released,
     /// The call could not be completed.
@@ -158,6 +187,9 @@ fn status_name(s: &CallStatus) -> &'static str {
         CallStatus::Announcing => "announcing",
         CallStatus::CallingRepresentative => "calling_representative",
         CallStatus::Connected => "connected",
+        CallStatus::CustomerUnavailable { .. } => "customer_unavailable",
+        CallStatus::RepresentativeUnavailable { .. } => "representative_unavailable",
+        CallStatus::Cancelled => "cancelled",
         CallStatus::Released => "released",
         CallStatus::Failed { .. } => "failed",
     }
@@ -214,6 +246,13 @@ impl OsnMessage {
             }
             OsnMessage::CallStatus { call_id, status } => match status {
                 CallStatus::Failed { reason } => format!("CallStatus #{call_id} failed: {reason}"),
+                CallStatus::CustomerUnavailable { cause, attempt, retry_in_s } => format!(
+                    "CallStatus #{call_id} customer_unavailable {cause} (attempt {attempt}{})",
+                    retry_in_s.map(|s| format!(", retry in {s} s")).unwrap_or_default()
+                ),
+                CallStatus::RepresentativeUnavailable { representative, cause, .. } => {
+                    format!("CallStatus #{call_id} representative_unavailable {representative} {cause}")
+                }
                 other => format!("CallStatus #{call_id} {}", status_name(other)),
             },
             OsnMessage::Play { cic, announcement } => format!("Play {announcement} cic {cic}"),
@@ -237,6 +276,10 @@ impl OsnMessage {
                 }
                 InstructionResult::Refused { reason, .. } => format!("#{request_id} refused: {reason}"),
             },
+            OsnMessage::NextRepresentative { call_id, representative } => {
+                format!("NextRepresentative #{call_id} {representative}")
+            }
+            OsnMessage::Cancel { call_id } => format!("Cancel #{call_id}"),
         }
     }
 
@@ -277,6 +320,44 @@ mod tests {
         assert_eq!(OsnMessage::split(&[&b[..], &b[..2]].concat()).unwrap(), Some(b.len()));
         let s = OsnMessage::CallStatus { call_id: 7, status: CallStatus::Failed { reason: "busy".into() } };
         assert_eq!(OsnMessage::parse(&s.emit()).unwrap(), s);
+    }
+
+    #[test]
+    fn the_follow_up_messages_have_the_documented_json() {
+        let cases: [(OsnMessage, &str); 4] = [
+            (
+                OsnMessage::NextRepresentative { call_id: 501, representative: "2125550143".into() },
+                r#"{"next_representative":{"call_id":501,"representative":"2125550143"}}"#,
+            ),
+            (OsnMessage::Cancel { call_id: 501 }, r#"{"cancel":{"call_id":501}}"#),
+            (
+                OsnMessage::CallStatus {
+                    call_id: 501,
+                    status: CallStatus::RepresentativeUnavailable {
+                        representative: "2125550144".into(),
+                        cause: "busy".into(),
+                        wait_s: 30,
+                    },
+                },
+                r#"{"call_status":{"call_id":501,"status":{"state":"representative_unavailable","representative":"2125550144","cause":"busy","wait_s":30}}}"#,
+            ),
+            (
+                OsnMessage::CallStatus {
+                    call_id: 501,
+                    status: CallStatus::CustomerUnavailable {
+                        cause: "busy".into(),
+                        attempt: 1,
+                        retry_in_s: Some(60),
+                    },
+                },
+                r#"{"call_status":{"call_id":501,"status":{"state":"customer_unavailable","cause":"busy","attempt":1,"retry_in_s":60}}}"#,
+            ),
+        ];
+        for (m, json) in cases {
+            let b = m.emit();
+            assert_eq!(std::str::from_utf8(&b[4..]).unwrap(), json);
+            assert_eq!(OsnMessage::parse(&b).unwrap(), m);
+        }
     }
 
     #[test]

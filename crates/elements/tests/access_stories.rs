@@ -266,8 +266,9 @@ fn a_future_contact_time_holds_the_call_until_then() {
         .find(|e| matches!(e.event.kind, ainsim_elements::EventKind::CallAttempt { .. }));
     assert_eq!(setup_at.unwrap().at.micros(), 900_000_000);
 
-    // SSP-A never reports back: the ISCP gives up on its dialogue and says so.
-    let (web, _) = s.run(20 * SEC);
+    // SSP-A never reports back: the ISCP gives up on its dialogue (the
+    // dialogue timeout plus the customer's ringing time) and says so.
+    let (web, _) = s.run(40 * SEC);
     assert_eq!(statuses(&web, 77), [CallStatus::Failed { reason: "dialogue timeout".into() }]);
     assert_eq!(s.access().calls(), (0, 0));
 }

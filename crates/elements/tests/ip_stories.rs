@@ -106,7 +106,7 @@ fn the_ip_plays_please_hold_and_releases() {
         let notes = net.notes();
         assert!(
             notes.iter().any(|n| n.contains(
-                "please-hold on cic 5: \"Please hold while we connect you to an ABC company customer representative.\" (5.000 s)"
+                "please-hold on cic 5: \"Please hold while we connect you to an ABC Travel customer representative.\" (5.000 s)"
             )),
             "{notes:?}"
         );

@@ -470,7 +470,9 @@ fn an_itu_dialogue_times_out_with_an_abrt() {
     // The SSF accepts (Continue, no components) then falls silent.
     net.ssp_sends(&itu_msg(itu::MessageType::Continue, Some(ssf.clone()), otid, &[]));
     assert!(net.run(20 * MS).is_empty());
-    let got = net.run(11 * SEC);
+    // The ISCP waits the dialogue timeout (10 s) plus the customer's ringing time (20 s).
+    assert!(net.run(29 * SEC).is_empty());
+    let got = net.run(2 * SEC);
     let Some(TcapRepr::Itu(m)) = &got[0].tcap else { panic!() };
     assert_eq!((m.message_type, m.dtid.clone()), (itu::MessageType::Abort, Some(ssf)));
     assert!(matches!(m.dialogue.as_ref().unwrap().pdu, itu::DialoguePdu::Abrt(_)));

@@ -223,6 +223,9 @@ pub struct AccessDef {
     /// Subscribing businesses with their argon2 password hashes.
     #[serde(default)]
     pub businesses: Vec<Business>,
+    /// A sled directory for held calls (they survive a restart); none = in memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
 }
 
 /// An 800 number's translation, stored in the ISCP's `toll_free` tree.

@@ -716,6 +716,7 @@ impl Topology {
             let d = a.get_ref();
             let mut cfg = AccessConfig::new(&d.name, vec![ACCESS_CLIENT_PORT], OSN_PORT);
             cfg.businesses = d.businesses.clone();
+            cfg.store = d.store.clone();
             AccessServer::new(cfg.clone())
                 .map_err(|e| self.error_at(a.span(), "access_server".into(), e.to_string()))?;
             links.push(LinkSpec {
@@ -859,7 +860,7 @@ impl NodeSpec {
             }
             NodeSpec::Ip(c) => Box::new(Ip::new((**c).clone())),
             NodeSpec::Mtso(c) => Box::new(Mtso::new(c).map_err(|e| e.to_string())?),
-            NodeSpec::Access(c) => Box::new(AccessServer::new((**c).clone()).map_err(|e| e.to_string())?),
+            NodeSpec::Access(c) => Box::new(access_server(c, None)?),
             NodeSpec::Phone(s) => Box::new(Phone::new(s.clone())),
         })
     }
@@ -903,11 +904,16 @@ impl NodeSpec {
                 sim.add_node_with(name, move || Mtso::new(&c).expect("checked when planned"))
             }
             NodeSpec::Access(c) => {
-                AccessServer::new((**c).clone()).map_err(|e| e.to_string())?;
+                // One sled handle for every incarnation: a restart reads back what the last one kept.
+                let store = match &c.store {
+                    Some(dir) => Some(SledStore::open(dir).map_err(|e| format!("access store {dir}: {e}"))?),
+                    None => None,
+                };
+                access_server(c, store.clone())?;
                 let c = c.clone();
                 #[allow(clippy::expect_used)]
                 sim.add_node_with(name, move || {
-                    AccessServer::new((*c).clone()).expect("checked when planned")
+                    access_server(&c, store.clone()).expect("checked when planned")
                 })
             }
             NodeSpec::Phone(s) => {
@@ -917,6 +923,16 @@ impl NodeSpec {
         };
         added.map_err(|e| e.to_string())
     }
+}
+
+/// The access server of `c`, on `store`, or on the sled directory `c.store` names, or in memory.
+fn access_server(c: &AccessConfig, store: Option<SledStore>) -> Result<AccessServer, String> {
+    let store: Box<dyn Store + Send> = match (store, &c.store) {
+        (Some(s), _) => Box::new(s),
+        (None, Some(dir)) => Box::new(SledStore::open(dir).map_err(|e| format!("access store {dir}: {e}"))?),
+        (None, None) => Box::new(MemStore::new()),
+    };
+    AccessServer::with_store(c.clone(), store).map_err(|e| e.to_string())
 }
 
 fn first_iscp(e: Box<dyn Element + Send>) -> Box<dyn Element> {
@@ -974,7 +990,7 @@ impl Plan {
                     c.unix_time_at_start = std::time::SystemTime::now()
                         .duration_since(std::time::UNIX_EPOCH)
                         .map_or(0, |d| d.as_secs());
-                    Box::new(AccessServer::new(c).map_err(|e| e.to_string())?)
+                    Box::new(access_server(&c, None)?)
                 }
                 _ => spec.element()?,
             };
