@@ -309,7 +309,8 @@ pub struct Acd {
     last_rr: Option<u64>,
     handle_times: VecDeque<Duration>,
     rng: SeededRng,
-    /// The latest `now` seen by `handle_timeout`: tier starts up to here are done.
+    /// The latest `now` the queue was dispatched at: tier starts and
+    /// soon-free windows up to here are taken into account.
     seen: Instant,
 }
 
@@ -688,6 +689,16 @@ impl Acd {
     /// When [`Acd::handle_timeout`] next has something to do.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let wraps = self.agents.values().filter_map(|a| a.view.wrap_until);
+        // A queued call may go to someone whose wrap-up ends soon: wake when
+        // that window opens.
+        let soon = ms(self.cfg.soon_free_ms);
+        let windows = self
+            .agents
+            .values()
+            .filter(|a| a.view.call.is_none() && !self.queue.is_empty())
+            .filter_map(|a| a.view.wrap_until)
+            .map(|u| Instant(u.micros().saturating_sub(u64::try_from(soon.as_micros()).unwrap_or(u64::MAX))))
+            .filter(|t| *t > self.seen);
         let calls = self.calls.values().flat_map(|c| {
             let mut t = Vec::new();
             match c.phase {
@@ -702,7 +713,7 @@ impl Acd {
             }
             t
         });
-        wraps.chain(calls).min()
+        wraps.chain(windows).chain(calls).min()
     }
 
     /// Runs every timer due at `now`: wrap-ups end, callbacks join the
@@ -770,6 +781,8 @@ impl Acd {
 
     /// Offers waiting calls, in line order, to whoever can take them.
     fn dispatch(&mut self, now: Instant, out: &mut Vec<Decision>) {
+        // Every tier start and soon-free window up to `now` is seen to here.
+        self.seen = self.seen.max(now);
         let keys: Vec<QueueKey> = self.queue.iter().copied().collect();
         for key in keys {
             if !self.agents.values().any(|a| a.view.call.is_none() && self.could_work(a, now)) {
@@ -914,3 +927,7 @@ impl Acd {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "acd_tests.rs"]
+mod tests;
