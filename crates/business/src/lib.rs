@@ -11,13 +11,15 @@
 //!   Fig. 8 call initiation message
 //!   ([`ainsim_elements::osn::OsnMessage::CallInstruction`]), hands out
 //!   screen pops, records results and orders, and survives a restart;
-//! - [`erlang`]: Erlang C, to check the ACD against queueing theory.
+//! - [`erlang`]: Erlang C, to check the ACD against queueing theory;
+//! - [`demo`]: the ABC Travel business of the story, ready made.
 //!
 //! What it is not: HTTP (the web front calls [`server::BusinessServer`]),
 //! a clock, or the network. See docs/business.md.
 #![forbid(unsafe_code)]
 
 pub mod acd;
+pub mod demo;
 pub mod erlang;
 pub mod model;
 pub mod server;

@@ -854,3 +854,7 @@ impl CallInfo {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "server_tests.rs"]
+mod tests;

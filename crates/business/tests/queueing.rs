@@ -43,7 +43,12 @@ fn simulate(agents: u32, load: f64, calls: u64, seed: u64) -> Measured {
     let (mut next, mut served, mut waited, mut total_wait) = (0u64, 0u64, 0u64, 0u64);
     let warm_up = calls / 20;
     // Each offer is answered at once; the call then lasts an exponential time.
-    let mut act = |acd: &mut Acd, now: u64, d: Vec<Decision>, events: &mut BinaryHeap<_>, rng: &mut SeededRng, arrived_at: &mut std::collections::BTreeMap<CallId, u64>| {
+    let mut act = |acd: &mut Acd,
+                   now: u64,
+                   d: Vec<Decision>,
+                   events: &mut BinaryHeap<_>,
+                   rng: &mut SeededRng,
+                   arrived_at: &mut std::collections::BTreeMap<CallId, u64>| {
         for x in d {
             if let Decision::Offer { call, .. } = x {
                 acd.answered(Instant(now), call).expect("answer");
@@ -94,7 +99,11 @@ fn four_representatives_at_three_erlangs_wait_as_erlang_c_says() {
     eprintln!("measured P(wait) {:.4} mean wait {:.4}", m.waited, m.mean_wait);
     let w = erlang::mean_wait(4, 3.0).expect("stable");
     assert!((m.waited - p).abs() < 0.03, "P(wait) measured {:.3}, Erlang C {p:.3}", m.waited);
-    assert!((m.mean_wait - w).abs() < 0.15 * w, "mean wait measured {:.3}, Erlang C {w:.3} (in handling times)", m.mean_wait);
+    assert!(
+        (m.mean_wait - w).abs() < 0.15 * w,
+        "mean wait measured {:.3}, Erlang C {w:.3} (in handling times)",
+        m.mean_wait
+    );
 }
 
 #[test]
