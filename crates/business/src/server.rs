@@ -526,6 +526,8 @@ impl BusinessServer {
                     priority: customer.priority,
                 };
                 self.store.put(T_CALLBACKS, &key(id.0), &cb)?;
+                // A promised callback must survive a crash, not just a restart.
+                self.store.flush()?;
             }
         }
         let actions = self.act(now, d)?;
