@@ -817,7 +817,7 @@ impl Acd {
     fn level(&self, a: &Agent, skill: Option<&str>, waited: Duration) -> Option<u8> {
         let Some(skill) = skill else { return Some(0) };
         let own = a.view.skills.get(skill).copied();
-        let tier = self.cfg.tiers.iter().filter(|t| ms(t.after_ms) <= waited).last();
+        let tier = self.cfg.tiers.iter().filter(|t| ms(t.after_ms) <= waited).max_by_key(|t| t.after_ms);
         match tier.map(|t| t.max_level) {
             // No tier configured or started: skill needed at any level.
             None => own,

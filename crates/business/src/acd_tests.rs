@@ -19,7 +19,10 @@ fn skills(list: &[(&str, u8)]) -> BTreeMap<String, u8> {
 }
 
 /// An ACD with these representatives, each logged in (available) at the given second.
-fn acd_with(cfg: AcdConfig, agents: &[(&str, &[(&str, u8)], u64)]) -> Acd {
+/// A representative: id, skills, second they log in.
+type Rep<'a> = (&'a str, &'a [(&'a str, u8)], u64);
+
+fn acd_with(cfg: AcdConfig, agents: &[Rep<'_>]) -> Acd {
     let mut acd = Acd::new(cfg, 7);
     for (id, sk, _) in agents {
         acd.add_agent(id, skills(sk)).expect("new agent");

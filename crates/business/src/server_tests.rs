@@ -284,3 +284,23 @@ fn cancelling_a_ringing_call_frees_the_representative_for_the_next_in_line() {
     assert_eq!(sent.len(), 1, "{a:?}");
     assert_eq!(s.acd().call_agent(second), Some("cruise-1"));
 }
+
+#[test]
+fn the_documented_settings_read() {
+    let cfg: BusinessConfig = serde_json::from_str(
+        r#"{"business": "abc-travel", "password": "cruise-ship-7", "equipment": "ias.telco.example",
+            "server": "abc-travel.example", "unix_time_at_start": 1795910400, "seed": 1,
+            "acd": {"strategy": "longest_idle"}}"#,
+    )
+    .expect("business config");
+    assert_eq!(cfg.acd, AcdConfig::default());
+    let acd: AcdConfig = serde_json::from_str(
+        r#"{"strategy": "longest_idle", "fixed_order": [],
+            "tiers": [{"after_ms": 0, "max_level": 1}, {"after_ms": 20000, "max_level": 3}, {"after_ms": 60000}],
+            "wrap_up_ms": 10000, "max_missed": 3, "soon_free_ms": 5000,
+            "max_wait_ms": 600000, "default_handle_ms": 180000, "handle_window": 20}"#,
+    )
+    .expect("acd config");
+    assert_eq!(acd, AcdConfig::default());
+    assert!(serde_json::from_str::<AcdConfig>(r#"{"strategy": "shortest_queue"}"#).is_err());
+}
