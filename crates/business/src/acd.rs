@@ -215,16 +215,6 @@ pub struct AgentView {
     pub handled: u64,
 }
 
-/// Where a call stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case", tag = "state")]
-pub enum CallPhase {
-    Scheduled { due: Instant },
-    Waiting { since: Instant },
-    Offered { agent_index: usize, dial_at: Instant },
-    Talking { agent_index: usize, since: Instant },
-}
-
 #[derive(Debug, Clone)]
 struct Agent {
     view: AgentView,
@@ -240,16 +230,25 @@ struct Call {
     tried: BTreeSet<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Phase {
+/// Where a call stands in the ACD.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "phase")]
+pub enum CallPhase {
+    /// A callback, joining the line at `due`.
     Scheduled { due: Instant },
+    /// In line since `since`.
     Waiting { since: Instant },
+    /// Given to `agent`, to be dialled at `dial_at`.
     Offered { agent: String, dial_at: Instant },
+    /// `agent` answered at `since`.
     Talking { agent: String, since: Instant },
 }
 
+use CallPhase as Phase;
+
 impl Phase {
-    fn name(&self) -> &'static str {
+    /// The phase's name (`scheduled`, `waiting`, `offered`, `talking`).
+    pub fn name(&self) -> &'static str {
         match self {
             Phase::Scheduled { .. } => "scheduled",
             Phase::Waiting { .. } => "waiting",
@@ -397,19 +396,8 @@ impl Acd {
     }
 
     /// Where a call stands, if the ACD has it.
-    pub fn call_phase(&self, id: CallId) -> Option<CallPhase> {
-        let c = self.calls.get(&id)?;
-        let index = |agent: &str| self.agents.keys().position(|k| k == agent).unwrap_or(usize::MAX);
-        Some(match &c.phase {
-            Phase::Scheduled { due } => CallPhase::Scheduled { due: *due },
-            Phase::Waiting { since } => CallPhase::Waiting { since: *since },
-            Phase::Offered { agent, dial_at } => {
-                CallPhase::Offered { agent_index: index(agent), dial_at: *dial_at }
-            }
-            Phase::Talking { agent, since } => {
-                CallPhase::Talking { agent_index: index(agent), since: *since }
-            }
-        })
+    pub fn call_phase(&self, id: CallId) -> Option<&CallPhase> {
+        self.calls.get(&id).map(|c| &c.phase)
     }
 
     /// The representative holding a call (offered or talking).

@@ -25,11 +25,13 @@ pub mod model;
 pub mod server;
 
 pub use crate::acd::{
-    AbandonReason, Acd, AcdConfig, AcdError, AgentView, CallId, CallSpec, Decision, SeededRng, Strategy,
-    Tier, Unreached,
+    AbandonReason, Acd, AcdConfig, AcdError, AgentView, CallId, CallPhase, CallSpec, Decision, SeededRng,
+    Strategy, Tier, Unreached,
 };
 pub use crate::model::{
     CallRecord, CallResult, Contact, Customer, EquipmentCallRequest, InvalidField, Location, Order,
     OrderLine, PageContext, PageInfo, Representative, Status, WebCallRequest,
 };
-pub use crate::server::{Action, BusinessConfig, BusinessError, BusinessServer, ScreenPop};
+pub use crate::server::{
+    call_instruction, Action, BusinessConfig, BusinessError, BusinessServer, CallSummary, ScreenPop,
+};

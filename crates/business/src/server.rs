@@ -31,7 +31,9 @@ use ainsim_elements::osn::{CallStatus, InstructionResult, OsnMessage};
 use ainsim_elements::Instant;
 use ainsim_store::{Store, StoreError, StoreExt};
 
-use crate::acd::{AbandonReason, Acd, AcdConfig, AcdError, AgentView, CallId, CallSpec, Decision, Unreached};
+use crate::acd::{
+    AbandonReason, Acd, AcdConfig, AcdError, AgentView, CallId, CallPhase, CallSpec, Decision, Unreached,
+};
 use crate::model::{
     CallRecord, CallResult, Customer, EquipmentCallRequest, InvalidField, Order, PageContext, Representative,
     Status, WebCallRequest,
@@ -125,6 +127,21 @@ pub enum BusinessError {
     UnknownCustomer(String),
     #[error("business: {call} was handled by {handled_by:?}, not {agent:?}")]
     NotYourCall { call: CallId, agent: String, handled_by: Option<String> },
+}
+
+/// A call as the live view and the console see it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CallSummary {
+    pub call: CallId,
+    pub customer: String,
+    /// The representative of the current (or last) attempt.
+    pub agent: Option<String>,
+    /// The current attempt's request id at the access server.
+    pub request_id: Option<u64>,
+    /// Where it stands in the ACD; `None` once it has left it.
+    pub phase: Option<CallPhase>,
+    pub answered: bool,
+    pub finished: bool,
 }
 
 /// A pending callback as stored.
@@ -347,6 +364,30 @@ impl BusinessServer {
     ) -> Result<Vec<Action>, BusinessError> {
         let d = self.acd.set_status(now, id, status)?;
         self.act(now, d)
+    }
+
+    /// The call an access-server request id belongs to (current attempts only).
+    pub fn call_of_request(&self, request_id: u64) -> Option<CallId> {
+        self.requests.get(&request_id).copied()
+    }
+
+    /// One call, while the server remembers it.
+    pub fn call(&self, call: CallId) -> Option<CallSummary> {
+        let info = self.calls.get(&call)?;
+        Some(CallSummary {
+            call,
+            customer: info.customer.clone(),
+            agent: info.agent.clone(),
+            request_id: info.request,
+            phase: self.acd.call_phase(call).cloned(),
+            answered: info.answered,
+            finished: info.finished,
+        })
+    }
+
+    /// The calls not yet finished, by id.
+    pub fn active_calls(&self) -> Vec<CallSummary> {
+        self.calls.iter().filter(|(_, i)| !i.finished).filter_map(|(id, _)| self.call(*id)).collect()
     }
 
     // --- customers and orders --------------------------------------------

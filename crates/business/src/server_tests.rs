@@ -87,6 +87,13 @@ fn the_shopper_on_the_cruise_page_is_called_with_the_cruise_expert_and_buys_a_cr
 
     // The network does its part.
     let r = request_id(&sent[0].1);
+    assert_eq!(s.call_of_request(r), Some(call));
+    let live = s.active_calls();
+    assert_eq!(live.len(), 1);
+    assert!(
+        matches!(&live[0].phase, Some(CallPhase::Offered { agent, .. }) if agent == "cruise-1"),
+        "{live:?}"
+    );
     assert_eq!(
         s.instruction_result(secs(10), r, &InstructionResult::Accepted { held_until: None }).ok(),
         Some(vec![])
@@ -103,6 +110,8 @@ fn the_shopper_on_the_cruise_page_is_called_with_the_cruise_expert_and_buys_a_cr
     assert_eq!(s.agent("cruise-1").map(|a| a.status), Some(Status::OnCall));
     s.call_status(secs(300), r, &CallStatus::Released).expect("released");
     assert_eq!(s.agent("cruise-1").map(|a| a.status), Some(Status::WrapUp));
+    assert!(s.active_calls().is_empty());
+    assert_eq!(s.call(call).map(|c| (c.answered, c.finished)), Some((true, true)));
 
     // Steps 614-616: the representative sends the order back.
     let lines =
