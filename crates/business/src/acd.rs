@@ -885,6 +885,13 @@ impl Acd {
     /// Says which invariant broke.
     pub fn check_invariants(&self) -> Result<(), String> {
         for a in self.agents.values() {
+            let holds = a.view.call.is_some();
+            match a.view.status {
+                Status::OnCall if !holds => return Err(format!("{} is on a call but holds none", a.view.id)),
+                Status::OnCall | Status::WrapUp => {}
+                s if holds => return Err(format!("{} holds a call while {s:?}", a.view.id)),
+                _ => {}
+            }
             if let Some(id) = a.view.call {
                 match self.calls.get(&id).map(|c| &c.phase) {
                     Some(Phase::Offered { agent, .. } | Phase::Talking { agent, .. })
