@@ -275,7 +275,7 @@ impl Contact {
                 let f = format!("{field}.sip");
                 check_text(&f, u, true)?;
                 match u.strip_prefix("sip:").or_else(|| u.strip_prefix("sips:")) {
-                    Some(rest) if rest.contains('@') || !rest.is_empty() => Ok(()),
+                    Some(rest) if !rest.is_empty() => Ok(()),
                     _ => Err(InvalidField::new(f, "does not start with sip: or sips:")),
                 }
             }
@@ -597,6 +597,33 @@ mod tests {
         assert_eq!(field(c.validate()), "text");
         let e = CallResult::Order { lines: vec![] };
         assert_eq!(field(e.validate()), "lines");
+    }
+
+    proptest::proptest! {
+        /// Whatever the shop or the console sends, reading and checking it
+        /// never panics, and a checked request's number is digits only.
+        #[test]
+        fn reading_and_checking_any_bytes_never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            if let Ok(r) = serde_json::from_slice::<WebCallRequest>(&bytes) {
+                if r.validate().is_ok() {
+                    proptest::prop_assert!(r.customer_number.iter().all(|n| n.bytes().all(|b| b.is_ascii_digit())));
+                }
+            }
+            if let Ok(r) = serde_json::from_slice::<EquipmentCallRequest>(&bytes) {
+                let _ = r.validate();
+            }
+            if let Ok(r) = serde_json::from_slice::<Representative>(&bytes) {
+                let _ = r.validate();
+            }
+            if let Ok(r) = serde_json::from_slice::<CallResult>(&bytes) {
+                let _ = r.validate();
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = check_number("n", &text);
+            let mut c = Customer::new(text.clone());
+            c.viewed([PageInfo { url: text.into_owned(), title: String::new(), skill: None }]);
+            let _ = c.validate();
+        }
     }
 
     #[test]
