@@ -3,9 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use proptest::prelude::{
-    any, prop_assert, prop_assert_eq, prop_oneof, proptest, Just, ProptestConfig, TestCaseError,
-};
+use proptest::prelude::{any, prop_assert, prop_assert_eq, prop_oneof, Just, ProptestConfig, TestCaseError};
 use proptest::strategy::Strategy as Gen;
 
 use super::*;
@@ -468,16 +466,31 @@ fn holders(acd: &Acd) -> BTreeMap<CallId, String> {
     acd.agents().filter_map(|a| a.call.map(|c| (c, a.id.clone()))).collect()
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+/// Each case runs a whole day of an ACD (about a millisecond unoptimised),
+/// so the cases are capped at 2,000 whatever `PROPTEST_CASES` says
+/// (proptest's own macro lets the variable override any explicit count).
+fn capped() -> ProptestConfig {
+    let env = ProptestConfig::default();
+    ProptestConfig { cases: env.cases.min(2_000), ..env }
+}
 
-    /// Whatever happens, nobody holds two calls, no call is held twice,
-    /// an offer goes only to someone free, and every call is eventually
-    /// offered or abandoned once everyone logs in and time passes.
-    #[test]
-    fn no_agent_gets_two_calls_and_every_call_is_offered_or_abandoned(
-        strategy in strategy(), seed in any::<u64>(), ops in proptest::collection::vec(op(), 0..60),
-    ) {
+/// Runs `test` over `input` with the capped configuration.
+fn check<S: Gen>(input: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)
+where
+    S::Value: std::fmt::Debug,
+{
+    let mut runner = proptest::test_runner::TestRunner::new(capped());
+    if let Err(e) = runner.run(&input, test) {
+        panic!("{e}");
+    }
+}
+
+/// Whatever happens, nobody holds two calls, no call is held twice,
+/// an offer goes only to someone free, and every call is eventually
+/// offered or abandoned once everyone logs in and time passes.
+#[test]
+fn no_agent_gets_two_calls_and_every_call_is_offered_or_abandoned() {
+    check((strategy(), any::<u64>(), proptest::collection::vec(op(), 0..60)), |(strategy, seed, ops)| {
         let mut h = Harness::new(fresh(strategy, seed));
         let mut decisions = Vec::new();
         for op in &ops {
@@ -515,22 +528,30 @@ proptest! {
                 break;
             }
         }
-        prop_assert!(acd.queue().is_empty() && acd.scheduled().is_empty(), "still waiting: {:?}", acd.queue());
+        prop_assert!(
+            acd.queue().is_empty() && acd.scheduled().is_empty(),
+            "still waiting: {:?}",
+            acd.queue()
+        );
         prop_assert_eq!(seen.len() as u64, requested, "every call offered or abandoned");
-    }
+        Ok(())
+    });
+}
 
-    /// Among calls that queued with the same priority (and the same needs),
-    /// the first to arrive is the first offered.
-    #[test]
-    fn fifo_within_priority(
-        strategy in strategy(), seed in any::<u64>(),
-        ops in proptest::collection::vec(prop_oneof![
+/// Among calls that queued with the same priority (and the same needs),
+/// the first to arrive is the first offered.
+#[test]
+fn fifo_within_priority() {
+    let ops = proptest::collection::vec(
+        prop_oneof![
             3 => (0u8..3).prop_map(|p| Op::Request { skill: None, priority: p, preferred: None, later_s: None }),
             2 => any::<u8>().prop_map(Op::End),
             1 => (0u8..4, 0u8..2).prop_map(|(a, s)| Op::Status(a, s)),
             2 => (0u16..40_000).prop_map(Op::Advance),
-        ], 0..80),
-    ) {
+        ],
+        0..80,
+    );
+    check((strategy(), any::<u64>(), ops), |(strategy, seed, ops)| {
         let mut h = Harness::new(fresh(strategy, seed));
         let mut offers: Vec<CallId> = Vec::new();
         for op in &ops {
@@ -544,8 +565,15 @@ proptest! {
             }
         }
         for p in 0..3u8 {
-            let same: Vec<CallId> = offers.iter().copied().filter(|c| h.priority.get(c) == Some(&p)).collect();
-            prop_assert!(same.windows(2).all(|w| w[0] < w[1]), "priority {} offered out of order: {:?}", p, same);
+            let same: Vec<CallId> =
+                offers.iter().copied().filter(|c| h.priority.get(c) == Some(&p)).collect();
+            prop_assert!(
+                same.windows(2).all(|w| w[0] < w[1]),
+                "priority {} offered out of order: {:?}",
+                p,
+                same
+            );
         }
-    }
+        Ok(())
+    });
 }
