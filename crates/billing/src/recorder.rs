@@ -102,6 +102,9 @@ struct OpenSession {
     ended: bool,
     /// The controller said it was calling the customer.
     calling: bool,
+    /// Why a party was last reported unreachable (`customer_unavailable`,
+    /// `representative_unavailable`): 17 busy, 19 no answer.
+    unreached: Option<u8>,
 }
 
 /// The recorder. See the module docs.
@@ -199,8 +202,10 @@ impl Billing {
                     cause: None,
                     legs: Vec::new(),
                 };
-                self.sessions
-                    .insert(key, OpenSession { cdr, legs: Vec::new(), ended: false, calling: false });
+                self.sessions.insert(
+                    key,
+                    OpenSession { cdr, legs: Vec::new(), ended: false, calling: false, unreached: None },
+                );
             }
             OsnMessage::CallStatus { call_id, status } => {
                 let key = (from.to_owned(), *call_id);
@@ -216,6 +221,10 @@ impl Billing {
                     }
                     CallStatus::Connected => {
                         s.cdr.connected_us.get_or_insert(t);
+                    }
+                    CallStatus::CustomerUnavailable { cause, .. }
+                    | CallStatus::RepresentativeUnavailable { cause, .. } => {
+                        s.unreached = Some(if cause == "busy" { 17 } else { 19 });
                     }
                     CallStatus::Released | CallStatus::Failed { .. } => {
                         s.ended = true;
@@ -385,7 +394,9 @@ fn finish_session(s: OpenSession) -> SessionCdr {
     c.legs = legs.iter().map(|l| l.id.clone()).collect();
     // The first abnormal cause among the legs says why it ended; else a normal one.
     let causes: Vec<u8> = legs.iter().filter_map(|l| l.cause).collect();
-    c.cause = causes.iter().copied().find(|&x| x != 16).or_else(|| causes.first().copied());
+    // A party reported unreachable (busy, no answer) explains a session whose
+    // legs ended normally (the customer released after the apology).
+    c.cause = causes.iter().copied().find(|&x| x != 16).or(s.unreached).or_else(|| causes.first().copied());
     if let Some(end) = c.ended_us {
         c.duration_ms = end.saturating_sub(c.requested_us) / 1000;
         c.billable_ms = c.customer_answered_us.map_or(0, |a| end.saturating_sub(a) / 1000);
