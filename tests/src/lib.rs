@@ -50,3 +50,13 @@ impl Drop for TempFile {
         drop(self.dir.take());
     }
 }
+
+/// What a finished process printed on stdout, as text.
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// What a finished process printed on stderr, as text.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}

@@ -3,15 +3,7 @@
 //! --db DIR` lists them (text or JSON) with per-business totals.
 #![allow(clippy::unwrap_used)]
 
-use ainsim_tests::run_ainsim;
-
-fn stdout(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use ainsim_tests::{run_ainsim, stderr, stdout};
 
 #[test]
 fn calls_recorded_into_a_database_are_listed_by_ainsim_cdr() {

@@ -4,15 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use ainsim_tests::tshark::{have_tshark, tshark_complaints, tshark_fields};
-use ainsim_tests::{run_ainsim, TempFile};
-
-fn stdout(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use ainsim_tests::{run_ainsim, stderr, stdout, TempFile};
 
 #[test]
 fn an_answered_call_across_the_default_network_prints_its_ladder() {
