@@ -363,3 +363,55 @@ async fn the_pages_are_served_with_their_button() {
     assert_eq!(abc.get("/assets/secret.txt").await.status(), 404);
     assert_eq!(abc.get("/nowhere").await.status(), 404);
 }
+
+#[tokio::test]
+async fn a_call_asked_for_later_is_made_when_the_clock_gets_there() {
+    let clock = Arc::new(ManualClock::default());
+    let mut server = BusinessServer::open(
+        Box::new(MemStore::new()),
+        demo::config("198.51.100.20", 1_795_910_400, 1),
+        Instant::ZERO,
+    )
+    .expect("business server");
+    for rep in demo::representatives(false) {
+        server.put_representative(rep).expect("representative");
+    }
+    let sink = Arc::new(RecordingSink::default());
+    let state = WebState::new(server, clock.clone(), sink.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let app = router(state.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = reqwest::Client::new();
+    http.post(format!("{base}/api/representatives/cruise-1/login")).send().await.expect("login");
+
+    // The shopper asks to be called in an hour.
+    let mut req = cruise_request();
+    req["desired_contact_time"] = json!(1_795_910_400u64 + 3600);
+    let answer: Value = http
+        .post(format!("{base}/api/call-requests"))
+        .json(&req)
+        .send()
+        .await
+        .expect("POST")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (answer["state"].as_str(), answer["due_unix"].as_u64()),
+        (Some("scheduled"), Some(1_795_914_000))
+    );
+    assert!(sink.take().is_empty());
+
+    // Half an hour on, nothing; at the hour, the call is made.
+    clock.set(Instant(1_800 * 1_000_000));
+    let next = state.tick().expect("tick");
+    assert!(sink.take().is_empty());
+    assert_eq!(next, Some(Instant(3_600 * 1_000_000)));
+    clock.set(Instant(3_600 * 1_000_000));
+    state.tick().expect("tick");
+    let sent = sink.take();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].1, "cruise-1");
+    assert!(state.current_pop("cruise-1").is_some());
+}
