@@ -415,3 +415,26 @@ async fn a_call_asked_for_later_is_made_when_the_clock_gets_there() {
     assert_eq!(sent[0].1, "cruise-1");
     assert!(state.current_pop("cruise-1").is_some());
 }
+
+#[test]
+fn every_api_route_is_in_the_openapi_file_and_the_api_doc() {
+    let openapi = include_str!("../../../docs/openapi-business.yaml");
+    let api = include_str!("../../../docs/api.md");
+    for route in [
+        "/api/call-requests",
+        "/api/equipment-call-requests",
+        "/api/representatives",
+        "/api/representatives/{id}",
+        "/api/representatives/{id}/login",
+        "/api/representatives/{id}/logout",
+        "/api/representatives/{id}/status",
+        "/api/representatives/{id}/events",
+        "/api/calls",
+        "/api/calls/{call}/result",
+        "/api/orders",
+        "/api/results",
+    ] {
+        assert!(openapi.contains(&format!("  {route}:")), "{route} missing from docs/openapi-business.yaml");
+        assert!(api.contains(route), "{route} missing from docs/api.md");
+    }
+}
