@@ -88,10 +88,22 @@ async fn read_json<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: Bo
     let de = &mut serde_json::Deserializer::from_slice(&bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." { "body".to_owned() } else { path };
         let why = e.into_inner();
+        let field = field_of(&path, &why.to_string());
         ApiError::new(StatusCode::BAD_REQUEST, Some(&field), format!("{field}: {why}"))
     })
+}
+
+/// The JSON path to blame: serde's path, with the name of a missing field
+/// added (`page.page.url`), or `body` for the body as a whole.
+fn field_of(path: &str, why: &str) -> String {
+    let missing = why.strip_prefix("missing field `").and_then(|r| r.split('`').next());
+    match (path, missing) {
+        (".", Some(m)) => m.to_owned(),
+        (".", None) => "body".to_owned(),
+        (p, Some(m)) => format!("{p}.{m}"),
+        (p, None) => p.to_owned(),
+    }
 }
 
 /// What the shopper's page is told about a call request.
