@@ -31,6 +31,11 @@
     source.addEventListener("away", function () { $("status").textContent = "away"; say("Too many missed calls: you are set away."); });
     source.addEventListener("failed", function (e) { say("Call failed: " + JSON.parse(e.data).reason); });
     source.addEventListener("abandoned", function () { say("The call was abandoned."); });
+    source.addEventListener("cancelled", function (e) {
+      var c = JSON.parse(e.data).call;
+      if (c === call) { call = null; $("pop-body").hidden = true; $("pop-empty").hidden = false; }
+      say("Call " + c + " was cancelled by the business.");
+    });
   }
   fetch("/api/representatives").then(function (r) { return r.json(); }).then(function (reps) {
     reps.forEach(function (r) { var o = document.createElement("option"); o.value = r.id; o.textContent = r.name + " (" + r.id + ")"; $("rep").appendChild(o); });

@@ -312,6 +312,25 @@ async fn call_result(
     Ok((StatusCode::CREATED, Json(rec)))
 }
 
+fn parse_call(call: &str) -> Result<CallId, ApiError> {
+    call.parse().map(CallId).map_err(|_| {
+        ApiError::new(StatusCode::BAD_REQUEST, Some("call"), format!("call: {call:?} is not a number"))
+    })
+}
+
+/// The business gives a call up wherever it stands; the network is told
+/// (`OsnMessage::Cancel` under the current request id) when it has it.
+async fn cancel(
+    State(st): State<WebState>,
+    Path(call): Path<String>,
+) -> Result<Json<CallRequestAnswer>, ApiError> {
+    let call = parse_call(&call)?;
+    st.cancel(call)?;
+    let mut a = answer(call, &[]);
+    a.state = "cancelled".into();
+    Ok(Json(a))
+}
+
 async fn list_calls(State(st): State<WebState>) -> Json<Vec<ainsim_business::CallSummary>> {
     Json(st.with_server(|s, _| s.active_calls()))
 }
@@ -356,6 +375,7 @@ pub fn router(state: WebState) -> Router {
         .route("/api/representatives/{id}/events", get(events))
         .route("/api/calls", get(list_calls))
         .route("/api/calls/{call}/result", post(call_result))
+        .route("/api/calls/{call}/cancel", post(cancel))
         .route("/api/orders", get(list_orders))
         .route("/api/results", get(list_results))
         .fallback(not_found)

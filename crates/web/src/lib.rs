@@ -88,14 +88,15 @@ impl Clock for ManualClock {
 }
 
 /// Takes the Fig. 8 call initiation messages ([`Action::Instruction`]) for
-/// the Internet access server.
+/// the Internet access server, and the business's [`OsnMessage::Cancel`]s.
 ///
 /// Called with the business server's lock released, from inside a request
 /// handler: it must not block. An HTTPS or OSN implementor queues the
 /// message (e.g. on a tokio channel) and later reports back through
 /// [`WebState::instruction_result`] and [`WebState::call_status`].
 pub trait InstructionSink: Send + Sync + 'static {
-    /// Send `message` (an [`OsnMessage::CallInstruction`]) for `call`, offered to `agent`.
+    /// Send `message` (an [`OsnMessage::CallInstruction`], or an
+    /// [`OsnMessage::Cancel`]) for `call`, offered to `agent`.
     fn send(&self, call: CallId, agent: &str, message: OsnMessage);
 }
 
@@ -121,7 +122,7 @@ impl InstructionSink for RecordingSink {
 pub struct ConsoleEvent {
     /// The representative it is for.
     pub agent: String,
-    /// The SSE event name: `pop`, `away`, `failed`, `abandoned`.
+    /// The SSE event name: `pop`, `away`, `failed`, `abandoned`, `cancelled`.
     pub kind: &'static str,
     /// The event's JSON.
     pub data: String,
@@ -256,6 +257,33 @@ impl WebState {
     /// As [`BusinessServer::call_status`].
     pub fn call_status(&self, request_id: u64, status: &CallStatus) -> Result<Vec<Action>, BusinessError> {
         let actions = self.with_server(|s, now| s.call_status(now, request_id, status))?;
+        Ok(self.dispatch(actions))
+    }
+
+    /// The business gives `call` up: the ACD lets it go, the network is
+    /// sent [`OsnMessage::Cancel`] under the attempt's request id (if one
+    /// was sent and the call is not finished), and the representative's
+    /// console gets `cancelled` and loses the pop. The network's
+    /// [`CallStatus::Cancelled`] that follows is then an unknown request to
+    /// [`WebState::call_status`]: ignore it.
+    ///
+    /// # Errors
+    /// As [`BusinessServer::cancel`].
+    pub fn cancel(&self, call: CallId) -> Result<Vec<Action>, BusinessError> {
+        let (before, actions) = self.with_server(|s, now| {
+            let before = s.call(call);
+            s.cancel(now, call).map(|a| (before, a))
+        })?;
+        if let Some(b) = before.filter(|b| !b.finished) {
+            let agent = b.agent.unwrap_or_default();
+            if let Some(request_id) = b.request_id {
+                self.inner.sink.send(call, &agent, OsnMessage::Cancel { call_id: request_id });
+            }
+            if self.current_pop(&agent).is_some_and(|p| p.call == call) {
+                self.clear_pop(&agent);
+                self.emit(&agent, "cancelled", &serde_json::json!({"call": call.0}));
+            }
+        }
         Ok(self.dispatch(actions))
     }
 

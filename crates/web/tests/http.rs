@@ -431,10 +431,39 @@ fn every_api_route_is_in_the_openapi_file_and_the_api_doc() {
         "/api/representatives/{id}/events",
         "/api/calls",
         "/api/calls/{call}/result",
+        "/api/calls/{call}/cancel",
         "/api/orders",
         "/api/results",
     ] {
         assert!(openapi.contains(&format!("  {route}:")), "{route} missing from docs/openapi-business.yaml");
         assert!(api.contains(route), "{route} missing from docs/api.md");
     }
+}
+
+#[tokio::test]
+async fn the_business_cancels_a_call_and_the_network_is_told() {
+    let abc = Abc::start().await;
+    abc.log_in("cruise-1").await;
+    let mut carla = Events::open(&abc, "cruise-1").await;
+    let (_, answer) = abc.post("/api/call-requests", &cruise_request()).await;
+    let call = answer["call"].as_u64().expect("call id");
+    carla.next("pop").await;
+    let sent = abc.sink.take();
+    let OsnMessage::CallInstruction { request_id, .. } = &sent[0].2 else { panic!("no instruction") };
+
+    let (status, answer) = abc.post(&format!("/api/calls/{call}/cancel"), &json!({})).await;
+    assert_eq!((status, answer["state"].as_str()), (200, Some("cancelled")), "{answer}");
+    let sent = abc.sink.take();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].2, OsnMessage::Cancel { call_id: *request_id });
+    assert_eq!(carla.next("cancelled").await["call"], call);
+    assert!(abc.state.current_pop("cruise-1").is_none());
+    let calls = abc.get("/api/calls").await.json::<Value>().await.expect("json");
+    assert_eq!(calls, json!([]));
+
+    // Carla is free again for the next shopper; an unknown call cannot be cancelled.
+    let rep = abc.get("/api/representatives/cruise-1").await.json::<Value>().await.expect("json");
+    assert_ne!(rep["representative"]["status"], "on_call");
+    let (status, err) = abc.post("/api/calls/77/cancel", &json!({})).await;
+    assert_eq!((status, err["field"].as_str()), (404, Some("call")), "{err}");
 }
