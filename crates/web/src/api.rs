@@ -331,6 +331,17 @@ async fn cancel(
     Ok(Json(a))
 }
 
+/// The live view's data: the network (if wired in) and the business side.
+async fn network(State(st): State<WebState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let ids: Vec<String> = st.with_server(|s, _| s.representatives().map(|r| r.id.clone()).collect());
+    let reps = ids.iter().map(|id| rep_view(&st, id)).collect::<Result<Vec<_>, _>>()?;
+    let calls = st.with_server(|s, _| s.active_calls());
+    Ok(Json(serde_json::json!({
+        "network": st.network_snapshot(),
+        "business": {"representatives": reps, "calls": calls},
+    })))
+}
+
 async fn list_calls(State(st): State<WebState>) -> Json<Vec<ainsim_business::CallSummary>> {
     Json(st.with_server(|s, _| s.active_calls()))
 }
@@ -364,6 +375,7 @@ pub fn router(state: WebState) -> Router {
         .route("/cruises", get(pages::cruises))
         .route("/flights", get(pages::flights))
         .route("/console", get(pages::console))
+        .route("/network", get(pages::network))
         .route("/assets/{file}", get(pages::asset))
         .route("/api/call-requests", post(web_call_request))
         .route("/api/equipment-call-requests", post(equipment_call_request))
@@ -378,6 +390,7 @@ pub fn router(state: WebState) -> Router {
         .route("/api/calls/{call}/cancel", post(cancel))
         .route("/api/orders", get(list_orders))
         .route("/api/results", get(list_results))
+        .route("/api/network", get(network))
         .fallback(not_found)
         .with_state(state)
 }

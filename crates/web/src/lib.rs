@@ -8,8 +8,10 @@
 //! - [`router`]: the JSON API under `/api` (docs/api.md, section "Business
 //!   web server"; docs/openapi-business.yaml) and the pages: the ABC Travel
 //!   shop (`/`, `/cruises`, `/flights`, the seed's Fig. 4) and the
-//!   representative console (`/console`), plain HTML/CSS/JS compiled into
-//!   the binary ([`pages`]).
+//!   representative console (`/console`), and a live view (`/network`) of
+//!   the business's calls and, through a [`NetworkView`] the integrator
+//!   wires in, the network's elements, links, calls and latest ladder;
+//!   plain HTML/CSS/JS compiled into the binary ([`pages`]).
 //!
 //! Contract: bad input never panics; it gets a 400 (or 413 for a body over
 //! [`MAX_BODY`], 404 for an unknown representative or call, 409 for a
@@ -128,7 +130,44 @@ pub struct ConsoleEvent {
     pub data: String,
 }
 
+/// An element of the network, for the live view.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ElementView {
+    /// Its name in the topology (`ssp-a`, `stp-1`).
+    pub name: String,
+    /// What it is (`ssp`, `stp`, `scp`, `ip`, `mtso`, `access`).
+    pub kind: String,
+}
+
+/// A link of the network, for the live view.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LinkView {
+    pub a: String,
+    pub b: String,
+    /// `ss7`, `isup`, `osn`, `voice`, ...
+    pub kind: String,
+}
+
+/// What the live view (`/network`) shows of the network.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NetworkSnapshot {
+    pub elements: Vec<ElementView>,
+    pub links: Vec<LinkView>,
+    /// The calls in progress, one line each.
+    pub calls: Vec<String>,
+    /// The ladder of the latest call, as text.
+    pub ladder: String,
+}
+
+/// Where the live view reads the network from (the runtime, when the
+/// integrator wires one in with [`WebState::set_network_view`]).
+pub trait NetworkView: Send + Sync + 'static {
+    /// The network now. Called from a request handler: keep it quick.
+    fn snapshot(&self) -> NetworkSnapshot;
+}
+
 struct Inner {
+    network: Mutex<Option<Arc<dyn NetworkView>>>,
     server: Mutex<BusinessServer>,
     clock: Arc<dyn Clock>,
     sink: Arc<dyn InstructionSink>,
@@ -160,6 +199,7 @@ impl WebState {
         let (events, _) = broadcast::channel(256);
         WebState {
             inner: Arc::new(Inner {
+                network: Mutex::new(None),
                 server: Mutex::new(server),
                 clock,
                 sink,
@@ -167,6 +207,17 @@ impl WebState {
                 pops: Mutex::new(HashMap::new()),
             }),
         }
+    }
+
+    /// Lets the live view (`/network`) show the network from `view`.
+    pub fn set_network_view(&self, view: Arc<dyn NetworkView>) {
+        *lock(&self.inner.network) = Some(view);
+    }
+
+    /// The network as the live view shows it, if a view is wired in.
+    pub fn network_snapshot(&self) -> Option<NetworkSnapshot> {
+        let view = lock(&self.inner.network).clone();
+        view.map(|v| v.snapshot())
     }
 
     /// Now, by the state's clock.

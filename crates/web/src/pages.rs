@@ -1,7 +1,7 @@
 //! The pages: the ABC Travel shop (the seed's Fig. 4: a home page, a cruise
 //! page and a flights page, each with an advert area, add-to-cart and the
-//! "Talk to a customer service representative" button) and the
-//! representative console. Plain HTML, CSS and JavaScript compiled into the
+//! "Talk to a customer service representative" button), the
+//! representative console and the live view. Plain HTML, CSS and JavaScript compiled into the
 //! binary with `include_str!`; nothing is loaded from elsewhere.
 //!
 //! The shop pages share one template; the page's url, title and the skill
@@ -13,6 +13,8 @@ use axum::response::{Html, IntoResponse, Response};
 
 const SHOP: &str = include_str!("../assets/shop.html");
 const CONSOLE: &str = include_str!("../assets/console.html");
+const NETWORK: &str = include_str!("../assets/network.html");
+const NETWORK_JS: &str = include_str!("../assets/network.js");
 const STYLE: &str = include_str!("../assets/style.css");
 const SHOP_JS: &str = include_str!("../assets/shop.js");
 const CONSOLE_JS: &str = include_str!("../assets/console.js");
@@ -97,11 +99,16 @@ pub(crate) async fn console() -> Html<&'static str> {
     Html(CONSOLE)
 }
 
+pub(crate) async fn network() -> Html<&'static str> {
+    Html(NETWORK)
+}
+
 pub(crate) async fn asset(Path(file): Path<String>) -> Response {
     let (ty, body) = match file.as_str() {
         "style.css" => ("text/css; charset=utf-8", STYLE),
         "shop.js" => ("text/javascript; charset=utf-8", SHOP_JS),
         "console.js" => ("text/javascript; charset=utf-8", CONSOLE_JS),
+        "network.js" => ("text/javascript; charset=utf-8", NETWORK_JS),
         _ => return (StatusCode::NOT_FOUND, "no such asset").into_response(),
     };
     ([(header::CONTENT_TYPE, ty), (header::CACHE_CONTROL, "no-cache")], body).into_response()

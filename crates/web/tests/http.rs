@@ -9,7 +9,10 @@ use ainsim_business::{demo, BusinessServer};
 use ainsim_elements::osn::{CallStatus, OsnMessage};
 use ainsim_elements::Instant;
 use ainsim_store::MemStore;
-use ainsim_web::{router, CallRequestAnswer, ManualClock, RecordingSink, WebState, MAX_BODY};
+use ainsim_web::{
+    router, CallRequestAnswer, ElementView, LinkView, ManualClock, NetworkSnapshot, NetworkView,
+    RecordingSink, WebState, MAX_BODY,
+};
 use serde_json::{json, Value};
 
 /// ABC Travel's web server, listening on a loopback port.
@@ -345,6 +348,7 @@ async fn the_pages_are_served_with_their_button() {
         ("/cruises", "Add to cart"),
         ("/cruises", "data-skill=\"cruise\""),
         ("/console", "Screen pop"),
+        ("/network", "Ladder of the latest call"),
     ] {
         let r = abc.get(path).await;
         assert_eq!(r.status(), 200, "{path}");
@@ -355,6 +359,7 @@ async fn the_pages_are_served_with_their_button() {
         ("/assets/style.css", "text/css; charset=utf-8", ".talk"),
         ("/assets/shop.js", "text/javascript; charset=utf-8", "localStorage"),
         ("/assets/console.js", "text/javascript; charset=utf-8", "EventSource"),
+        ("/assets/network.js", "text/javascript; charset=utf-8", "/api/network"),
     ] {
         let r = abc.get(path).await;
         assert_eq!(r.headers()["content-type"], ty, "{path}");
@@ -434,6 +439,7 @@ fn every_api_route_is_in_the_openapi_file_and_the_api_doc() {
         "/api/calls/{call}/cancel",
         "/api/orders",
         "/api/results",
+        "/api/network",
     ] {
         assert!(openapi.contains(&format!("  {route}:")), "{route} missing from docs/openapi-business.yaml");
         assert!(api.contains(route), "{route} missing from docs/api.md");
@@ -466,4 +472,38 @@ async fn the_business_cancels_a_call_and_the_network_is_told() {
     assert_ne!(rep["representative"]["status"], "on_call");
     let (status, err) = abc.post("/api/calls/77/cancel", &json!({})).await;
     assert_eq!((status, err["field"].as_str()), (404, Some("call")), "{err}");
+}
+
+/// A network of two elements, as a runtime would describe it.
+struct TwoElements;
+
+impl NetworkView for TwoElements {
+    fn snapshot(&self) -> NetworkSnapshot {
+        NetworkSnapshot {
+            elements: vec![
+                ElementView { name: "ssp-a".into(), kind: "ssp".into() },
+                ElementView { name: "stp-1".into(), kind: "stp".into() },
+            ],
+            links: vec![LinkView { a: "ssp-a".into(), b: "stp-1".into(), kind: "ss7".into() }],
+            calls: vec!["2015550100 -> 2125550142 bridged".into()],
+            ladder: "ssp-a -> stp-1 IAM".into(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_live_view_shows_the_business_and_the_network_wired_in() {
+    let abc = Abc::start().await;
+    abc.log_in("cruise-1").await;
+    abc.post("/api/call-requests", &cruise_request()).await;
+    let view = abc.get("/api/network").await.json::<Value>().await.expect("json");
+    assert_eq!(view["network"], Value::Null);
+    assert_eq!(view["business"]["calls"][0]["agent"], "cruise-1");
+    assert_eq!(view["business"]["representatives"][0]["status"], "on_call");
+
+    abc.state.set_network_view(Arc::new(TwoElements));
+    let view = abc.get("/api/network").await.json::<Value>().await.expect("json");
+    assert_eq!(view["network"]["elements"][1]["name"], "stp-1");
+    assert_eq!(view["network"]["links"][0]["kind"], "ss7");
+    assert_eq!(view["network"]["ladder"], "ssp-a -> stp-1 IAM");
 }
