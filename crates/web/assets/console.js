@@ -1,0 +1,59 @@
+// Representative console: log in/out, status, the live screen pop (SSE) and
+// the call result form (Fig. 6 steps 612-616).
+(function () {
+  "use strict";
+  var $ = function (id) { return document.getElementById(id); };
+  var source = null, call = null;
+  function rep() { return $("rep").value; }
+  function say(m) { $("msg").textContent = m; }
+  function post(path, body) {
+    return fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: body ? JSON.stringify(body) : "{}" })
+      .then(function (r) { return r.json().then(function (j) { if (!r.ok) { throw new Error(j.error); } return j; }); });
+  }
+  function showStatus(v) { $("status").textContent = v.status; }
+  function showPop(p) {
+    call = p.call;
+    $("pop-empty").hidden = true; $("pop-body").hidden = false;
+    $("pop-call").textContent = String(p.call);
+    $("pop-number").textContent = p.customer.number;
+    $("pop-name").textContent = p.customer.name || "";
+    $("pop-page").textContent = p.page.page.title + " (" + p.page.page.url + ")";
+    var ul = $("pop-recent"); ul.textContent = "";
+    (p.page.recently_viewed || []).forEach(function (v) { var li = document.createElement("li"); li.textContent = v.title + " (" + v.url + ")"; ul.appendChild(li); });
+    $("pop-note").textContent = p.note || "";
+    say("Incoming call from " + p.customer.number);
+  }
+  function listen() {
+    if (source) { source.close(); }
+    source = new EventSource("/api/representatives/" + encodeURIComponent(rep()) + "/events");
+    source.addEventListener("hello", function (e) { showStatus(JSON.parse(e.data)); });
+    source.addEventListener("pop", function (e) { showPop(JSON.parse(e.data)); $("status").textContent = "on_call"; });
+    source.addEventListener("away", function () { $("status").textContent = "away"; say("Too many missed calls: you are set away."); });
+    source.addEventListener("failed", function (e) { say("Call failed: " + JSON.parse(e.data).reason); });
+    source.addEventListener("abandoned", function () { say("The call was abandoned."); });
+    source.addEventListener("cancelled", function (e) {
+      var c = JSON.parse(e.data).call;
+      if (c === call) { call = null; $("pop-body").hidden = true; $("pop-empty").hidden = false; }
+      say("Call " + c + " was cancelled by the business.");
+    });
+  }
+  fetch("/api/representatives").then(function (r) { return r.json(); }).then(function (reps) {
+    reps.forEach(function (r) { var o = document.createElement("option"); o.value = r.id; o.textContent = r.name + " (" + r.id + ")"; $("rep").appendChild(o); });
+  });
+  $("login").addEventListener("click", function () { post("/api/representatives/" + encodeURIComponent(rep()) + "/login").then(function (v) { showStatus(v); listen(); say("Logged in."); }).catch(function (e) { say(e.message); }); });
+  $("logout").addEventListener("click", function () { post("/api/representatives/" + encodeURIComponent(rep()) + "/logout").then(function (v) { showStatus(v); if (source) { source.close(); source = null; } say("Logged out."); }).catch(function (e) { say(e.message); }); });
+  Array.prototype.forEach.call(document.querySelectorAll("button.st"), function (b) {
+    b.addEventListener("click", function () { post("/api/representatives/" + encodeURIComponent(rep()) + "/status", { status: b.dataset.status }).then(showStatus).catch(function (e) { say(e.message); }); });
+  });
+  $("kind").addEventListener("change", function () { var o = $("kind").value === "order"; $("order-lines").hidden = !o; $("text-row").hidden = o; });
+  $("result").addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (call === null) { say("No call to report on yet."); return; }
+    var k = $("kind").value, result = { kind: k };
+    if (k === "order") { result.lines = [{ item: $("item").value, quantity: Number($("qty").value), unit_price_cents: Number($("price").value) }]; }
+    else { result.text = $("text").value; }
+    post("/api/calls/" + call + "/result", { representative: rep(), result: result })
+      .then(function (rec) { say("Recorded" + (rec.order != null ? ": order " + rec.order : "") + "."); })
+      .catch(function (e) { say(e.message); });
+  });
+})();
