@@ -1,0 +1,476 @@
+//! The checks of the Internet access server's HTTP front, sans-IO.
+//!
+//! [`Gateway::check`] takes one `POST /v1/call-instructions` request (its
+//! headers, raw body and the time it arrived, in Unix seconds) and returns a
+//! [`Decision`]: accepted, with the [`OsnMessage::CallInstruction`] to hand
+//! to the network, or refused, with the HTTP status and a [`Refusal`] naming
+//! what was wrong. Every request, accepted or refused, leaves one
+//! [`AuditEntry`] in the [`Store`] ([`AUDIT_TREE`]).
+//!
+//! Checks, in order (the first that fails decides):
+//!
+//! | # | check | status | `error` |
+//! |---|---|---|---|
+//! | 1 | body at most `max_body` octets | 413 | `body_too_large` |
+//! | 2 | body is the Fig. 8 JSON | 400 | `malformed` |
+//! | 3 | the three `X-Ainsim-*` headers are present and the timestamp is a number | 400 | `missing_header` |
+//! | 4 | timestamp within ±`max_skew_s` of now | 401 | `stale_timestamp` |
+//! | 5 | the business is a subscriber | 401 | `unknown_business` |
+//! | 6 | the HMAC-SHA256 signature matches | 401 | `bad_signature` |
+//! | 7 | the nonce was not seen in the skew window | 409 | `replayed_nonce` |
+//! | 8 | the business is within its rate | 429 | `rate_limited` |
+//! | 9 | the password matches its argon2 hash | 401 | `wrong_password` |
+//! | 10 | both numbers are E.164, premium-rate and international only if allowed | 422 | `bad_number`, `premium_rate`, `international` |
+//!
+//! Nothing here reads a clock, a socket or randomness: time is an input,
+//! request ids come from a counter kept in the store. What it is not: the
+//! network-side checks (the `AccessServer` element does its own, again), or
+//! the HTTP plumbing (`server`).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use argon2::password_hash::{PasswordHash, PasswordVerifier};
+use argon2::Argon2;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+use ainsim_elements::osn::OsnMessage;
+use ainsim_store::{Store, StoreExt};
+
+/// Store tree of subscribing businesses: key = business id, value = [`GatewayBusiness`].
+pub const BUSINESS_TREE: &str = "gateway_businesses";
+/// Store tree of the audit log: key = 20-digit sequence number, value = [`AuditEntry`].
+pub const AUDIT_TREE: &str = "gateway_audit";
+/// Store tree of the gateway's counters (`next_request`, `next_audit`).
+pub const META_TREE: &str = "gateway_meta";
+
+/// Header carrying the request's Unix time in seconds.
+pub const H_TIMESTAMP: &str = "x-ainsim-timestamp";
+/// Header carrying a one-time nonce (1–64 printable ASCII characters).
+pub const H_NONCE: &str = "x-ainsim-nonce";
+/// Header carrying the lowercase hex HMAC-SHA256 signature.
+pub const H_SIGNATURE: &str = "x-ainsim-signature";
+
+/// A business as the HTTP front knows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayBusiness {
+    pub id: String,
+    /// argon2 PHC string of its password (`ainsim_elements::access::hash_password`).
+    pub password_hash: String,
+    /// The shared HMAC-SHA256 key its requests are signed with (hex).
+    pub signing_key_hex: String,
+    /// Requests per `rate_window_s` (refused ones past the signature count too).
+    #[serde(default = "default_rate")]
+    pub rate_limit: u32,
+    #[serde(default = "default_window")]
+    pub rate_window_s: u64,
+    /// Premium-rate destinations (NANP 900 area code, 976 exchange) allowed.
+    #[serde(default)]
+    pub allow_premium: bool,
+    /// Numbers outside country code 1 allowed.
+    #[serde(default)]
+    pub allow_international: bool,
+}
+
+fn default_rate() -> u32 {
+    10
+}
+fn default_window() -> u64 {
+    60
+}
+
+/// The Fig. 8 call initiation message, as JSON over HTTP.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallInstructionRequest {
+    /// The calling equipment's address (recorded, not checked).
+    #[serde(default)]
+    pub equipment: String,
+    pub business: String,
+    pub password: String,
+    /// E.164: `+12015550100`, or NANP `2015550100` / `12015550100`.
+    pub customer: String,
+    pub representative: String,
+    /// Desired contact time, Unix seconds; absent = at once.
+    #[serde(default)]
+    pub contact_at: Option<u64>,
+}
+
+/// One request as the HTTP layer saw it.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpRequest<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub timestamp: Option<&'a str>,
+    pub nonce: Option<&'a str>,
+    pub signature: Option<&'a str>,
+    pub body: &'a [u8],
+    /// Unix seconds when it arrived.
+    pub now: u64,
+}
+
+/// Why a request was refused.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case", tag = "error")]
+pub enum Refusal {
+    #[error("body of {len} octets is over the {limit}-octet limit")]
+    BodyTooLarge { len: usize, limit: usize },
+    #[error("malformed call instruction: {why}")]
+    Malformed { why: String },
+    #[error("header {header} is missing or not valid")]
+    MissingHeader { header: &'static str },
+    #[error("timestamp {timestamp} is more than {max_skew_s} s away from now ({now})")]
+    StaleTimestamp { timestamp: u64, now: u64, max_skew_s: u64 },
+    #[error("business {business:?} is not a subscriber")]
+    UnknownBusiness { business: String },
+    #[error("the request signature does not match")]
+    BadSignature,
+    #[error("nonce {nonce:?} was already used")]
+    ReplayedNonce { nonce: String },
+    #[error("business {business:?} is over its rate of {limit} requests per {per_s} s")]
+    RateLimited { business: String, limit: u32, per_s: u64 },
+    #[error("wrong password for business {business:?}")]
+    WrongPassword { business: String },
+    #[error("{field} number {number:?} is not valid E.164: {why}")]
+    BadNumber { field: &'static str, number: String, why: String },
+    #[error("{field} number {number:?} is premium-rate, which business {business:?} may not call")]
+    PremiumRate { field: &'static str, number: String, business: String },
+    #[error("{field} number {number:?} is international, which business {business:?} may not call")]
+    International { field: &'static str, number: String, business: String },
+    #[error("store: {0}")]
+    Store(String),
+}
+
+impl Refusal {
+    /// The HTTP status for this refusal.
+    pub fn status(&self) -> u16 {
+        match self {
+            Refusal::BodyTooLarge { .. } => 413,
+            Refusal::Malformed { .. } | Refusal::MissingHeader { .. } => 400,
+            Refusal::StaleTimestamp { .. }
+            | Refusal::UnknownBusiness { .. }
+            | Refusal::BadSignature
+            | Refusal::WrongPassword { .. } => 401,
+            Refusal::ReplayedNonce { .. } => 409,
+            Refusal::RateLimited { .. } => 429,
+            Refusal::BadNumber { .. } | Refusal::PremiumRate { .. } | Refusal::International { .. } => 422,
+            Refusal::Store(_) => 500,
+        }
+    }
+
+    /// The short name of the refusal (`bad_signature`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Refusal::BodyTooLarge { .. } => "body_too_large",
+            Refusal::Malformed { .. } => "malformed",
+            Refusal::MissingHeader { .. } => "missing_header",
+            Refusal::StaleTimestamp { .. } => "stale_timestamp",
+            Refusal::UnknownBusiness { .. } => "unknown_business",
+            Refusal::BadSignature => "bad_signature",
+            Refusal::ReplayedNonce { .. } => "replayed_nonce",
+            Refusal::RateLimited { .. } => "rate_limited",
+            Refusal::WrongPassword { .. } => "wrong_password",
+            Refusal::BadNumber { .. } => "bad_number",
+            Refusal::PremiumRate { .. } => "premium_rate",
+            Refusal::International { .. } => "international",
+            Refusal::Store(_) => "store",
+        }
+    }
+}
+
+/// What to do with a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Hand `instruction` (an [`OsnMessage::CallInstruction`]) to the network.
+    Accepted {
+        request_id: u64,
+        business: String,
+        instruction: OsnMessage,
+    },
+    Refused(Refusal),
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuditEntry {
+    pub seq: u64,
+    /// Unix seconds.
+    pub at: u64,
+    pub method: String,
+    pub path: String,
+    pub business: Option<String>,
+    pub request_id: Option<u64>,
+    pub status: u16,
+    /// `accepted`, or the refusal's kind.
+    pub outcome: String,
+    pub reason: String,
+}
+
+/// Limits of the front.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GatewayConfig {
+    /// Largest body accepted, octets.
+    pub max_body: usize,
+    /// Largest distance between the request's timestamp and now, seconds.
+    pub max_skew_s: u64,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        GatewayConfig { max_body: 8 * 1024, max_skew_s: 300 }
+    }
+}
+
+/// The string a request's signature is computed over:
+/// `METHOD\nPATH\nTIMESTAMP\nNONCE\nhex(sha256(body))`.
+pub fn string_to_sign(method: &str, path: &str, timestamp: &str, nonce: &str, body: &[u8]) -> String {
+    format!("{method}\n{path}\n{timestamp}\n{nonce}\n{}", hex::encode(Sha256::digest(body)))
+}
+
+/// The lowercase hex HMAC-SHA256 of [`string_to_sign`] under `key` (what a client sends).
+pub fn sign(key: &[u8], method: &str, path: &str, timestamp: &str, nonce: &str, body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(string_to_sign(method, path, timestamp, nonce, body).as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+fn verify(key: &[u8], req: &HttpRequest<'_>, timestamp: &str, nonce: &str, signature: &str) -> bool {
+    let Ok(given) = hex::decode(signature) else { return false };
+    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(key) else { return false };
+    mac.update(string_to_sign(req.method, req.path, timestamp, nonce, req.body).as_bytes());
+    mac.verify_slice(&given).is_ok()
+}
+
+/// The policy class of a valid number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Number {
+    /// What goes to the network: 10 digits for NANP, else the E.164 digits with the country code.
+    pub network: String,
+    pub premium: bool,
+    pub international: bool,
+}
+
+/// Validates `number` as E.164 (`+` and 8–15 digits) or a NANP national
+/// number (10 digits, or 11 starting with 1).
+///
+/// # Errors
+/// What is wrong with it, in words.
+pub fn classify(number: &str) -> Result<Number, String> {
+    let (plus, digits) = match number.strip_prefix('+') {
+        Some(rest) => (true, rest),
+        None => (false, number),
+    };
+    if let Some((i, c)) = digits.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        return Err(format!("{c:?} at position {} is not a digit", i + usize::from(plus)));
+    }
+    let nanp = match (plus, digits.len()) {
+        (true, 8..=15) if digits.starts_with('1') => {
+            if digits.len() != 11 {
+                return Err("a +1 number has 10 digits after the country code".into());
+            }
+            Some(&digits[1..])
+        }
+        (true, 8..=15) => None,
+        (true, n) => return Err(format!("{n} digits after '+' (E.164 allows 8 to 15)")),
+        (false, 10) => Some(digits),
+        (false, 11) if digits.starts_with('1') => Some(&digits[1..]),
+        (false, n) => return Err(format!("{n} digits without '+' (10 or 1+10 for NANP; else use +country)")),
+    };
+    match nanp {
+        Some(n) => {
+            if n.starts_with('0') || n.starts_with('1') || n[3..].starts_with('0') || n[3..].starts_with('1')
+            {
+                return Err("NANP area code and exchange start with 2-9".into());
+            }
+            let premium = n.starts_with("900") || n[3..].starts_with("976");
+            Ok(Number { network: n.to_string(), premium, international: false })
+        }
+        None => {
+            if digits.starts_with('0') {
+                return Err("a country code does not start with 0".into());
+            }
+            Ok(Number { network: digits.to_string(), premium: false, international: true })
+        }
+    }
+}
+
+/// The sans-IO HTTP front (see the module docs).
+pub struct Gateway {
+    cfg: GatewayConfig,
+    store: Box<dyn Store + Send>,
+    /// Per business: arrival times (Unix s) of recent counted requests.
+    recent: BTreeMap<String, VecDeque<u64>>,
+    /// Nonces seen, with their timestamps, kept for the skew window.
+    nonces: BTreeMap<(String, String), u64>,
+}
+
+impl Gateway {
+    /// A front over `store` (businesses in [`BUSINESS_TREE`], audit in [`AUDIT_TREE`]).
+    pub fn new(cfg: GatewayConfig, store: Box<dyn Store + Send>) -> Self {
+        Gateway { cfg, store, recent: BTreeMap::new(), nonces: BTreeMap::new() }
+    }
+
+    /// Registers (or replaces) a business.
+    ///
+    /// # Errors
+    /// The store's.
+    pub fn register(&mut self, business: &GatewayBusiness) -> Result<(), ainsim_store::StoreError> {
+        self.store.put(BUSINESS_TREE, &business.id, business)?;
+        self.store.flush()
+    }
+
+    /// The audit log, oldest first.
+    ///
+    /// # Errors
+    /// The store's.
+    pub fn audit(&self) -> Result<Vec<AuditEntry>, ainsim_store::StoreError> {
+        Ok(self.store.scan_prefix(AUDIT_TREE, "")?.into_iter().map(|(_, e)| e).collect())
+    }
+
+    /// The business `id`, if registered.
+    pub fn business(&self, id: &str) -> Option<GatewayBusiness> {
+        self.store.get(BUSINESS_TREE, id).ok().flatten()
+    }
+
+    /// Checks one request and audits the decision.
+    pub fn check(&mut self, req: &HttpRequest<'_>) -> Decision {
+        let (business, decision) = match self.decide(req) {
+            Ok((request_id, business, instruction)) => {
+                (Some(business.clone()), Decision::Accepted { request_id, business, instruction })
+            }
+            Err((business, refusal)) => (business, Decision::Refused(refusal)),
+        };
+        let (status, outcome, reason, request_id) = match &decision {
+            Decision::Accepted { request_id, .. } => {
+                (202, "accepted".to_string(), String::new(), Some(*request_id))
+            }
+            Decision::Refused(r) => (r.status(), r.kind().to_string(), r.to_string(), None),
+        };
+        let entry = AuditEntry {
+            seq: 0,
+            at: req.now,
+            method: req.method.into(),
+            path: req.path.into(),
+            business,
+            request_id,
+            status,
+            outcome,
+            reason,
+        };
+        if let Err(e) = self.write_audit(entry) {
+            return Decision::Refused(Refusal::Store(e.to_string()));
+        }
+        decision
+    }
+
+    fn next(&mut self, key: &str) -> Result<u64, ainsim_store::StoreError> {
+        let n: u64 = self.store.get(META_TREE, key)?.unwrap_or(1);
+        self.store.put(META_TREE, key, &(n + 1))?;
+        Ok(n)
+    }
+
+    fn write_audit(&mut self, mut entry: AuditEntry) -> Result<(), ainsim_store::StoreError> {
+        entry.seq = self.next("next_audit")?;
+        self.store.put(AUDIT_TREE, &format!("{:020}", entry.seq), &entry)?;
+        self.store.flush()
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn decide(
+        &mut self,
+        req: &HttpRequest<'_>,
+    ) -> Result<(u64, String, OsnMessage), (Option<String>, Refusal)> {
+        let no = |r| (None, r);
+        if req.body.len() > self.cfg.max_body {
+            return Err(no(Refusal::BodyTooLarge { len: req.body.len(), limit: self.cfg.max_body }));
+        }
+        let body: CallInstructionRequest =
+            serde_json::from_slice(req.body).map_err(|e| no(Refusal::Malformed { why: e.to_string() }))?;
+        let who = Some(body.business.clone());
+        let refuse = |r| (who.clone(), r);
+        let timestamp =
+            req.timestamp.ok_or_else(|| refuse(Refusal::MissingHeader { header: H_TIMESTAMP }))?;
+        let nonce = req
+            .nonce
+            .filter(|n| (1..=64).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_graphic()))
+            .ok_or_else(|| refuse(Refusal::MissingHeader { header: H_NONCE }))?;
+        let signature =
+            req.signature.ok_or_else(|| refuse(Refusal::MissingHeader { header: H_SIGNATURE }))?;
+        let ts: u64 =
+            timestamp.parse().map_err(|_| refuse(Refusal::MissingHeader { header: H_TIMESTAMP }))?;
+        if ts.abs_diff(req.now) > self.cfg.max_skew_s {
+            return Err(refuse(Refusal::StaleTimestamp {
+                timestamp: ts,
+                now: req.now,
+                max_skew_s: self.cfg.max_skew_s,
+            }));
+        }
+        let biz: GatewayBusiness = self
+            .store
+            .get(BUSINESS_TREE, &body.business)
+            .map_err(|e| refuse(Refusal::Store(e.to_string())))?
+            .ok_or_else(|| refuse(Refusal::UnknownBusiness { business: body.business.clone() }))?;
+        let key = hex::decode(&biz.signing_key_hex).map_err(|_| refuse(Refusal::BadSignature))?;
+        if !verify(&key, req, timestamp, nonce, signature) {
+            return Err(refuse(Refusal::BadSignature));
+        }
+        let horizon = req.now.saturating_sub(2 * self.cfg.max_skew_s);
+        self.nonces.retain(|_, t| *t >= horizon);
+        let nonce_key = (biz.id.clone(), nonce.to_string());
+        if self.nonces.contains_key(&nonce_key) {
+            return Err(refuse(Refusal::ReplayedNonce { nonce: nonce.into() }));
+        }
+        self.nonces.insert(nonce_key, req.now);
+        let recent = self.recent.entry(biz.id.clone()).or_default();
+        while recent.front().is_some_and(|t| t.saturating_add(biz.rate_window_s) <= req.now) {
+            recent.pop_front();
+        }
+        if recent.len() >= biz.rate_limit as usize {
+            return Err(refuse(Refusal::RateLimited {
+                business: biz.id.clone(),
+                limit: biz.rate_limit,
+                per_s: biz.rate_window_s,
+            }));
+        }
+        recent.push_back(req.now);
+        let ok = PasswordHash::new(&biz.password_hash)
+            .is_ok_and(|h| Argon2::default().verify_password(body.password.as_bytes(), &h).is_ok());
+        if !ok {
+            return Err(refuse(Refusal::WrongPassword { business: biz.id.clone() }));
+        }
+        let mut numbers = Vec::new();
+        for (field, number) in [("customer", &body.customer), ("representative", &body.representative)] {
+            let n = classify(number)
+                .map_err(|why| refuse(Refusal::BadNumber { field, number: number.clone(), why }))?;
+            if n.premium && !biz.allow_premium {
+                return Err(refuse(Refusal::PremiumRate {
+                    field,
+                    number: number.clone(),
+                    business: biz.id.clone(),
+                }));
+            }
+            if n.international && !biz.allow_international {
+                return Err(refuse(Refusal::International {
+                    field,
+                    number: number.clone(),
+                    business: biz.id.clone(),
+                }));
+            }
+            numbers.push(n.network);
+        }
+        let request_id = self.next("next_request").map_err(|e| refuse(Refusal::Store(e.to_string())))?;
+        let representative = numbers.pop().unwrap_or_default();
+        let customer = numbers.pop().unwrap_or_default();
+        let instruction = OsnMessage::CallInstruction {
+            request_id,
+            equipment: body.equipment,
+            business: biz.id.clone(),
+            password: body.password,
+            customer,
+            representative,
+            contact_at: body.contact_at,
+        };
+        Ok((request_id, biz.id, instruction))
+    }
+}
