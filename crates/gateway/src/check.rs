@@ -474,3 +474,190 @@ impl Gateway {
         Ok((request_id, biz.id, instruction))
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use ainsim_elements::access::hash_password;
+    use ainsim_store::MemStore;
+
+    const NOW: u64 = 1_800_000_000;
+    const KEY: &[u8] = b"abc-signing-key";
+    const PATH: &str = "/v1/call-instructions";
+
+    fn abc() -> GatewayBusiness {
+        GatewayBusiness {
+            id: "ABC".into(),
+            password_hash: hash_password("cruise-2027", b"abc-salt-0001", 64, 1).unwrap(),
+            signing_key_hex: hex::encode(KEY),
+            rate_limit: 3,
+            rate_window_s: 60,
+            allow_premium: false,
+            allow_international: false,
+        }
+    }
+
+    fn gateway() -> Gateway {
+        let mut g = Gateway::new(GatewayConfig::default(), Box::new(MemStore::new()));
+        g.register(&abc()).unwrap();
+        g
+    }
+
+    fn body(customer: &str, password: &str) -> Vec<u8> {
+        serde_json::to_vec(&CallInstructionRequest {
+            equipment: "198.51.100.20".into(),
+            business: "ABC".into(),
+            password: password.into(),
+            customer: customer.into(),
+            representative: "2125550142".into(),
+            contact_at: None,
+        })
+        .unwrap()
+    }
+
+    /// Sends `body` signed with `key`, stamped `ts`, nonce `nonce`, arriving at `now`.
+    fn send(g: &mut Gateway, body: &[u8], key: &[u8], ts: u64, nonce: &str, now: u64) -> Decision {
+        let ts = ts.to_string();
+        let sig = sign(key, "POST", PATH, &ts, nonce, body);
+        g.check(&HttpRequest {
+            method: "POST",
+            path: PATH,
+            timestamp: Some(&ts),
+            nonce: Some(nonce),
+            signature: Some(&sig),
+            body,
+            now,
+        })
+    }
+
+    fn refused(d: Decision) -> Refusal {
+        match d {
+            Decision::Refused(r) => r,
+            Decision::Accepted { .. } => panic!("accepted"),
+        }
+    }
+
+    #[test]
+    fn a_signed_instruction_becomes_an_osn_call_instruction_and_is_audited() {
+        let mut g = gateway();
+        let d = send(&mut g, &body("+12015550100", "cruise-2027"), KEY, NOW, "n1", NOW);
+        let Decision::Accepted { request_id: 1, instruction, .. } = d else { panic!("{d:?}") };
+        let OsnMessage::CallInstruction { customer, representative, business, .. } = instruction else {
+            panic!()
+        };
+        assert_eq!(
+            (customer.as_str(), representative.as_str(), business.as_str()),
+            ("2015550100", "2125550142", "ABC")
+        );
+        let audit = g.audit().unwrap();
+        assert_eq!(audit.len(), 1);
+        assert_eq!(
+            (audit[0].status, audit[0].outcome.as_str(), audit[0].request_id),
+            (202, "accepted", Some(1))
+        );
+    }
+
+    #[test]
+    fn each_refusal_has_its_status_and_its_audit_entry() {
+        let mut g = gateway();
+        let good = body("2015550100", "cruise-2027");
+        let cases: Vec<(Refusal, u16)> = vec![
+            (refused(send(&mut g, &vec![b' '; 9000], KEY, NOW, "a", NOW)), 413),
+            (refused(send(&mut g, b"{\"business\":", KEY, NOW, "b", NOW)), 400),
+            (refused(send(&mut g, &good, KEY, NOW - 301, "c", NOW)), 401),
+            (refused(send(&mut g, &good, b"wrong key", NOW, "d", NOW)), 401),
+            (refused(send(&mut g, &body("2015550100", "cruise-2028"), KEY, NOW, "e", NOW)), 401),
+            (refused(send(&mut g, &body("9005550100", "cruise-2027"), KEY, NOW, "f", NOW)), 422),
+        ];
+        let kinds: Vec<&str> = cases.iter().map(|(r, _)| r.kind()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "body_too_large",
+                "malformed",
+                "stale_timestamp",
+                "bad_signature",
+                "wrong_password",
+                "premium_rate"
+            ]
+        );
+        for (r, status) in &cases {
+            assert_eq!(r.status(), *status, "{r}");
+        }
+        let audit = g.audit().unwrap();
+        assert_eq!(audit.iter().map(|e| e.outcome.as_str()).collect::<Vec<_>>(), kinds);
+        assert_eq!(audit[4].reason, "wrong password for business \"ABC\"");
+    }
+
+    #[test]
+    fn a_replayed_nonce_is_refused_with_409() {
+        let mut g = gateway();
+        let b = body("2015550100", "cruise-2027");
+        assert!(matches!(send(&mut g, &b, KEY, NOW, "once", NOW), Decision::Accepted { .. }));
+        let r = refused(send(&mut g, &b, KEY, NOW, "once", NOW + 1));
+        assert_eq!((r.kind(), r.status()), ("replayed_nonce", 409));
+    }
+
+    #[test]
+    fn the_fourth_request_in_a_minute_is_rate_limited_and_the_window_slides() {
+        let mut g = gateway();
+        let b = body("2015550100", "cruise-2027");
+        for (i, n) in ["1", "2", "3"].iter().enumerate() {
+            assert!(matches!(send(&mut g, &b, KEY, NOW, n, NOW + i as u64), Decision::Accepted { .. }));
+        }
+        let r = refused(send(&mut g, &b, KEY, NOW + 3, "4", NOW + 3));
+        assert_eq!((r.kind(), r.status()), ("rate_limited", 429));
+        assert!(matches!(send(&mut g, &b, KEY, NOW + 60, "5", NOW + 60), Decision::Accepted { .. }));
+    }
+
+    #[test]
+    fn missing_headers_and_unknown_businesses_are_refused() {
+        let mut g = gateway();
+        let b = body("2015550100", "cruise-2027");
+        let r = refused(g.check(&HttpRequest {
+            method: "POST",
+            path: PATH,
+            timestamp: None,
+            nonce: Some("x"),
+            signature: Some("00"),
+            body: &b,
+            now: NOW,
+        }));
+        assert_eq!((r.kind(), r.status()), ("missing_header", 400));
+        let other = String::from_utf8(b.clone()).unwrap().replace("\"ABC\"", "\"XYZ\"");
+        let r = refused(send(&mut g, other.as_bytes(), KEY, NOW, "y", NOW));
+        assert_eq!((r.kind(), r.status()), ("unknown_business", 401));
+    }
+
+    #[test]
+    fn number_policy() {
+        let mut g = gateway();
+        for (customer, kind) in [
+            ("201-555-0100", "bad_number"),
+            ("555", "bad_number"),
+            ("2129765555", "premium_rate"),
+            ("+442071234567", "international"),
+        ] {
+            let r = refused(send(&mut g, &body(customer, "cruise-2027"), KEY, NOW, customer, NOW));
+            assert_eq!((r.kind(), r.status()), (kind, 422), "{customer}");
+            g.recent.clear();
+        }
+        let mut open = abc();
+        open.allow_premium = true;
+        open.allow_international = true;
+        g.register(&open).unwrap();
+        for customer in ["9005550100", "+442071234567"] {
+            let d = send(&mut g, &body(customer, "cruise-2027"), KEY, NOW, &format!("ok{customer}"), NOW);
+            assert!(matches!(d, Decision::Accepted { .. }), "{customer}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn classify_never_panics_on_odd_input() {
+        for s in ["", "+", "+1", "ü", "+0123456789", "12345678901234567890", "1", "0000000000"] {
+            let _ = classify(s);
+        }
+        assert_eq!(classify("12015550100").unwrap().network, "2015550100");
+    }
+}
