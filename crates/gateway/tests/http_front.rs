@@ -1,0 +1,171 @@
+//! The HTTP front end to end, in real time on loopback: a business's web
+//! server (reqwest) posts signed call instructions to the axum front, which
+//! hands the accepted ones over OSN/TCP to the `AccessServer` of the default
+//! Fig. 1 network running in the tokio runtime (ISCP, IP, SSPs, STPs).
+//! The accepted call's statuses come back on `GET /v1/calls/{id}`; every
+//! kind of refusal gets its status, its audit entry, and sends nothing
+//! into the network.
+#![allow(clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use ainsim_elements::access::hash_password;
+use ainsim_gateway::check::sign;
+use ainsim_gateway::{start, Gateway, GatewayBusiness, GatewayConfig, Running, ServerConfig};
+use ainsim_runtime::topology::Topology;
+use ainsim_store::SledStore;
+use serde_json::{json, Value};
+
+const KEY: &[u8] = b"abc-signing-key-for-tests";
+const PATH: &str = "/v1/call-instructions";
+
+fn loopback() -> SocketAddr {
+    "127.0.0.1:0".parse().unwrap()
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+fn abc(rate_limit: u32) -> GatewayBusiness {
+    GatewayBusiness {
+        id: "ABC".into(),
+        password_hash: hash_password("cruise-2027", b"abc-salt-0001", 64, 1).unwrap(),
+        signing_key_hex: hex::encode(KEY),
+        rate_limit,
+        rate_window_s: 60,
+        allow_premium: false,
+        allow_international: false,
+    }
+}
+
+fn instruction(customer: &str, password: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "equipment": "198.51.100.20", "business": "ABC", "password": password,
+        "customer": customer, "representative": "2125550142"
+    }))
+    .unwrap()
+}
+
+struct Shop {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Shop {
+    /// Posts `body` stamped `ts` with `nonce`, signed with `key`.
+    async fn post(&self, body: Vec<u8>, key: &[u8], ts: u64, nonce: &str) -> (u16, Value) {
+        let ts = ts.to_string();
+        let sig = sign(key, "POST", PATH, &ts, nonce, &body);
+        let r = self
+            .http
+            .post(format!("{}{PATH}", self.base))
+            .header("content-type", "application/json")
+            .header("X-Ainsim-Timestamp", ts)
+            .header("X-Ainsim-Nonce", nonce)
+            .header("X-Ainsim-Signature", sig)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// The default network in real time, its access server listening on loopback,
+/// and the front in front of it (audit in a sled store in `dir`).
+async fn network_and_front(dir: &std::path::Path, rate_limit: u32) -> (ainsim_runtime::rt::Running, Running) {
+    let plan = Topology::default_fig1().plan(None).unwrap();
+    let (network, bound) = plan.run(None, Some(loopback())).await.unwrap();
+    let access = bound.iter().find(|(n, _)| n == "ACCESS").unwrap().1;
+    let mut gateway = Gateway::new(GatewayConfig::default(), Box::new(SledStore::open(dir).unwrap()));
+    gateway.register(&abc(rate_limit)).unwrap();
+    let cfg = ServerConfig { listen: loopback(), tls: None, access_server: access };
+    (network, start(cfg, gateway).await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accepted_instruction_calls_the_customer_and_the_statuses_arrive() {
+    let dir = tempfile::tempdir().unwrap();
+    let (network, front) = network_and_front(dir.path(), 10).await;
+    let shop = Shop { http: reqwest::Client::new(), base: format!("http://{}", front.addr) };
+
+    let (status, body) = shop.post(instruction("+12015550100", "cruise-2027"), KEY, now(), "n-1").await;
+    assert_eq!(status, 202, "{body}");
+    let id = body["request_id"].as_u64().unwrap();
+    assert_eq!(body["status_url"], format!("/v1/calls/{id}"));
+    assert_eq!(front.frames_sent(), 1);
+
+    // The network calls the customer, then the representative, and bridges them.
+    let url = format!("{}/v1/calls/{id}", shop.base);
+    let statuses = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let call: Value = shop.http.get(&url).send().await.unwrap().json().await.unwrap();
+            let states: Vec<String> = call["statuses"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["state"].as_str().unwrap_or_default().to_string())
+                .collect();
+            if states.iter().any(|s| s == "connected" || s == "failed") {
+                return states;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the call is connected in time");
+    assert_eq!(statuses.first().map(String::as_str), Some("calling_customer"), "{statuses:?}");
+    assert!(statuses.contains(&"connected".to_string()), "{statuses:?}");
+
+    let audit = front.with_gateway(|g| g.audit().unwrap());
+    assert_eq!(audit.len(), 1);
+    assert_eq!((audit[0].status, audit[0].outcome.as_str()), (202, "accepted"));
+    front.shutdown();
+    network.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_bad_request_is_refused_audited_and_kept_off_the_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let (network, front) = network_and_front(dir.path(), 2).await;
+    let shop = Shop { http: reqwest::Client::new(), base: format!("http://{}", front.addr) };
+    let good = || instruction("2015550101", "cruise-2027");
+    let t = now();
+
+    let mut seen = Vec::new();
+    for (what, body, key, ts, nonce, want, error) in [
+        ("malformed JSON", b"{\"business\":\"ABC\",".to_vec(), KEY, t, "m", 400, "malformed"),
+        ("oversize body", vec![b' '; 20_000], KEY, t, "o", 413, "body_too_large"),
+        ("stale timestamp", good(), KEY, t - 600, "s", 401, "stale_timestamp"),
+        ("bad signature", good(), &b"not the key"[..], t, "b", 401, "bad_signature"),
+        ("wrong password", instruction("2015550101", "cruise-2028"), KEY, t, "w", 401, "wrong_password"),
+        ("replay of the wrong-password nonce", good(), KEY, t, "w", 409, "replayed_nonce"),
+        (
+            "premium-rate number (rate: 2nd counted)",
+            instruction("9005550100", "cruise-2027"),
+            KEY,
+            t,
+            "p",
+            422,
+            "premium_rate",
+        ),
+        ("over the rate", good(), KEY, t, "r", 429, "rate_limited"),
+    ] {
+        let (status, answer) = shop.post(body, key, ts, nonce).await;
+        assert_eq!(status, want, "{what}: {answer}");
+        assert_eq!(answer["error"], error, "{what}: {answer}");
+        assert!(answer["reason"].as_str().is_some_and(|r| !r.is_empty()), "{what}: {answer}");
+        seen.push(error);
+    }
+
+    // Nothing reached the network, and each refusal is in the audit log with its reason.
+    assert_eq!(front.frames_sent(), 0);
+    let audit = front.with_gateway(|g| g.audit().unwrap());
+    assert_eq!(audit.iter().map(|e| e.outcome.as_str()).collect::<Vec<_>>(), seen);
+    assert!(audit.iter().all(|e| e.request_id.is_none() && !e.reason.is_empty()));
+    front.shutdown();
+    network.shutdown();
+}
