@@ -169,3 +169,39 @@ async fn every_kind_of_bad_request_is_refused_audited_and_kept_off_the_network()
     front.shutdown();
     network.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_certificate_configured_the_front_speaks_only_tls() {
+    // A self-signed certificate for localhost, made here; the network is a bare listener.
+    let dir = tempfile::tempdir().unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let (cert_pem, key_pem) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_pem, cert.cert.pem()).unwrap();
+    std::fs::write(&key_pem, cert.key_pair.serialize_pem()).unwrap();
+    let access = tokio::net::TcpListener::bind(loopback()).await.unwrap();
+    let mut gateway =
+        Gateway::new(GatewayConfig::default(), Box::new(SledStore::open(dir.path().join("db")).unwrap()));
+    gateway.register(&abc(10)).unwrap();
+    let cfg = ServerConfig {
+        listen: loopback(),
+        tls: Some((cert_pem, key_pem)),
+        access_server: access.local_addr().unwrap(),
+    };
+    let front = start(cfg, gateway).await.unwrap();
+    let port = front.addr.port();
+
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let shop = Shop { http, base: format!("https://localhost:{port}") };
+    let (status, answer) =
+        shop.post(instruction("2015550101", "cruise-2027"), b"not the key", now(), "t").await;
+    assert_eq!((status, answer["error"].as_str()), (401, Some("bad_signature")));
+
+    // Plain HTTP on the TLS port gets no HTTP answer.
+    let plain = reqwest::Client::new().post(format!("http://127.0.0.1:{port}{PATH}")).body("{}").send().await;
+    assert!(plain.is_err() || !plain.unwrap().status().is_success());
+    assert_eq!(front.frames_sent(), 0);
+    front.shutdown();
+}
