@@ -50,6 +50,8 @@ pub const H_TIMESTAMP: &str = "x-ainsim-timestamp";
 pub const H_NONCE: &str = "x-ainsim-nonce";
 /// Header carrying the lowercase hex HMAC-SHA256 signature.
 pub const H_SIGNATURE: &str = "x-ainsim-signature";
+/// Header naming the business on a signed read (`GET /v1/calls/{id}`).
+pub const H_BUSINESS: &str = "x-ainsim-business";
 
 /// A business as the HTTP front knows it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -364,6 +366,70 @@ impl Gateway {
         decision
     }
 
+    /// Checks a request's headers, timestamp, business, signature and
+    /// nonce (recording the nonce), and returns the business.
+    fn authenticate(&mut self, req: &HttpRequest<'_>, business: &str) -> Result<GatewayBusiness, Refusal> {
+        let timestamp = req.timestamp.ok_or(Refusal::MissingHeader { header: H_TIMESTAMP })?;
+        let nonce = req
+            .nonce
+            .filter(|n| (1..=64).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_graphic()))
+            .ok_or(Refusal::MissingHeader { header: H_NONCE })?;
+        let signature = req.signature.ok_or(Refusal::MissingHeader { header: H_SIGNATURE })?;
+        let ts: u64 = timestamp.parse().map_err(|_| Refusal::MissingHeader { header: H_TIMESTAMP })?;
+        if ts.abs_diff(req.now) > self.cfg.max_skew_s {
+            return Err(Refusal::StaleTimestamp {
+                timestamp: ts,
+                now: req.now,
+                max_skew_s: self.cfg.max_skew_s,
+            });
+        }
+        let biz: GatewayBusiness = self
+            .store
+            .get(BUSINESS_TREE, business)
+            .map_err(|e| Refusal::Store(e.to_string()))?
+            .ok_or_else(|| Refusal::UnknownBusiness { business: business.into() })?;
+        let key = hex::decode(&biz.signing_key_hex).map_err(|_| Refusal::BadSignature)?;
+        if !verify(&key, req, timestamp, nonce, signature) {
+            return Err(Refusal::BadSignature);
+        }
+        let horizon = req.now.saturating_sub(2 * self.cfg.max_skew_s);
+        self.nonces.retain(|_, t| *t >= horizon);
+        let nonce_key = (biz.id.clone(), nonce.to_string());
+        if self.nonces.contains_key(&nonce_key) {
+            return Err(Refusal::ReplayedNonce { nonce: nonce.into() });
+        }
+        self.nonces.insert(nonce_key, req.now);
+        Ok(biz)
+    }
+
+    /// Checks a signed read (`GET /v1/calls/{id}`) by `business` (the
+    /// `X-Ainsim-Business` header; the body is empty): headers, timestamp,
+    /// signature and nonce as for an instruction, no rate or password.
+    /// Audited like an instruction (`outcome` `read` when it passes).
+    pub fn check_read(&mut self, req: &HttpRequest<'_>, business: Option<&str>) -> Result<String, Refusal> {
+        let result = match business {
+            None => Err(Refusal::MissingHeader { header: H_BUSINESS }),
+            Some(b) => self.authenticate(req, b).map(|biz| biz.id),
+        };
+        let (status, outcome, reason) = match &result {
+            Ok(_) => (200, "read".to_string(), String::new()),
+            Err(r) => (r.status(), r.kind().to_string(), r.to_string()),
+        };
+        let entry = AuditEntry {
+            seq: 0,
+            at: req.now,
+            method: req.method.into(),
+            path: req.path.into(),
+            business: business.map(str::to_string),
+            request_id: None,
+            status,
+            outcome,
+            reason,
+        };
+        self.write_audit(entry).map_err(|e| Refusal::Store(e.to_string()))?;
+        result
+    }
+
     fn next(&mut self, key: &str) -> Result<u64, ainsim_store::StoreError> {
         let n: u64 = self.store.get(META_TREE, key)?.unwrap_or(1);
         self.store.put(META_TREE, key, &(n + 1))?;
@@ -389,39 +455,7 @@ impl Gateway {
             serde_json::from_slice(req.body).map_err(|e| no(Refusal::Malformed { why: e.to_string() }))?;
         let who = Some(body.business.clone());
         let refuse = |r| (who.clone(), r);
-        let timestamp =
-            req.timestamp.ok_or_else(|| refuse(Refusal::MissingHeader { header: H_TIMESTAMP }))?;
-        let nonce = req
-            .nonce
-            .filter(|n| (1..=64).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_graphic()))
-            .ok_or_else(|| refuse(Refusal::MissingHeader { header: H_NONCE }))?;
-        let signature =
-            req.signature.ok_or_else(|| refuse(Refusal::MissingHeader { header: H_SIGNATURE }))?;
-        let ts: u64 =
-            timestamp.parse().map_err(|_| refuse(Refusal::MissingHeader { header: H_TIMESTAMP }))?;
-        if ts.abs_diff(req.now) > self.cfg.max_skew_s {
-            return Err(refuse(Refusal::StaleTimestamp {
-                timestamp: ts,
-                now: req.now,
-                max_skew_s: self.cfg.max_skew_s,
-            }));
-        }
-        let biz: GatewayBusiness = self
-            .store
-            .get(BUSINESS_TREE, &body.business)
-            .map_err(|e| refuse(Refusal::Store(e.to_string())))?
-            .ok_or_else(|| refuse(Refusal::UnknownBusiness { business: body.business.clone() }))?;
-        let key = hex::decode(&biz.signing_key_hex).map_err(|_| refuse(Refusal::BadSignature))?;
-        if !verify(&key, req, timestamp, nonce, signature) {
-            return Err(refuse(Refusal::BadSignature));
-        }
-        let horizon = req.now.saturating_sub(2 * self.cfg.max_skew_s);
-        self.nonces.retain(|_, t| *t >= horizon);
-        let nonce_key = (biz.id.clone(), nonce.to_string());
-        if self.nonces.contains_key(&nonce_key) {
-            return Err(refuse(Refusal::ReplayedNonce { nonce: nonce.into() }));
-        }
-        self.nonces.insert(nonce_key, req.now);
+        let biz = self.authenticate(req, &body.business).map_err(refuse)?;
         let recent = self.recent.entry(biz.id.clone()).or_default();
         while recent.front().is_some_and(|t| t.saturating_add(biz.rate_window_s) <= req.now) {
             recent.pop_front();

@@ -8,15 +8,17 @@
 //!   {"request_id":N,"held_until":T?,"status_url":"/v1/calls/N"}`, or `502`
 //!   with `{"error":"network_refused","refusal":…,"reason":…}` (or `504`
 //!   when the network does not answer within 10 s).
-//! - `GET /v1/calls/{request_id}`: `{"request_id","business","result","statuses":[…]}`.
+//! - `GET /v1/calls/{request_id}`: `{"request_id","business","result","statuses":[…]}`,
+//!   signed like the POST (empty body) with `X-Ainsim-Business` naming the
+//!   business; another business's call is 404.
 //!
 //! TLS (rustls, `ring` provider) when [`ServerConfig::tls`] names PEM
 //! files; plain HTTP otherwise. The wall clock is read here, once per
 //! request, and passed to the sans-IO checks.
 //!
-//! What it is not: authentication of `GET /v1/calls/{id}` (anyone who
-//! knows the id can read the statuses), SSE, cancel/next-representative over
-//! HTTP, or a reconnecting OSN link (a lost link fails later requests with 503).
+//! What it is not: SSE or push of statuses (poll the GET), cancel or
+//! next-representative over HTTP, or a reconnecting OSN link (a lost link
+//! fails later requests with 503).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -38,7 +40,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use ainsim_elements::osn::{CallStatus, InstructionResult, OsnMessage};
 
-use crate::check::{Decision, Gateway, HttpRequest, H_NONCE, H_SIGNATURE, H_TIMESTAMP};
+use crate::check::{Decision, Gateway, HttpRequest, H_BUSINESS, H_NONCE, H_SIGNATURE, H_TIMESTAMP};
 
 /// How long to wait for the access server's answer to an instruction.
 const ANSWER_WAIT: Duration = Duration::from_secs(10);
@@ -254,13 +256,7 @@ async fn post_instruction(
         return error(500, json!({"error": "internal", "reason": "the check did not finish"}));
     };
     let (request_id, business, instruction) = match decision {
-        Decision::Refused(r) => {
-            let mut body = serde_json::to_value(&r).unwrap_or_else(|_| json!({}));
-            if let Some(o) = body.as_object_mut() {
-                o.insert("reason".into(), r.to_string().into());
-            }
-            return error(r.status(), body);
-        }
+        Decision::Refused(r) => return refusal(&r),
         Decision::Accepted { request_id, business, instruction } => (request_id, business, instruction),
     };
     let (tx, rx) = oneshot::channel();
@@ -299,9 +295,39 @@ async fn post_instruction(
     }
 }
 
-async fn get_call(State(s): State<Arc<Shared>>, Path(request_id): Path<u64>) -> Response {
-    match lock(&s.calls).get(&request_id) {
+async fn get_call(
+    State(s): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(request_id): Path<u64>,
+) -> Response {
+    let header = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
+    let req = HttpRequest {
+        method: "GET",
+        path: uri.path(),
+        timestamp: header(H_TIMESTAMP),
+        nonce: header(H_NONCE),
+        signature: header(H_SIGNATURE),
+        body: b"",
+        now: unix_now(),
+    };
+    let business = match lock(&s.gateway).check_read(&req, header(H_BUSINESS)) {
+        Ok(b) => b,
+        Err(r) => return refusal(&r),
+    };
+    match lock(&s.calls).get(&request_id).filter(|c| c.business == business) {
         Some(c) => Json(c.clone()).into_response(),
-        None => error(404, json!({"error": "unknown_request", "reason": format!("no call {request_id}")})),
+        None => error(
+            404,
+            json!({"error": "unknown_request", "reason": format!("no call {request_id} of {business:?}")}),
+        ),
     }
+}
+
+fn refusal(r: &crate::check::Refusal) -> Response {
+    let mut body = serde_json::to_value(r).unwrap_or_else(|_| json!({}));
+    if let Some(o) = body.as_object_mut() {
+        o.insert("reason".into(), r.to_string().into());
+    }
+    error(r.status(), body)
 }

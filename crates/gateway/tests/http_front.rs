@@ -72,6 +72,24 @@ impl Shop {
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
+
+    /// Reads `path` as `business`, signed with `key`.
+    async fn get(&self, path: &str, business: &str, key: &[u8], nonce: &str) -> (u16, Value) {
+        let ts = now().to_string();
+        let sig = sign(key, "GET", path, &ts, nonce, b"");
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("X-Ainsim-Business", business)
+            .header("X-Ainsim-Timestamp", ts)
+            .header("X-Ainsim-Nonce", nonce)
+            .header("X-Ainsim-Signature", sig)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
 }
 
 /// The default network in real time, its access server listening on loopback,
@@ -99,10 +117,11 @@ async fn an_accepted_instruction_calls_the_customer_and_the_statuses_arrive() {
     assert_eq!(front.frames_sent(), 1);
 
     // The network calls the customer, then the representative, and bridges them.
-    let url = format!("{}/v1/calls/{id}", shop.base);
+    let path = format!("/v1/calls/{id}");
     let statuses = tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            let call: Value = shop.http.get(&url).send().await.unwrap().json().await.unwrap();
+        for poll in 0.. {
+            let (status, call) = shop.get(&path, "ABC", KEY, &format!("poll-{poll}")).await;
+            assert_eq!(status, 200, "{call}");
             let states: Vec<String> = call["statuses"]
                 .as_array()
                 .unwrap()
@@ -114,15 +133,22 @@ async fn an_accepted_instruction_calls_the_customer_and_the_statuses_arrive() {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        unreachable!()
     })
     .await
     .expect("the call is connected in time");
     assert_eq!(statuses.first().map(String::as_str), Some("calling_customer"), "{statuses:?}");
     assert!(statuses.contains(&"connected".to_string()), "{statuses:?}");
 
+    // Reads are signed too: an unsigned or mis-signed read gets nothing.
+    let unsigned = shop.http.get(format!("{}{path}", shop.base)).send().await.unwrap();
+    assert_eq!(unsigned.status().as_u16(), 400);
+    assert_eq!(shop.get(&path, "ABC", b"not the key", "x").await.0, 401);
+
     let audit = front.with_gateway(|g| g.audit().unwrap());
-    assert_eq!(audit.len(), 1);
     assert_eq!((audit[0].status, audit[0].outcome.as_str()), (202, "accepted"));
+    assert!(audit[1..].iter().all(|e| e.method == "GET"));
+    assert_eq!(audit.last().unwrap().outcome, "bad_signature");
     front.shutdown();
     network.shutdown();
 }
