@@ -41,6 +41,10 @@ use ainsim_store::{Store, StoreExt};
 pub const BUSINESS_TREE: &str = "gateway_businesses";
 /// Store tree of the audit log: key = 20-digit sequence number, value = [`AuditEntry`].
 pub const AUDIT_TREE: &str = "gateway_audit";
+/// Store tree of nonces seen: key = `business\nnonce`, value = Unix seconds when seen.
+pub const NONCE_TREE: &str = "gateway_nonces";
+/// Stale nonces are dropped from the store every this many checks.
+const PRUNE_EVERY: u32 = 1024;
 /// Store tree of the gateway's counters (`next_request`, `next_audit`).
 pub const META_TREE: &str = "gateway_meta";
 
@@ -303,14 +307,14 @@ pub struct Gateway {
     store: Box<dyn Store + Send>,
     /// Per business: arrival times (Unix s) of recent counted requests.
     recent: BTreeMap<String, VecDeque<u64>>,
-    /// Nonces seen, with their timestamps, kept for the skew window.
-    nonces: BTreeMap<(String, String), u64>,
+    /// Nonce checks since the stale nonces were last dropped from the store.
+    checks_since_prune: u32,
 }
 
 impl Gateway {
     /// A front over `store` (businesses in [`BUSINESS_TREE`], audit in [`AUDIT_TREE`]).
     pub fn new(cfg: GatewayConfig, store: Box<dyn Store + Send>) -> Self {
-        Gateway { cfg, store, recent: BTreeMap::new(), nonces: BTreeMap::new() }
+        Gateway { cfg, store, recent: BTreeMap::new(), checks_since_prune: 0 }
     }
 
     /// Registers (or replaces) a business.
@@ -392,13 +396,21 @@ impl Gateway {
         if !verify(&key, req, timestamp, nonce, signature) {
             return Err(Refusal::BadSignature);
         }
+        // A nonce is remembered (in the store, so across restarts) for twice
+        // the skew window: any request old enough to reuse it is stale anyway.
         let horizon = req.now.saturating_sub(2 * self.cfg.max_skew_s);
-        self.nonces.retain(|_, t| *t >= horizon);
-        let nonce_key = (biz.id.clone(), nonce.to_string());
-        if self.nonces.contains_key(&nonce_key) {
+        let nonce_key = format!("{}\n{nonce}", biz.id);
+        let seen: Option<u64> =
+            self.store.get(NONCE_TREE, &nonce_key).map_err(|e| Refusal::Store(e.to_string()))?;
+        if seen.is_some_and(|t| t >= horizon) {
             return Err(Refusal::ReplayedNonce { nonce: nonce.into() });
         }
-        self.nonces.insert(nonce_key, req.now);
+        self.store.put(NONCE_TREE, &nonce_key, &req.now).map_err(|e| Refusal::Store(e.to_string()))?;
+        self.checks_since_prune += 1;
+        if self.checks_since_prune >= PRUNE_EVERY {
+            self.checks_since_prune = 0;
+            self.prune_nonces(horizon);
+        }
         Ok(biz)
     }
 
@@ -428,6 +440,15 @@ impl Gateway {
         };
         self.write_audit(entry).map_err(|e| Refusal::Store(e.to_string()))?;
         result
+    }
+
+    fn prune_nonces(&mut self, horizon: u64) {
+        let Ok(all) = self.store.scan_prefix::<u64>(NONCE_TREE, "") else { return };
+        for (key, seen) in all {
+            if seen < horizon {
+                let _ = self.store.delete(NONCE_TREE, &key);
+            }
+        }
     }
 
     fn next(&mut self, key: &str) -> Result<u64, ainsim_store::StoreError> {
@@ -511,16 +532,16 @@ impl Gateway {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod tests {
+mod tests_support {
     use super::*;
     use ainsim_elements::access::hash_password;
     use ainsim_store::MemStore;
 
-    const NOW: u64 = 1_800_000_000;
-    const KEY: &[u8] = b"abc-signing-key";
-    const PATH: &str = "/v1/call-instructions";
+    pub(super) const NOW: u64 = 1_800_000_000;
+    pub(super) const KEY: &[u8] = b"abc-signing-key";
+    pub(super) const PATH: &str = "/v1/call-instructions";
 
-    fn abc() -> GatewayBusiness {
+    pub(super) fn abc() -> GatewayBusiness {
         GatewayBusiness {
             id: "ABC".into(),
             password_hash: hash_password("cruise-2027", b"abc-salt-0001", 64, 1).unwrap(),
@@ -532,13 +553,13 @@ mod tests {
         }
     }
 
-    fn gateway() -> Gateway {
+    pub(super) fn gateway() -> Gateway {
         let mut g = Gateway::new(GatewayConfig::default(), Box::new(MemStore::new()));
         g.register(&abc()).unwrap();
         g
     }
 
-    fn body(customer: &str, password: &str) -> Vec<u8> {
+    pub(super) fn body(customer: &str, password: &str) -> Vec<u8> {
         serde_json::to_vec(&CallInstructionRequest {
             equipment: "198.51.100.20".into(),
             business: "ABC".into(),
@@ -551,7 +572,7 @@ mod tests {
     }
 
     /// Sends `body` signed with `key`, stamped `ts`, nonce `nonce`, arriving at `now`.
-    fn send(g: &mut Gateway, body: &[u8], key: &[u8], ts: u64, nonce: &str, now: u64) -> Decision {
+    pub(super) fn send(g: &mut Gateway, body: &[u8], key: &[u8], ts: u64, nonce: &str, now: u64) -> Decision {
         let ts = ts.to_string();
         let sig = sign(key, "POST", PATH, &ts, nonce, body);
         g.check(&HttpRequest {
@@ -565,12 +586,19 @@ mod tests {
         })
     }
 
-    fn refused(d: Decision) -> Refusal {
+    pub(super) fn refused(d: Decision) -> Refusal {
         match d {
             Decision::Refused(r) => r,
             Decision::Accepted { .. } => panic!("accepted"),
         }
     }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::tests_support::*;
+    use super::*;
 
     #[test]
     fn a_signed_instruction_becomes_an_osn_call_instruction_and_is_audited() {
@@ -693,5 +721,46 @@ mod tests {
             let _ = classify(s);
         }
         assert_eq!(classify("12015550100").unwrap().network, "2015550100");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod persistence {
+    use super::tests_support::*;
+    use super::*;
+    use ainsim_store::SledStore;
+
+    #[test]
+    fn nonces_request_ids_and_the_audit_survive_a_restart_on_sled() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = body("2015550100", "cruise-2027");
+        {
+            let mut g =
+                Gateway::new(GatewayConfig::default(), Box::new(SledStore::open(dir.path()).unwrap()));
+            g.register(&abc()).unwrap();
+            assert!(matches!(
+                send(&mut g, &b, KEY, NOW, "before", NOW),
+                Decision::Accepted { request_id: 1, .. }
+            ));
+        }
+        let mut g = Gateway::new(GatewayConfig::default(), Box::new(SledStore::open(dir.path()).unwrap()));
+        let r = refused(send(&mut g, &b, KEY, NOW, "before", NOW + 10));
+        assert_eq!(r.kind(), "replayed_nonce");
+        assert!(matches!(
+            send(&mut g, &b, KEY, NOW, "after", NOW + 10),
+            Decision::Accepted { request_id: 2, .. }
+        ));
+        let outcomes: Vec<String> = g.audit().unwrap().into_iter().map(|e| e.outcome).collect();
+        assert_eq!(outcomes, ["accepted", "replayed_nonce", "accepted"]);
+    }
+
+    #[test]
+    fn a_nonce_may_come_again_once_it_is_long_stale() {
+        let mut g = Gateway::new(GatewayConfig::default(), Box::new(ainsim_store::MemStore::new()));
+        g.register(&abc()).unwrap();
+        let b = body("2015550100", "cruise-2027");
+        assert!(matches!(send(&mut g, &b, KEY, NOW, "n", NOW), Decision::Accepted { .. }));
+        assert!(matches!(send(&mut g, &b, KEY, NOW + 601, "n", NOW + 601), Decision::Accepted { .. }));
     }
 }
