@@ -11,16 +11,19 @@
 //! - `GET /v1/calls/{request_id}`: `{"request_id","business","result","statuses":[…]}`,
 //!   signed like the POST (empty body) with `X-Ainsim-Business` naming the
 //!   business; another business's call is 404.
+//! - `GET /v1/calls/{request_id}/events`: the same, signed, as server-sent
+//!   events (`event: status`), ending after the final status.
 //!
 //! TLS (rustls, `ring` provider) when [`ServerConfig::tls`] names PEM
 //! files; plain HTTP otherwise. The wall clock is read here, once per
 //! request, and passed to the sans-IO checks.
 //!
-//! What it is not: SSE or push of statuses (poll the GET), cancel or
+//! What it is not: cancel or
 //! next-representative over HTTP, or a reconnecting OSN link (a lost link
 //! fails later requests with 503).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,13 +33,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use ainsim_elements::osn::{CallStatus, InstructionResult, OsnMessage};
 
@@ -74,6 +78,8 @@ struct Shared {
     pending: Mutex<BTreeMap<u64, oneshot::Sender<InstructionResult>>>,
     osn: mpsc::UnboundedSender<Vec<u8>>,
     frames_sent: AtomicU64,
+    /// Every status as it arrives, for the event streams.
+    statuses: broadcast::Sender<(u64, CallStatus)>,
 }
 
 /// A running front.
@@ -129,6 +135,7 @@ pub async fn start(cfg: ServerConfig, gateway: Gateway) -> Result<Running, Start
         pending: Mutex::new(BTreeMap::new()),
         osn: tx,
         frames_sent: AtomicU64::new(0),
+        statuses: broadcast::channel(1024).0,
     });
     tokio::spawn(async move {
         while let Some(frame) = rx.recv().await {
@@ -170,6 +177,7 @@ pub async fn start(cfg: ServerConfig, gateway: Gateway) -> Result<Running, Start
     let app = Router::new()
         .route("/v1/call-instructions", post(post_instruction))
         .route("/v1/calls/{request_id}", get(get_call))
+        .route("/v1/calls/{request_id}/events", get(call_events))
         .layer(DefaultBodyLimit::max(HARD_BODY_LIMIT))
         .with_state(Arc::clone(&shared));
     let listener = std::net::TcpListener::bind(cfg.listen)
@@ -207,8 +215,12 @@ impl Shared {
                 }
             }
             OsnMessage::CallStatus { call_id, status } => {
-                if let Some(c) = lock(&self.calls).get_mut(&call_id) {
-                    c.statuses.push(status);
+                // Under the calls lock, so a stream that snapshots the call
+                // and subscribes under it neither misses nor repeats one.
+                let mut calls = lock(&self.calls);
+                if let Some(c) = calls.get_mut(&call_id) {
+                    c.statuses.push(status.clone());
+                    let _ = self.statuses.send((call_id, status));
                 }
             }
             other => tracing::debug!("gateway: ignored OSN message {}", other.label()),
@@ -295,12 +307,8 @@ async fn post_instruction(
     }
 }
 
-async fn get_call(
-    State(s): State<Arc<Shared>>,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(request_id): Path<u64>,
-) -> Response {
+/// Authenticates a signed read; the business it was made by.
+fn read_as(s: &Shared, uri: &Uri, headers: &HeaderMap) -> Result<String, Response> {
     let header = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
     let req = HttpRequest {
         method: "GET",
@@ -311,17 +319,72 @@ async fn get_call(
         body: b"",
         now: unix_now(),
     };
-    let business = match lock(&s.gateway).check_read(&req, header(H_BUSINESS)) {
+    lock(&s.gateway).check_read(&req, header(H_BUSINESS)).map_err(|r| refusal(&r))
+}
+
+fn unknown(request_id: u64, business: &str) -> Response {
+    error(404, json!({"error": "unknown_request", "reason": format!("no call {request_id} of {business:?}")}))
+}
+
+async fn get_call(
+    State(s): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(request_id): Path<u64>,
+) -> Response {
+    let business = match read_as(&s, &uri, &headers) {
         Ok(b) => b,
-        Err(r) => return refusal(&r),
+        Err(r) => return r,
     };
     match lock(&s.calls).get(&request_id).filter(|c| c.business == business) {
         Some(c) => Json(c.clone()).into_response(),
-        None => error(
-            404,
-            json!({"error": "unknown_request", "reason": format!("no call {request_id} of {business:?}")}),
-        ),
+        None => unknown(request_id, &business),
     }
+}
+
+fn is_final(s: &CallStatus) -> bool {
+    matches!(s, CallStatus::Released | CallStatus::Failed { .. } | CallStatus::Cancelled)
+}
+
+/// `GET /v1/calls/{id}/events`: the call's statuses as server-sent events
+/// (`event: status`, `data:` the status JSON), those so far first; the
+/// stream ends after `released`, `failed` or `cancelled`.
+async fn call_events(
+    State(s): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(request_id): Path<u64>,
+) -> Response {
+    let business = match read_as(&s, &uri, &headers) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let (backlog, rx) = {
+        let calls = lock(&s.calls);
+        let Some(c) = calls.get(&request_id).filter(|c| c.business == business) else {
+            return unknown(request_id, &business);
+        };
+        (c.statuses.iter().cloned().collect::<VecDeque<_>>(), s.statuses.subscribe())
+    };
+    let done = backlog.iter().any(is_final);
+    let stream =
+        futures_util::stream::unfold((backlog, rx, done), move |(mut backlog, mut rx, done)| async move {
+            let status = match backlog.pop_front() {
+                Some(st) => st,
+                None if done => return None,
+                None => loop {
+                    match rx.recv().await {
+                        Ok((id, st)) if id == request_id => break st,
+                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    }
+                },
+            };
+            let done = done || (backlog.is_empty() && is_final(&status));
+            let event = Event::default().event("status").json_data(&status).unwrap_or_default();
+            Some((Ok::<_, Infallible>(event), (backlog, rx, done)))
+        });
+    Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
 }
 
 fn refusal(r: &crate::check::Refusal) -> Response {

@@ -73,12 +73,11 @@ impl Shop {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    /// Reads `path` as `business`, signed with `key`.
-    async fn get(&self, path: &str, business: &str, key: &[u8], nonce: &str) -> (u16, Value) {
+    /// Opens `path` as `business`, signed with `key`.
+    async fn open(&self, path: &str, business: &str, key: &[u8], nonce: &str) -> reqwest::Response {
         let ts = now().to_string();
         let sig = sign(key, "GET", path, &ts, nonce, b"");
-        let r = self
-            .http
+        self.http
             .get(format!("{}{path}", self.base))
             .header("X-Ainsim-Business", business)
             .header("X-Ainsim-Timestamp", ts)
@@ -86,7 +85,12 @@ impl Shop {
             .header("X-Ainsim-Signature", sig)
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Reads `path` as `business`, signed with `key`.
+    async fn get(&self, path: &str, business: &str, key: &[u8], nonce: &str) -> (u16, Value) {
+        let r = self.open(path, business, key, nonce).await;
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
@@ -116,29 +120,38 @@ async fn an_accepted_instruction_calls_the_customer_and_the_statuses_arrive() {
     assert_eq!(body["status_url"], format!("/v1/calls/{id}"));
     assert_eq!(front.frames_sent(), 1);
 
-    // The network calls the customer, then the representative, and bridges them.
+    // The network calls the customer, then the representative, and bridges
+    // them; the business watches it on the call's event stream.
     let path = format!("/v1/calls/{id}");
-    let statuses = tokio::time::timeout(Duration::from_secs(30), async {
-        for poll in 0.. {
-            let (status, call) = shop.get(&path, "ABC", KEY, &format!("poll-{poll}")).await;
-            assert_eq!(status, 200, "{call}");
-            let states: Vec<String> = call["statuses"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| s["state"].as_str().unwrap_or_default().to_string())
-                .collect();
-            if states.iter().any(|s| s == "connected" || s == "failed") {
-                return states;
+    let mut events = shop.open(&format!("{path}/events"), "ABC", KEY, "sse-1").await;
+    assert_eq!(events.status().as_u16(), 200);
+    let mut streamed: Vec<String> = Vec::new();
+    let mut pending = String::new();
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while !streamed.iter().any(|s| s == "connected" || s == "failed") {
+            let chunk = events.chunk().await.unwrap().expect("the stream stays open until the call ends");
+            pending.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = pending.find('\n') {
+                let line: String = pending.drain(..=end).collect();
+                if let Some(data) = line.trim_end().strip_prefix("data: ") {
+                    let status: Value = serde_json::from_str(data).unwrap();
+                    streamed.push(status["state"].as_str().unwrap().to_string());
+                }
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        unreachable!()
     })
     .await
     .expect("the call is connected in time");
-    assert_eq!(statuses.first().map(String::as_str), Some("calling_customer"), "{statuses:?}");
-    assert!(statuses.contains(&"connected".to_string()), "{statuses:?}");
+    assert_eq!(streamed.first().map(String::as_str), Some("calling_customer"), "{streamed:?}");
+    assert_eq!(streamed.last().map(String::as_str), Some("connected"), "{streamed:?}");
+
+    // The same statuses, read at once.
+    let (status, call) = shop.get(&path, "ABC", KEY, "poll-1").await;
+    assert_eq!(status, 200, "{call}");
+    let read: Vec<&str> =
+        call["statuses"].as_array().unwrap().iter().map(|s| s["state"].as_str().unwrap()).collect();
+    assert_eq!(read[..streamed.len()], streamed.iter().map(String::as_str).collect::<Vec<_>>()[..]);
+    assert_eq!(call["result"]["outcome"], "accepted");
 
     // Reads are signed too: an unsigned or mis-signed read gets nothing.
     let unsigned = shop.http.get(format!("{}{path}", shop.base)).send().await.unwrap();
@@ -148,6 +161,7 @@ async fn an_accepted_instruction_calls_the_customer_and_the_statuses_arrive() {
     let audit = front.with_gateway(|g| g.audit().unwrap());
     assert_eq!((audit[0].status, audit[0].outcome.as_str()), (202, "accepted"));
     assert!(audit[1..].iter().all(|e| e.method == "GET"));
+    assert_eq!(audit.iter().filter(|e| e.outcome == "read").count(), 2);
     assert_eq!(audit.last().unwrap().outcome, "bad_signature");
     front.shutdown();
     network.shutdown();
