@@ -308,7 +308,7 @@ async fn post_instruction(
 }
 
 /// Authenticates a signed read; the business it was made by.
-fn read_as(s: &Shared, uri: &Uri, headers: &HeaderMap) -> Result<String, Response> {
+fn read_as(s: &Shared, uri: &Uri, headers: &HeaderMap) -> Result<String, crate::check::Refusal> {
     let header = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
     let req = HttpRequest {
         method: "GET",
@@ -319,7 +319,7 @@ fn read_as(s: &Shared, uri: &Uri, headers: &HeaderMap) -> Result<String, Respons
         body: b"",
         now: unix_now(),
     };
-    lock(&s.gateway).check_read(&req, header(H_BUSINESS)).map_err(|r| refusal(&r))
+    lock(&s.gateway).check_read(&req, header(H_BUSINESS))
 }
 
 fn unknown(request_id: u64, business: &str) -> Response {
@@ -334,7 +334,7 @@ async fn get_call(
 ) -> Response {
     let business = match read_as(&s, &uri, &headers) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return refusal(&r),
     };
     match lock(&s.calls).get(&request_id).filter(|c| c.business == business) {
         Some(c) => Json(c.clone()).into_response(),
@@ -357,7 +357,7 @@ async fn call_events(
 ) -> Response {
     let business = match read_as(&s, &uri, &headers) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return refusal(&r),
     };
     let (backlog, rx) = {
         let calls = lock(&s.calls);
