@@ -245,3 +245,52 @@ async fn with_a_certificate_configured_the_front_speaks_only_tls() {
     assert_eq!(front.frames_sent(), 0);
     front.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_wire_the_first_frame_the_network_sees_is_the_first_accepted_instruction() {
+    // The access server is played by this test, so every byte the front
+    // writes toward the network can be read.
+    use ainsim_elements::osn::{InstructionResult, OsnMessage};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let access = tokio::net::TcpListener::bind(loopback()).await.unwrap();
+    let mut gateway = Gateway::new(GatewayConfig::default(), Box::new(SledStore::open(dir.path()).unwrap()));
+    gateway.register(&abc(10)).unwrap();
+    let cfg = ServerConfig { listen: loopback(), tls: None, access_server: access.local_addr().unwrap() };
+    let front = start(cfg, gateway).await.unwrap();
+    let (mut osn, _) = access.accept().await.unwrap();
+    let shop = Shop { http: reqwest::Client::new(), base: format!("http://{}", front.addr) };
+    let t = now();
+
+    for (body, key, nonce) in [
+        (instruction("2015550101", "cruise-2028"), KEY, "a"),
+        (instruction("2015550101", "cruise-2027"), &b"not the key"[..], "b"),
+        (instruction("2019760101", "cruise-2027"), KEY, "c"),
+        (instruction("+442071234567", "cruise-2027"), KEY, "d"),
+    ] {
+        let (status, answer) = shop.post(body, key, t, nonce).await;
+        assert!(status == 401 || status == 422, "{status} {answer}");
+    }
+
+    // Now a good one: it is the first frame on the wire.
+    let shop_side =
+        tokio::spawn(async move { shop.post(instruction("+12015550102", "cruise-2027"), KEY, t, "e").await });
+    let mut len = [0u8; 4];
+    osn.read_exact(&mut len).await.unwrap();
+    let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+    osn.read_exact(&mut body).await.unwrap();
+    let OsnMessage::CallInstruction { request_id, customer, business, .. } =
+        OsnMessage::parse(&[&len[..], &body].concat()).unwrap()
+    else {
+        panic!("not an instruction")
+    };
+    assert_eq!((request_id, customer.as_str(), business.as_str()), (1, "2015550102", "ABC"));
+    let answer = OsnMessage::CallInstructionResult {
+        request_id,
+        result: InstructionResult::Accepted { held_until: None },
+    };
+    osn.write_all(&answer.emit()).await.unwrap();
+    let (status, answer) = shop_side.await.unwrap();
+    assert_eq!((status, answer["request_id"].as_u64()), (202, Some(1)));
+    front.shutdown();
+}
