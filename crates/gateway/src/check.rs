@@ -534,6 +534,8 @@ impl Gateway {
 #[allow(clippy::unwrap_used)]
 mod tests_support {
     use super::*;
+
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     use ainsim_elements::access::hash_password;
     use ainsim_store::MemStore;
 
@@ -544,7 +546,9 @@ mod tests_support {
     pub(super) fn abc() -> GatewayBusiness {
         GatewayBusiness {
             id: "ABC".into(),
-            password_hash: hash_password("cruise-2027", b"abc-salt-0001", 64, 1).unwrap(),
+            password_hash: HASH
+                .get_or_init(|| hash_password("cruise-2027", b"abc-salt-0001", 64, 1).unwrap())
+                .clone(),
             signing_key_hex: hex::encode(KEY),
             rate_limit: 3,
             rate_window_s: 60,
@@ -762,5 +766,60 @@ mod persistence {
         let b = body("2015550100", "cruise-2027");
         assert!(matches!(send(&mut g, &b, KEY, NOW, "n", NOW), Decision::Accepted { .. }));
         assert!(matches!(send(&mut g, &b, KEY, NOW + 601, "n", NOW + 601), Decision::Accepted { .. }));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod fuzz {
+    use super::tests_support::*;
+    use super::*;
+    use proptest::prelude::*;
+
+    fn header() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of("[ -~]{0,80}")
+    }
+
+    /// Any body and any headers: a decision, an audit entry, never a panic;
+    /// and without the key, never an acceptance. A case costs a few hundred
+    /// microseconds unoptimised (a fresh store and audit write), so the cases
+    /// are capped at 5,000 whatever `PROPTEST_CASES` says (its macro would
+    /// let the variable override an explicit count).
+    #[test]
+    fn any_request_is_decided_and_audited() {
+        let env = ProptestConfig::default();
+        let mut runner =
+            proptest::test_runner::TestRunner::new(ProptestConfig { cases: env.cases.min(5_000), ..env });
+        let body = prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..300),
+            "[ -~]{0,200}".prop_map(String::into_bytes),
+            Just(body("2015550100", "cruise-2027")),
+        ];
+        let input = (body, header(), header(), header(), 0u64..1000);
+        let result = runner.run(&input, |(body, ts, nonce, sig, skew)| {
+            let mut g = gateway();
+            let d = g.check(&HttpRequest {
+                method: "POST",
+                path: PATH,
+                timestamp: ts.as_deref(),
+                nonce: nonce.as_deref(),
+                signature: sig.as_deref(),
+                body: &body,
+                now: NOW + skew,
+            });
+            prop_assert!(matches!(d, Decision::Refused(_)));
+            prop_assert_eq!(g.audit().unwrap().len(), 1);
+            Ok(())
+        });
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn classify_takes_any_string(s in "[+0-9a ü-]{0,20}") {
+            let _ = classify(&s);
+        }
     }
 }
