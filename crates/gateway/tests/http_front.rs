@@ -247,10 +247,10 @@ async fn with_a_certificate_configured_the_front_speaks_only_tls() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_the_wire_the_first_frame_the_network_sees_is_the_first_accepted_instruction() {
+async fn on_the_wire_only_accepted_instructions_go_out_and_the_network_may_still_refuse() {
     // The access server is played by this test, so every byte the front
     // writes toward the network can be read.
-    use ainsim_elements::osn::{InstructionResult, OsnMessage};
+    use ainsim_elements::osn::{InstructionResult, OsnMessage, Refusal};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let dir = tempfile::tempdir().unwrap();
     let access = tokio::net::TcpListener::bind(loopback()).await.unwrap();
@@ -292,5 +292,23 @@ async fn on_the_wire_the_first_frame_the_network_sees_is_the_first_accepted_inst
     osn.write_all(&answer.emit()).await.unwrap();
     let (status, answer) = shop_side.await.unwrap();
     assert_eq!((status, answer["request_id"].as_u64()), (202, Some(1)));
+
+    // The network may still refuse (here: the business is at its limit); the shop hears 502 and why.
+    let shop = Shop { http: reqwest::Client::new(), base: format!("http://{}", front.addr) };
+    let shop_side =
+        tokio::spawn(async move { shop.post(instruction("2015550103", "cruise-2027"), KEY, t, "f").await });
+    osn.read_exact(&mut len).await.unwrap();
+    let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+    osn.read_exact(&mut body).await.unwrap();
+    let refusal = Refusal::TooManyCalls { business: "ABC".into(), limit: 4 };
+    let answer =
+        OsnMessage::CallInstructionResult { request_id: 2, result: InstructionResult::refused(refusal) };
+    osn.write_all(&answer.emit()).await.unwrap();
+    let (status, answer) = shop_side.await.unwrap();
+    assert_eq!(status, 502, "{answer}");
+    assert_eq!(
+        (answer["error"].as_str(), answer["refusal"]["what"].as_str()),
+        (Some("network_refused"), Some("too_many_calls"))
+    );
     front.shutdown();
 }
