@@ -103,6 +103,13 @@ pub struct CallInstructionRequest {
     pub contact_at: Option<u64>,
 }
 
+/// The body of `POST /v1/calls/{id}/next-representative`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NextRepresentativeRequest {
+    pub representative: String,
+}
+
 /// One request as the HTTP layer saw it.
 #[derive(Debug, Clone, Copy)]
 pub struct HttpRequest<'a> {
@@ -301,6 +308,18 @@ pub fn classify(number: &str) -> Result<Number, String> {
     }
 }
 
+/// `number` (the `field` of a request by `biz`) as the network takes it, or why not.
+fn number_policy(biz: &GatewayBusiness, field: &'static str, number: &str) -> Result<String, Refusal> {
+    let n = classify(number).map_err(|why| Refusal::BadNumber { field, number: number.into(), why })?;
+    if n.premium && !biz.allow_premium {
+        return Err(Refusal::PremiumRate { field, number: number.into(), business: biz.id.clone() });
+    }
+    if n.international && !biz.allow_international {
+        return Err(Refusal::International { field, number: number.into(), business: biz.id.clone() });
+    }
+    Ok(n.network)
+}
+
 /// The sans-IO HTTP front (see the module docs).
 pub struct Gateway {
     cfg: GatewayConfig,
@@ -419,12 +438,33 @@ impl Gateway {
     /// signature and nonce as for an instruction, no rate or password.
     /// Audited like an instruction (`outcome` `read` when it passes).
     pub fn check_read(&mut self, req: &HttpRequest<'_>, business: Option<&str>) -> Result<String, Refusal> {
+        self.check_follow_up(req, business, None).map(|(b, _)| b)
+    }
+
+    /// Checks a signed follow-up by `business` (the `X-Ainsim-Business`
+    /// header): a read, a cancel, or (with `representative`, from the body)
+    /// a next representative, whose number passes the number policy (422
+    /// otherwise). Returns the business and the representative's network
+    /// number. Audited (`outcome` `read` for a GET, else `accepted`).
+    ///
+    /// # Errors
+    /// The [`Refusal`], as for an instruction.
+    pub fn check_follow_up(
+        &mut self,
+        req: &HttpRequest<'_>,
+        business: Option<&str>,
+        representative: Option<&str>,
+    ) -> Result<(String, Option<String>), Refusal> {
         let result = match business {
             None => Err(Refusal::MissingHeader { header: H_BUSINESS }),
-            Some(b) => self.authenticate(req, b).map(|biz| biz.id),
+            Some(b) => self.authenticate(req, b).and_then(|biz| {
+                let number = representative.map(|n| number_policy(&biz, "representative", n)).transpose()?;
+                Ok((biz.id, number))
+            }),
         };
         let (status, outcome, reason) = match &result {
-            Ok(_) => (200, "read".to_string(), String::new()),
+            Ok(_) if req.method == "GET" => (200, "read".to_string(), String::new()),
+            Ok(_) => (202, "accepted".to_string(), String::new()),
             Err(r) => (r.status(), r.kind().to_string(), r.to_string()),
         };
         let entry = AuditEntry {
@@ -440,6 +480,41 @@ impl Gateway {
         };
         self.write_audit(entry).map_err(|e| Refusal::Store(e.to_string()))?;
         result
+    }
+
+    /// Checks a signed `POST /v1/calls/{id}/next-representative` by
+    /// `business`: the body is `{"representative":"…"}` (400 otherwise,
+    /// audited), then as [`Gateway::check_follow_up`]. Returns the business
+    /// and the representative's network number.
+    ///
+    /// # Errors
+    /// The [`Refusal`].
+    pub fn check_next_representative(
+        &mut self,
+        req: &HttpRequest<'_>,
+        business: Option<&str>,
+    ) -> Result<(String, String), Refusal> {
+        match serde_json::from_slice::<NextRepresentativeRequest>(req.body) {
+            Ok(b) => self
+                .check_follow_up(req, business, Some(&b.representative))
+                .map(|(b, n)| (b, n.unwrap_or_default())),
+            Err(e) => {
+                let r = Refusal::Malformed { why: e.to_string() };
+                let entry = AuditEntry {
+                    seq: 0,
+                    at: req.now,
+                    method: req.method.into(),
+                    path: req.path.into(),
+                    business: business.map(str::to_string),
+                    request_id: None,
+                    status: r.status(),
+                    outcome: r.kind().into(),
+                    reason: r.to_string(),
+                };
+                self.write_audit(entry).map_err(|e| Refusal::Store(e.to_string()))?;
+                Err(r)
+            }
+        }
     }
 
     fn prune_nonces(&mut self, horizon: u64) {
@@ -494,29 +569,9 @@ impl Gateway {
         if !ok {
             return Err(refuse(Refusal::WrongPassword { business: biz.id.clone() }));
         }
-        let mut numbers = Vec::new();
-        for (field, number) in [("customer", &body.customer), ("representative", &body.representative)] {
-            let n = classify(number)
-                .map_err(|why| refuse(Refusal::BadNumber { field, number: number.clone(), why }))?;
-            if n.premium && !biz.allow_premium {
-                return Err(refuse(Refusal::PremiumRate {
-                    field,
-                    number: number.clone(),
-                    business: biz.id.clone(),
-                }));
-            }
-            if n.international && !biz.allow_international {
-                return Err(refuse(Refusal::International {
-                    field,
-                    number: number.clone(),
-                    business: biz.id.clone(),
-                }));
-            }
-            numbers.push(n.network);
-        }
+        let customer = number_policy(&biz, "customer", &body.customer).map_err(refuse)?;
+        let representative = number_policy(&biz, "representative", &body.representative).map_err(refuse)?;
         let request_id = self.next("next_request").map_err(|e| refuse(Refusal::Store(e.to_string())))?;
-        let representative = numbers.pop().unwrap_or_default();
-        let customer = numbers.pop().unwrap_or_default();
         let instruction = OsnMessage::CallInstruction {
             request_id,
             equipment: body.equipment,

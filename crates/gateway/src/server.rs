@@ -18,9 +18,13 @@
 //! files; plain HTTP otherwise. The wall clock is read here, once per
 //! request, and passed to the sans-IO checks.
 //!
-//! What it is not: cancel or
-//! next-representative over HTTP, or a reconnecting OSN link (a lost link
-//! fails later requests with 503).
+//! - `POST /v1/calls/{request_id}/cancel` and
+//!   `POST /v1/calls/{request_id}/next-representative`
+//!   (`{"representative":"…"}`): signed like the GET, passed on as OSN
+//!   `cancel` / `next_representative`; `202 {"request_id","sent"}`.
+//!
+//! What it is not: a reconnecting OSN link (a lost link fails later
+//! requests with 503), or a rate limit on follow-ups.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
@@ -178,6 +182,8 @@ pub async fn start(cfg: ServerConfig, gateway: Gateway) -> Result<Running, Start
         .route("/v1/call-instructions", post(post_instruction))
         .route("/v1/calls/{request_id}", get(get_call))
         .route("/v1/calls/{request_id}/events", get(call_events))
+        .route("/v1/calls/{request_id}/cancel", post(cancel))
+        .route("/v1/calls/{request_id}/next-representative", post(next_representative))
         .layer(DefaultBodyLimit::max(HARD_BODY_LIMIT))
         .with_state(Arc::clone(&shared));
     let listener = std::net::TcpListener::bind(cfg.listen)
@@ -207,8 +213,10 @@ impl Shared {
     fn on_osn(&self, m: OsnMessage) {
         match m {
             OsnMessage::CallInstructionResult { request_id, result } => {
+                // Only the first answer is the instruction's; later ones
+                // (a refused cancel, say) do not overwrite it.
                 if let Some(c) = lock(&self.calls).get_mut(&request_id) {
-                    c.result = Some(result.clone());
+                    c.result.get_or_insert_with(|| result.clone());
                 }
                 if let Some(tx) = lock(&self.pending).remove(&request_id) {
                     let _ = tx.send(result);
@@ -339,6 +347,81 @@ async fn get_call(
     match lock(&s.calls).get(&request_id).filter(|c| c.business == business) {
         Some(c) => Json(c.clone()).into_response(),
         None => unknown(request_id, &business),
+    }
+}
+
+/// Sends `m` for the call `request_id` of the business that signed the
+/// request (which `check` has already authenticated), 202 when it is sent.
+fn follow_up(s: &Shared, request_id: u64, business: &str, m: &OsnMessage) -> Response {
+    if !lock(&s.calls).get(&request_id).is_some_and(|c| c.business == business) {
+        return unknown(request_id, business);
+    }
+    if s.osn.send(m.emit()).is_err() {
+        return error(
+            503,
+            json!({"error": "network_down", "reason": "the OSN link to the access server is down"}),
+        );
+    }
+    s.frames_sent.fetch_add(1, Ordering::SeqCst);
+    (StatusCode::ACCEPTED, Json(json!({"request_id": request_id, "sent": m.label()}))).into_response()
+}
+
+fn follow_up_request<'a>(
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+    body: &'a [u8],
+) -> (HttpRequest<'a>, Option<&'a str>) {
+    let header = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
+    let req = HttpRequest {
+        method: "POST",
+        path: uri.path(),
+        timestamp: header(H_TIMESTAMP),
+        nonce: header(H_NONCE),
+        signature: header(H_SIGNATURE),
+        body,
+        now: unix_now(),
+    };
+    (req, header(H_BUSINESS))
+}
+
+/// `POST /v1/calls/{id}/cancel` (signed, empty body): the network gives the
+/// call up; `cancelled` follows among its statuses.
+async fn cancel(
+    State(s): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(request_id): Path<u64>,
+    body: Bytes,
+) -> Response {
+    let (req, business) = follow_up_request(&uri, &headers, &body);
+    let checked = lock(&s.gateway).check_follow_up(&req, business, None);
+    match checked {
+        Ok((business, _)) => {
+            follow_up(&s, request_id, &business, &OsnMessage::Cancel { call_id: request_id })
+        }
+        Err(r) => refusal(&r),
+    }
+}
+
+/// `POST /v1/calls/{id}/next-representative` (signed, `{"representative":"…"}`):
+/// after `representative_unavailable`, the number to try next.
+async fn next_representative(
+    State(s): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(request_id): Path<u64>,
+    body: Bytes,
+) -> Response {
+    let (req, business) = follow_up_request(&uri, &headers, &body);
+    let checked = lock(&s.gateway).check_next_representative(&req, business);
+    match checked {
+        Ok((business, representative)) => follow_up(
+            &s,
+            request_id,
+            &business,
+            &OsnMessage::NextRepresentative { call_id: request_id, representative },
+        ),
+        Err(r) => refusal(&r),
     }
 }
 

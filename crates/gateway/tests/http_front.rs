@@ -73,6 +73,32 @@ impl Shop {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// Posts `body` to `path` as ABC (or with no business header), signed with `key`.
+    async fn signed_post(
+        &self,
+        path: &str,
+        body: &[u8],
+        key: &[u8],
+        nonce: &str,
+        anonymous: bool,
+    ) -> (u16, Value) {
+        let ts = now().to_string();
+        let sig = sign(key, "POST", path, &ts, nonce, body);
+        let mut r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("X-Ainsim-Timestamp", ts)
+            .header("X-Ainsim-Nonce", nonce)
+            .header("X-Ainsim-Signature", sig)
+            .body(body.to_vec());
+        if !anonymous {
+            r = r.header("X-Ainsim-Business", "ABC");
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
     /// Opens `path` as `business`, signed with `key`.
     async fn open(&self, path: &str, business: &str, key: &[u8], nonce: &str) -> reqwest::Response {
         let ts = now().to_string();
@@ -246,6 +272,16 @@ async fn with_a_certificate_configured_the_front_speaks_only_tls() {
     front.shutdown();
 }
 
+/// Reads one OSN frame.
+async fn read(osn: &mut tokio::net::TcpStream) -> ainsim_elements::osn::OsnMessage {
+    use tokio::io::AsyncReadExt;
+    let mut len = [0u8; 4];
+    osn.read_exact(&mut len).await.unwrap();
+    let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+    osn.read_exact(&mut body).await.unwrap();
+    ainsim_elements::osn::OsnMessage::parse(&[&len[..], &body].concat()).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_the_wire_only_accepted_instructions_go_out_and_the_network_may_still_refuse() {
     // The access server is played by this test, so every byte the front
@@ -292,6 +328,26 @@ async fn on_the_wire_only_accepted_instructions_go_out_and_the_network_may_still
     osn.write_all(&answer.emit()).await.unwrap();
     let (status, answer) = shop_side.await.unwrap();
     assert_eq!((status, answer["request_id"].as_u64()), (202, Some(1)));
+
+    // Follow-ups are signed too, and only the policy-checked ones go out.
+    let shop = Shop { http: reqwest::Client::new(), base: format!("http://{}", front.addr) };
+    assert_eq!(
+        shop.signed_post("/v1/calls/1/cancel", b"", KEY, "g", true).await.0,
+        400,
+        "no business header"
+    );
+    assert_eq!(shop.signed_post("/v1/calls/99/cancel", b"", KEY, "h", false).await.0, 404);
+    let premium = br#"{"representative":"9005550199"}"#;
+    assert_eq!(shop.signed_post("/v1/calls/1/next-representative", premium, KEY, "i", false).await.0, 422);
+    assert_eq!(shop.signed_post("/v1/calls/1/next-representative", b"{", KEY, "j", false).await.0, 400);
+    let next = br#"{"representative":"+12125550143"}"#;
+    assert_eq!(shop.signed_post("/v1/calls/1/next-representative", next, KEY, "k", false).await.0, 202);
+    assert_eq!(shop.signed_post("/v1/calls/1/cancel", b"", KEY, "l", false).await.0, 202);
+    assert_eq!(
+        read(&mut osn).await,
+        OsnMessage::NextRepresentative { call_id: 1, representative: "2125550143".into() }
+    );
+    assert_eq!(read(&mut osn).await, OsnMessage::Cancel { call_id: 1 });
 
     // The network may still refuse (here: the business is at its limit); the shop hears 502 and why.
     let shop = Shop { http: reqwest::Client::new(), base: format!("http://{}", front.addr) };
