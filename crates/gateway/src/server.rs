@@ -353,7 +353,7 @@ async fn get_call(
 /// Sends `m` for the call `request_id` of the business that signed the
 /// request (which `check` has already authenticated), 202 when it is sent.
 fn follow_up(s: &Shared, request_id: u64, business: &str, m: &OsnMessage) -> Response {
-    if !lock(&s.calls).get(&request_id).is_some_and(|c| c.business == business) {
+    if lock(&s.calls).get(&request_id).is_none_or(|c| c.business != business) {
         return unknown(request_id, business);
     }
     if s.osn.send(m.emit()).is_err() {
