@@ -22,6 +22,13 @@
 //! | 9 | the password matches its argon2 hash | 401 | `wrong_password` |
 //! | 10 | both numbers are E.164, premium-rate and international only if allowed | 422 | `bad_number`, `premium_rate`, `international` |
 //!
+//! Signed follow-ups (reads, cancel, next representative) go through
+//! [`Gateway::check_follow_up`] / [`Gateway::check_next_representative`]:
+//! checks 3–7 with the business from `X-Ainsim-Business`, and the number
+//! policy for a next representative; audited the same way.
+//!
+//! Nonces are kept in the store ([`NONCE_TREE`]) for twice the skew window,
+//! so replays are refused across a restart; the rate windows are in memory.
 //! Nothing here reads a clock, a socket or randomness: time is an input,
 //! request ids come from a counter kept in the store. What it is not: the
 //! network-side checks (the `AccessServer` element does its own, again), or
