@@ -1,0 +1,479 @@
+//! The HTTP(S) layer of the front: axum routes over a [`Gateway`], and one
+//! OSN/TCP connection to the `AccessServer` element.
+//!
+//! - `POST /v1/call-instructions`: the Fig. 8 JSON, signed (see `check`).
+//!   Refused → the refusal's status and `{"error":kind,"reason":…,…}`;
+//!   nothing is written to the OSN. Accepted → the instruction goes to the
+//!   access server; its answer decides the reply: `202
+//!   {"request_id":N,"held_until":T?,"status_url":"/v1/calls/N"}`, or `502`
+//!   with `{"error":"network_refused","refusal":…,"reason":…}` (or `504`
+//!   when the network does not answer within 10 s).
+//! - `GET /v1/calls/{request_id}`: `{"request_id","business","result","statuses":[…]}`,
+//!   signed like the POST (empty body) with `X-Ainsim-Business` naming the
+//!   business; another business's call is 404.
+//! - `GET /v1/calls/{request_id}/events`: the same, signed, as server-sent
+//!   events (`event: status`), ending after the final status.
+//!
+//! TLS (rustls, `ring` provider) when [`ServerConfig::tls`] names PEM
+//! files; plain HTTP otherwise. The wall clock is read here, once per
+//! request, and passed to the sans-IO checks.
+//!
+//! - `POST /v1/calls/{request_id}/cancel` and
+//!   `POST /v1/calls/{request_id}/next-representative`
+//!   (`{"representative":"…"}`): signed like the GET, passed on as OSN
+//!   `cancel` / `next_representative`; `202 {"request_id","sent"}`.
+//!
+//! What it is not: a reconnecting OSN link (a lost link fails later
+//! requests with 503), or a rate limit on follow-ups.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use ainsim_elements::osn::{CallStatus, InstructionResult, OsnMessage};
+
+use crate::check::{Decision, Gateway, HttpRequest, H_BUSINESS, H_NONCE, H_SIGNATURE, H_TIMESTAMP};
+
+/// How long to wait for the access server's answer to an instruction.
+const ANSWER_WAIT: Duration = Duration::from_secs(10);
+/// Bodies over this are cut off by axum itself (413, not audited); the
+/// gateway's own, smaller limit (audited) applies below it.
+const HARD_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Where to listen and how.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// PEM certificate chain and private key; none = plain HTTP.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// The access server's OSN client port (a `Rt::osn_listen` address).
+    pub access_server: SocketAddr,
+}
+
+/// What the front knows of one call.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CallRecord {
+    pub request_id: u64,
+    pub business: String,
+    /// The access server's answer, once it came.
+    pub result: Option<InstructionResult>,
+    pub statuses: Vec<CallStatus>,
+}
+
+struct Shared {
+    gateway: Mutex<Gateway>,
+    calls: Mutex<BTreeMap<u64, CallRecord>>,
+    pending: Mutex<BTreeMap<u64, oneshot::Sender<InstructionResult>>>,
+    osn: mpsc::UnboundedSender<Vec<u8>>,
+    frames_sent: AtomicU64,
+    /// Every status as it arrives, for the event streams.
+    statuses: broadcast::Sender<(u64, CallStatus)>,
+}
+
+/// A running front.
+pub struct Running {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    handle: axum_server::Handle,
+    shared: Arc<Shared>,
+}
+
+impl Running {
+    /// OSN frames written toward the access server so far.
+    pub fn frames_sent(&self) -> u64 {
+        self.shared.frames_sent.load(Ordering::SeqCst)
+    }
+
+    /// Runs `f` on the gateway (its audit log, businesses).
+    pub fn with_gateway<T>(&self, f: impl FnOnce(&mut Gateway) -> T) -> T {
+        let mut g = self.shared.gateway.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut g)
+    }
+
+    /// Stops listening.
+    pub fn shutdown(&self) {
+        self.handle.shutdown();
+    }
+}
+
+/// An error starting the front.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("gateway: cannot listen on {addr}: {err}")]
+    Listen { addr: SocketAddr, err: std::io::Error },
+    #[error("gateway: cannot reach the access server at {addr}: {err}")]
+    Osn { addr: SocketAddr, err: std::io::Error },
+    #[error("gateway: TLS certificate or key {what}: {err}")]
+    Tls { what: String, err: std::io::Error },
+}
+
+/// Connects to the access server, binds `cfg.listen` and serves in the background.
+///
+/// # Errors
+/// [`StartError`]: the listen address, the OSN connection, or the PEM files.
+pub async fn start(cfg: ServerConfig, gateway: Gateway) -> Result<Running, StartError> {
+    let stream = TcpStream::connect(cfg.access_server)
+        .await
+        .map_err(|err| StartError::Osn { addr: cfg.access_server, err })?;
+    let (mut rd, mut wr) = stream.into_split();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
+    let shared = Arc::new(Shared {
+        gateway: Mutex::new(gateway),
+        calls: Mutex::new(BTreeMap::new()),
+        pending: Mutex::new(BTreeMap::new()),
+        osn: tx,
+        frames_sent: AtomicU64::new(0),
+        statuses: broadcast::channel(1024).0,
+    });
+    tokio::spawn(async move {
+        while let Some(frame) = rx.recv().await {
+            if let Err(e) = wr.write_all(&frame).await {
+                tracing::warn!("gateway: OSN write failed: {e}");
+                break;
+            }
+        }
+    });
+    let reader = Arc::clone(&shared);
+    tokio::spawn(async move {
+        let mut buf = Vec::new();
+        let mut chunk = vec![0u8; 16 * 1024];
+        loop {
+            match rd.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+            loop {
+                match OsnMessage::split(&buf) {
+                    Ok(Some(len)) => {
+                        let frame: Vec<u8> = buf.drain(..len).collect();
+                        match OsnMessage::parse(&frame) {
+                            Ok(m) => reader.on_osn(m),
+                            Err(e) => tracing::warn!("gateway: bad OSN frame: {e}"),
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::warn!("gateway: OSN stream broken: {e}");
+                        return;
+                    }
+                }
+            }
+        }
+        tracing::warn!("gateway: OSN connection to the access server closed");
+    });
+
+    let app = Router::new()
+        .route("/v1/call-instructions", post(post_instruction))
+        .route("/v1/calls/{request_id}", get(get_call))
+        .route("/v1/calls/{request_id}/events", get(call_events))
+        .route("/v1/calls/{request_id}/cancel", post(cancel))
+        .route("/v1/calls/{request_id}/next-representative", post(next_representative))
+        .layer(DefaultBodyLimit::max(HARD_BODY_LIMIT))
+        .with_state(Arc::clone(&shared));
+    let listener = std::net::TcpListener::bind(cfg.listen)
+        .map_err(|err| StartError::Listen { addr: cfg.listen, err })?;
+    listener.set_nonblocking(true).map_err(|err| StartError::Listen { addr: cfg.listen, err })?;
+    let addr = listener.local_addr().map_err(|err| StartError::Listen { addr: cfg.listen, err })?;
+    let handle = axum_server::Handle::new();
+    match &cfg.tls {
+        None => {
+            let server = axum_server::from_tcp(listener).handle(handle.clone());
+            tokio::spawn(server.serve(app.into_make_service()));
+        }
+        Some((cert, key)) => {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let tls =
+                axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await.map_err(|err| {
+                    StartError::Tls { what: format!("{} / {}", cert.display(), key.display()), err }
+                })?;
+            let server = axum_server::from_tcp_rustls(listener, tls).handle(handle.clone());
+            tokio::spawn(server.serve(app.into_make_service()));
+        }
+    }
+    Ok(Running { addr, handle, shared })
+}
+
+impl Shared {
+    fn on_osn(&self, m: OsnMessage) {
+        match m {
+            OsnMessage::CallInstructionResult { request_id, result } => {
+                // Only the first answer is the instruction's; later ones
+                // (a refused cancel, say) do not overwrite it.
+                if let Some(c) = lock(&self.calls).get_mut(&request_id) {
+                    c.result.get_or_insert_with(|| result.clone());
+                }
+                if let Some(tx) = lock(&self.pending).remove(&request_id) {
+                    let _ = tx.send(result);
+                }
+            }
+            OsnMessage::CallStatus { call_id, status } => {
+                // Under the calls lock, so a stream that snapshots the call
+                // and subscribes under it neither misses nor repeats one.
+                let mut calls = lock(&self.calls);
+                if let Some(c) = calls.get_mut(&call_id) {
+                    c.statuses.push(status.clone());
+                    let _ = self.statuses.send((call_id, status));
+                }
+            }
+            other => tracing::debug!("gateway: ignored OSN message {}", other.label()),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+fn error(status: u16, body: serde_json::Value) -> Response {
+    (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), Json(body)).into_response()
+}
+
+async fn post_instruction(
+    State(s): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let header = |h: &str| headers.get(h).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let (ts, nonce, sig) = (header(H_TIMESTAMP), header(H_NONCE), header(H_SIGNATURE));
+    let path = uri.path().to_string();
+    let checker = Arc::clone(&s);
+    // argon2 takes milliseconds: off the async workers.
+    let decision = tokio::task::spawn_blocking(move || {
+        let req = HttpRequest {
+            method: "POST",
+            path: &path,
+            timestamp: ts.as_deref(),
+            nonce: nonce.as_deref(),
+            signature: sig.as_deref(),
+            body: &body,
+            now: unix_now(),
+        };
+        lock(&checker.gateway).check(&req)
+    })
+    .await;
+    let Ok(decision) = decision else {
+        return error(500, json!({"error": "internal", "reason": "the check did not finish"}));
+    };
+    let (request_id, business, instruction) = match decision {
+        Decision::Refused(r) => return refusal(&r),
+        Decision::Accepted { request_id, business, instruction } => (request_id, business, instruction),
+    };
+    let (tx, rx) = oneshot::channel();
+    lock(&s.pending).insert(request_id, tx);
+    lock(&s.calls).insert(request_id, CallRecord { request_id, business, ..CallRecord::default() });
+    if s.osn.send(instruction.emit()).is_err() {
+        lock(&s.pending).remove(&request_id);
+        return error(
+            503,
+            json!({"error": "network_down", "reason": "the OSN link to the access server is down"}),
+        );
+    }
+    s.frames_sent.fetch_add(1, Ordering::SeqCst);
+    match tokio::time::timeout(ANSWER_WAIT, rx).await {
+        Ok(Ok(InstructionResult::Accepted { held_until })) => (
+            StatusCode::ACCEPTED,
+            Json(json!({
+                "request_id": request_id,
+                "held_until": held_until,
+                "status_url": format!("/v1/calls/{request_id}"),
+            })),
+        )
+            .into_response(),
+        Ok(Ok(InstructionResult::Refused { refusal, reason })) => error(
+            502,
+            json!({"error": "network_refused", "request_id": request_id, "refusal": refusal, "reason": reason}),
+        ),
+        _ => {
+            lock(&s.pending).remove(&request_id);
+            error(
+                504,
+                json!({"error": "network_timeout", "request_id": request_id,
+                "reason": "the access server did not answer in time"}),
+            )
+        }
+    }
+}
+
+/// Authenticates a signed read; the business it was made by.
+fn read_as(s: &Shared, uri: &Uri, headers: &HeaderMap) -> Result<String, crate::check::Refusal> {
+    let header = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
+    let req = HttpRequest {
+        method: "GET",
+        path: uri.path(),
+        timestamp: header(H_TIMESTAMP),
+        nonce: header(H_NONCE),
+        signature: header(H_SIGNATURE),
+        body: b"",
+        now: unix_now(),
+    };
+    lock(&s.gateway).check_read(&req, header(H_BUSINESS))
+}
+
+fn unknown(request_id: u64, business: &str) -> Response {
+    error(404, json!({"error": "unknown_request", "reason": format!("no call {request_id} of {business:?}")}))
+}
+
+async fn get_call(
+    State(s): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(request_id): Path<u64>,
+) -> Response {
+    let business = match read_as(&s, &uri, &headers) {
+        Ok(b) => b,
+        Err(r) => return refusal(&r),
+    };
+    match lock(&s.calls).get(&request_id).filter(|c| c.business == business) {
+        Some(c) => Json(c.clone()).into_response(),
+        None => unknown(request_id, &business),
+    }
+}
+
+/// Sends `m` for the call `request_id` of the business that signed the
+/// request (which `check` has already authenticated), 202 when it is sent.
+fn follow_up(s: &Shared, request_id: u64, business: &str, m: &OsnMessage) -> Response {
+    if lock(&s.calls).get(&request_id).is_none_or(|c| c.business != business) {
+        return unknown(request_id, business);
+    }
+    if s.osn.send(m.emit()).is_err() {
+        return error(
+            503,
+            json!({"error": "network_down", "reason": "the OSN link to the access server is down"}),
+        );
+    }
+    s.frames_sent.fetch_add(1, Ordering::SeqCst);
+    (StatusCode::ACCEPTED, Json(json!({"request_id": request_id, "sent": m.label()}))).into_response()
+}
+
+fn follow_up_request<'a>(
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+    body: &'a [u8],
+) -> (HttpRequest<'a>, Option<&'a str>) {
+    let header = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
+    let req = HttpRequest {
+        method: "POST",
+        path: uri.path(),
+        timestamp: header(H_TIMESTAMP),
+        nonce: header(H_NONCE),
+        signature: header(H_SIGNATURE),
+        body,
+        now: unix_now(),
+    };
+    (req, header(H_BUSINESS))
+}
+
+/// `POST /v1/calls/{id}/cancel` (signed, empty body): the network gives the
+/// call up; `cancelled` follows among its statuses.
+async fn cancel(
+    State(s): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(request_id): Path<u64>,
+    body: Bytes,
+) -> Response {
+    let (req, business) = follow_up_request(&uri, &headers, &body);
+    let checked = lock(&s.gateway).check_follow_up(&req, business, None);
+    match checked {
+        Ok((business, _)) => {
+            follow_up(&s, request_id, &business, &OsnMessage::Cancel { call_id: request_id })
+        }
+        Err(r) => refusal(&r),
+    }
+}
+
+/// `POST /v1/calls/{id}/next-representative` (signed, `{"representative":"…"}`):
+/// after `representative_unavailable`, the number to try next.
+async fn next_representative(
+    State(s): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(request_id): Path<u64>,
+    body: Bytes,
+) -> Response {
+    let (req, business) = follow_up_request(&uri, &headers, &body);
+    let checked = lock(&s.gateway).check_next_representative(&req, business);
+    match checked {
+        Ok((business, representative)) => follow_up(
+            &s,
+            request_id,
+            &business,
+            &OsnMessage::NextRepresentative { call_id: request_id, representative },
+        ),
+        Err(r) => refusal(&r),
+    }
+}
+
+fn is_final(s: &CallStatus) -> bool {
+    matches!(s, CallStatus::Released | CallStatus::Failed { .. } | CallStatus::Cancelled)
+}
+
+/// `GET /v1/calls/{id}/events`: the call's statuses as server-sent events
+/// (`event: status`, `data:` the status JSON), those so far first; the
+/// stream ends after `released`, `failed` or `cancelled`.
+async fn call_events(
+    State(s): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(request_id): Path<u64>,
+) -> Response {
+    let business = match read_as(&s, &uri, &headers) {
+        Ok(b) => b,
+        Err(r) => return refusal(&r),
+    };
+    let (backlog, rx) = {
+        let calls = lock(&s.calls);
+        let Some(c) = calls.get(&request_id).filter(|c| c.business == business) else {
+            return unknown(request_id, &business);
+        };
+        (c.statuses.iter().cloned().collect::<VecDeque<_>>(), s.statuses.subscribe())
+    };
+    let done = backlog.iter().any(is_final);
+    let stream =
+        futures_util::stream::unfold((backlog, rx, done), move |(mut backlog, mut rx, done)| async move {
+            let status = match backlog.pop_front() {
+                Some(st) => st,
+                None if done => return None,
+                None => loop {
+                    match rx.recv().await {
+                        Ok((id, st)) if id == request_id => break st,
+                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    }
+                },
+            };
+            let done = done || (backlog.is_empty() && is_final(&status));
+            let event = Event::default().event("status").json_data(&status).unwrap_or_default();
+            Some((Ok::<_, Infallible>(event), (backlog, rx, done)))
+        });
+    Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
+}
+
+fn refusal(r: &crate::check::Refusal) -> Response {
+    let mut body = serde_json::to_value(r).unwrap_or_else(|_| json!({}));
+    if let Some(o) = body.as_object_mut() {
+        o.insert("reason".into(), r.to_string().into());
+    }
+    error(r.status(), body)
+}
