@@ -179,14 +179,20 @@ impl SledStore {
     ///
     /// sled's background flusher may still hold the file lock of a database
     /// dropped a moment ago (in this process); `open` then retries for up to
-    /// two seconds before giving up.
+    /// five seconds before giving up.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let mut tries = 0;
         loop {
             match sled::open(path) {
                 Ok(db) => return Ok(SledStore { db }),
-                Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock && tries < 200 => {
+                // sled wraps the lock failure in an error of its own kind,
+                // so it is told apart by the OS error kind or its message.
+                Err(sled::Error::Io(e))
+                    if tries < 500
+                        && (e.kind() == std::io::ErrorKind::WouldBlock
+                            || e.to_string().contains("could not acquire lock")) =>
+                {
                     tries += 1;
                     std::thread::sleep(std::time::Duration::from_millis(10));
                 }
