@@ -884,10 +884,11 @@ impl NodeSpec {
                 #[allow(clippy::expect_used)]
                 sim.add_node_with(name, move || c.build().expect("checked when planned"))
             }
-            NodeSpec::Iscp { config, store: Some(_), .. } => {
-                let first = self.element()?;
-                let _ = config;
-                return sim.add_boxed(name, first_iscp(first)).map_err(|e| e.to_string());
+            // A sled directory cannot be opened twice: no factory, the
+            // element survives a restart as it is.
+            NodeSpec::Iscp { store: Some(_), .. } => {
+                let element: Box<dyn Element> = self.element()?;
+                sim.add_boxed(name, element)
             }
             NodeSpec::Iscp { config, store: None, records } => {
                 let (config, records) = (config.clone(), records.clone());
@@ -933,10 +934,6 @@ fn access_server(c: &AccessConfig, store: Option<SledStore>) -> Result<AccessSer
         (None, None) => Box::new(MemStore::new()),
     };
     AccessServer::with_store(c.clone(), store).map_err(|e| e.to_string())
-}
-
-fn first_iscp(e: Box<dyn Element + Send>) -> Box<dyn Element> {
-    e
 }
 
 fn iscp_in_memory(config: &IscpConfig, records: &[(&'static str, String, String)]) -> Iscp {
