@@ -92,7 +92,10 @@ pub struct ScreenPop {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum Action {
-    /// Send this Fig. 8 call initiation message to the access server now.
+    /// Send this to the access server now: a Fig. 8 call initiation
+    /// message ([`OsnMessage::CallInstruction`]), or, for a customer the
+    /// network keeps on hold after `representative_unavailable`, an
+    /// [`OsnMessage::NextRepresentative`] under the same request id.
     Instruction { call: CallId, agent: String, message: OsnMessage },
     /// Push this to `pop.agent`'s console.
     ScreenPop { pop: ScreenPop },
@@ -181,6 +184,10 @@ struct CallInfo {
     finished: bool,
     /// Held for the representative's wrap-up to end: send then.
     held: Option<(Instant, OsnMessage)>,
+    /// The network reported `representative_unavailable` for `request` and
+    /// keeps the customer on the announcement: the next pick goes to it as
+    /// `next_representative` under the same request id.
+    on_hold: bool,
 }
 
 /// The business web server (sans-IO).
@@ -623,10 +630,11 @@ impl BusinessServer {
             }
             // The network retries the customer itself; a final `failed` follows the last attempt.
             CallStatus::CustomerUnavailable { .. } => Ok(Vec::new()),
-            // The customer waits on the announcement: the ACD picks the next representative.
-            // (It still sends a fresh instruction rather than `next_representative`.)
+            // The customer waits on the announcement: the ACD picks the next
+            // representative, who is named to the network as `next_representative`.
             CallStatus::RepresentativeUnavailable { cause, .. } => {
                 let why = if cause == "busy" { Unreached::Busy } else { Unreached::NoAnswer };
+                info.on_hold = true;
                 self.representative_unreached(now, call, why)
             }
             CallStatus::Cancelled => self.fail(now, call, "cancelled".into()),
@@ -674,8 +682,12 @@ impl BusinessServer {
         let info = self.calls.get_mut(&call).ok_or(BusinessError::UnknownCall(call))?;
         info.calling_rep = false;
         info.held = None;
-        if let Some(r) = info.request.take() {
-            self.requests.remove(&r);
+        // A customer the network keeps on hold stays under its request id;
+        // otherwise the attempt is over and its late news is ignored.
+        if !info.on_hold {
+            if let Some(r) = info.request.take() {
+                self.requests.remove(&r);
+            }
         }
         let d = self.acd.unreached(now, call, why)?;
         self.act(now, d)
@@ -862,10 +874,16 @@ impl BusinessServer {
             out.extend(self.act(now, d)?);
             return Ok(());
         };
-        let request_id = self.counters.next_request;
-        self.counters.next_request += 1;
-        self.save_counters()?;
-        let message = call_instruction(&self.cfg, request_id, &info.customer, &number, None);
+        let (request_id, message) = match info.request.filter(|_| info.on_hold) {
+            // The customer is still on hold in the network: name the next one there.
+            Some(r) => (r, OsnMessage::NextRepresentative { call_id: r, representative: number }),
+            None => {
+                let r = self.counters.next_request;
+                self.counters.next_request += 1;
+                self.save_counters()?;
+                (r, call_instruction(&self.cfg, r, &info.customer, &number, None))
+            }
+        };
         let customer = self.customer(&info.customer)?.unwrap_or_else(|| Customer::new(info.customer.clone()));
         let pop = ScreenPop {
             call,
@@ -880,6 +898,7 @@ impl BusinessServer {
             info.agent = Some(agent.clone());
             info.request = Some(request_id);
             info.calling_rep = false;
+            info.on_hold = false;
             if dial_at > now {
                 info.held = Some((dial_at, message));
             } else {
@@ -903,6 +922,7 @@ impl CallInfo {
             answered: false,
             finished: false,
             held: None,
+            on_hold: false,
         }
     }
 }

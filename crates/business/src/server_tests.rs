@@ -313,3 +313,38 @@ fn the_documented_settings_read() {
     assert_eq!(acd, AcdConfig::default());
     assert!(serde_json::from_str::<AcdConfig>(r#"{"strategy": "shortest_queue"}"#).is_err());
 }
+
+#[test]
+fn a_busy_cruise_expert_while_the_shopper_holds_brings_the_flights_expert_as_next_representative() {
+    let mut s = abc(true);
+    let (call, a) = s.web_request(secs(10), &demo::cruise_request()).expect("request");
+    let r = request_id(&instructions(&a)[0].1);
+    s.call_status(secs(12), r, &CallStatus::CallingRepresentative).expect("status");
+    let a = s
+        .call_status(
+            secs(14),
+            r,
+            &CallStatus::RepresentativeUnavailable {
+                representative: "2125550142".into(),
+                cause: "busy".into(),
+                wait_s: 30,
+            },
+        )
+        .expect("unavailable");
+    assert!(matches!(a.as_slice(), [Action::Queued { call: c, .. }] if *c == call), "{a:?}");
+    // The second tier opens 20 s later, inside the network's 30 s wait.
+    let a = s.handle_timeout(secs(34)).expect("timeout");
+    let sent = instructions(&a);
+    assert_eq!(
+        sent,
+        vec![(
+            "flights-1".to_owned(),
+            OsnMessage::NextRepresentative { call_id: r, representative: "9175550123".into() }
+        )],
+        "the same network call, not a new one that would ring the shopper again"
+    );
+    // The network goes on under the same request id.
+    s.call_status(secs(36), r, &CallStatus::CallingRepresentative).expect("calling");
+    s.call_status(secs(40), r, &CallStatus::Connected).expect("connected");
+    assert_eq!(s.call(call).map(|c| (c.agent, c.answered)), Some((Some("flights-1".into()), true)));
+}
