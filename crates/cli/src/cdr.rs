@@ -58,7 +58,7 @@ fn money(cents: u64) -> String {
     format!("{}.{:02}", cents / 100, cents % 100)
 }
 
-fn print(l: &Listing) {
+pub(crate) fn print(l: &Listing) {
     let sessions: Vec<_> =
         l.records.iter().filter_map(|r| if let Record::Session(s) = r { Some(s) } else { None }).collect();
     let legs: Vec<_> =

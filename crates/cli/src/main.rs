@@ -20,6 +20,7 @@ mod bench;
 mod call;
 mod cdr;
 mod codec;
+mod demo;
 mod run;
 mod tree;
 
@@ -102,6 +103,25 @@ enum Command {
     },
     /// List the call detail records in a sled database, with per-business totals.
     Cdr(cdr::CdrArgs),
+    /// The whole click-to-call story in simulated time: a shopper presses
+    /// "talk to a representative" on ABC Travel's cruise page, the ACD picks
+    /// the cruise expert, the access server's front checks the signed call
+    /// instruction, the network calls the shopper, plays "please hold…",
+    /// calls and bridges the representative, the console pops, the order
+    /// and the CDRs are recorded. Exit 0 only if all of it happened.
+    Demo {
+        #[arg(long, default_value = "itu")]
+        variant: Variant,
+        /// The same seed gives the same output, byte for byte.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write every frame of the run to this pcap.
+        #[arg(long)]
+        pcap: Option<PathBuf>,
+        /// A topology of the default's shape (docs/topology.md).
+        #[arg(long)]
+        topology: Option<PathBuf>,
+    },
     /// Run the network in real time; outside peers reach it on the MTP2/UDP
     /// links named in the topology's [[external]] entries.
     Run {
@@ -191,6 +211,14 @@ fn main() -> ExitCode {
             }
         }
         Command::Cdr(a) => cdr::cdr(&a),
+        Command::Demo { variant, seed, pcap, topology } => {
+            let args = demo::DemoArgs { variant, seed, pcap: pcap.as_deref(), topology: topology.as_deref() };
+            match demo::demo(&args) {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::from(1),
+                Err(e) => Err(e),
+            }
+        }
         Command::Run { topology, variant, stop_after, pcap } => run::run(&run::RunArgs {
             topology: topology.as_deref(),
             variant,

@@ -1,0 +1,464 @@
+//! The business web server's link to the Internet access server's HTTP(S)
+//! front: an [`InstructionSink`] that signs each Fig. 8 call initiation
+//! message (HMAC-SHA256 over method, path, timestamp, nonce and body, see
+//! docs/api.md) and posts it, then follows the call's statuses over the
+//! front's server-sent events and hands them to the business server.
+//!
+//! - `CallInstruction` → `POST /v1/call-instructions`; the answer (202, or a
+//!   refusal of the front or the network) goes to
+//!   [`WebState::instruction_result`]; on 202 the link opens
+//!   `GET /v1/calls/{id}/events` and passes every status to
+//!   [`WebState::call_status`] until the final one.
+//! - `NextRepresentative` → `POST /v1/calls/{id}/next-representative`.
+//! - `Cancel` → `POST /v1/calls/{id}/cancel`.
+//!
+//! The business numbers its requests itself; the front gives each accepted
+//! instruction its own id. The link keeps the map and speaks to each side in
+//! its own numbers.
+//!
+//! [`LinkCounts`] tell a driver when the link has nothing in flight but
+//! requests the network still has to answer (`ainsim demo` steps simulated
+//! time only then, which keeps a run reproducible).
+//!
+//! What it is not: a retrying client. A request the front refuses, or that
+//! cannot reach it, fails the call with the reason (and is logged).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use ainsim_business::CallId;
+use ainsim_elements::osn::{CallStatus, InstructionResult, OsnMessage, Refusal};
+use ainsim_gateway::check::{sign, CallInstructionRequest, H_BUSINESS, H_NONCE, H_SIGNATURE, H_TIMESTAMP};
+use ainsim_web::{InstructionSink, WebState};
+
+/// What the link has done so far (each a running total).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkCounts {
+    /// Requests taken from the business server.
+    pub started: u64,
+    /// Requests whose answer has been handled (whatever it was).
+    pub finished: u64,
+    /// Call statuses handed to the business server.
+    pub statuses: u64,
+    /// Requests refused by the front or lost on the way.
+    pub refused: u64,
+}
+
+impl LinkCounts {
+    /// Requests still waiting for their answer.
+    pub fn in_flight(&self) -> u64 {
+        self.started - self.finished
+    }
+}
+
+/// One thing the link did, for a transcript.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkEvent {
+    /// The business's call.
+    pub call: CallId,
+    /// e.g. `POST /v1/call-instructions -> 202 request 1`.
+    pub text: String,
+}
+
+#[derive(Default)]
+struct Counters {
+    started: AtomicU64,
+    finished: AtomicU64,
+    statuses: AtomicU64,
+    refused: AtomicU64,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: String,
+    business: String,
+    key: Vec<u8>,
+    web: OnceLock<WebState>,
+    /// Business request id → the front's request id.
+    ids: Mutex<BTreeMap<u64, u64>>,
+    nonce_prefix: String,
+    nonce: AtomicU64,
+    counts: Counters,
+    log: Mutex<Vec<LinkEvent>>,
+    rt: tokio::runtime::Handle,
+}
+
+/// The business side of the access server's HTTP front. Clone freely.
+#[derive(Clone)]
+pub struct GatewayLink {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for GatewayLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayLink").field("base", &self.inner.base).finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// An error making the link.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("gateway link: not inside a tokio runtime")]
+    NoRuntime,
+    #[error("gateway link: cannot build the HTTP client: {0}")]
+    Client(String),
+}
+
+impl GatewayLink {
+    /// A link to the front at `base` (`http://127.0.0.1:8443` or
+    /// `https://…`), signing as `business` with `key`. Call from inside a
+    /// tokio runtime: the requests run on it. `accept_invalid_certs` is for
+    /// a front with a self-signed certificate on loopback.
+    ///
+    /// # Errors
+    /// No current tokio runtime, or the HTTP client cannot be built.
+    pub fn new(
+        base: &str,
+        business: &str,
+        key: &[u8],
+        accept_invalid_certs: bool,
+    ) -> Result<Self, LinkError> {
+        let rt = tokio::runtime::Handle::try_current().map_err(|_| LinkError::NoRuntime)?;
+        let http = reqwest::Client::builder()
+            .danger_accept_invalid_certs(accept_invalid_certs)
+            .build()
+            .map_err(|e| LinkError::Client(e.to_string()))?;
+        let started = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        Ok(GatewayLink {
+            inner: Arc::new(Inner {
+                http,
+                base: base.trim_end_matches('/').to_owned(),
+                business: business.to_owned(),
+                key: key.to_vec(),
+                web: OnceLock::new(),
+                ids: Mutex::new(BTreeMap::new()),
+                nonce_prefix: format!("{started:x}"),
+                nonce: AtomicU64::new(0),
+                counts: Counters::default(),
+                log: Mutex::new(Vec::new()),
+                rt,
+            }),
+        })
+    }
+
+    /// Wires in the business web server the answers go to (once; later
+    /// calls are ignored). Until then answers are dropped.
+    pub fn attach(&self, web: WebState) {
+        let _ = self.inner.web.set(web);
+    }
+
+    /// Running totals.
+    pub fn counts(&self) -> LinkCounts {
+        let c = &self.inner.counts;
+        LinkCounts {
+            started: c.started.load(Ordering::SeqCst),
+            finished: c.finished.load(Ordering::SeqCst),
+            statuses: c.statuses.load(Ordering::SeqCst),
+            refused: c.refused.load(Ordering::SeqCst),
+        }
+    }
+
+    /// What the link did since the last call, oldest first.
+    pub fn take_log(&self) -> Vec<LinkEvent> {
+        std::mem::take(&mut *lock(&self.inner.log))
+    }
+
+    /// The front's request id for the business's `request_id`.
+    pub fn front_id(&self, request_id: u64) -> Option<u64> {
+        lock(&self.inner.ids).get(&request_id).copied()
+    }
+}
+
+impl InstructionSink for GatewayLink {
+    fn send(&self, call: CallId, _agent: &str, message: OsnMessage) {
+        let inner = Arc::clone(&self.inner);
+        inner.counts.started.fetch_add(1, Ordering::SeqCst);
+        let rt = inner.rt.clone();
+        rt.spawn(async move {
+            inner.forward(call, message).await;
+            inner.counts.finished.fetch_add(1, Ordering::SeqCst);
+        });
+    }
+}
+
+/// A signed request's answer: status and JSON body (`null` when not JSON).
+type Answer = Result<(u16, serde_json::Value), String>;
+
+impl Inner {
+    fn note(&self, call: CallId, text: String) {
+        tracing::debug!("gateway link: {call}: {text}");
+        lock(&self.log).push(LinkEvent { call, text });
+    }
+
+    async fn forward(self: &Arc<Self>, call: CallId, message: OsnMessage) {
+        match message {
+            OsnMessage::CallInstruction {
+                request_id,
+                equipment,
+                business,
+                password,
+                customer,
+                representative,
+                contact_at,
+            } => {
+                let body = CallInstructionRequest {
+                    equipment,
+                    business,
+                    password,
+                    customer,
+                    representative,
+                    contact_at,
+                };
+                let body = serde_json::to_vec(&body).unwrap_or_default();
+                let answer = self.post("/v1/call-instructions", body).await;
+                self.instruction_answer(call, request_id, answer);
+            }
+            OsnMessage::NextRepresentative { call_id, representative } => {
+                let Some(id) = lock(&self.ids).get(&call_id).copied() else {
+                    return self
+                        .lost(call, format!("next_representative: no request {call_id} at the front"));
+                };
+                let body = serde_json::json!({ "representative": representative }).to_string().into_bytes();
+                let path = format!("/v1/calls/{id}/next-representative");
+                let answer = self.post(&path, body).await;
+                self.follow_up_answer(call, &path, answer);
+            }
+            OsnMessage::Cancel { call_id } => {
+                let Some(id) = lock(&self.ids).get(&call_id).copied() else {
+                    return self.lost(call, format!("cancel: no request {call_id} at the front"));
+                };
+                let path = format!("/v1/calls/{id}/cancel");
+                let answer = self.post(&path, Vec::new()).await;
+                self.follow_up_answer(call, &path, answer);
+            }
+            other => self.lost(call, format!("{} is not for the access server's front", other.label())),
+        }
+    }
+
+    fn lost(&self, call: CallId, why: String) {
+        self.counts.refused.fetch_add(1, Ordering::SeqCst);
+        tracing::warn!("gateway link: {call}: {why}");
+        self.note(call, why);
+    }
+
+    fn signed(&self, method: reqwest::Method, path: &str, body: Vec<u8>) -> reqwest::RequestBuilder {
+        let ts = unix_now().to_string();
+        let nonce = format!("{}-{}", self.nonce_prefix, self.nonce.fetch_add(1, Ordering::SeqCst));
+        let sig = sign(&self.key, method.as_str(), path, &ts, &nonce, &body);
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .header(H_TIMESTAMP, ts)
+            .header(H_NONCE, nonce)
+            .header(H_SIGNATURE, sig)
+            .header(H_BUSINESS, &self.business)
+            .header("content-type", "application/json")
+            .body(body)
+    }
+
+    async fn post(&self, path: &str, body: Vec<u8>) -> Answer {
+        let resp = self.signed(reqwest::Method::POST, path, body).send().await.map_err(|e| e.to_string())?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.map_err(|e| e.to_string())?;
+        Ok((status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)))
+    }
+
+    fn instruction_answer(self: &Arc<Self>, call: CallId, request_id: u64, answer: Answer) {
+        let result = match &answer {
+            Ok((202, body)) => {
+                let Some(id) = body.get("request_id").and_then(serde_json::Value::as_u64) else {
+                    return self.lost(call, format!("202 without a request id: {body}"));
+                };
+                lock(&self.ids).insert(request_id, id);
+                self.note(call, format!("POST /v1/call-instructions -> 202 Accepted, request {id}"));
+                let held_until = body.get("held_until").and_then(serde_json::Value::as_u64);
+                let me = Arc::clone(self);
+                // Counted as in flight until the stream is open, so a driver
+                // waits for it before it moves time on.
+                self.counts.started.fetch_add(1, Ordering::SeqCst);
+                self.rt.spawn(async move { me.follow(call, request_id, id).await });
+                InstructionResult::Accepted { held_until }
+            }
+            Ok((status, body)) => {
+                self.counts.refused.fetch_add(1, Ordering::SeqCst);
+                let refused = refusal_of(*status, body);
+                if let InstructionResult::Refused { reason, .. } = &refused {
+                    self.note(call, format!("POST /v1/call-instructions -> {status}: {reason}"));
+                }
+                refused
+            }
+            Err(e) => {
+                self.counts.refused.fetch_add(1, Ordering::SeqCst);
+                self.note(call, format!("POST /v1/call-instructions failed: {e}"));
+                InstructionResult::Refused {
+                    refusal: Refusal::NetworkDown,
+                    reason: format!("the access server's front is not reachable: {e}"),
+                }
+            }
+        };
+        if let Some(web) = self.web.get() {
+            if let Err(e) = web.instruction_result(request_id, &result) {
+                tracing::warn!("gateway link: {call}: {e}");
+            }
+        }
+    }
+
+    fn follow_up_answer(&self, call: CallId, path: &str, answer: Answer) {
+        match answer {
+            Ok((202, _)) => self.note(call, format!("POST {path} -> 202 Accepted")),
+            Ok((status, body)) => {
+                let reason = body.get("reason").and_then(|r| r.as_str()).unwrap_or_default().to_owned();
+                self.lost(call, format!("POST {path} -> {status}: {reason}"));
+            }
+            Err(e) => self.lost(call, format!("POST {path} failed: {e}")),
+        }
+    }
+
+    /// Follows `GET /v1/calls/{id}/events` until the final status.
+    async fn follow(&self, call: CallId, request_id: u64, id: u64) {
+        let path = format!("/v1/calls/{id}/events");
+        let resp = self.signed(reqwest::Method::GET, &path, Vec::new()).send().await;
+        let mut resp = match resp {
+            Ok(r) if r.status().is_success() => r,
+            Ok(r) => {
+                self.counts.finished.fetch_add(1, Ordering::SeqCst);
+                return self.lost(call, format!("GET {path} -> {}", r.status().as_u16()));
+            }
+            Err(e) => {
+                self.counts.finished.fetch_add(1, Ordering::SeqCst);
+                return self.lost(call, format!("GET {path} failed: {e}"));
+            }
+        };
+        self.counts.finished.fetch_add(1, Ordering::SeqCst);
+        let mut sse = SseBuffer::default();
+        loop {
+            let chunk = match resp.chunk().await {
+                Ok(Some(c)) => c,
+                Ok(None) => break,
+                Err(e) => {
+                    self.lost(call, format!("GET {path}: stream broken: {e}"));
+                    break;
+                }
+            };
+            for (event, data) in sse.push(&chunk) {
+                if event != "status" {
+                    continue;
+                }
+                match serde_json::from_str::<CallStatus>(&data) {
+                    Ok(status) => {
+                        if let Some(web) = self.web.get() {
+                            // A stale attempt's news is no error for the stream.
+                            let _ = web.call_status(request_id, &status);
+                        }
+                        self.counts.statuses.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Err(e) => self.lost(call, format!("GET {path}: bad status {data:?}: {e}")),
+                }
+            }
+        }
+    }
+}
+
+/// What the front's refusal means to the business server.
+fn refusal_of(status: u16, body: &serde_json::Value) -> InstructionResult {
+    let text = |k: &str| body.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    let kind = text("error");
+    let reason = format!("HTTP {status} {kind}: {}", text("reason"));
+    if kind == "network_refused" {
+        if let Some(r) = body.get("refusal").and_then(|r| serde_json::from_value::<Refusal>(r.clone()).ok()) {
+            return InstructionResult::Refused { refusal: r, reason };
+        }
+    }
+    let refusal = match kind.as_str() {
+        "wrong_password" => Refusal::WrongPassword { business: text("business") },
+        "unknown_business" => Refusal::UnknownBusiness { business: text("business") },
+        "rate_limited" => Refusal::RateLimited {
+            business: text("business"),
+            limit: body
+                .get("limit")
+                .and_then(serde_json::Value::as_u64)
+                .and_then(|v| u32::try_from(v).ok())
+                .unwrap_or(0),
+            per_s: body.get("per_s").and_then(serde_json::Value::as_u64).unwrap_or(0),
+        },
+        "bad_number" | "premium_rate" | "international" => {
+            Refusal::BadNumber { field: text("field"), number: text("number"), why: reason.clone() }
+        }
+        "network_down" | "network_timeout" => Refusal::NetworkDown,
+        _ => Refusal::Malformed { why: reason.clone() },
+    };
+    InstructionResult::Refused { refusal, reason }
+}
+
+/// Splits a server-sent event stream into `(event, data)` pairs.
+#[derive(Debug, Default)]
+pub(crate) struct SseBuffer {
+    buf: String,
+}
+
+impl SseBuffer {
+    pub(crate) fn push(&mut self, chunk: &[u8]) -> Vec<(String, String)> {
+        self.buf.push_str(&String::from_utf8_lossy(chunk));
+        let mut out = Vec::new();
+        while let Some(end) = self.buf.find("\n\n") {
+            let block: String = self.buf.drain(..end + 2).collect();
+            let (mut event, mut data) = (String::from("message"), String::new());
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event:") {
+                    event = v.trim().to_owned();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    if !data.is_empty() {
+                        data.push('\n');
+                    }
+                    data.push_str(v.strip_prefix(' ').unwrap_or(v));
+                }
+            }
+            if !data.is_empty() {
+                out.push((event, data));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_sent_events_split_across_chunks_come_out_whole() {
+        let mut s = SseBuffer::default();
+        assert!(s.push(b"event: status\ndata: {\"state\":").is_empty());
+        let got = s.push(b"\"connected\"}\n\n: keep-alive\n\nevent: status\ndata: {}\n\n");
+        assert_eq!(
+            got,
+            vec![("status".into(), "{\"state\":\"connected\"}".into()), ("status".into(), "{}".into())]
+        );
+    }
+
+    #[test]
+    fn a_refusal_of_the_front_names_the_status_and_the_kind() {
+        let body =
+            serde_json::json!({"error": "bad_signature", "reason": "the request signature does not match"});
+        match refusal_of(401, &body) {
+            InstructionResult::Refused { refusal: Refusal::Malformed { .. }, reason } => {
+                assert_eq!(reason, "HTTP 401 bad_signature: the request signature does not match");
+            }
+            other => panic!("{other:?}"),
+        }
+        let body = serde_json::json!({"error": "network_refused", "refusal": {"what": "network_down"}, "reason": "x"});
+        assert!(matches!(
+            refusal_of(502, &body),
+            InstructionResult::Refused { refusal: Refusal::NetworkDown, .. }
+        ));
+    }
+}
