@@ -86,6 +86,9 @@ pub struct HarnessConfig {
     pub flights_at_home: bool,
     /// Requests per minute the front allows ABC.
     pub rate_limit: u32,
+    /// The password ABC's web server sends (the front and the network know
+    /// `cruise-2027`); `None` sends the right one.
+    pub password: Option<String>,
 }
 
 impl HarnessConfig {
@@ -97,6 +100,7 @@ impl HarnessConfig {
             seed: 1,
             flights_at_home: false,
             rate_limit: 10,
+            password: None,
         }
     }
 }
@@ -179,6 +183,11 @@ pub struct Harness {
     steps: Vec<Step>,
     statuses: Vec<(Instant, u64, CallStatus)>,
     consoles: Arc<Mutex<Vec<(String, String, String)>>>,
+    /// Every console event the web server emitted, to know when the
+    /// consoles' streams have caught up.
+    console_feed: tokio::sync::broadcast::Receiver<ainsim_web::ConsoleEvent>,
+    /// Events emitted per agent whose console is open.
+    console_emitted: std::collections::BTreeMap<String, u64>,
 }
 
 impl std::fmt::Debug for Harness {
@@ -251,7 +260,7 @@ impl Harness {
 
         let clock = Arc::new(ManualClock::default());
         let inbox = Arc::new(Mutex::new(Inbox::default()));
-        let (osn, front, link, web, web_addr) = rt.block_on(async {
+        let (osn, front, link, web, web_addr, web_feed) = rt.block_on(async {
             // The access server's OSN client port, for the front to connect to.
             let osn_listener =
                 tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(io("OSN listener"))?;
@@ -277,22 +286,24 @@ impl Harness {
 
             let link = GatewayLink::new(&format!("http://{}", front.addr), "ABC", &key, false)
                 .map_err(|e| HarnessError::Front(e.to_string()))?;
-            let mut business = BusinessServer::open(
-                Box::new(open_store(dir, "business")?),
-                abc::config(EQUIPMENT, UNIX_AT_START, cfg.seed),
-                Instant::ZERO,
-            )
-            .map_err(|e| HarnessError::Business(e.to_string()))?;
+            let mut settings = abc::config(EQUIPMENT, UNIX_AT_START, cfg.seed);
+            if let Some(p) = &cfg.password {
+                settings.password.clone_from(p);
+            }
+            let mut business =
+                BusinessServer::open(Box::new(open_store(dir, "business")?), settings, Instant::ZERO)
+                    .map_err(|e| HarnessError::Business(e.to_string()))?;
             for rep in abc::representatives(cfg.flights_at_home) {
                 business.put_representative(rep).map_err(|e| HarnessError::Business(e.to_string()))?;
             }
             let web = WebState::new(business, Arc::clone(&clock) as _, Arc::new(link.clone()));
             link.attach(web.clone());
+            let web_feed = web.subscribe();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(io("web listener"))?;
             let web_addr = listener.local_addr().map_err(io("web listener"))?;
             let app = router(web.clone());
             tokio::spawn(async move { axum::serve(listener, app).await });
-            Ok::<_, HarnessError>((wr, front, link, web, web_addr))
+            Ok::<_, HarnessError>((wr, front, link, web, web_addr, web_feed))
         })?;
         let mut h = Harness {
             rt,
@@ -317,6 +328,8 @@ impl Harness {
             steps: Vec::new(),
             statuses: Vec::new(),
             consoles: Arc::default(),
+            console_feed: web_feed,
+            console_emitted: std::collections::BTreeMap::new(),
         };
         h.net.sim.start();
         h.run_until(Instant::ZERO.after(Duration::from_secs(1)))?;
@@ -386,8 +399,10 @@ impl Harness {
     }
 
     /// Opens `agent`'s console event stream (real SSE), collected for
-    /// [`Harness::console_events`].
+    /// [`Harness::console_events`]. Open consoles before the calls they
+    /// should see: a pop replayed on connect is not waited for.
     pub fn open_console(&mut self, agent: &str) {
+        self.console_emitted.entry(agent.to_owned()).or_insert(0);
         let url = format!("http://{}/api/representatives/{agent}/events", self.web_addr);
         let (http, sink, agent) = (self.http.clone(), Arc::clone(&self.consoles), agent.to_owned());
         let (tx, rx) = std::sync::mpsc::channel();
@@ -421,6 +436,17 @@ impl Harness {
         let deadline = std::time::Instant::now() + SETTLE_LIMIT;
         let mut waited = Duration::ZERO;
         loop {
+            loop {
+                match self.console_feed.try_recv() {
+                    Ok(ev) => {
+                        if let Some(n) = self.console_emitted.get_mut(&ev.agent) {
+                            *n += 1;
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => {}
+                    Err(_) => break,
+                }
+            }
             let what = self.unsettled()?;
             let Some(what) = what else {
                 for e in self.link.take_log() {
@@ -467,6 +493,13 @@ impl Harness {
                 "the call statuses ({} of {} delivered)",
                 link.statuses, self.statuses_out
             )));
+        }
+        let consoles = lock(&self.consoles);
+        for (agent, emitted) in &self.console_emitted {
+            let seen = consoles.iter().filter(|(a, e, _)| a == agent && e != "hello").count() as u64;
+            if seen < *emitted {
+                return Ok(Some(format!("{agent}'s console ({seen} of {emitted} events)")));
+            }
         }
         Ok(None)
     }

@@ -261,11 +261,13 @@ impl WebState {
                 Action::AgentAway { agent } => self.emit(agent, "away", &serde_json::json!({"agent": agent})),
                 Action::Failed { call, reason } => {
                     if let Some(agent) = self.agent_of(*call) {
+                        self.drop_pop(&agent, *call);
                         self.emit(&agent, "failed", &serde_json::json!({"call": call.0, "reason": reason}));
                     }
                 }
                 Action::Abandoned { call, reason } => {
                     if let Some(agent) = self.agent_of(*call) {
+                        self.drop_pop(&agent, *call);
                         self.emit(
                             &agent,
                             "abandoned",
@@ -277,6 +279,14 @@ impl WebState {
             }
         }
         actions
+    }
+
+    /// The console stops showing `call` (it failed or was given up).
+    fn drop_pop(&self, agent: &str, call: CallId) {
+        let mut pops = lock(&self.inner.pops);
+        if pops.get(agent).is_some_and(|p| p.call == call) {
+            pops.remove(agent);
+        }
     }
 
     fn agent_of(&self, call: CallId) -> Option<String> {
@@ -335,6 +345,12 @@ impl WebState {
                 self.emit(&agent, "cancelled", &serde_json::json!({"call": call.0}));
             }
         }
+        // The console was told `cancelled`; the ACD's own "abandoned" for
+        // the same call would say it twice.
+        let actions = actions
+            .into_iter()
+            .filter(|a| !matches!(a, Action::Abandoned { call: c, .. } if *c == call))
+            .collect();
         Ok(self.dispatch(actions))
     }
 
