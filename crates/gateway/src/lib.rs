@@ -10,4 +10,4 @@ pub mod check;
 pub mod server;
 
 pub use check::{Decision, Gateway, GatewayBusiness, GatewayConfig, HttpRequest, Refusal};
-pub use server::{start, Running, ServerConfig};
+pub use server::{start, CdrSource, Running, ServerConfig};

@@ -18,6 +18,9 @@
 //! files; plain HTTP otherwise. The wall clock is read here, once per
 //! request, and passed to the sans-IO checks.
 //!
+//! - `GET /v1/cdrs`: the signing business's call detail records and
+//!   totals, from the [`CdrSource`] wired in with [`Running::set_cdrs`]
+//!   (503 `no_billing` without one).
 //! - `POST /v1/calls/{request_id}/cancel` and
 //!   `POST /v1/calls/{request_id}/next-representative`
 //!   (`{"representative":"…"}`): signed like the GET, passed on as OSN
@@ -84,6 +87,18 @@ struct Shared {
     frames_sent: AtomicU64,
     /// Every status as it arrives, for the event streams.
     statuses: broadcast::Sender<(u64, CallStatus)>,
+    /// Where `GET /v1/cdrs` reads from.
+    cdrs: Mutex<Option<Arc<dyn CdrSource>>>,
+}
+
+/// The network's billing records, as the front lists them to a business.
+pub trait CdrSource: Send + Sync + 'static {
+    /// The records billed to `business` (its sessions and their legs) and
+    /// their totals, as JSON (`ainsim_billing::Listing`).
+    ///
+    /// # Errors
+    /// The store failed (the text is returned to the client as a 500).
+    fn list(&self, business: &str) -> Result<serde_json::Value, String>;
 }
 
 /// A running front.
@@ -104,6 +119,11 @@ impl Running {
     pub fn with_gateway<T>(&self, f: impl FnOnce(&mut Gateway) -> T) -> T {
         let mut g = self.shared.gateway.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         f(&mut g)
+    }
+
+    /// Lets `GET /v1/cdrs` list the records of `source`.
+    pub fn set_cdrs(&self, source: Arc<dyn CdrSource>) {
+        *lock(&self.shared.cdrs) = Some(source);
     }
 
     /// Stops listening.
@@ -140,6 +160,7 @@ pub async fn start(cfg: ServerConfig, gateway: Gateway) -> Result<Running, Start
         osn: tx,
         frames_sent: AtomicU64::new(0),
         statuses: broadcast::channel(1024).0,
+        cdrs: Mutex::new(None),
     });
     tokio::spawn(async move {
         while let Some(frame) = rx.recv().await {
@@ -184,6 +205,7 @@ pub async fn start(cfg: ServerConfig, gateway: Gateway) -> Result<Running, Start
         .route("/v1/calls/{request_id}/events", get(call_events))
         .route("/v1/calls/{request_id}/cancel", post(cancel))
         .route("/v1/calls/{request_id}/next-representative", post(next_representative))
+        .route("/v1/cdrs", get(cdrs))
         .layer(DefaultBodyLimit::max(HARD_BODY_LIMIT))
         .with_state(Arc::clone(&shared));
     let listener = std::net::TcpListener::bind(cfg.listen)
@@ -468,6 +490,23 @@ async fn call_events(
             Some((Ok::<_, Infallible>(event), (backlog, rx, done)))
         });
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
+}
+
+/// `GET /v1/cdrs` (signed, `X-Ainsim-Business`): the business's CDRs and totals.
+async fn cdrs(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Response {
+    let business = match read_as(&s, &uri, &headers) {
+        Ok(b) => b,
+        Err(r) => return refusal(&r),
+    };
+    let source = lock(&s.cdrs).clone();
+    let Some(source) = source else {
+        return error(503, json!({"error": "no_billing", "reason": "no billing records are kept here"}));
+    };
+    match tokio::task::spawn_blocking(move || source.list(&business)).await {
+        Ok(Ok(listing)) => Json(listing).into_response(),
+        Ok(Err(e)) => error(500, json!({"error": "store", "reason": e})),
+        Err(_) => error(500, json!({"error": "internal", "reason": "the listing did not finish"})),
+    }
 }
 
 fn refusal(r: &crate::check::Refusal) -> Response {

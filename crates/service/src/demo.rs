@@ -24,14 +24,13 @@
 
 use std::time::Duration;
 
-use ainsim_billing::{feed, list, save, Billing, Directory, Filter, Listing, Record, SessionOutcome};
+use ainsim_billing::{Listing, Record, SessionOutcome};
 use ainsim_business::demo as abc;
 use ainsim_elements::osn::CallStatus;
 use ainsim_elements::Instant;
 use ainsim_runtime::ladder;
 use ainsim_runtime::topology::{phone_name, Topology};
 use ainsim_runtime::LinkKind;
-use ainsim_store::SledStore;
 use ainsim_wire::Variant;
 use serde_json::json;
 
@@ -104,12 +103,12 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport, HarnessError> {
     topology.phone_mut(abc::SHOPPER).holding = Some(SHOPPER_HOLDS);
     let cfg = HarnessConfig { topology, variant: opts.variant, seed: opts.seed, ..HarnessConfig::new() };
     let mut h = Harness::start(&cfg, dir.path())?;
-    let report = story(&mut h, opts, dir.path());
+    let report = story(&mut h, opts);
     h.shutdown();
     report
 }
 
-fn story(h: &mut Harness, opts: &DemoOptions, dir: &std::path::Path) -> Result<DemoReport, HarnessError> {
+fn story(h: &mut Harness, opts: &DemoOptions) -> Result<DemoReport, HarnessError> {
     // The start-up (circuit group resets) is not part of the story's ladder.
     let _ = h.net.sim.take_trace();
     let mut checks = Vec::new();
@@ -196,21 +195,20 @@ fn story(h: &mut Harness, opts: &DemoOptions, dir: &std::path::Path) -> Result<D
     checks.extend(network_checks(h));
     checks.push(console_check(h));
 
-    let mut billing = Billing::new(&format!("demo-seed{}", opts.seed), Directory::from_plan(&h.plan));
-    feed(&mut billing, &h.net);
-    let records = billing.finish();
-    let path = dir.join("cdr");
-    let mut store =
-        SledStore::open(&path).map_err(|e| HarnessError::Store { path: "cdr".into(), err: e.to_string() })?;
-    save(&mut store, &records).map_err(|e| HarnessError::Store { path: "cdr".into(), err: e.to_string() })?;
-    let cdrs = list(&store, &Filter::default())
-        .map_err(|e| HarnessError::Store { path: "cdr".into(), err: e.to_string() })?;
+    let recorded = h.record_cdrs(&format!("demo-seed{}", opts.seed))?;
+    let (status, listing) = h.front_get("/v1/cdrs")?;
+    h.note("web→front", format!("the business reads its bill: GET /v1/cdrs -> {status} ({recorded} records written by the network)"));
+    let cdrs: Listing = serde_json::from_value(listing.clone()).map_err(|e| HarnessError::Http {
+        method: "GET".into(),
+        path: "/v1/cdrs".into(),
+        err: format!("{e}: {listing}"),
+    })?;
     let session = cdrs.records.iter().find_map(|r| match r {
         Record::Session(s) if s.business == "ABC" => Some(s),
         _ => None,
     });
     checks.push(check(
-        "billing: a click-to-call session CDR for ABC, connected, with its legs, saved in sled",
+        "billing: a click-to-call session CDR for ABC, connected, with its legs, in sled and listed by the front's GET /v1/cdrs",
         session.is_some_and(|s| s.outcome == SessionOutcome::Connected && !s.legs.is_empty()),
         match session {
             Some(s) => format!(

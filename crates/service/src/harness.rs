@@ -30,6 +30,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use ainsim_billing::{feed, list, save, Billing, Directory, Filter};
 use ainsim_business::{demo as abc, BusinessServer};
 use ainsim_elements::access::hash_password;
 use ainsim_elements::osn::{CallStatus, OsnMessage};
@@ -188,6 +189,20 @@ pub struct Harness {
     console_feed: tokio::sync::broadcast::Receiver<ainsim_web::ConsoleEvent>,
     /// Events emitted per agent whose console is open.
     console_emitted: std::collections::BTreeMap<String, u64>,
+    /// The network's billing records (what `GET /v1/cdrs` lists).
+    cdrs: Arc<Mutex<SledStore>>,
+}
+
+/// The front's `GET /v1/cdrs` over a sled store of billing records.
+struct SledCdrs(Arc<Mutex<SledStore>>);
+
+impl ainsim_gateway::CdrSource for SledCdrs {
+    fn list(&self, business: &str) -> Result<serde_json::Value, String> {
+        let store = lock(&self.0);
+        let filter = Filter { business: Some(business.to_owned()), run: None };
+        let listing = list(&*store, &filter).map_err(|e| e.to_string())?;
+        serde_json::to_value(listing).map_err(|e| e.to_string())
+    }
 }
 
 impl std::fmt::Debug for Harness {
@@ -258,6 +273,7 @@ impl Harness {
             })
             .map_err(|e| HarnessError::Front(e.to_string()))?;
 
+        let cdrs = Arc::new(Mutex::new(open_store(dir, "cdr")?));
         let clock = Arc::new(ManualClock::default());
         let inbox = Arc::new(Mutex::new(Inbox::default()));
         let (osn, front, link, web, web_addr, web_feed) = rt.block_on(async {
@@ -330,7 +346,9 @@ impl Harness {
             consoles: Arc::default(),
             console_feed: web_feed,
             console_emitted: std::collections::BTreeMap::new(),
+            cdrs,
         };
+        h.front.set_cdrs(Arc::new(SledCdrs(Arc::clone(&h.cdrs))));
         h.net.sim.start();
         h.run_until(Instant::ZERO.after(Duration::from_secs(1)))?;
         Ok(h)
@@ -611,6 +629,31 @@ impl Harness {
     pub fn run_for(&mut self, d: Duration) -> Result<(), HarnessError> {
         let until = self.now().after(d);
         self.run_until(until)
+    }
+
+    /// Writes the billing records of the run so far (every leg and
+    /// click-to-call session, finished or not) into the network's CDR
+    /// store, under `run`; returns how many.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub fn record_cdrs(&mut self, run: &str) -> Result<usize, HarnessError> {
+        let mut billing = Billing::new(run, Directory::from_plan(&self.plan));
+        feed(&mut billing, &self.net);
+        let records = billing.finish();
+        save(&mut *lock(&self.cdrs), &records)
+            .map_err(|e| HarnessError::Store { path: "cdr".into(), err: e.to_string() })?;
+        Ok(records.len())
+    }
+
+    /// A signed `GET` at the front as the business (e.g. `/v1/cdrs`).
+    ///
+    /// # Errors
+    /// The request failed on the way.
+    pub fn front_get(&mut self, path: &str) -> Result<(u16, serde_json::Value), HarnessError> {
+        let link = self.link.clone();
+        let r = self.rt.block_on(async move { link.get(path).await });
+        r.map_err(|err| HarnessError::Http { method: "GET".into(), path: path.into(), err })
     }
 
     /// Stops the servers.

@@ -173,6 +173,22 @@ impl GatewayLink {
         std::mem::take(&mut *lock(&self.inner.log))
     }
 
+    /// A signed `GET` of `path` at the front (e.g. `/v1/cdrs`): status and JSON body.
+    ///
+    /// # Errors
+    /// The request failed on the way (no answer).
+    pub async fn get(&self, path: &str) -> Result<(u16, serde_json::Value), String> {
+        let resp = self
+            .inner
+            .signed(reqwest::Method::GET, path, Vec::new())
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.map_err(|e| e.to_string())?;
+        Ok((status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))))
+    }
+
     /// The front's request id for the business's `request_id`.
     pub fn front_id(&self, request_id: u64) -> Option<u64> {
         lock(&self.inner.ids).get(&request_id).copied()

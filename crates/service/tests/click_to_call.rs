@@ -242,3 +242,35 @@ fn a_shopper_who_asks_to_be_called_later_is_called_at_that_time() {
     assert!(summary(&h, call).answered);
     h.shutdown();
 }
+
+#[test]
+fn the_bill_is_listed_by_the_front_only_to_a_signed_request_of_its_business() {
+    let mut t = Topology::default_fig1();
+    t.phone_mut(abc::SHOPPER).holding = Some(30 * S);
+    let (mut h, _dir) = start(&HarnessConfig { topology: t, ..HarnessConfig::new() });
+    open_for_business(&mut h);
+    let (call, _) = click(&mut h, &abc::cruise_request());
+    run_until_finished(&mut h, call, 300 * S);
+    assert_eq!(h.record_cdrs("bill").unwrap(), 3);
+
+    let (status, bill) = h.front_get("/v1/cdrs").unwrap();
+    assert_eq!(status, 200, "{bill}");
+    assert_eq!(bill["records"].as_array().unwrap().len(), 3, "{bill}");
+    assert_eq!(bill["totals"][0]["business"], "ABC");
+    assert_eq!(bill["totals"][0]["connected"], 1);
+    // Unsigned: refused, and audited.
+    let unsigned = raw_get(h.front.addr, "/v1/cdrs");
+    assert!(unsigned.starts_with("HTTP/1.1 400"), "{unsigned}");
+    assert_eq!(audit(&h).last().map(String::as_str), Some("missing_header"));
+    h.shutdown();
+}
+
+/// A plain, unsigned HTTP/1.1 GET; the whole answer as text.
+fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
