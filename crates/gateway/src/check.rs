@@ -41,6 +41,7 @@ use argon2::Argon2;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
+use ainsim_business::{AcdConfig, EquipmentCallRequest, Representative};
 use ainsim_elements::osn::OsnMessage;
 use ainsim_store::{Store, StoreExt};
 
@@ -110,6 +111,20 @@ pub struct CallInstructionRequest {
     pub contact_at: Option<u64>,
 }
 
+/// The body of `PUT /v1/direct`: the business lets the network take call
+/// requests straight from its web pages (Fig. 9) and run the ACD itself
+/// over these representatives. The password is the business's (checked
+/// against its hash); the network keeps it in memory only, to sign the
+/// call instructions it makes for the business.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectSetup {
+    pub password: String,
+    pub representatives: Vec<Representative>,
+    #[serde(default)]
+    pub acd: AcdConfig,
+}
+
 /// The body of `POST /v1/calls/{id}/next-representative`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -158,6 +173,8 @@ pub enum Refusal {
     PremiumRate { field: &'static str, number: String, business: String },
     #[error("{field} number {number:?} is international, which business {business:?} may not call")]
     International { field: &'static str, number: String, business: String },
+    #[error("business {business:?} does not take call requests straight from web pages (Fig. 9)")]
+    DirectNotEnabled { business: String },
     #[error("store: {0}")]
     Store(String),
 }
@@ -173,6 +190,7 @@ impl Refusal {
             | Refusal::BadSignature
             | Refusal::WrongPassword { .. } => 401,
             Refusal::ReplayedNonce { .. } => 409,
+            Refusal::DirectNotEnabled { .. } => 403,
             Refusal::RateLimited { .. } => 429,
             Refusal::BadNumber { .. } | Refusal::PremiumRate { .. } | Refusal::International { .. } => 422,
             Refusal::Store(_) => 500,
@@ -194,6 +212,7 @@ impl Refusal {
             Refusal::BadNumber { .. } => "bad_number",
             Refusal::PremiumRate { .. } => "premium_rate",
             Refusal::International { .. } => "international",
+            Refusal::DirectNotEnabled { .. } => "direct_not_enabled",
             Refusal::Store(_) => "store",
         }
     }
@@ -524,6 +543,147 @@ impl Gateway {
         }
     }
 
+    /// A fresh request id (shared with the instructions' ids).
+    ///
+    /// # Errors
+    /// The store's.
+    pub fn next_request_id(&mut self) -> Result<u64, ainsim_store::StoreError> {
+        self.next("next_request")
+    }
+
+    /// Checks a signed `PUT /v1/direct` by `business`: the body is
+    /// [`DirectSetup`] (400 otherwise), the password must match (401), every
+    /// representative's numbers must pass the number policy (422). Audited.
+    ///
+    /// # Errors
+    /// The [`Refusal`].
+    pub fn check_direct_setup(
+        &mut self,
+        req: &HttpRequest<'_>,
+        business: Option<&str>,
+    ) -> Result<(String, DirectSetup), Refusal> {
+        let result = self.direct_setup(req, business);
+        let (status, outcome, reason) = match &result {
+            Ok(_) => (200, "accepted".to_string(), String::new()),
+            Err(r) => (r.status(), r.kind().to_string(), r.to_string()),
+        };
+        self.audit_entry(req, business.map(str::to_string), status, outcome, reason)?;
+        result
+    }
+
+    fn direct_setup(
+        &mut self,
+        req: &HttpRequest<'_>,
+        business: Option<&str>,
+    ) -> Result<(String, DirectSetup), Refusal> {
+        let business = business.ok_or(Refusal::MissingHeader { header: H_BUSINESS })?;
+        if req.body.len() > self.cfg.max_body {
+            return Err(Refusal::BodyTooLarge { len: req.body.len(), limit: self.cfg.max_body });
+        }
+        let biz = self.authenticate(req, business)?;
+        let setup: DirectSetup =
+            serde_json::from_slice(req.body).map_err(|e| Refusal::Malformed { why: e.to_string() })?;
+        let ok = PasswordHash::new(&biz.password_hash)
+            .is_ok_and(|h| Argon2::default().verify_password(setup.password.as_bytes(), &h).is_ok());
+        if !ok {
+            return Err(Refusal::WrongPassword { business: biz.id.clone() });
+        }
+        for rep in &setup.representatives {
+            rep.validate().map_err(|e| Refusal::Malformed { why: format!("representatives: {e}") })?;
+            for c in [&rep.office, &rep.home].into_iter().flatten() {
+                number_policy(&biz, "representative", &c.address())?;
+            }
+        }
+        Ok((biz.id, setup))
+    }
+
+    /// Checks an unsigned Fig. 9 call request (`POST /v1/call-requests`,
+    /// straight from a shopper's browser): body size (413), JSON (400), the
+    /// business known (401) and taking such requests (`direct`, 403), its
+    /// rate (429), the customer's number (422). Audited. Returns the
+    /// request with the customer's number in network form.
+    ///
+    /// # Errors
+    /// The [`Refusal`].
+    pub fn check_direct_request(
+        &mut self,
+        req: &HttpRequest<'_>,
+        direct: impl Fn(&str) -> bool,
+    ) -> Result<EquipmentCallRequest, Refusal> {
+        let mut named = None;
+        let result = self.direct_request(req, &direct, &mut named);
+        let (status, outcome, reason) = match &result {
+            Ok(_) => (202, "accepted".to_string(), String::new()),
+            Err(r) => (r.status(), r.kind().to_string(), r.to_string()),
+        };
+        self.audit_entry(req, named, status, outcome, reason)?;
+        result
+    }
+
+    fn direct_request(
+        &mut self,
+        req: &HttpRequest<'_>,
+        direct: &impl Fn(&str) -> bool,
+        named: &mut Option<String>,
+    ) -> Result<EquipmentCallRequest, Refusal> {
+        if req.body.len() > self.cfg.max_body {
+            return Err(Refusal::BodyTooLarge { len: req.body.len(), limit: self.cfg.max_body });
+        }
+        let mut body: EquipmentCallRequest =
+            serde_json::from_slice(req.body).map_err(|e| Refusal::Malformed { why: e.to_string() })?;
+        *named = Some(body.business.clone());
+        body.validate().map_err(|e| Refusal::Malformed { why: e.to_string() })?;
+        let biz: GatewayBusiness = self
+            .store
+            .get(BUSINESS_TREE, &body.business)
+            .map_err(|e| Refusal::Store(e.to_string()))?
+            .ok_or_else(|| Refusal::UnknownBusiness { business: body.business.clone() })?;
+        if !direct(&biz.id) {
+            return Err(Refusal::DirectNotEnabled { business: biz.id });
+        }
+        self.count_rate(&biz, req.now)?;
+        body.customer_number = number_policy(&biz, "customer", &body.customer_number)?;
+        Ok(body)
+    }
+
+    fn count_rate(&mut self, biz: &GatewayBusiness, now: u64) -> Result<(), Refusal> {
+        let recent = self.recent.entry(biz.id.clone()).or_default();
+        while recent.front().is_some_and(|t| t.saturating_add(biz.rate_window_s) <= now) {
+            recent.pop_front();
+        }
+        if recent.len() >= biz.rate_limit as usize {
+            return Err(Refusal::RateLimited {
+                business: biz.id.clone(),
+                limit: biz.rate_limit,
+                per_s: biz.rate_window_s,
+            });
+        }
+        recent.push_back(now);
+        Ok(())
+    }
+
+    fn audit_entry(
+        &mut self,
+        req: &HttpRequest<'_>,
+        business: Option<String>,
+        status: u16,
+        outcome: String,
+        reason: String,
+    ) -> Result<(), Refusal> {
+        let entry = AuditEntry {
+            seq: 0,
+            at: req.now,
+            method: req.method.into(),
+            path: req.path.into(),
+            business,
+            request_id: None,
+            status,
+            outcome,
+            reason,
+        };
+        self.write_audit(entry).map_err(|e| Refusal::Store(e.to_string()))
+    }
+
     fn prune_nonces(&mut self, horizon: u64) {
         let Ok(all) = self.store.scan_prefix::<u64>(NONCE_TREE, "") else { return };
         for (key, seen) in all {
@@ -559,18 +719,7 @@ impl Gateway {
         let who = Some(body.business.clone());
         let refuse = |r| (who.clone(), r);
         let biz = self.authenticate(req, &body.business).map_err(refuse)?;
-        let recent = self.recent.entry(biz.id.clone()).or_default();
-        while recent.front().is_some_and(|t| t.saturating_add(biz.rate_window_s) <= req.now) {
-            recent.pop_front();
-        }
-        if recent.len() >= biz.rate_limit as usize {
-            return Err(refuse(Refusal::RateLimited {
-                business: biz.id.clone(),
-                limit: biz.rate_limit,
-                per_s: biz.rate_window_s,
-            }));
-        }
-        recent.push_back(req.now);
+        self.count_rate(&biz, req.now).map_err(refuse)?;
         let ok = PasswordHash::new(&biz.password_hash)
             .is_ok_and(|h| Argon2::default().verify_password(body.password.as_bytes(), &h).is_ok());
         if !ok {

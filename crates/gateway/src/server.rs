@@ -49,9 +49,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use ainsim_business::{Action, BusinessConfig, BusinessServer, Status};
 use ainsim_elements::osn::{CallStatus, InstructionResult, OsnMessage};
+use ainsim_elements::Instant;
+use ainsim_store::MemStore;
 
-use crate::check::{Decision, Gateway, HttpRequest, H_BUSINESS, H_NONCE, H_SIGNATURE, H_TIMESTAMP};
+use crate::check::{Decision, Gateway, HttpRequest, Refusal, H_BUSINESS, H_NONCE, H_SIGNATURE, H_TIMESTAMP};
 
 /// How long to wait for the access server's answer to an instruction.
 const ANSWER_WAIT: Duration = Duration::from_secs(10);
@@ -89,6 +92,21 @@ struct Shared {
     statuses: broadcast::Sender<(u64, CallStatus)>,
     /// Where `GET /v1/cdrs` reads from.
     cdrs: Mutex<Option<Arc<dyn CdrSource>>>,
+    /// The network-side ACDs of the businesses that take Fig. 9 requests.
+    desks: Mutex<BTreeMap<String, Desk>>,
+    /// Where the desks' time starts.
+    started: std::time::Instant,
+}
+
+/// One business's network-side ACD (Fig. 9): the same business server and
+/// ACD a business runs itself, here in memory, its instructions going
+/// straight to the OSN under the front's request ids.
+struct Desk {
+    server: BusinessServer,
+    /// The front's request id → the desk's.
+    to_desk: BTreeMap<u64, u64>,
+    /// The desk's request id → the front's.
+    to_front: BTreeMap<u64, u64>,
 }
 
 /// The network's billing records, as the front lists them to a business.
@@ -110,6 +128,11 @@ pub struct Running {
 }
 
 impl Running {
+    /// Runs `f` on `business`'s network-side ACD (Fig. 9), if it set one up.
+    pub fn with_desk<T>(&self, business: &str, f: impl FnOnce(&mut BusinessServer) -> T) -> Option<T> {
+        lock(&self.shared.desks).get_mut(business).map(|d| f(&mut d.server))
+    }
+
     /// OSN frames written toward the access server so far.
     pub fn frames_sent(&self) -> u64 {
         self.shared.frames_sent.load(Ordering::SeqCst)
@@ -161,6 +184,8 @@ pub async fn start(cfg: ServerConfig, gateway: Gateway) -> Result<Running, Start
         frames_sent: AtomicU64::new(0),
         statuses: broadcast::channel(1024).0,
         cdrs: Mutex::new(None),
+        desks: Mutex::new(BTreeMap::new()),
+        started: std::time::Instant::now(),
     });
     tokio::spawn(async move {
         while let Some(frame) = rx.recv().await {
@@ -168,6 +193,15 @@ pub async fn start(cfg: ServerConfig, gateway: Gateway) -> Result<Running, Start
                 tracing::warn!("gateway: OSN write failed: {e}");
                 break;
             }
+        }
+    });
+    let ticker = Arc::downgrade(&shared);
+    tokio::spawn(async move {
+        // The desks' ACD timers (wrap-up, tiers, callbacks).
+        loop {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let Some(s) = ticker.upgrade() else { return };
+            s.tick_desks();
         }
     });
     let reader = Arc::clone(&shared);
@@ -206,6 +240,8 @@ pub async fn start(cfg: ServerConfig, gateway: Gateway) -> Result<Running, Start
         .route("/v1/calls/{request_id}/cancel", post(cancel))
         .route("/v1/calls/{request_id}/next-representative", post(next_representative))
         .route("/v1/cdrs", get(cdrs))
+        .route("/v1/direct", axum::routing::put(direct_setup))
+        .route("/v1/call-requests", post(direct_request).options(preflight))
         .layer(DefaultBodyLimit::max(HARD_BODY_LIMIT))
         .with_state(Arc::clone(&shared));
     let listener = std::net::TcpListener::bind(cfg.listen)
@@ -237,8 +273,13 @@ impl Shared {
             OsnMessage::CallInstructionResult { request_id, result } => {
                 // Only the first answer is the instruction's; later ones
                 // (a refused cancel, say) do not overwrite it.
-                if let Some(c) = lock(&self.calls).get_mut(&request_id) {
+                let first = lock(&self.calls).get_mut(&request_id).is_some_and(|c| {
+                    let first = c.result.is_none();
                     c.result.get_or_insert_with(|| result.clone());
+                    first
+                });
+                if first {
+                    self.to_desk(request_id, |d, now, id| d.instruction_result(now, id, &result));
                 }
                 if let Some(tx) = lock(&self.pending).remove(&request_id) {
                     let _ = tx.send(result);
@@ -247,13 +288,110 @@ impl Shared {
             OsnMessage::CallStatus { call_id, status } => {
                 // Under the calls lock, so a stream that snapshots the call
                 // and subscribes under it neither misses nor repeats one.
-                let mut calls = lock(&self.calls);
-                if let Some(c) = calls.get_mut(&call_id) {
-                    c.statuses.push(status.clone());
-                    let _ = self.statuses.send((call_id, status));
+                {
+                    let mut calls = lock(&self.calls);
+                    if let Some(c) = calls.get_mut(&call_id) {
+                        c.statuses.push(status.clone());
+                        let _ = self.statuses.send((call_id, status.clone()));
+                    }
                 }
+                self.to_desk(call_id, |d, now, id| d.call_status(now, id, &status));
             }
             other => tracing::debug!("gateway: ignored OSN message {}", other.label()),
+        }
+    }
+}
+
+impl Shared {
+    fn desk_now(&self) -> Instant {
+        Instant(u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX))
+    }
+
+    /// Hands the network's news about front request `id` to the desk that
+    /// made it, if any, and carries out what the desk decides.
+    fn to_desk(
+        &self,
+        id: u64,
+        f: impl FnOnce(&mut BusinessServer, Instant, u64) -> Result<Vec<Action>, ainsim_business::BusinessError>,
+    ) {
+        let now = self.desk_now();
+        let mut desks = lock(&self.desks);
+        let Some((business, desk)) = desks.iter_mut().find(|(_, d)| d.to_desk.contains_key(&id)) else {
+            return;
+        };
+        let business = business.clone();
+        let desk_id = desk.to_desk[&id];
+        match f(&mut desk.server, now, desk_id) {
+            Ok(actions) => self.run_desk(&business, desk, actions),
+            Err(e) => tracing::debug!("gateway: desk {business}: {e}"),
+        }
+    }
+
+    /// Runs every desk's timers that are due.
+    fn tick_desks(&self) {
+        let now = self.desk_now();
+        let mut desks = lock(&self.desks);
+        for (business, desk) in desks.iter_mut() {
+            if desk.server.poll_timeout().is_some_and(|t| t <= now) {
+                match desk.server.handle_timeout(now) {
+                    Ok(actions) => self.run_desk(business, desk, actions),
+                    Err(e) => tracing::warn!("gateway: desk {business}: {e}"),
+                }
+            }
+        }
+    }
+
+    /// Carries out a desk's actions: its instructions go to the OSN under
+    /// fresh front request ids; its next representatives under the call's.
+    fn run_desk(&self, business: &str, desk: &mut Desk, actions: Vec<Action>) {
+        for a in actions {
+            let Action::Instruction { message, .. } = a else { continue };
+            let frame = match message {
+                OsnMessage::CallInstruction {
+                    request_id: desk_id,
+                    equipment,
+                    business: b,
+                    password,
+                    customer,
+                    representative,
+                    contact_at,
+                } => {
+                    let id = match lock(&self.gateway).next_request_id() {
+                        Ok(id) => id,
+                        Err(e) => {
+                            tracing::warn!("gateway: desk {business}: no request id: {e}");
+                            continue;
+                        }
+                    };
+                    desk.to_desk.insert(id, desk_id);
+                    desk.to_front.insert(desk_id, id);
+                    lock(&self.calls).insert(
+                        id,
+                        CallRecord { request_id: id, business: business.into(), ..CallRecord::default() },
+                    );
+                    OsnMessage::CallInstruction {
+                        request_id: id,
+                        equipment,
+                        business: b,
+                        password,
+                        customer,
+                        representative,
+                        contact_at,
+                    }
+                }
+                OsnMessage::NextRepresentative { call_id, representative } => {
+                    let Some(&id) = desk.to_front.get(&call_id) else { continue };
+                    OsnMessage::NextRepresentative { call_id: id, representative }
+                }
+                OsnMessage::Cancel { call_id } => {
+                    let Some(&id) = desk.to_front.get(&call_id) else { continue };
+                    OsnMessage::Cancel { call_id: id }
+                }
+                _ => continue,
+            };
+            if self.osn.send(frame.emit()).is_ok() {
+                self.frames_sent.fetch_add(1, Ordering::SeqCst);
+            }
         }
     }
 }
@@ -507,6 +645,130 @@ async fn cdrs(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Res
         Ok(Err(e)) => error(500, json!({"error": "store", "reason": e})),
         Err(_) => error(500, json!({"error": "internal", "reason": "the listing did not finish"})),
     }
+}
+
+/// `PUT /v1/direct` (signed, [`crate::check::DirectSetup`]): the business
+/// lets the network take its pages' call requests (Fig. 9) and run the ACD
+/// over these representatives, all logged in and available. Replaces an
+/// earlier setup (and its calls' bookkeeping).
+async fn direct_setup(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let (req, business) = follow_up_request(&uri, &headers, &body);
+    let (req_path, business) = (req.path.to_owned(), business.map(str::to_owned));
+    let (ts, nonce, sig) =
+        (req.timestamp.map(str::to_owned), req.nonce.map(str::to_owned), req.signature.map(str::to_owned));
+    let checker = Arc::clone(&s);
+    // argon2 takes milliseconds: off the async workers.
+    let checked = tokio::task::spawn_blocking(move || {
+        let req = HttpRequest {
+            method: "PUT",
+            path: &req_path,
+            timestamp: ts.as_deref(),
+            nonce: nonce.as_deref(),
+            signature: sig.as_deref(),
+            body: &body,
+            now: unix_now(),
+        };
+        lock(&checker.gateway).check_direct_setup(&req, business.as_deref())
+    })
+    .await;
+    let (business, setup) = match checked {
+        Ok(Ok(x)) => x,
+        Ok(Err(r)) => return refusal(&r),
+        Err(_) => return error(500, json!({"error": "internal", "reason": "the check did not finish"})),
+    };
+    let now = s.desk_now();
+    let cfg = BusinessConfig {
+        business: business.clone(),
+        password: setup.password,
+        equipment: "network".into(),
+        server: String::new(),
+        unix_time_at_start: unix_now().saturating_sub(now.0 / 1_000_000),
+        seed: 1,
+        acd: setup.acd,
+    };
+    let made = BusinessServer::open(Box::new(MemStore::new()), cfg, now).and_then(|mut server| {
+        for rep in setup.representatives {
+            let id = rep.id.clone();
+            server.put_representative(rep)?;
+            server.set_status(now, &id, Status::Available)?;
+        }
+        Ok(server)
+    });
+    match made {
+        Ok(server) => {
+            let n = server.representatives().count();
+            lock(&s.desks).insert(
+                business.clone(),
+                Desk { server, to_desk: BTreeMap::new(), to_front: BTreeMap::new() },
+            );
+            Json(json!({"business": business, "representatives": n})).into_response()
+        }
+        Err(e) => error(400, json!({"error": "malformed", "reason": e.to_string()})),
+    }
+}
+
+fn cors(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert("access-control-allow-origin", axum::http::HeaderValue::from_static("*"));
+    h.insert("access-control-allow-methods", axum::http::HeaderValue::from_static("POST, OPTIONS"));
+    h.insert("access-control-allow-headers", axum::http::HeaderValue::from_static("content-type"));
+    r
+}
+
+/// The browser's CORS preflight for `POST /v1/call-requests`.
+async fn preflight() -> Response {
+    cors(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /v1/call-requests` (Fig. 9, unsigned, from a shopper's browser on
+/// the business's page): checked and audited, then the business's desk
+/// picks the representative and the network is told.
+async fn direct_request(State(s): State<Arc<Shared>>, uri: Uri, body: Bytes) -> Response {
+    let req = HttpRequest {
+        method: "POST",
+        path: uri.path(),
+        timestamp: None,
+        nonce: None,
+        signature: None,
+        body: &body,
+        now: unix_now(),
+    };
+    let enabled: std::collections::BTreeSet<String> = lock(&s.desks).keys().cloned().collect();
+    let checked = lock(&s.gateway).check_direct_request(&req, |b| enabled.contains(b));
+    let request = match checked {
+        Ok(r) => r,
+        Err(r) => return cors(refusal(&r)),
+    };
+    let now = s.desk_now();
+    let mut desks = lock(&s.desks);
+    let Some(desk) = desks.get_mut(&request.business) else {
+        return cors(refusal(&Refusal::DirectNotEnabled { business: request.business }));
+    };
+    let (call, actions) = match desk.server.equipment_request(now, &request) {
+        Ok(x) => x,
+        Err(e) => return cors(error(400, json!({"error": "malformed", "reason": e.to_string()}))),
+    };
+    let mut state = "accepted";
+    for a in &actions {
+        match a {
+            Action::Instruction { .. } => state = "calling",
+            Action::Queued { .. } => state = "queued",
+            Action::Scheduled { .. } => state = "scheduled",
+            Action::Failed { .. } => state = "failed",
+            _ => {}
+        }
+    }
+    s.run_desk(&request.business, desk, actions);
+    let desk_request = desk.server.call(call).and_then(|c| c.request_id);
+    let request_id = desk_request.and_then(|d| desk.to_front.get(&d).copied());
+    let agent = desk.server.call(call).and_then(|c| c.agent);
+    cors(
+        (
+            StatusCode::ACCEPTED,
+            Json(json!({"call": call.0, "state": state, "request_id": request_id, "representative": agent})),
+        )
+            .into_response(),
+    )
 }
 
 fn refusal(r: &crate::check::Refusal) -> Response {

@@ -368,3 +368,117 @@ async fn on_the_wire_only_accepted_instructions_go_out_and_the_network_may_still
     );
     front.shutdown();
 }
+
+impl Shop {
+    /// `PUT /v1/direct` as ABC, signed with `key`.
+    async fn put_direct(&self, body: &Value, key: &[u8], nonce: &str) -> (u16, Value) {
+        let body = serde_json::to_vec(body).unwrap();
+        let ts = now().to_string();
+        let sig = sign(key, "PUT", "/v1/direct", &ts, nonce, &body);
+        let r = self
+            .http
+            .put(format!("{}/v1/direct", self.base))
+            .header("X-Ainsim-Business", "ABC")
+            .header("X-Ainsim-Timestamp", ts)
+            .header("X-Ainsim-Nonce", nonce)
+            .header("X-Ainsim-Signature", sig)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The shopper's browser posts a Fig. 9 request straight to the front (unsigned).
+    async fn fig9(&self, body: &Value) -> (u16, Value, Option<String>) {
+        let r = self.http.post(format!("{}/v1/call-requests", self.base)).json(body).send().await.unwrap();
+        let status = r.status().as_u16();
+        let cors = r.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap().to_owned());
+        (status, r.json().await.unwrap_or(Value::Null), cors)
+    }
+}
+
+fn fig9_request(customer: &str, skill: &str) -> Value {
+    json!({
+        "equipment": "calling-equipment.example",
+        "business": "ABC",
+        "page": {"page": {"url": format!("/{skill}"), "title": skill, "skill": skill}, "recently_viewed": []},
+        "customer_number": customer,
+    })
+}
+
+fn desk_setup(password: &str) -> Value {
+    json!({
+        "password": password,
+        "representatives": [
+            {"id": "cruise-1", "name": "Carla Cruz", "office": {"phone": "2125550142"}, "skills": {"cruise": 1}},
+            {"id": "flights-1", "name": "Frank Flyer", "office": {"phone": "2125550143"}, "skills": {"flights": 1}}
+        ]
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fig9_request_from_the_page_is_routed_by_the_networks_own_acd_and_bridged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (network, front) = network_and_front(dir.path(), 10).await;
+    let shop = Shop { http: reqwest::Client::new(), base: format!("http://{}", front.addr) };
+
+    // Not before the business has set it up, and only with its password.
+    let (status, body, cors) = shop.fig9(&fig9_request("2015550100", "flights")).await;
+    assert_eq!(
+        (status, body["error"].as_str(), cors.as_deref()),
+        (403, Some("direct_not_enabled"), Some("*"))
+    );
+    assert_eq!(shop.put_direct(&desk_setup("cruise-2026"), KEY, "d-1").await.0, 401);
+    let (status, body) = shop.put_direct(&desk_setup("cruise-2027"), KEY, "d-2").await;
+    assert_eq!((status, body["representatives"].as_u64()), (200, Some(2)), "{body}");
+
+    // The flights page's request goes to the flights expert.
+    let (status, body, _) = shop.fig9(&fig9_request("2015550100", "flights")).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(
+        (body["state"].as_str(), body["representative"].as_str()),
+        (Some("calling"), Some("flights-1"))
+    );
+    let id = body["request_id"].as_u64().unwrap();
+    let call = body["call"].as_u64().unwrap();
+
+    // The business follows it like any call of its own.
+    let path = format!("/v1/calls/{id}");
+    let mut states: Vec<String> = Vec::new();
+    for i in 0..300 {
+        let (status, c) = shop.get(&path, "ABC", KEY, &format!("p-{i}")).await;
+        assert_eq!(status, 200, "{c}");
+        states = c["statuses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["state"].as_str().unwrap().to_owned())
+            .collect();
+        if states.iter().any(|s| s == "connected" || s == "failed") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(states.last().map(String::as_str), Some("connected"), "{states:?}");
+    let answered = front.with_desk("ABC", |d| d.call(ainsim_business::CallId(call)).map(|c| c.answered));
+    assert_eq!(answered, Some(Some(true)));
+
+    // A premium-rate shopper number is refused; the browser's preflight is answered.
+    let (status, body, _) = shop.fig9(&fig9_request("9005550100", "cruise")).await;
+    assert_eq!((status, body["error"].as_str()), (422, Some("premium_rate")), "{body}");
+    let pre = shop
+        .http
+        .request(reqwest::Method::OPTIONS, format!("{}/v1/call-requests", shop.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pre.status().as_u16(), 204);
+    let audit = front.with_gateway(|g| g.audit().unwrap());
+    let outcomes: Vec<&str> =
+        audit.iter().filter(|e| e.method != "GET").map(|e| e.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["direct_not_enabled", "wrong_password", "accepted", "accepted", "premium_rate"]);
+    front.shutdown();
+    network.shutdown();
+}
