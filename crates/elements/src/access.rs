@@ -284,6 +284,9 @@ struct BusinessState {
 pub struct AccessServer {
     cfg: AccessConfig,
     hashes: Vec<String>,
+    /// Per business, a digest of the last password that passed argon2:
+    /// the same password again skips the (deliberately slow) hash.
+    verified: Vec<Option<[u8; 32]>>,
     biz: Vec<BusinessState>,
     calls: BTreeMap<u64, Call>,
     by_request: BTreeMap<(Port, u64), u64>,
@@ -340,6 +343,7 @@ impl AccessServer {
         }
         Ok(AccessServer {
             hashes: cfg.businesses.iter().map(|b| b.password_hash.clone()).collect(),
+            verified: vec![None; cfg.businesses.len()],
             biz: cfg.businesses.iter().map(|_| BusinessState::default()).collect(),
             cfg,
             calls: BTreeMap::new(),
@@ -652,8 +656,12 @@ impl AccessServer {
             });
         }
         st.recent.push_back(now);
-        if !password_matches(&self.hashes[b], password) {
-            return Err(Refusal::WrongPassword { business: business.into() });
+        let digest = password_digest(&self.hashes[b], password);
+        if self.verified[b].is_none_or(|d| !same(&d, &digest)) {
+            if !password_matches(&self.hashes[b], password) {
+                return Err(Refusal::WrongPassword { business: business.into() });
+            }
+            self.verified[b] = Some(digest);
         }
         if self.by_request.contains_key(&(port, request_id)) {
             return Err(Refusal::DuplicateRequest { request_id });
@@ -858,6 +866,22 @@ impl Element for AccessServer {
             Input::Timer(TimerId(call_id)) => self.on_timer(now, call_id, out),
         }
     }
+}
+
+/// SHA-256 of the stored hash and a password: what a known-good password
+/// is remembered by (in memory only).
+fn password_digest(hash: &str, password: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(hash.as_bytes());
+    h.update([0]);
+    h.update(password.as_bytes());
+    h.finalize().into()
+}
+
+/// Equal, in time that does not depend on where they differ.
+fn same(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn password_matches(hash: &str, password: &str) -> bool {
@@ -1113,6 +1137,27 @@ mod tests {
         ));
         assert!(matches!(got[1], (NET, OsnMessage::CallSetup { call_id: 1, .. })));
         assert_eq!(s.counters().refused.get("wrong_password"), Some(&3));
+    }
+
+    #[test]
+    fn a_password_remembered_after_argon2_still_lets_no_other_one_in() {
+        let mut s = server();
+        let mut out = Outputs::new();
+        let mut send = |s: &mut AccessServer, t: u64, password: &str| {
+            s.handle(
+                Instant(t),
+                Input::Recv { port: CLIENT, bytes: &instruction(t, password, "2015550100") },
+                &mut out,
+            );
+            sent(&mut out)
+        };
+        assert!(matches!(
+            send(&mut s, 1, "s3cret")[0].1,
+            OsnMessage::CallInstructionResult { result: InstructionResult::Accepted { .. }, .. }
+        ));
+        assert!(matches!(refusal(&send(&mut s, 2, "s3cret!")[0].1), Refusal::WrongPassword { .. }));
+        // Past the password (remembered): only the one-call limit stops it.
+        assert!(matches!(refusal(&send(&mut s, 3, "s3cret")[0].1), Refusal::TooManyCalls { .. }));
     }
 
     #[test]
