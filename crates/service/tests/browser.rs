@@ -146,7 +146,13 @@ fn a_shopper_presses_the_button_and_the_console_pops_in_chromium() {
         let recent = c.find(Locator::Id("pop-recent")).await.expect("recent").text().await.expect("text");
         assert!(recent.contains("/flights"), "{recent}");
 
-        // The network bridges them: the live view says so.
+        // The network bridges them: the console says so, and the live view.
+        wait_for(
+            &c,
+            "the console's call connected",
+            "document.getElementById('pop-state').textContent.startsWith('connected')",
+        )
+        .await;
         c.switch_to_window(shop).await.expect("to the shop window");
         c.goto(&format!("{base}/network")).await.expect("open the live view");
         wait_for(
