@@ -376,7 +376,7 @@ pub fn start(cfg: ServeConfig) -> Result<Served, ServeError> {
         .map_err(|e| ServeError::Front(e.to_string()))?;
     let business_store = open_store(&data_dir, "business")?;
 
-    let live = Arc::new(LiveView::new(&plan));
+    let live = Arc::new(LiveView::new(&plan, cfg.tls.is_some()));
     let tls = cfg.tls.clone();
     let started = rt.block_on(async {
         let (wires_tx, wires_rx) = mpsc::unbounded_channel();
@@ -536,7 +536,7 @@ fn kind_of(spec: &NodeSpec) -> &'static str {
 
 impl LiveView {
     /// The view of `plan`'s network (no calls yet).
-    pub fn new(plan: &Plan) -> Self {
+    pub fn new(plan: &Plan, front_tls: bool) -> Self {
         let mut elements: Vec<ElementView> = plan
             .nodes
             .iter()
@@ -559,7 +559,8 @@ impl LiveView {
         for a in &accesses {
             links.push(LinkView { a: "FRONT".into(), b: a.clone(), kind: "osn/tcp".into() });
         }
-        links.push(LinkView { a: "WEB".into(), b: "FRONT".into(), kind: "https".into() });
+        let web_front = if front_tls { "https" } else { "http" };
+        links.push(LinkView { a: "WEB".into(), b: "FRONT".into(), kind: web_front.into() });
         let numbers = plan.lines.iter().map(|(n, (sw, i))| ((sw.clone(), *i), n.clone())).collect();
         let switch_of = plan.lines.iter().map(|(n, (sw, _))| (n.clone(), sw.clone())).collect();
         LiveView {
