@@ -146,6 +146,20 @@ fn a_shopper_presses_the_button_and_the_console_pops_in_chromium() {
         let recent = c.find(Locator::Id("pop-recent")).await.expect("recent").text().await.expect("text");
         assert!(recent.contains("/flights"), "{recent}");
 
+        // A reloaded console picks the representative's stream up again, pop included.
+        c.refresh().await.expect("reload the console");
+        wait_for(&c, "the representatives again", "document.querySelector('#rep option[value=\"cruise-1\"]') !== null")
+            .await;
+        c.execute(
+            "var s = document.getElementById('rep'); if (s.value !== 'cruise-1') { s.value = 'cruise-1'; s.dispatchEvent(new Event('change')); }",
+            vec![],
+        )
+        .await
+        .expect("pick cruise-1 again");
+        wait_for(&c, "the pop after a reload", "!document.getElementById('pop-body').hidden").await;
+        let number = c.find(Locator::Id("pop-number")).await.expect("pop number").text().await.expect("text");
+        assert_eq!(number, "2015550100");
+
         // The network bridges them: the console says so, and the live view.
         wait_for(
             &c,

@@ -64,9 +64,25 @@
       say("Call " + c + " was cancelled by the business.");
     });
   }
+  // The representative picked (on load, or another one chosen): if they are
+  // logged in already (the page was reloaded), follow their console again.
+  function pick() {
+    var who = rep();
+    call = null; $("pop-body").hidden = true; $("pop-empty").hidden = false;
+    if (source) { source.close(); source = null; }
+    watch(false);
+    if (!who) { return; }
+    fetch("/api/representatives/" + encodeURIComponent(who)).then(function (r) { return r.ok ? r.json() : null; }).then(function (v) {
+      if (!v || who !== rep()) { return; }
+      showStatus(v.representative);
+      if (v.representative.status !== "logged_out") { listen(); watch(true); }
+    }).catch(function () {});
+  }
   fetch("/api/representatives").then(function (r) { return r.json(); }).then(function (reps) {
     reps.forEach(function (r) { var o = document.createElement("option"); o.value = r.id; o.textContent = r.name + " (" + r.id + ")"; $("rep").appendChild(o); });
+    pick();
   });
+  $("rep").addEventListener("change", pick);
   $("login").addEventListener("click", function () { post("/api/representatives/" + encodeURIComponent(rep()) + "/login").then(function (v) { showStatus(v); listen(); watch(true); say("Logged in."); }).catch(function (e) { say(e.message); }); });
   $("logout").addEventListener("click", function () { post("/api/representatives/" + encodeURIComponent(rep()) + "/logout").then(function (v) { showStatus(v); if (source) { source.close(); source = null; } watch(false); say("Logged out."); }).catch(function (e) { say(e.message); }); });
   Array.prototype.forEach.call(document.querySelectorAll("button.st"), function (b) {
