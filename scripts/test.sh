@@ -12,6 +12,9 @@ command -v tshark >/dev/null 2>&1 || need_apt+=(tshark)
 # The libss7 judge (crates/runtime/tests/libss7.rs) builds a C program against it.
 [ -f /usr/include/libss7.h ] || need_apt+=(libss7-dev)
 command -v cc >/dev/null 2>&1 || need_apt+=(gcc libc6-dev)
+# The browser test (crates/service/tests/browser.rs) drives headless Chromium over chromedriver.
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ] && [ "${AINSIM_SKIP_INSTALL:-0}" != 1 ]; then
   echo "== installing ${need_apt[*]} (apt-get)"
   SUDO=""

@@ -22,6 +22,7 @@ mod cdr;
 mod codec;
 mod demo;
 mod run;
+mod serve;
 mod tree;
 
 use std::path::PathBuf;
@@ -138,6 +139,25 @@ enum Command {
         #[arg(long)]
         pcap: Option<PathBuf>,
     },
+    /// The click-to-call service in real time, for a browser: ABC Travel's
+    /// shop (/), the representative console (/console) and a live view of
+    /// the network (/network), the access server's HTTP(S) front and the
+    /// emulated network behind it. Prints the URLs; runs until Ctrl-C.
+    /// docs/serve.md describes the --config file.
+    #[command(after_help = SERVE_HELP)]
+    Serve {
+        /// A TOML file: listen addresses, data directory, topology, variant,
+        /// TLS certificate and key for the front, the shopper's holding time.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Where the business web server listens (default 127.0.0.1:8080,
+        /// or the config file's `listen`; port 0 picks a free port).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Stop after this long (for tests; default: run until Ctrl-C).
+        #[arg(long = "for", value_parser = parse_duration, hide = true)]
+        stop_after: Option<std::time::Duration>,
+    },
     /// Measure codec, simulator and real-time throughput and memory against the goals.
     Bench {
         /// Print one JSON object (stable keys, goals with pass/fail).
@@ -151,6 +171,20 @@ enum Command {
         quick: bool,
     },
 }
+
+const SERVE_HELP: &str = "\
+The --config file (TOML; every key optional; paths relative to the file):
+  listen = \"127.0.0.1:8080\"         the shop, console and live view
+  front_listen = \"127.0.0.1:8443\"   the access server's HTTP(S) front (default: a free port)
+  access_listen = \"127.0.0.1:7000\"  the access server's OSN port (default: a free port)
+  data_dir = \"/var/lib/ainsim\"      sled databases (default: a temporary directory)
+  topology = \"net.toml\"             docs/topology.md (default: the seed's Fig. 1)
+  variant = \"itu\"                   itu | ansi (default: the topology's)
+  shopper_holds = \"45s\"             phones hang up this long after answering
+  flights_at_home = false           the flights expert takes calls on the mobile
+  [tls]                             HTTPS for the front
+  cert = \"cert.pem\"
+  key = \"key.pem\"";
 
 pub(crate) fn emit(args: std::fmt::Arguments<'_>, newline: bool) {
     use std::io::Write;
@@ -225,6 +259,9 @@ fn main() -> ExitCode {
             stop_after,
             pcap: pcap.as_deref(),
         }),
+        Command::Serve { config, listen, stop_after } => {
+            serve::serve(&serve::ServeArgs { config: config.as_deref(), listen, stop_after })
+        }
         Command::Bench { json, calls, quick } => {
             bench::run(json, calls, quick).map_err(codec::Failure::Other)
         }

@@ -36,6 +36,11 @@
 //! received is recorded with the TCP addresses, for a pcap of SCTP/IPv4
 //! frames ([`Tap::m3ua_pcap`]).
 //!
+//! With a tap made by [`Tap::with_wires`], every frame handed over an
+//! in-process wire is also sent, as a [`WireRecord`] (sender, receiver,
+//! the wire's [`LinkKind`] when [`Rt::wire_kind`] named it, the bytes), to
+//! the tap's channel: what `ainsim serve`'s live view draws its ladder from.
+//!
 //! What it is not: no topology loading (see the CLI), no determinism (use
 //! [`crate::sim`] for that), no SCTP (M3UA runs over TCP here).
 
@@ -55,6 +60,8 @@ use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::LinkKind;
+
 mod osn;
 pub use osn::{OSN_QUEUE, RECONNECT_MAX, RECONNECT_MIN};
 
@@ -70,7 +77,8 @@ enum Msg {
 }
 
 enum Route {
-    Local(mpsc::UnboundedSender<Msg>, Port),
+    /// Another element's port; with what to tell a wire tap, if any.
+    Local(mpsc::UnboundedSender<Msg>, Port, Option<Arc<WireTap>>),
     /// A link task (MTP2/UDP or M3UA/TCP) that takes the port's MSUs.
     Link(mpsc::UnboundedSender<Bytes>),
     Osn(mpsc::UnboundedSender<Bytes>),
@@ -110,20 +118,49 @@ pub struct M3uaTapRecord {
     pub message: Vec<u8>,
 }
 
+/// One frame handed over an in-process wire (see [`Tap::with_wires`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireRecord {
+    pub at: Instant,
+    /// The sending element's name.
+    pub from: Arc<str>,
+    /// The receiving element's name.
+    pub to: Arc<str>,
+    /// What the wire carries, when it was made with [`Rt::wire_kind`].
+    pub kind: Option<LinkKind>,
+    pub bytes: Bytes,
+}
+
+/// One end of a tapped wire.
+struct WireTap {
+    from: Arc<str>,
+    to: Arc<str>,
+    kind: Option<LinkKind>,
+    tx: mpsc::UnboundedSender<WireRecord>,
+}
+
 #[derive(Debug, Default)]
 struct TapInner {
     mtp2: Vec<TapRecord>,
     m3ua: Vec<M3uaTapRecord>,
 }
 
-/// A shared recorder of MTP2 units and M3UA messages.
+/// A shared recorder of MTP2 units and M3UA messages, and optionally a
+/// channel for the frames on in-process wires.
 #[derive(Debug, Clone, Default)]
-pub struct Tap(Arc<Mutex<TapInner>>);
+pub struct Tap(Arc<Mutex<TapInner>>, Option<mpsc::UnboundedSender<WireRecord>>);
 
 impl Tap {
     /// An empty tap.
     pub fn new() -> Self {
         Tap::default()
+    }
+
+    /// An empty tap that also sends every frame handed over an in-process
+    /// wire to `wires` (whoever reads it must keep up: the channel is
+    /// unbounded; a closed channel is ignored).
+    pub fn with_wires(wires: mpsc::UnboundedSender<WireRecord>) -> Self {
+        Tap(Arc::default(), Some(wires))
     }
 
     fn push(&self, r: TapRecord) {
@@ -244,7 +281,8 @@ impl Rt {
         Rt::default()
     }
 
-    /// Records every MTP2 unit of every MTP2/UDP link into `tap`.
+    /// Records every MTP2 unit of every MTP2/UDP link into `tap` (and, for
+    /// a [`Tap::with_wires`], the frames of the wires made after this call).
     pub fn tap(&mut self, tap: Tap) {
         self.tap = Some(tap);
     }
@@ -266,9 +304,26 @@ impl Rt {
     /// Joins port `pa` of `a` and port `pb` of `b` in process (frames are
     /// handed over as they are, with no delay).
     pub fn wire(&mut self, a: NodeRef, pa: Port, b: NodeRef, pb: Port) {
+        self.wire_with(a, pa, b, pb, None);
+    }
+
+    /// [`Rt::wire`], naming what the wire carries (for a wire tap's
+    /// [`WireRecord::kind`]).
+    pub fn wire_kind(&mut self, a: NodeRef, pa: Port, b: NodeRef, pb: Port, kind: LinkKind) {
+        self.wire_with(a, pa, b, pb, Some(kind));
+    }
+
+    fn wire_with(&mut self, a: NodeRef, pa: Port, b: NodeRef, pb: Port, kind: Option<LinkKind>) {
         let (ta, tb) = (self.nodes[a.0].tx.clone(), self.nodes[b.0].tx.clone());
-        self.nodes[a.0].routes.insert(pa, Route::Local(tb, pb));
-        self.nodes[b.0].routes.insert(pb, Route::Local(ta, pa));
+        let taps = self.tap.as_ref().and_then(|t| t.1.clone()).map(|tx| {
+            let (na, nb): (Arc<str>, Arc<str>) =
+                (self.nodes[a.0].element.name().into(), self.nodes[b.0].element.name().into());
+            let ab = WireTap { from: na.clone(), to: nb.clone(), kind, tx: tx.clone() };
+            (Arc::new(ab), Arc::new(WireTap { from: nb, to: na, kind, tx }))
+        });
+        let (ab, ba) = taps.map_or((None, None), |(x, y)| (Some(x), Some(y)));
+        self.nodes[a.0].routes.insert(pa, Route::Local(tb, pb, ab));
+        self.nodes[b.0].routes.insert(pb, Route::Local(ta, pa, ba));
     }
 
     /// Links port `port` of `node` to a peer by MTP2 over UDP: a socket bound
@@ -481,7 +536,11 @@ fn apply(
     for o in out.drain() {
         match o {
             Output::Send { port, bytes } => match routes.get(&port) {
-                Some(Route::Local(tx, p)) => {
+                Some(Route::Local(tx, p, tap)) => {
+                    if let Some(t) = tap {
+                        let (from, to, kind) = (t.from.clone(), t.to.clone(), t.kind);
+                        let _ = t.tx.send(WireRecord { at: now, from, to, kind, bytes: bytes.clone() });
+                    }
                     let _ = tx.send(Msg::Recv(*p, bytes));
                 }
                 Some(Route::Link(tx) | Route::Osn(tx)) => {

@@ -5,6 +5,9 @@
 //!
 //! - [`link`]: the business side of the front (signed requests, status
 //!   streams), an [`ainsim_web::InstructionSink`].
+//! - [`harness`]: all of it in simulated time (`ainsim demo`, [`demo`]).
+//! - [`serve`]: all of it in real time (`ainsim serve`), with the live
+//!   view's [`serve::LiveView`].
 //!
 //! What it is not: any protocol or service logic of its own; it wires.
 #![forbid(unsafe_code)]
@@ -12,6 +15,8 @@
 pub mod demo;
 pub mod harness;
 pub mod link;
+pub mod serve;
 
 pub use crate::harness::{Harness, HarnessConfig, HarnessError, Step};
 pub use crate::link::{GatewayLink, LinkCounts, LinkError, LinkEvent};
+pub use crate::serve::{ConfigError, ServeConfig, ServeError, Served};

@@ -3,12 +3,19 @@
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
-  var source = null, call = null;
+  var source = null, call = null, watching = null;
   function rep() { return $("rep").value; }
   function say(m) { $("msg").textContent = m; }
   function post(path, body) {
     return fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: body ? JSON.stringify(body) : "{}" })
-      .then(function (r) { return r.json().then(function (j) { if (!r.ok) { throw new Error(j.error); } return j; }); });
+      .then(function (r) {
+        return r.text().then(function (t) {
+          var j;
+          try { j = JSON.parse(t); } catch (e) { j = { error: t || r.statusText }; }
+          if (!r.ok) { throw new Error(j.error || r.statusText); }
+          return j;
+        });
+      });
   }
   function showStatus(v) { $("status").textContent = v.status; }
   function showPop(p) {
@@ -21,7 +28,27 @@
     var ul = $("pop-recent"); ul.textContent = "";
     (p.page.recently_viewed || []).forEach(function (v) { var li = document.createElement("li"); li.textContent = v.title + " (" + v.url + ")"; ul.appendChild(li); });
     $("pop-note").textContent = p.note || "";
+    $("pop-state").textContent = "being set up: the network calls the customer, then you";
     say("Incoming call from " + p.customer.number);
+  }
+  // While logged in, keep the status and the popped call's progress fresh
+  // (the event stream only brings pops): once a second.
+  function refresh() {
+    var who = rep();
+    fetch("/api/representatives/" + encodeURIComponent(who)).then(function (r) { return r.ok ? r.json() : null; }).then(function (v) {
+      if (v && who === rep()) { showStatus(v.representative); }
+      if (call === null) { return null; }
+      var mine = call;
+      return fetch("/api/calls").then(function (r) { return r.json(); }).then(function (calls) {
+        if (mine !== call) { return; }
+        var c = calls.filter(function (x) { return x.call === mine; })[0];
+        $("pop-state").textContent = !c ? "ended" : c.answered ? "connected: you are talking with " + c.customer : "being set up: the network calls the customer, then you";
+      });
+    }).catch(function () {});
+  }
+  function watch(on) {
+    if (watching) { clearInterval(watching); watching = null; }
+    if (on) { watching = setInterval(refresh, 1000); }
   }
   function listen() {
     if (source) { source.close(); }
@@ -37,11 +64,27 @@
       say("Call " + c + " was cancelled by the business.");
     });
   }
+  // The representative picked (on load, or another one chosen): if they are
+  // logged in already (the page was reloaded), follow their console again.
+  function pick() {
+    var who = rep();
+    call = null; $("pop-body").hidden = true; $("pop-empty").hidden = false;
+    if (source) { source.close(); source = null; }
+    watch(false);
+    if (!who) { return; }
+    fetch("/api/representatives/" + encodeURIComponent(who)).then(function (r) { return r.ok ? r.json() : null; }).then(function (v) {
+      if (!v || who !== rep()) { return; }
+      showStatus(v.representative);
+      if (v.representative.status !== "logged_out") { listen(); watch(true); }
+    }).catch(function () {});
+  }
   fetch("/api/representatives").then(function (r) { return r.json(); }).then(function (reps) {
     reps.forEach(function (r) { var o = document.createElement("option"); o.value = r.id; o.textContent = r.name + " (" + r.id + ")"; $("rep").appendChild(o); });
+    pick();
   });
-  $("login").addEventListener("click", function () { post("/api/representatives/" + encodeURIComponent(rep()) + "/login").then(function (v) { showStatus(v); listen(); say("Logged in."); }).catch(function (e) { say(e.message); }); });
-  $("logout").addEventListener("click", function () { post("/api/representatives/" + encodeURIComponent(rep()) + "/logout").then(function (v) { showStatus(v); if (source) { source.close(); source = null; } say("Logged out."); }).catch(function (e) { say(e.message); }); });
+  $("rep").addEventListener("change", pick);
+  $("login").addEventListener("click", function () { post("/api/representatives/" + encodeURIComponent(rep()) + "/login").then(function (v) { showStatus(v); listen(); watch(true); say("Logged in."); }).catch(function (e) { say(e.message); }); });
+  $("logout").addEventListener("click", function () { post("/api/representatives/" + encodeURIComponent(rep()) + "/logout").then(function (v) { showStatus(v); if (source) { source.close(); source = null; } watch(false); say("Logged out."); }).catch(function (e) { say(e.message); }); });
   Array.prototype.forEach.call(document.querySelectorAll("button.st"), function (b) {
     b.addEventListener("click", function () { post("/api/representatives/" + encodeURIComponent(rep()) + "/status", { status: b.dataset.status }).then(showStatus).catch(function (e) { say(e.message); }); });
   });

@@ -11,8 +11,8 @@
     $("no-network").hidden = !!n;
     fill("elements", n ? n.elements : [], function (e) { return e.name + " (" + e.kind + ")"; });
     fill("links", n ? n.links : [], function (l) { return l.a + " - " + l.b + " (" + l.kind + ")"; });
-    fill("net-calls", n ? n.calls : [], function (c) { return c; });
-    $("ladder").textContent = n ? n.ladder : "";
+    fill("net-calls", n ? (n.calls.length ? n.calls : ["none"]) : [], function (c) { return c; });
+    $("ladder").textContent = n ? (n.ladder || "No call yet.") : "";
     fill("reps", v.business.representatives, function (r) { return r.name + " (" + r.id + "): " + r.status + (r.call != null ? ", call " + r.call : ""); });
     fill("calls", v.business.calls, function (c) { return "call " + c.call + ": " + c.customer + (c.agent ? " -> " + c.agent : "") + (c.answered ? ", answered" : ""); });
   }

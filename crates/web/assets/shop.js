@@ -64,7 +64,7 @@
         form.hidden = true;
         var a = x.j, msg;
         if (a.state === "calling") { msg = "We are calling you now at " + number + "."; }
-        else if (a.state === "queued") { msg = "All our representatives are busy: you are number " + a.position + " in line" + (a.estimated_wait_ms != null ? ", about " + Math.ceil(a.estimated_wait_ms / 60000) + " min." : "."); }
+        else if (a.state === "queued") { msg = "All our representatives are busy: you are number " + (a.position + 1) + " in line" + (a.estimated_wait_ms != null ? ", about " + Math.ceil(a.estimated_wait_ms / 60000) + " min." : "."); }
         else if (a.state === "scheduled") { msg = "We will call you at " + new Date(a.due_unix * 1000).toLocaleString() + "."; }
         else { msg = "Sorry, we could not place the call (" + (a.reason || a.state) + ")."; }
         $("call-status").textContent = msg;

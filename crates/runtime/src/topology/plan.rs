@@ -994,7 +994,7 @@ impl Plan {
             nodes.insert(name, rt.add_boxed(element));
         }
         for l in &self.links {
-            rt.wire(nodes[l.a.0.as_str()], l.a.1, nodes[l.b.0.as_str()], l.b.1);
+            rt.wire_kind(nodes[l.a.0.as_str()], l.a.1, nodes[l.b.0.as_str()], l.b.1, l.kind);
         }
         let mut bound = Vec::new();
         for e in &self.externals {
