@@ -228,7 +228,7 @@ struct Setup {
 struct Circuit {
     group: u16,
     cic: u16,
-    /// Set only through [`Ssp::set_state`], which keeps [`Ssp::idle`] in step.
+    /// Every assignment is paired with `Ssp::idle.put`, which keeps the idle set in step.
     cs: Cs,
     out: bool,
     acm_sent: bool,
