@@ -111,15 +111,34 @@ pub enum EventKind {
 }
 
 /// An output buffer the runtime owns and reuses across calls to `handle`.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Outputs {
     items: Vec<Output>,
+    details: bool,
+}
+
+impl Default for Outputs {
+    fn default() -> Self {
+        Outputs { items: Vec::new(), details: true }
+    }
 }
 
 impl Outputs {
-    /// An empty buffer.
+    /// An empty buffer (event details wanted).
     pub fn new() -> Self {
         Outputs::default()
+    }
+
+    /// Whether the runtime keeps the text of events (numbers, notes) or only
+    /// counts them by kind; an element may leave the strings of a frequent
+    /// event empty when it does not. On by default.
+    pub fn event_details(&self) -> bool {
+        self.details
+    }
+
+    /// Tells elements whether event details are kept (see [`Outputs::event_details`]).
+    pub fn set_event_details(&mut self, on: bool) {
+        self.details = on;
     }
 
     /// Queue bytes on a port.

@@ -180,9 +180,20 @@ impl LineSignal {
     /// # Errors
     /// As [`LineSignal::emit`].
     pub fn to_bytes(&self) -> Result<Vec<u8>, LineError> {
-        let mut v = Vec::with_capacity(8);
+        // Exactly the frame's size: a vector with no spare capacity becomes
+        // a `Bytes` without a second allocation.
+        let mut v = Vec::with_capacity(self.encoded_len());
         self.emit(&mut v)?;
         Ok(v)
+    }
+
+    /// The frame's length in octets (as [`LineSignal::emit`] writes it, when it can).
+    fn encoded_len(&self) -> usize {
+        match self {
+            LineSignal::Digits(s) | LineSignal::Ring { caller: Some(s) } | LineSignal::Hear(s) => 2 + s.len(),
+            LineSignal::Tone(_) => 2,
+            _ => 1,
+        }
     }
 }
 
@@ -227,6 +238,8 @@ mod tests {
         for s in all() {
             let b = s.to_bytes().unwrap();
             assert_eq!(LineSignal::parse(&b).unwrap(), s);
+            assert_eq!(b.len(), s.encoded_len());
+            assert_eq!(b.capacity(), b.len(), "no spare capacity: Bytes::from takes it as is");
         }
     }
 

@@ -11,8 +11,6 @@
 //! with an `ain` section queries the ISCP (`ssp::ain`); one without falls back
 //! to the rule's trunk groups, or to unallocated when it has none.
 
-use std::collections::BTreeMap;
-
 use super::config::{NumberingPlan, TriggerKind};
 
 /// What digit analysis found.
@@ -33,7 +31,9 @@ pub enum Analysis {
 /// A compiled numbering plan.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
-    numbers: BTreeMap<String, u32>,
+    /// Local numbers and their line indices, sorted by number (a binary
+    /// search compares fewer keys than a B-tree's scan of each node).
+    numbers: Vec<(String, u32)>,
     rules: Vec<(String, Option<usize>, bool, Option<TriggerKind>)>,
     number_length: Option<usize>,
 }
@@ -41,7 +41,17 @@ pub struct Plan {
 impl Plan {
     /// Compiles `plan` with the local numbers `lines` (index = line index).
     pub fn new<'a>(plan: &NumberingPlan, lines: impl IntoIterator<Item = &'a str>) -> Self {
-        let numbers = lines.into_iter().enumerate().map(|(i, n)| (n.to_owned(), i as u32)).collect();
+        let mut numbers: Vec<(String, u32)> =
+            lines.into_iter().enumerate().map(|(i, n)| (n.to_owned(), i as u32)).collect();
+        numbers.sort_by(|a, b| a.0.cmp(&b.0));
+        // A number given twice names its last line (as a map built in order would).
+        numbers.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 = later.1;
+            }
+            same
+        });
         let rules = plan
             .routes
             .iter()
@@ -54,14 +64,14 @@ impl Plan {
 
     /// The line with directory number `n`.
     pub fn line(&self, n: &str) -> Option<u32> {
-        self.numbers.get(n).copied()
+        self.numbers.binary_search_by(|(k, _)| k.as_str().cmp(n)).ok().map(|i| self.numbers[i].1)
     }
 
     /// Analyses `digits` (an ST `F` or `#` at the end marks them complete).
     pub fn analyze(&self, digits: &str) -> Analysis {
         let complete = digits.ends_with(['F', '#']);
         let d = digits.trim_end_matches(['F', '#']);
-        if let Some(&i) = self.numbers.get(d) {
+        if let Some(i) = self.line(d) {
             return Analysis::Local(i);
         }
         let best = self
@@ -82,7 +92,8 @@ impl Plan {
         if complete {
             return Analysis::Unallocated;
         }
-        let local_prefix = self.numbers.range(d.to_owned()..).next().is_some_and(|(n, _)| n.starts_with(d));
+        let first_at_or_after = self.numbers.partition_point(|(n, _)| n.as_str() < d);
+        let local_prefix = self.numbers.get(first_at_or_after).is_some_and(|(n, _)| n.starts_with(d));
         let rule_prefix = self.rules.iter().any(|r| r.0.starts_with(d));
         let short = self.number_length.is_some_and(|l| d.len() < l);
         if local_prefix || rule_prefix || short {
@@ -136,5 +147,13 @@ mod tests {
         assert_eq!(p.analyze("9995550000"), Analysis::Unallocated);
         assert_eq!(p.analyze("201F"), Analysis::Unallocated, "ST ends the number");
         assert_eq!(p.analyze("2015550100F"), Analysis::Local(0));
+        assert_eq!(p.line("2015550101"), Some(1));
+        assert_eq!(p.line("201555010"), None);
+    }
+
+    #[test]
+    fn a_number_given_twice_names_its_last_line() {
+        let p = Plan::new(&NumberingPlan { number_length: Some(10), routes: vec![] }, ["2", "1", "2", "3"]);
+        assert_eq!((p.line("1"), p.line("2"), p.line("3")), (Some(1), Some(2), Some(3)));
     }
 }

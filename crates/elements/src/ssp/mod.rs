@@ -38,6 +38,7 @@ pub mod config;
 pub mod mobile;
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Duration;
 
 use ainsim_wire::isup::{
@@ -227,7 +228,8 @@ struct Setup {
 struct Circuit {
     group: u16,
     cic: u16,
-    state: Cs,
+    /// Every assignment is paired with `Ssp::idle.put`, which keeps the idle set in step.
+    cs: Cs,
     out: bool,
     acm_sent: bool,
     suspended: bool,
@@ -240,12 +242,101 @@ struct Circuit {
     setup: Option<Box<Setup>>,
 }
 
+/// Hashes a line's port with one multiply: every frame from a line looks its
+/// port up, and SipHash's defence against chosen keys is pointless for ports
+/// from the switch's own configuration (the map's order reaches no output).
+#[derive(Debug, Default)]
+struct PortHasher(u64);
+
+impl Hasher for PortHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        // hashbrown takes the top 7 bits as a tag and the low bits as the index.
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
+/// Bits 0, 2, 4, ... of a word.
+const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
+
+/// The circuits whose call state is idle, one bit per circuit index: circuit
+/// selection skips 64 busy circuits per word instead of reading each one.
+#[derive(Debug, Default)]
+struct IdleSet(Vec<u64>);
+
+impl IdleSet {
+    /// `n` circuits, all idle.
+    fn all(n: usize) -> Self {
+        let mut words = vec![u64::MAX; n.div_ceil(64)];
+        if n % 64 != 0 {
+            if let Some(last) = words.last_mut() {
+                *last = (1u64 << (n % 64)) - 1;
+            }
+        }
+        IdleSet(words)
+    }
+
+    fn has(&self, ci: u32) -> bool {
+        self.0.get((ci / 64) as usize).is_some_and(|w| w >> (ci % 64) & 1 == 1)
+    }
+
+    fn put(&mut self, ci: u32, idle: bool) {
+        if let Some(w) = self.0.get_mut((ci / 64) as usize) {
+            let bit = 1u64 << (ci % 64);
+            if idle {
+                *w |= bit;
+            } else {
+                *w &= !bit;
+            }
+        }
+    }
+
+    /// The lowest idle circuit in `lo..hi` whose bit is in `mask` (a
+    /// pattern repeated in every word) and that `ok` accepts.
+    fn first(&self, lo: u32, hi: u32, mask: u64, ok: impl Fn(u32) -> bool) -> Option<u32> {
+        if lo >= hi || mask == 0 {
+            return None;
+        }
+        for w in lo / 64..=(hi - 1) / 64 {
+            let mut bits = self.0.get(w as usize).copied().unwrap_or(0) & mask;
+            let first = w * 64;
+            if lo > first {
+                bits &= u64::MAX << (lo - first);
+            }
+            if hi - first < 64 {
+                bits &= (1u64 << (hi - first)) - 1;
+            }
+            while bits != 0 {
+                let ci = first + bits.trailing_zeros();
+                if ok(ci) {
+                    return Some(ci);
+                }
+                bits &= bits - 1;
+            }
+        }
+        None
+    }
+}
+
 impl Circuit {
     fn new(group: u16, cic: u16) -> Self {
         Circuit {
             group,
             cic,
-            state: Cs::Idle,
+            cs: Cs::Idle,
             out: false,
             acm_sent: false,
             suspended: false,
@@ -281,6 +372,48 @@ struct GroupOp {
     count: u32,
     sif: Vec<u8>,
     long: bool,
+}
+
+/// A message the switch sends with the same content on every circuit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fixed {
+    /// ACM with called party status "subscriber free" (`Some(true)`), "no
+    /// indication" (`Some(false)`), or not set at all (ANSI's ACM before ANM).
+    Acm {
+        status: Option<bool>,
+    },
+    Con,
+    Anm,
+    /// REL with this cause (location: public network serving the local user).
+    Rel(u8),
+    Rlc,
+}
+
+impl Fixed {
+    /// Message type, mandatory and optional parameters.
+    fn message(self) -> (M, Vec<P>, Option<Vec<P>>) {
+        let bci = || BackwardCallIndicators::default().with_charge(2);
+        match self {
+            Fixed::Acm { status: Some(alerting) } => {
+                let bci = bci()
+                    .with_called_party_status(u8::from(alerting))
+                    .with_called_party_category(1)
+                    .with_isup(1);
+                (M::Acm, vec![P::BackwardCallIndicators(bci)], Some(vec![]))
+            }
+            Fixed::Acm { status: None } => {
+                let bci = bci().with_called_party_category(1).with_isup(1);
+                (M::Acm, vec![P::BackwardCallIndicators(bci)], Some(vec![]))
+            }
+            Fixed::Con => {
+                let bci = bci().with_called_party_category(1).with_isup(1);
+                (M::Con, vec![P::BackwardCallIndicators(bci)], Some(vec![]))
+            }
+            Fixed::Anm => (M::Anm, vec![], Some(vec![])),
+            Fixed::Rel(value) => (M::Rel, vec![cause_param(value, vec![])], None),
+            Fixed::Rlc => (M::Rlc, vec![], None),
+        }
+    }
 }
 
 /// Backward signals and release between the two halves of a call.
@@ -320,6 +453,17 @@ fn hex(b: &[u8]) -> String {
     })
 }
 
+/// The `CallAttempt` event, with its numbers when the runtime keeps event
+/// details ([`Outputs::event_details`]); a runtime that only counts events
+/// by kind is spared two allocations per call.
+fn call_attempt(out: &Outputs, from: Option<&str>, to: &str) -> EventKind {
+    if out.event_details() {
+        EventKind::CallAttempt { from: from.unwrap_or_default().to_owned(), to: to.to_owned() }
+    } else {
+        EventKind::CallAttempt { from: String::new(), to: String::new() }
+    }
+}
+
 fn cause_param(value: u8, diagnostics: Vec<u8>) -> P {
     // Location 2: public network serving the local user.
     P::CauseIndicators(CauseIndicators {
@@ -339,15 +483,19 @@ pub struct Ssp {
     variant: Variant,
     timers: IsupTimers,
     lines: Vec<Line>,
-    line_ports: HashMap<Port, u32>,
+    line_ports: HashMap<Port, u32, BuildHasherDefault<PortHasher>>,
     plan: Plan,
     rule_groups: Vec<Vec<u16>>,
     groups: Vec<Group>,
     circuits: Vec<Circuit>,
+    /// Which circuits are idle ([`Circuit::cs`]), for [`Ssp::seize`].
+    idle: IdleSet,
     bridge: Bridge,
     group_ops: Vec<Option<GroupOp>>,
     counters: Counters,
     buf: Vec<u8>,
+    /// Encoded [`Fixed`] messages at CIC 0 (see [`Ssp::send_fixed`]).
+    fixed: Vec<(Fixed, Vec<u8>)>,
     ain: ain::Ain,
 }
 
@@ -432,7 +580,8 @@ impl Ssp {
             }
             rule_groups.push(v);
         }
-        let mut line_ports = HashMap::with_capacity(cfg.lines.len());
+        let mut line_ports =
+            HashMap::with_capacity_and_hasher(cfg.lines.len(), BuildHasherDefault::default());
         let mut lines = Vec::with_capacity(cfg.lines.len());
         let mut numbers = std::collections::HashSet::with_capacity(cfg.lines.len());
         for (i, l) in cfg.lines.iter().enumerate() {
@@ -472,11 +621,13 @@ impl Ssp {
             plan,
             rule_groups,
             groups,
+            idle: IdleSet::all(circuits.len()),
             circuits,
             bridge,
             group_ops: Vec::new(),
             counters: Counters::default(),
             buf: Vec::with_capacity(64),
+            fixed: Vec::new(),
             ain,
         })
     }
@@ -509,7 +660,7 @@ impl Ssp {
     /// Whether circuit `ci` is in a call or being reset, blocked or selected.
     pub fn circuit_idle(&self, group: &str, cic: u16) -> Option<bool> {
         let c = &self.circuits[self.find(group, cic)? as usize];
-        Some(c.state == Cs::Idle && !c.resetting)
+        Some(c.cs == Cs::Idle && !c.resetting)
     }
 
     /// Whether the far end has blocked `cic` of `group`.
@@ -580,6 +731,7 @@ impl Ssp {
         for c in &mut self.circuits {
             *c = Circuit::new(c.group, c.cic);
         }
+        self.idle = IdleSet::all(self.circuits.len());
         self.bridge.clear();
         self.ain.clear();
         self.group_ops.clear();
@@ -643,6 +795,32 @@ impl Ssp {
     fn send(&mut self, ci: u32, mt: M, mandatory: Vec<P>, optional: Option<Vec<P>>, out: &mut Outputs) {
         let (dpc, cic) = self.far(ci);
         self.send_to(dpc, cic, mt, mandatory, optional, out);
+    }
+
+    /// Sends one of the messages whose content is fixed but for the CIC: its
+    /// bytes are emitted once (at CIC 0, by the codec, so they are exactly
+    /// what [`Ssp::send`] would build), kept, and copied with the CIC set.
+    fn send_fixed(&mut self, ci: u32, f: Fixed, out: &mut Outputs) {
+        let (dpc, cic) = self.far(ci);
+        let i = match self.fixed.iter().position(|(k, _)| *k == f) {
+            Some(i) => i,
+            None => {
+                let (mt, mandatory, optional) = f.message();
+                match IsupRepr::new(self.variant, 0, mt, mandatory, optional).to_bytes() {
+                    Ok(b) => self.fixed.push((f, b)),
+                    Err(e) => {
+                        let e = format!("{}: cannot encode: {e}", self.name);
+                        return out.event(Some(u64::from(cic)), EventKind::Note(e));
+                    }
+                }
+                self.fixed.len() - 1
+            }
+        };
+        self.buf.clear();
+        self.buf.extend_from_slice(&self.fixed[i].1);
+        // The CIC field with a zero spare, as `IsupRepr::emit` writes it (CICs fit the variant's width).
+        self.buf[..2].copy_from_slice(&cic.to_le_bytes());
+        self.send_buf(dpc, cic, out);
     }
 
     /// Relays a received ISUP message on circuit `ci` with its CIC rewritten.
@@ -794,8 +972,9 @@ impl Ssp {
     /// its peer is released with `cause`.
     fn clear_circuit(&mut self, now: Instant, ci: u32, cause: u8, out: &mut Outputs) {
         let c = &mut self.circuits[ci as usize];
-        let was = c.state;
-        c.state = Cs::Idle;
+        let was = c.cs;
+        c.cs = Cs::Idle;
+        self.idle.put(ci, true);
         c.setup = None;
         c.suspended = false;
         c.acm_sent = false;
@@ -817,27 +996,42 @@ impl Ssp {
     /// last and wraps round, so a fresh group is used lowest CIC first and a
     /// busy one costs a short scan, not one over every busy circuit.
     fn seize(&self, rule: usize, except: Option<u32>) -> Option<u32> {
+        debug_assert!(
+            self.circuits.iter().zip(0u32..).all(|(c, ci)| self.idle.has(ci) == (c.cs == Cs::Idle)),
+            "the idle set is out of step with the circuit states"
+        );
         let groups = self.rule_groups.get(rule)?;
         for &gi in groups {
             let g = &self.groups[gi as usize];
             if g.direction == Direction::Incoming {
                 continue;
             }
+            // The idle set holds `state == Idle`; the rest is checked here.
             let usable = |ci: u32| {
                 let c = &self.circuits[ci as usize];
                 Some(ci) != except
-                    && c.state == Cs::Idle
+                    && c.cs == Cs::Idle
                     && !c.local_blocked
                     && !c.remote_blocked
                     && !c.resetting
                     && c.maint.is_none()
             };
-            let controlled = |ci: u32| if self.circuits[ci as usize].cic % 2 == 0 { g.even } else { g.odd };
+            // Bit `ci` is an even CIC when `ci` has the parity of `base + first_cic`.
+            let even_bits = if (g.base + u32::from(g.first_cic)) % 2 == 0 { EVEN_BITS } else { !EVEN_BITS };
+            let controlled = match (g.even, g.odd) {
+                (true, true) => u64::MAX,
+                (true, false) => even_bits,
+                (false, true) => !even_bits,
+                (false, false) => 0,
+            };
             let (base, end) = (g.base, g.base + g.len);
             for (pass, hint) in g.hints.iter().enumerate() {
+                let mask = if pass == 1 { u64::MAX } else { controlled };
                 let start = hint.get().clamp(base, end);
-                let found =
-                    (start..end).chain(base..start).find(|&ci| usable(ci) && (pass == 1 || controlled(ci)));
+                let found = self
+                    .idle
+                    .first(start, end, mask, usable)
+                    .or_else(|| self.idle.first(base, start, mask, usable));
                 if let Some(ci) = found {
                     hint.set(ci + 1);
                     return Some(ci);
@@ -902,7 +1096,8 @@ impl Ssp {
         }
         self.send_buf(dpc, cic, out);
         let c = &mut self.circuits[ci as usize];
-        c.state = Cs::OutSetup;
+        c.cs = Cs::OutSetup;
+        self.idle.put(ci, false);
         c.out = true;
         c.acm_sent = false;
         c.setup = Some(setup);
@@ -965,17 +1160,18 @@ impl Ssp {
     /// Sends REL on `ci` (unless idle or already releasing) and starts T1 and T5.
     fn release_circuit(&mut self, now: Instant, ci: u32, cause_value: u8, out: &mut Outputs) {
         let c = &mut self.circuits[ci as usize];
-        if matches!(c.state, Cs::Idle | Cs::Releasing) {
+        if matches!(c.cs, Cs::Idle | Cs::Releasing) {
             return;
         }
-        c.state = Cs::Releasing;
+        c.cs = Cs::Releasing;
+        self.idle.put(ci, false);
         c.rel_cause = cause_value;
         c.setup = None;
         c.suspended = false;
         self.bridge.split(Leg::Circuit(ci));
         Self::cancel_call_timers(ci, out);
         self.counters.released[usize::from(cause_value & 0x7f)] += 1;
-        self.send(ci, M::Rel, vec![cause_param(cause_value, vec![])], None, out);
+        self.send_fixed(ci, Fixed::Rel(cause_value), out);
         self.set(now, tk::T1, ci, self.timers.t1, out);
         self.set(now, tk::T5, ci, self.timers.t5, out);
     }
@@ -1042,7 +1238,7 @@ impl Ssp {
 
     fn circuit_deliver(&mut self, now: Instant, ci: u32, sig: Sig<'_>, out: &mut Outputs) {
         let c = &self.circuits[ci as usize];
-        let (state, acm_sent, incoming) = (c.state, c.acm_sent, !c.out);
+        let (state, acm_sent, incoming) = (c.cs, c.acm_sent, !c.out);
         let itu = self.variant == Variant::Itu;
         match sig {
             Sig::Release(cause_value) => self.release_circuit(now, ci, cause_value, out),
@@ -1063,43 +1259,32 @@ impl Ssp {
                         self.circuits[ci as usize].acm_sent = true;
                     }
                 } else if !acm_sent {
-                    let bci = BackwardCallIndicators::default()
-                        .with_charge(2)
-                        .with_called_party_status(u8::from(alerting))
-                        .with_called_party_category(1)
-                        .with_isup(1);
-                    self.send(ci, M::Acm, vec![P::BackwardCallIndicators(bci)], Some(vec![]), out);
+                    self.send_fixed(ci, Fixed::Acm { status: Some(alerting) }, out);
                     self.circuits[ci as usize].acm_sent = true;
                 } else if alerting {
                     let ev = EventInformation::default().with_event(1);
                     self.send(ci, M::Cpg, vec![P::EventInformation(ev)], Some(vec![]), out);
                 }
-                self.circuits[ci as usize].state = Cs::InAlerting;
+                self.circuits[ci as usize].cs = Cs::InAlerting;
+                self.idle.put(ci, false);
             }
             Sig::Answer(raw) if incoming && matches!(state, Cs::InSetup | Cs::InAlerting) => {
                 out.cancel_timer(tid(tk::T35, ci));
                 if let Some(raw) = raw {
                     self.relay(ci, raw, out);
                 } else if !acm_sent && itu {
-                    let bci = BackwardCallIndicators::default()
-                        .with_charge(2)
-                        .with_called_party_category(1)
-                        .with_isup(1);
-                    self.send(ci, M::Con, vec![P::BackwardCallIndicators(bci)], Some(vec![]), out);
+                    self.send_fixed(ci, Fixed::Con, out);
                 } else {
                     if !acm_sent {
                         // ANSI has no CON: ACM then ANM.
-                        let bci = BackwardCallIndicators::default()
-                            .with_charge(2)
-                            .with_called_party_category(1)
-                            .with_isup(1);
-                        self.send(ci, M::Acm, vec![P::BackwardCallIndicators(bci)], Some(vec![]), out);
+                        self.send_fixed(ci, Fixed::Acm { status: None }, out);
                     }
-                    self.send(ci, M::Anm, vec![], Some(vec![]), out);
+                    self.send_fixed(ci, Fixed::Anm, out);
                 }
                 let c = &mut self.circuits[ci as usize];
                 c.acm_sent = true;
-                c.state = Cs::Answered;
+                c.cs = Cs::Answered;
+                self.idle.put(ci, false);
             }
             Sig::Suspend(raw) | Sig::Resume(raw) if incoming && state == Cs::Answered => {
                 let suspend = matches!(sig, Sig::Suspend(_));
@@ -1166,14 +1351,7 @@ impl Ssp {
                     rule: None,
                 });
                 self.counters.attempts += 1;
-                Self::line_event(
-                    li,
-                    EventKind::CallAttempt {
-                        from: setup.calling.clone().unwrap_or_default(),
-                        to: setup.called.clone(),
-                    },
-                    out,
-                );
+                Self::line_event(li, call_attempt(out, setup.calling.as_deref(), &setup.called), out);
                 self.route(now, Leg::Line(li), setup, a, out);
             }
             (LineSignal::OnHook, _) => {
@@ -1302,7 +1480,7 @@ impl Ssp {
         repr: Option<IsupRepr>,
         out: &mut Outputs,
     ) {
-        let state = self.circuits[ci as usize].state;
+        let state = self.circuits[ci as usize].cs;
         let peer = self.bridge.peer(Leg::Circuit(ci));
         let cic = self.circuits[ci as usize].cic;
         let body = &raw[isup::HEADER_LEN..];
@@ -1335,7 +1513,8 @@ impl Ssp {
                         }
                         let setup = self.circuits[ci as usize].setup.take();
                         let back = self.bridge.split(Leg::Circuit(ci));
-                        self.circuits[ci as usize].state = Cs::Idle;
+                        self.circuits[ci as usize].cs = Cs::Idle;
+                        self.idle.put(ci, true);
                         out.cancel_timer(tid(tk::T7, ci));
                         self.incoming_iam(now, ci, r, out);
                         if let (Some(setup), Some(back)) = (setup, back) {
@@ -1367,12 +1546,12 @@ impl Ssp {
                 let d = d.to_owned();
                 let Some(setup) = self.circuits[ci as usize].setup.as_mut() else { return };
                 setup.called.push_str(&d);
-                let called = setup.called.clone();
-                self.analyse_incoming(now, ci, &called, out);
+                self.analyse_incoming(now, ci, out);
             }
             M::Acm if matches!(state, Cs::OutSetup) => {
                 out.cancel_timer(tid(tk::T7, ci));
-                self.circuits[ci as usize].state = Cs::OutAlerting;
+                self.circuits[ci as usize].cs = Cs::OutAlerting;
+                self.idle.put(ci, false);
                 if matches!(peer, Some(Leg::Line(_))) {
                     self.set(now, tk::T9, ci, self.timers.t9, out);
                 }
@@ -1393,7 +1572,8 @@ impl Ssp {
             M::Anm | M::Con if matches!(state, Cs::OutSetup | Cs::OutAlerting) => {
                 out.cancel_timer(tid(tk::T7, ci));
                 out.cancel_timer(tid(tk::T9, ci));
-                self.circuits[ci as usize].state = Cs::Answered;
+                self.circuits[ci as usize].cs = Cs::Answered;
+                self.idle.put(ci, false);
                 if let Some(p) = peer {
                     self.deliver(now, p, Sig::Answer(Some(raw)), out);
                 }
@@ -1427,11 +1607,12 @@ impl Ssp {
                     self.counters.released[usize::from(value & 0x7f)] += 1;
                 }
                 let c = &mut self.circuits[ci as usize];
-                c.state = Cs::Idle;
+                c.cs = Cs::Idle;
+                self.idle.put(ci, true);
                 c.setup = None;
                 c.suspended = false;
                 Self::cancel_call_timers(ci, out);
-                self.send(ci, M::Rlc, vec![], None, out);
+                self.send_fixed(ci, Fixed::Rlc, out);
                 if let Some(p) = self.bridge.split(Leg::Circuit(ci)) {
                     self.deliver(now, p, Sig::Release(value), out);
                 } else if state != Cs::Idle {
@@ -1442,7 +1623,8 @@ impl Ssp {
                 if state == Cs::Releasing {
                     out.cancel_timer(tid(tk::T1, ci));
                     out.cancel_timer(tid(tk::T5, ci));
-                    self.circuits[ci as usize].state = Cs::Idle;
+                    self.circuits[ci as usize].cs = Cs::Idle;
+                    self.idle.put(ci, true);
                 }
                 if self.circuits[ci as usize].maint.is_some_and(|(k, _)| k == MaintKind::Rsc) {
                     self.end_maint(ci, MaintKind::Rsc, out);
@@ -1457,7 +1639,7 @@ impl Ssp {
                 let c = &mut self.circuits[ci as usize];
                 c.remote_blocked = false;
                 let reblock = c.local_blocked;
-                self.send(ci, M::Rlc, vec![], None, out);
+                self.send_fixed(ci, Fixed::Rlc, out);
                 if reblock {
                     self.maint_msg(ci, MaintKind::Blo, out);
                 }
@@ -1510,7 +1692,8 @@ impl Ssp {
                 );
                 if state == Cs::OutSetup {
                     let setup = c.setup.take();
-                    c.state = Cs::Idle;
+                    c.cs = Cs::Idle;
+                    self.idle.put(ci, true);
                     out.cancel_timer(tid(tk::T7, ci));
                     if let (Some(setup), Some(back)) = (setup, self.bridge.split(Leg::Circuit(ci))) {
                         match setup.rule.and_then(|rule| self.seize(rule, Some(ci))) {
@@ -1578,22 +1761,21 @@ impl Ssp {
         };
         self.counters.attempts += 1;
         let cic = self.circuits[ci as usize].cic;
-        out.event(
-            Some(u64::from(cic)),
-            EventKind::CallAttempt { from: calling.clone().unwrap_or_default(), to: called.clone() },
-        );
+        out.event(Some(u64::from(cic)), call_attempt(out, calling.as_deref(), &called));
         let c = &mut self.circuits[ci as usize];
-        c.state = Cs::InSetup;
+        c.cs = Cs::InSetup;
+        self.idle.put(ci, false);
         c.out = false;
         c.acm_sent = false;
         c.remote_blocked = false;
-        c.setup =
-            Some(Box::new(Setup { called: called.clone(), calling, category, iam: Some(r), rule: None }));
-        self.analyse_incoming(now, ci, &called, out);
+        c.setup = Some(Box::new(Setup { called, calling, category, iam: Some(r), rule: None }));
+        self.analyse_incoming(now, ci, out);
     }
 
-    fn analyse_incoming(&mut self, now: Instant, ci: u32, called: &str, out: &mut Outputs) {
-        let a = self.plan.analyze(called);
+    /// Analyses the called number of the incoming call on `ci` (in its setup).
+    fn analyse_incoming(&mut self, now: Instant, ci: u32, out: &mut Outputs) {
+        let Some(setup) = self.circuits[ci as usize].setup.as_deref() else { return };
+        let a = self.plan.analyze(&setup.called);
         if a == Analysis::Incomplete {
             // Overlap: wait for SAM (T35).
             self.set(now, tk::T35, ci, self.timers.t35, out);
@@ -1601,7 +1783,8 @@ impl Ssp {
         }
         out.cancel_timer(tid(tk::T35, ci));
         let Some(mut setup) = self.circuits[ci as usize].setup.take() else { return };
-        setup.called = setup.called.trim_end_matches(['F', '#']).to_owned();
+        let complete = setup.called.trim_end_matches(['F', '#']).len();
+        setup.called.truncate(complete);
         self.route(now, Leg::Circuit(ci), setup, a, out);
     }
 
@@ -1674,13 +1857,13 @@ impl Ssp {
             return self.on_group_timer(now, kind, idx as usize, out);
         }
         let Some(c) = self.circuits.get(idx as usize) else { return };
-        let (state, cic) = (c.state, c.cic);
+        let (state, cic) = (c.cs, c.cic);
         let note = |out: &mut Outputs, what: String| out.event(Some(u64::from(cic)), EventKind::Note(what));
         match kind {
             tk::T1 if state == Cs::Releasing => {
                 // Q.764 §2.3.1 d): repeat REL, restart T1.
                 let cause_value = self.circuits[idx as usize].rel_cause;
-                self.send(idx, M::Rel, vec![cause_param(cause_value, vec![])], None, out);
+                self.send_fixed(idx, Fixed::Rel(cause_value), out);
                 self.set(now, tk::T1, idx, self.timers.t1, out);
             }
             tk::T5 if state == Cs::Releasing => {
@@ -1689,7 +1872,8 @@ impl Ssp {
                 out.cancel_timer(tid(tk::T1, idx));
                 note(out, format!("{}: T5 expired on CIC {cic}: RSC, maintenance alerted", self.name));
                 let c = &mut self.circuits[idx as usize];
-                c.state = Cs::Idle;
+                c.cs = Cs::Idle;
+                self.idle.put(idx, true);
                 c.resetting = true;
                 c.maint = Some((MaintKind::Rsc, true));
                 self.maint_msg(idx, MaintKind::Rsc, out);

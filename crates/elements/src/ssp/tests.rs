@@ -761,3 +761,20 @@ fn throughput_probe() {
         t.net.ladder.len()
     );
 }
+
+#[test]
+fn the_idle_set_finds_the_first_idle_circuit_in_a_range_and_a_parity() {
+    let mut idle = IdleSet::all(130);
+    assert!(idle.has(129) && !idle.has(130));
+    for ci in [0, 1, 2, 64, 65, 127] {
+        idle.put(ci, false);
+    }
+    assert_eq!(idle.first(0, 130, u64::MAX, |_| true), Some(3));
+    assert_eq!(idle.first(0, 130, EVEN_BITS, |_| true), Some(4));
+    assert_eq!(idle.first(60, 130, !EVEN_BITS, |ci| ci > 64), Some(67));
+    assert_eq!(idle.first(127, 128, u64::MAX, |_| true), None, "busy");
+    assert_eq!(idle.first(5, 5, u64::MAX, |_| true), None, "empty range");
+    assert_eq!(idle.first(0, 130, 0, |_| true), None, "no parity controlled");
+    idle.put(127, true);
+    assert_eq!(idle.first(100, 130, !EVEN_BITS, |ci| ci != 101), Some(103));
+}

@@ -955,6 +955,7 @@ impl Simulator {
     fn dispatch(&mut self, node: NodeId, input: Input<'_>) {
         self.stats.inputs += 1;
         let mut out = std::mem::take(&mut self.out);
+        out.set_event_details(self.event_records || tracing::enabled!(tracing::Level::DEBUG));
         let slot = &mut self.nodes[node.0 as usize];
         let span = tracing::trace_span!("element", node = &*slot.name, t = %self.now);
         let entered = span.enter();
