@@ -471,23 +471,22 @@ fn the_iscp_joins_shopper_and_representative_with_an_announcement() {
         &[
             "QueryWithPerm Create_Call",
             "ConversationWithPerm O_Answer",
+            // The shopper goes to the IP and the representative is called at once.
             "ConversationWithPerm Send_To_Resource",
             "IAM 2015550100→21255509991",
-            "ACM",
-            "ANM",
-            "REL 16",
-            "RLC",
-            "ConversationWithPerm Resource_Clear",
-            "ConversationWithPerm Request_Report_B",
             "IAM 2015550100→2125550142",
             "QueryWithPerm Termination_Attempt",
             "ring (caller 2015550100)",
             "ANM",
+            // The representative answers before the announcement ends: the IP is cut off.
             "ConversationWithoutPerm T_Answer",
+            "REL 16",
+            "RLC",
             "Response O_Disconnect",
             "REL 16",
         ],
     );
+    assert!(!ladder.contains("Resource_Clear"), "the IP never played to its end:\n{ladder}");
     let shopper = w.phone("2015550100");
     assert!(shopper.saw(&LineSignal::Ring { caller: Some("2125550142".into()) }));
     assert!(w.phone("2125550142").saw(&LineSignal::Connected));
@@ -630,14 +629,18 @@ fn an_itu_initiate_call_attempt_joins_the_two_parties() {
         &[
             "Begin InitiateCallAttempt",
             "Continue EventReportBCSM",
+            // The shopper to the IP, the representative as a second call party.
             "Continue ConnectToResource",
             "IAM 2015550100→21255509991",
-            "REL 16",
-            "Continue SpecializedResourceReport",
             "IAM 2015550100→2125550142",
+            "ANM",
+            // The representative answers (3 s) before the announcement ends (5 s).
+            "Continue EventReportBCSM",
+            "REL 16",
             "End EventReportBCSM",
         ],
     );
+    assert!(!ladder.contains("SpecializedResourceReport"), "the IP is cut off at the answer:\n{ladder}");
     assert!(w.phone("2125550142").saw(&LineSignal::Connected));
     let iscp = w.sim.element::<Iscp>(w.iscp).unwrap();
     assert_eq!((iscp.open_dialogues(), iscp.counters().timeouts), (0, 0));
