@@ -15,7 +15,11 @@
 //!   Authorize_Termination / Continue (carry on as if the trigger were not
 //!   armed), Disconnect (release: cause 16 once answered, else 31),
 //!   Send_To_Resource (seize a trunk toward DestinationAddress + the first
-//!   announcement's id in decimal, the IP's convention), Create_Call,
+//!   announcement's id in decimal, the IP's convention), Create_Call (in
+//!   an open dialogue whose party answered: the call's **second leg**,
+//!   placed from that party while it stays on the IP, which is attached to
+//!   it one way; at the second leg's answer the IP is released and the two
+//!   talk; busy or no answer puts the party back on the IP alone),
 //!   Request_Report_BCM_Event (EDPRequest / EDPNotification bits,
 //!   TNoAnswerTimer / ONoAnswerTimer), Close.
 //! - **Reports**: O_Answer / T_Answer, Network_Busy (our O_Called_Party_Busy:
@@ -47,7 +51,8 @@
 //! switch waits gets a TCAP Abort sent, or nothing when the ISCP has not yet
 //! answered: there is no transaction ID to abort toward), Forward_Call, ACG,
 //! AMA, Reject / Return Error handling (an operation we do not understand
-//! is ignored), multi-leg operations (Merge_Call, Move_Leg…), and Create_Call
+//! is ignored), multi-leg operations (Merge_Call, Move_Leg…; the one second
+//! leg is bridged by the switch itself at its answer), and Create_Call
 //! to a number that is not a line of this switch (reported busy when armed,
 //! else the dialogue is closed).
 //!
