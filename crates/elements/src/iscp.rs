@@ -382,7 +382,8 @@ enum Action {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
     CallingA,
-    Announcing,
+    /// The representative is called; with an announcement, the customer
+    /// holds on the IP meanwhile.
     CallingB,
     Connected,
     /// The representative was unavailable: the customer hears the
@@ -404,8 +405,9 @@ struct C2c {
     osn: bool,
     /// Attempt at calling the customer, from 1.
     attempt: u32,
-    /// The next representative, when it came while an announcement plays.
-    next_b: Option<String>,
+    /// The customer is on the IP (the announcement plays and repeats) while
+    /// a representative is called or awaited.
+    held: bool,
     /// The wait for a next representative ran out: apologise after the current announcement.
     give_up: bool,
     /// Cancelled before the SSP first answered the dialogue (its transaction
@@ -580,7 +582,7 @@ impl Iscp {
             stage: Stage::CallingA,
             osn,
             attempt: 1,
-            next_b: None,
+            held: false,
             give_up: false,
             cancelled: false,
         })
@@ -1111,20 +1113,24 @@ impl Iscp {
             (Stage::CallingA, Incoming::Report(Ev::OAnswer)) => {
                 self.status(tid, CallStatus::CustomerAnswered, out);
                 if let Some(id) = c.announcement {
-                    c.stage = Stage::Announcing;
-                    self.set_service(tid, Service::Initiated(Box::new(c)));
+                    // The customer goes to the IP and the representative is
+                    // called at the same time, in the same message.
+                    c.held = true;
                     self.status(tid, CallStatus::Announcing, out);
-                    vec![Action::Resource { announcement: id }]
+                    let mut actions = vec![Action::Resource { announcement: id }];
+                    actions.extend(self.call_representative(tid, c, out));
+                    actions
                 } else {
                     self.call_representative(tid, c, out)
                 }
             }
-            (Stage::Announcing, Incoming::ResourceDone { .. }) => self.call_representative(tid, c, out),
+            (Stage::CallingB, Incoming::ResourceDone { .. }) if c.held => {
+                // The representative still rings: the announcement repeats.
+                self.counters.repeats += 1;
+                self.set_service(tid, Service::Initiated(Box::new(c)));
+                hold.map(|id| vec![Action::Resource { announcement: id }]).unwrap_or_default()
+            }
             (Stage::Holding, Incoming::ResourceDone { .. }) => {
-                if let Some(b) = c.next_b.take() {
-                    c.b = b;
-                    return self.call_representative(tid, c, out);
-                }
                 match (c.give_up, self.cfg.apology.as_deref().and_then(|n| self.announcement_id(n)), hold) {
                     (true, Some(id), _) => {
                         c.stage = Stage::Apologizing;
@@ -1184,11 +1190,14 @@ impl Iscp {
                 };
                 self.status(tid, unavailable, out);
                 c.stage = Stage::Holding;
-                c.next_b = None;
                 c.give_up = false;
+                let held = c.held;
+                c.held = c.held || hold.is_some();
                 self.set_service(tid, Service::Initiated(Box::new(c)));
                 out.set_timer(next_rep_timer(tid), now.after(self.cfg.next_representative_wait));
                 match hold {
+                    // Still on the IP: the announcement goes on.
+                    Some(_) if held => vec![],
                     Some(id) => {
                         self.status(tid, CallStatus::Announcing, out);
                         vec![Action::Resource { announcement: id }]
@@ -1210,9 +1219,14 @@ impl Iscp {
         }
     }
 
-    /// Routes the answered customer of `c` to its representative.
+    /// Calls the representative of `c`, whose customer answered. A customer
+    /// who holds on the IP stays there: the representative is the call's
+    /// second leg (Create_Call / InitiateCallAttempt in the dialogue), its
+    /// busy, no answer and answer reported as notifications; the SSP bridges
+    /// the two and releases the IP at the answer. Otherwise the customer is
+    /// routed to the representative (Analyze_Route / Connect).
     fn call_representative(&mut self, tid: u32, mut c: C2c, out: &mut Outputs) -> Vec<Action> {
-        let to = c.b.clone();
+        let (to, customer, held) = (c.b.clone(), c.a.clone(), c.held);
         c.stage = Stage::CallingB;
         self.set_service(tid, Service::Initiated(Box::new(c)));
         let wait = self.ringing_wait().max(self.cfg.dialogue_timeout + self.cfg.representative_ring_limit);
@@ -1220,6 +1234,16 @@ impl Iscp {
             d.wait = Some(wait);
         }
         self.status(tid, CallStatus::CallingRepresentative, out);
+        if held {
+            return vec![
+                Action::Arm {
+                    request: vec![],
+                    notify: vec![Ev::OBusy, Ev::ONoAnswer, Ev::TAnswer],
+                    no_answer_s: self.cfg.no_answer_s,
+                },
+                Action::CreateCall { called: to, calling: customer },
+            ];
+        }
         vec![
             Action::Arm {
                 request: vec![Ev::OBusy, Ev::ONoAnswer],
@@ -1242,7 +1266,7 @@ impl Iscp {
     fn next_rep_timeout(&mut self, tid: u32, out: &mut Outputs) {
         let Some(d) = self.dialogues.get_mut(&tid) else { return };
         if let Service::Initiated(c) = &mut d.service {
-            if c.stage == Stage::Holding && c.next_b.is_none() {
+            if c.stage == Stage::Holding {
                 c.give_up = true;
                 out.event(
                     Some(u64::from(tid)),
@@ -1274,9 +1298,10 @@ impl Iscp {
         })
     }
 
-    /// `next_representative` from the business: the customer is routed to
-    /// `rep` when the current announcement ends.
-    fn next_representative(&mut self, call_id: u64, rep: String, out: &mut Outputs) {
+    /// `next_representative` from the business: a customer holding on the
+    /// IP has `rep` called at once (the announcement goes on); before the
+    /// first representative is called, `rep` just replaces the number.
+    fn next_representative(&mut self, now: Instant, call_id: u64, rep: String, out: &mut Outputs) {
         if let Some(c) = self.retries.values_mut().find(|c| c.osn && c.call_id == call_id) {
             c.b = rep;
             return;
@@ -1292,16 +1317,21 @@ impl Iscp {
             return;
         };
         match c.stage {
-            Stage::Holding => {
+            Stage::Holding if c.held => {
                 out.event(
                     Some(u64::from(tid)),
                     EventKind::Note(format!("iscp: call {call_id}: next representative {rep}")),
                 );
-                c.next_b = Some(rep);
+                c.b = rep;
                 c.give_up = false;
+                let c = c.clone();
                 out.cancel_timer(next_rep_timer(tid));
+                let actions = self.call_representative(tid, *c, out);
+                if self.send_actions(now, tid, &actions, Emit::Continue, out).is_err() {
+                    self.end_dialogue(tid, out);
+                }
             }
-            Stage::CallingA | Stage::Announcing => c.b = rep,
+            Stage::CallingA => c.b = rep,
             _ => out.event(
                 Some(u64::from(tid)),
                 EventKind::Note(format!("iscp: call {call_id}: next representative {rep} ignored now")),
@@ -1641,7 +1671,7 @@ impl Iscp {
                 }
             }
             Ok(OsnMessage::NextRepresentative { call_id, representative }) => {
-                self.next_representative(call_id, representative, out);
+                self.next_representative(now, call_id, representative, out);
             }
             Ok(OsnMessage::Cancel { call_id }) => self.cancel(now, call_id, out),
             Ok(other) => out.event(None, EventKind::Note(format!("iscp: OSN message ignored: {other:?}"))),

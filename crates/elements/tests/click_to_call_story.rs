@@ -1,7 +1,10 @@
 //! The seed's story, network side, with a scripted SSP: the access server
 //! asks the ISCP over the OSN to join a customer and a representative; the
 //! ISCP has SSP-A call the customer, sends them to the IP for
-//! "please-hold", then routes them to the representative.
+//! "please-hold" and, in the same message, has the representative called as
+//! the call's second leg (Create_Call in the open dialogue); the
+//! announcement repeats at each Resource_Clear until the representative
+//! answers.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -66,7 +69,9 @@ fn click_to_call_with_an_announcement_from_the_ip() {
     sim.inject(ssp, SCRIPT, msu(v, ssp_pc(v), iscp_pc(v), &m));
     let got = take(&mut sim, 20 * MS);
     let (_, _, ops) = ansi_view(&got[0].1);
-    assert_eq!(ops[0].opcode, AinOpcode::SendToResource);
+    assert_eq!(names_ain(&ops), ["Send_To_Resource", "Request_Report_BCM_Event", "Create_Call"]);
+    assert_eq!(ops[2].digits(Param::CalledPartyId).unwrap().digits, "2125550142");
+    assert_eq!(ops[2].digits(Param::CallingPartyId).unwrap().digits, "2015550100");
     let ip_number = ops[0].digits(Param::DestinationAddress).unwrap().digits.clone();
 
     // SSP-A connects the shopper to the IP: IAM to the IP number + announcement id 1.
@@ -94,8 +99,8 @@ fn click_to_call_with_an_announcement_from_the_ip() {
     sim.inject(ssp, SCRIPT, msu(v, ssp_pc(v), iscp_pc(v), &m));
     let got = take(&mut sim, 20 * MS);
     let (_, _, ops) = ansi_view(&got[0].1);
-    assert_eq!(names_ain(&ops), ["Request_Report_BCM_Event", "Analyze_Route"]);
-    assert_eq!(ops[1].digits(Param::CalledPartyId).unwrap().digits, "2125550142");
+    // The representative still rings: the announcement again.
+    assert_eq!(names_ain(&ops), ["Send_To_Resource"]);
 
     // The representative answers; much later the shopper hangs up.
     let m = ansi_msg(ansi::PackageType::ConversationWithoutPerm, conv.clone(), &[report(AinOpcode::TAnswer)]);
@@ -129,14 +134,14 @@ fn click_to_call_with_an_announcement_from_the_ip() {
     let order = [
         "QueryWithPerm Create_Call",
         "ConversationWithPerm O_Answer",
-        "ConversationWithPerm Send_To_Resource",
+        "ConversationWithPerm Send_To_Resource, Request_Re",
         "IAM 9195550100→21255509991 cic 12",
         "ACM",
         "ANM",
         "REL 16",
         "RLC",
         "ConversationWithPerm Resource_Clear",
-        "ConversationWithPerm Request_Report_BCM_Event",
+        "ConversationWithPerm Send_To_Resource",
         "ConversationWithoutPerm T_Answer",
         "ConversationWithPerm O_Disconnect",
         "Response Close",

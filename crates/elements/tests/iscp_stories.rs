@@ -236,7 +236,9 @@ fn an_osn_call_setup_joins_customer_and_representative() {
     let iscp_tid = tid.clone();
     let conv = |ours: &[u8]| [SSP_TID.to_vec(), ours.to_vec()].concat();
 
-    // The customer answers: the ISCP sends them to the IP for "please-hold" (id 1).
+    // The customer answers: the ISCP sends them to the IP for "please-hold"
+    // (id 1) and, in the same message, has the representative called as the
+    // call's second leg, its busy, no answer and answer as notifications.
     net.ssp_sends(&ansi_msg(
         ansi::PackageType::ConversationWithPerm,
         conv(&iscp_tid),
@@ -244,7 +246,10 @@ fn an_osn_call_setup_joins_customer_and_representative() {
     ));
     let (pt, tid, ops) = ansi_view(&net.run(20 * MS)[0]);
     assert_eq!((pt, tid[..4].to_vec()), (ansi::PackageType::ConversationWithPerm, iscp_tid.clone()));
-    assert_eq!(names_ain(&ops), ["Send_To_Resource"]);
+    assert_eq!(names_ain(&ops), ["Send_To_Resource", "Request_Report_BCM_Event", "Create_Call"]);
+    assert_eq!(called_of(&ops[2]), "2125550142");
+    assert_eq!(ops[2].digits(Param::CallingPartyId).unwrap().digits, "2015550100");
+    assert!(ops[1].get(Param::EdpRequest).is_none(), "nothing suspends the customer's call");
     let Some(Value::StrParameterBlock(StrParameterBlock::AnnouncementBlock(b))) =
         ops[0].get(Param::StrParameterBlock)
     else {
@@ -252,11 +257,11 @@ fn an_osn_call_setup_joins_customer_and_representative() {
     };
     assert_eq!(b.uninterruptible.as_ref().unwrap()[0].0, [0, 1, 1]);
 
-    // The announcement is over: route the customer to the representative.
+    // The announcement is over and the representative still rings: again.
     net.ssp_sends(&ansi_msg(ansi::PackageType::ConversationWithPerm, conv(&iscp_tid), &[resource_clear()]));
     let (_, _, ops) = ansi_view(&net.run(20 * MS)[0]);
-    assert_eq!(names_ain(&ops), ["Request_Report_BCM_Event", "Analyze_Route"]);
-    assert_eq!(called_of(&ops[1]), "2125550142");
+    assert_eq!(names_ain(&ops), ["Send_To_Resource"]);
+    assert_eq!(net.iscp().counters().repeats, 1);
 
     // The representative answers (a notification: no reply), later the customer hangs up.
     net.ssp_sends(&ansi_msg(
@@ -421,17 +426,22 @@ fn an_itu_click_to_call_plays_the_announcement_then_connects() {
     net.ssp_sends(&itu_msg(itu::MessageType::Continue, Some(ssf.clone()), otid.clone(), &[event(7)]));
     let (mt, _, dtid, ops) = itu_view(&net.run(20 * MS)[0]);
     assert_eq!((mt, dtid), (itu::MessageType::Continue, Some(ssf.clone())));
-    assert_eq!(names_inap(&ops), ["connectToResource", "playAnnouncement"]);
+    // The customer to the IP and, in the same Continue, the representative
+    // as a second call party (InitiateCallAttempt in the open dialogue).
+    assert_eq!(
+        names_inap(&ops),
+        ["connectToResource", "playAnnouncement", "requestReportBCSMEvent", "initiateCallAttempt"]
+    );
     let Some(InapValue::Number(ip)) = ops[0].get(InapField::IpRoutingAddress) else { panic!() };
     assert_eq!(ip.digits, "2125550999");
-    // The announcement is complete: connect to the representative.
+    let Some(InapValue::Numbers(dra)) = ops[3].get(InapField::DestinationRoutingAddress) else { panic!() };
+    assert_eq!(dra[0].digits, "2125550142");
+    // The announcement is complete, the representative still rings: again.
     let srr =
         ainsim_wire::inap::InapOperation { opcode: InapOpcode::SpecializedResourceReport, argument: None };
     net.ssp_sends(&itu_msg(itu::MessageType::Continue, Some(ssf.clone()), otid.clone(), &[srr]));
     let (_, _, _, ops) = itu_view(&net.run(20 * MS)[0]);
-    assert_eq!(names_inap(&ops), ["requestReportBCSMEvent", "connect"]);
-    let Some(InapValue::Numbers(dra)) = ops[1].get(InapField::DestinationRoutingAddress) else { panic!() };
-    assert_eq!(dra[0].digits, "2125550142");
+    assert_eq!(names_inap(&ops), ["connectToResource", "playAnnouncement"]);
     // tAnswer (15), then oDisconnect (9): End.
     net.ssp_sends(&itu_msg(itu::MessageType::Continue, Some(ssf.clone()), otid.clone(), &[event(15)]));
     assert!(net.run(20 * MS).is_empty());

@@ -471,23 +471,22 @@ fn the_iscp_joins_shopper_and_representative_with_an_announcement() {
         &[
             "QueryWithPerm Create_Call",
             "ConversationWithPerm O_Answer",
+            // The shopper goes to the IP and the representative is called at once.
             "ConversationWithPerm Send_To_Resource",
             "IAM 2015550100→21255509991",
-            "ACM",
-            "ANM",
-            "REL 16",
-            "RLC",
-            "ConversationWithPerm Resource_Clear",
-            "ConversationWithPerm Request_Report_B",
             "IAM 2015550100→2125550142",
             "QueryWithPerm Termination_Attempt",
             "ring (caller 2015550100)",
             "ANM",
+            // The representative answers before the announcement ends: the IP is cut off.
             "ConversationWithoutPerm T_Answer",
+            "REL 16",
+            "RLC",
             "Response O_Disconnect",
             "REL 16",
         ],
     );
+    assert!(!ladder.contains("Resource_Clear"), "the IP never played to its end:\n{ladder}");
     let shopper = w.phone("2015550100");
     assert!(shopper.saw(&LineSignal::Ring { caller: Some("2125550142".into()) }));
     assert!(w.phone("2125550142").saw(&LineSignal::Connected));
@@ -630,17 +629,88 @@ fn an_itu_initiate_call_attempt_joins_the_two_parties() {
         &[
             "Begin InitiateCallAttempt",
             "Continue EventReportBCSM",
+            // The shopper to the IP, the representative as a second call party.
             "Continue ConnectToResource",
             "IAM 2015550100→21255509991",
-            "REL 16",
-            "Continue SpecializedResourceReport",
             "IAM 2015550100→2125550142",
+            "ANM",
+            // The representative answers (3 s) before the announcement ends (5 s).
+            "Continue EventReportBCSM",
+            "REL 16",
             "End EventReportBCSM",
         ],
     );
+    assert!(!ladder.contains("SpecializedResourceReport"), "the IP is cut off at the answer:\n{ladder}");
     assert!(w.phone("2125550142").saw(&LineSignal::Connected));
     let iscp = w.sim.element::<Iscp>(w.iscp).unwrap();
     assert_eq!((iscp.open_dialogues(), iscp.counters().timeouts), (0, 0));
     assert_eq!(w.ssp(w.ssp_a).ain_dialogues(), 0);
     tshark_judges(&w.sim.pcap_bytes(), "an_itu_initiate_call_attempt_joins_the_two_parties");
+}
+
+#[test]
+fn a_representative_on_the_same_switch_who_does_not_answer_leaves_the_shopper_on_the_ip() {
+    let mut shopper = answers("2015550100", 2 * SEC);
+    shopper.holding = Some(120 * SEC);
+    let mut rep = PhoneScript::new("2015550101");
+    rep.when_called = WhenCalled::NoAnswer;
+    let mut w = world(vec![shopper, rep], |_, _| {});
+    let setup = OsnMessage::CallSetup {
+        call_id: 9,
+        business: "ABC".into(),
+        customer: "2015550100".into(),
+        representative: "2015550101".into(),
+        announcement: Some("please-hold".into()),
+    };
+    let access = w.sim.add_node("ACCESS", StandIn::new("ACCESS")).unwrap();
+    w.sim.link((access, LINK), (w.iscp, Port(9)), LinkKind::Osn, LinkModel::fixed(2 * MS)).unwrap();
+    w.sim.inject(access, SCRIPT, setup.emit());
+    w.sim.run_for(100 * SEC);
+    let ladder = w.ladder();
+    println!("{ladder}");
+    // The representative's line rings for the ISCP's 20 s, not longer: the
+    // IP's ACM at each repeat of the announcement does not restart the timer.
+    let rep = w.phone("2015550101");
+    let rang = rep.log().iter().find(|s| matches!(s.signal, LineSignal::Ring { .. })).unwrap().at;
+    let stopped = rep.log().iter().find(|s| s.signal == LineSignal::StopRing).unwrap().at;
+    assert_eq!((stopped.0 - rang.0) / 1_000_000, 20, "rang from {rang:?} to {stopped:?}");
+    assert!(!rep.saw(&LineSignal::Connected));
+    in_order(&ladder, &["O_No_Answer", "Resource_Clear", "Send_To_Resource"]);
+    // The shopper was on the IP throughout (the announcement, id 1, again and
+    // again), then heard the apology (id 5) and was released.
+    let holds = ladder.matches("IAM 2015550100→21255509991").count();
+    assert!(holds >= 5, "{holds} IAMs to the IP:\n{ladder}");
+    assert!(ladder.contains("IAM 2015550100→21255509995"), "the apology");
+    assert!(w.phone("2015550100").saw(&LineSignal::FarEndReleased));
+    let statuses: Vec<CallStatus> = w
+        .sim
+        .element_mut::<StandIn>(access)
+        .unwrap()
+        .received
+        .drain(..)
+        .map(|(_, b)| match OsnMessage::parse(&b).unwrap() {
+            OsnMessage::CallStatus { status, .. } => status,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert!(
+        statuses.contains(&CallStatus::RepresentativeUnavailable {
+            representative: "2015550101".into(),
+            cause: "no_answer".into(),
+            wait_s: 30
+        }),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.last(),
+        Some(&CallStatus::Failed { reason: "no representative available".into() }),
+        "{statuses:?}"
+    );
+    let iscp = w.sim.element::<Iscp>(w.iscp).unwrap();
+    assert_eq!((iscp.open_dialogues(), iscp.counters().timeouts), (0, 0));
+    assert_eq!(w.ssp(w.ssp_a).ain_dialogues(), 0);
+    tshark_judges(
+        &w.sim.pcap_bytes(),
+        "a_representative_on_the_same_switch_who_does_not_answer_leaves_the_shopper_on_the_ip",
+    );
 }

@@ -1,8 +1,9 @@
 //! Click-to-call, the network side, on the default topology (the seed's
 //! Fig. 1) in simulated time, in both variants: a business sends its call
 //! instruction to the Internet access server; the ISCP calls the shopper
-//! (2015550100 on SSP-A), the IP tells them to hold, the representative is
-//! called, the two are bridged. Then what goes wrong: the shopper busy or
+//! (2015550100 on SSP-A), the IP tells them to hold (again and again) while
+//! the representative is called, and at the representative's answer the two
+//! are bridged and the IP released. Then what goes wrong: the shopper busy or
 //! away (retries), the representative busy (the business names the next
 //! one, or the shopper hears an apology), a desired contact time that
 //! outlives a restart of the access server, and a cancel at each stage.
@@ -183,7 +184,7 @@ fn in_order(got: &[CallStatus], want: &[CallStatus], v: Variant) {
 }
 
 #[test]
-fn the_shopper_hears_the_whole_announcement_then_talks_to_the_representative() {
+fn the_shopper_hears_the_announcement_while_the_representative_is_called_then_they_talk() {
     for v in [Variant::Ansi, Variant::Itu] {
         let mut t = Topology::default_fig1();
         t.phone_mut(REP).holding = Some(20 * S);
@@ -207,14 +208,80 @@ fn the_shopper_hears_the_whole_announcement_then_talks_to_the_representative() {
             notes(&net).iter().any(|n| n.contains(HOLD_TEXT)),
             "{v}: the IP played the whole text with the business's name"
         );
-        // The IP's circuit is released before the representative rings.
+        // The representative is called while the IP plays (it answers after
+        // 3 s, the announcement lasts 5 s): the IP's circuit is released by
+        // the SSP at the representative's answer, not by the IP at its end.
         let l = ladder(&net);
-        let ip_rel = l.iter().position(|x| x.starts_with("IP REL")).unwrap();
-        let rep_iam = l.iter().rposition(|x| x.starts_with("SSP-A IAM")).unwrap();
-        assert!(ip_rel < rep_iam, "{v}: IP released, then the representative called:\n{}", l.join("\n"));
+        let ip_iam = l.iter().position(|x| x.starts_with("SSP-A IAM")).unwrap();
+        let rep_iam =
+            l.iter().skip(ip_iam + 1).position(|x| x.starts_with("SSP-A IAM")).unwrap() + ip_iam + 1;
+        let rep_anm = l.iter().position(|x| x.starts_with("SSP-B ANM")).unwrap();
+        let ip_rel = l.iter().position(|x| x.starts_with("SSP-A REL") || x.starts_with("IP REL")).unwrap();
+        assert!(
+            ip_iam < rep_iam && rep_iam < ip_rel,
+            "{v}: the representative called during the announcement:\n{}",
+            l.join("\n")
+        );
+        assert!(
+            rep_anm < ip_rel && l[ip_rel].starts_with("SSP-A REL"),
+            "{v}: the SSP releases the IP at the answer:\n{}",
+            l.join("\n")
+        );
+        assert_eq!(count(&l, "IP REL"), 0, "{v}: the IP never got to the end of the announcement");
+        assert_eq!(counter(&net, "ISCP", "repeats"), 0, "{v}");
         let shopper = net.line_report(SHOPPER);
         let rep = net.line_report(REP);
         assert!(shopper.answered < rep.alerting && rep.answered.is_some(), "{v}");
+        let rep_answered = rep.answered.unwrap().micros();
+        assert!(
+            rep_answered < shopper.answered.unwrap().micros() + 5_000_000,
+            "{v}: before the announcement ends"
+        );
+        nothing_left_behind(&net, v);
+    }
+}
+
+#[test]
+fn the_announcement_repeats_while_the_representative_rings_long() {
+    for v in [Variant::Ansi, Variant::Itu] {
+        let mut t = Topology::default_fig1();
+        t.phone_mut(REP).when_called = WhenCalled::Answer { after: 12 * S };
+        t.phone_mut(REP).holding = Some(10 * S);
+        let mut net = start(&t, v, 51);
+        send(&mut net, &instruction(11, REP, None));
+        net.sim.run_for(120 * S);
+
+        in_order(
+            &statuses(&net, 11),
+            &[
+                CallStatus::CustomerAnswered,
+                CallStatus::Announcing,
+                CallStatus::CallingRepresentative,
+                CallStatus::Connected,
+                CallStatus::Released,
+            ],
+            v,
+        );
+        // 12 s of ringing over a 5 s announcement: played 3 times, the third cut off.
+        assert_eq!(counter(&net, "ISCP", "repeats"), 2, "{v}");
+        assert_eq!(counter(&net, "IP", "announcements_played"), 3, "{v}");
+        let l = ladder(&net);
+        let clear = if v == Variant::Ansi {
+            "SSP-A ConversationWithPerm Resource_Clear"
+        } else {
+            "SSP-A Continue SpecializedResourceReport"
+        };
+        assert_eq!(count(&l, clear), 2, "{v}:\n{}", l.join("\n"));
+        assert_eq!(count(&l, "IP REL"), 2, "{v}: two announcements played to their end");
+        // One IAM to the representative, before the first announcement ended.
+        let first_ip_rel = l.iter().position(|x| x.starts_with("IP REL")).unwrap();
+        let iams: Vec<usize> =
+            l.iter().enumerate().filter(|(_, x)| x.starts_with("SSP-A IAM")).map(|(i, _)| i).collect();
+        assert_eq!(iams.len(), 4, "{v}: three to the IP, one to the representative:\n{}", l.join("\n"));
+        assert!(iams[1] < first_ip_rel, "{v}: the representative is called at once:\n{}", l.join("\n"));
+        let rep = net.line_report(REP);
+        assert_eq!(rep.causes.len(), 1, "{v}: rung once: {rep:?}");
+        assert_eq!(net.line_report(SHOPPER).causes.len(), 1, "{v}");
         nothing_left_behind(&net, v);
     }
 }
@@ -298,8 +365,16 @@ fn a_busy_representative_is_reported_and_the_next_one_takes_the_call() {
         }
         // The ACD takes its time: the shopper hears the announcement again meanwhile.
         net.sim.run_for(12 * S);
+        let asked = net.sim.now();
         send(&mut net, &OsnMessage::NextRepresentative { call_id: 4, representative: NEXT_REP.into() });
         net.sim.run_for(120 * S);
+        // The next representative is called at once, not at the end of the announcement.
+        let rung = net.line_report(NEXT_REP).alerting.unwrap();
+        assert!(
+            rung.micros() - asked.micros() < 1_000_000,
+            "{v}: rang {} µs after",
+            rung.micros() - asked.micros()
+        );
 
         in_order(
             &statuses(&net, 4),
@@ -312,7 +387,6 @@ fn a_busy_representative_is_reported_and_the_next_one_takes_the_call() {
                     cause: "busy".into(),
                     wait_s: 30,
                 },
-                CallStatus::Announcing,
                 CallStatus::CallingRepresentative,
                 CallStatus::Connected,
                 CallStatus::Released,

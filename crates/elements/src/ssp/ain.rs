@@ -15,7 +15,11 @@
 //!   Authorize_Termination / Continue (carry on as if the trigger were not
 //!   armed), Disconnect (release: cause 16 once answered, else 31),
 //!   Send_To_Resource (seize a trunk toward DestinationAddress + the first
-//!   announcement's id in decimal, the IP's convention), Create_Call,
+//!   announcement's id in decimal, the IP's convention), Create_Call (in
+//!   an open dialogue whose party answered: the call's **second leg**,
+//!   placed from that party while it stays on the IP, which is attached to
+//!   it one way; at the second leg's answer the IP is released and the two
+//!   talk; busy or no answer puts the party back on the IP alone),
 //!   Request_Report_BCM_Event (EDPRequest / EDPNotification bits,
 //!   TNoAnswerTimer / ONoAnswerTimer), Close.
 //! - **Reports**: O_Answer / T_Answer, Network_Busy (our O_Called_Party_Busy:
@@ -47,7 +51,8 @@
 //! switch waits gets a TCAP Abort sent, or nothing when the ISCP has not yet
 //! answered: there is no transaction ID to abort toward), Forward_Call, ACG,
 //! AMA, Reject / Return Error handling (an operation we do not understand
-//! is ignored), multi-leg operations (Merge_Call, Move_Leg…), and Create_Call
+//! is ignored), multi-leg operations (Merge_Call, Move_Leg…; the one second
+//! leg is bridged by the switch itself at its answer), and Create_Call
 //! to a number that is not a line of this switch (reported busy when armed,
 //! else the dialogue is closed).
 //!
@@ -72,7 +77,7 @@ use ainsim_wire::sccp::{self, Address, GlobalTitle, ProtocolClass};
 use ainsim_wire::tcap::{ansi, itu, TcapRepr};
 use ainsim_wire::SccpRepr;
 
-use super::{cause, tid, Analysis, Leg, Ls, Setup, Sig, Ssp};
+use super::{cause, tid, Analysis, Cs, Leg, Ls, Setup, Sig, Ssp};
 use crate::core::{EventKind, Instant, Outputs};
 use crate::line::LineSignal;
 
@@ -149,6 +154,13 @@ pub(super) struct Dialogue {
     far: Option<Leg>,
     /// `far` is the IP (Send_To_Resource).
     resource: bool,
+    /// The IP while the customer holds on it and `far` is the call's second
+    /// leg being set up (Create_Call / InitiateCallAttempt in the dialogue):
+    /// attached to `ctrl` one way, released when `far` answers.
+    ip: Option<Leg>,
+    /// The no-answer timer runs for `far` (armed once per leg: the IP's
+    /// own ACM, attached to the customer, must not restart it).
+    ringing: bool,
     /// Suspended at a detection point, the response timer running.
     waiting: bool,
     /// The controlling party answered (Create_Call) / the call was answered.
@@ -268,6 +280,8 @@ impl Ain {
             ctrl,
             far: None,
             resource: false,
+            ip: None,
+            ringing: false,
             waiting: false,
             answered: false,
             far_answered: false,
@@ -701,7 +715,8 @@ impl Ssp {
         }
         if let Some(slot) = self.ain.find(|d| d.far == Some(to)) {
             if let Sig::Release(_) = sig {
-                // The controlling party released.
+                // The controlling party released (and leaves the IP it held on).
+                let ip = self.ain.get(slot).and_then(|d| d.ip.take());
                 let answered = self.ain.get(slot).is_some_and(|d| d.answered || d.far_answered);
                 if answered {
                     self.ain_report(now, slot, Ev::Disconnect, out);
@@ -709,6 +724,9 @@ impl Ssp {
                     self.ain_close_or_abort(slot, out);
                 }
                 self.ain_forget(slot, out);
+                if let Some(ip) = ip {
+                    self.deliver(now, ip, Sig::Release(cause::NORMAL), out);
+                }
             }
         }
         false
@@ -724,17 +742,31 @@ impl Ssp {
     }
 
     fn ain_toward_ctrl(&mut self, now: Instant, slot: usize, sig: &Sig<'_>, out: &mut Outputs) -> bool {
-        let Some(ctrl) = self.ain.get(slot).map(|d| d.ctrl) else { return false };
+        let Some((ctrl, ip)) = self.ain.get(slot).map(|d| (d.ctrl, d.ip)) else { return false };
         let peer = self.bridge.peer(ctrl);
+        // While the customer holds, the IP is attached one way: a release
+        // that reaches the customer came from the IP when the IP's side is gone.
+        let ip_gone = ip.is_some_and(|ip| self.bridge.peer(ip).is_none());
         let Some(d) = self.ain.get(slot) else { return false };
         if peer.is_some() {
             d.far = peer;
         }
         let (resource, bcm, no_answer) = (d.resource, d.bcm, d.no_answer);
+        // With the IP attached, its own ACM and ANM reach the customer too:
+        // an answer counts only when the second leg itself is answered.
+        let far_up = match d.far {
+            Some(Leg::Circuit(c)) => self.circuits.get(c as usize).is_some_and(|x| x.state == Cs::Answered),
+            Some(Leg::Line(l)) => self.lines.get(l as usize).is_some_and(|x| x.state == Ls::Talking),
+            None => false,
+        };
+        let Some(d) = self.ain.get(slot) else { return false };
         match sig {
+            Sig::Answer(_) if d.ip.is_some() && !far_up => true,
             Sig::Alerting(_) | Sig::Progress(_) if !resource => {
                 let b = bit(Ev::NoAnswer, bcm);
-                if (d.request | d.notify) & mask(b) != 0 && matches!(d.far, Some(Leg::Line(_))) {
+                if (d.request | d.notify) & mask(b) != 0 && matches!(d.far, Some(Leg::Line(_))) && !d.ringing
+                {
+                    d.ringing = true;
                     let cfg_na = self.ain.cfg.as_ref().map_or(Duration::from_secs(30), |c| c.no_answer);
                     self.set(now, T_NO_ANSWER, slot as u32, no_answer.unwrap_or(cfg_na), out);
                 }
@@ -743,13 +775,28 @@ impl Ssp {
             Sig::Answer(_) if !resource => {
                 d.far_answered = true;
                 out.cancel_timer(tid(T_NO_ANSWER, slot as u32));
+                if d.answered {
+                    // The second leg of a Create_Call answered: nothing more
+                    // is awaited about the announcement.
+                    d.waiting = false;
+                    out.cancel_timer(tid(T_RESPONSE, slot as u32));
+                }
+                if let Some(ip) = d.ip.take() {
+                    // The customer is bridged to it (already joined) and the IP released.
+                    self.deliver(now, ip, Sig::Release(cause::NORMAL), out);
+                }
                 self.ain_report(now, slot, Ev::Answer, out);
                 false
             }
-            Sig::Release(c) if resource => {
-                // The IP released: Resource_Clear, and the call waits for what next.
+            Sig::Release(c) if resource || ip_gone => {
+                // The IP released: Resource_Clear, and the call waits for what
+                // next (the second leg, when one rings, rings on).
                 d.resource = false;
-                d.far = None;
+                if ip_gone {
+                    d.ip = None;
+                } else {
+                    d.far = None;
+                }
                 d.waiting = true;
                 self.ain.counters.reports += 1;
                 let clear = if *c == cause::NORMAL { 0 } else { 1 };
@@ -763,13 +810,20 @@ impl Ssp {
             }
             Sig::Release(c) => {
                 let far_answered = d.far_answered;
+                let holding = d.ip.is_some();
                 d.far = None;
                 let ev = match *c {
                     _ if far_answered => Some(Ev::Disconnect),
                     cause::BUSY => Some(Ev::Busy),
                     cause::NO_ANSWER => Some(Ev::NoAnswer),
+                    // The second leg could not be set up (no circuit,
+                    // unallocated, …): reported as Network_Busy / O busy.
+                    _ if holding => Some(Ev::Busy),
                     _ => None,
                 };
+                if holding && !far_answered {
+                    return self.ain_leg2_failed(now, slot, ev, out);
+                }
                 match ev {
                     Some(Ev::Disconnect) => {
                         self.ain_report(now, slot, Ev::Disconnect, out);
@@ -788,6 +842,9 @@ impl Ssp {
     /// while the switch waits for the ISCP, REL on an incoming trunk).
     pub(super) fn ain_leg_gone(&mut self, now: Instant, leg: Leg, out: &mut Outputs) {
         let Some(slot) = self.ain.find(|d| d.ctrl == leg) else { return };
+        if let Some(ip) = self.ain.get(slot).and_then(|d| d.ip.take()) {
+            self.deliver(now, ip, Sig::Release(cause::NORMAL), out);
+        }
         if self.ain.get(slot).is_some_and(|d| d.answered) {
             self.ain_report(now, slot, Ev::Disconnect, out);
             self.ain_forget(slot, out);
@@ -850,6 +907,11 @@ impl Ssp {
                 Self::line_event(l, EventKind::Released { cause: cause::NO_ANSWER }, out);
                 if let Some(d) = self.ain.get(slot) {
                     d.far = None;
+                    if d.ip.is_some() && ctrl != Leg::Line(l) {
+                        // The second leg gave up ringing: the customer holds on.
+                        self.ain_leg2_failed(now, slot, Some(Ev::NoAnswer), out);
+                        return;
+                    }
                 }
                 if !self.ain_report(now, slot, Ev::NoAnswer, out) {
                     self.ain_abort(slot, out);
@@ -864,6 +926,9 @@ impl Ssp {
 
     /// After a timeout or an abort while waiting: final treatment or default routing.
     fn ain_fallback(&mut self, now: Instant, d: Dialogue, out: &mut Outputs) {
+        if let Some(ip) = d.ip {
+            self.deliver(now, ip, Sig::Release(cause::NORMAL), out);
+        }
         let (action, c) =
             self.ain.cfg.as_ref().map_or((TimeoutAction::Release, cause::TEMPORARY_FAILURE), |c| {
                 (c.on_timeout, c.timeout_cause)
@@ -1166,6 +1231,9 @@ impl Ssp {
             out.cancel_timer(tid(T_NO_ANSWER, slot as u32));
             out.cancel_timer(tid(T_RESPONSE, slot as u32));
             self.ain.trim();
+            if let Some(ip) = dlg.ip {
+                self.deliver(now, ip, Sig::Release(cause::NORMAL), out);
+            }
             self.ain_release(
                 now,
                 ctrl,
@@ -1176,6 +1244,12 @@ impl Ssp {
         }
         let mut far = dlg.far;
         if let Some(number) = o.resource.clone() {
+            if dlg.far_answered {
+                // The second leg answered meanwhile: the customer stays with it.
+                return self.ain_reinstate(slot, dlg, keep, out);
+            }
+            // A second leg being set up (it rings while the customer hears the IP).
+            let pending = if dlg.resource { None } else { dlg.far };
             // Send_To_Resource: a trunk to the IP, called = its number + announcement id.
             dlg.resource = true;
             self.ain.put(slot, dlg);
@@ -1193,6 +1267,12 @@ impl Ssp {
             if let Some(d) = self.ain.get(slot) {
                 d.far = self.bridge.peer(ctrl);
             }
+            if let Some(b) = pending {
+                self.ain_hold(slot, b);
+            }
+            if let Some((to, _)) = o.create {
+                self.ain_call_leg2(now, slot, to, out);
+            }
             return;
         }
         if let Some(to) = o.route.clone() {
@@ -1205,6 +1285,7 @@ impl Ssp {
             }
             dlg.far_answered = false;
             dlg.far = None;
+            dlg.ringing = false;
             let a = self.plan.analyze(&to);
             let a = if a == Analysis::Incomplete { Analysis::Unallocated } else { a };
             self.ain_reinstate(slot, dlg, keep, out);
@@ -1232,6 +1313,10 @@ impl Ssp {
                 _ => {}
             }
             far = self.bridge.peer(ctrl);
+        } else if let Some((to, _)) = o.create.clone() {
+            self.ain_reinstate(slot, dlg, keep, out);
+            self.ain_call_leg2(now, slot, to, out);
+            return;
         } else {
             self.ain_reinstate(slot, dlg, keep, out);
         }
@@ -1240,6 +1325,80 @@ impl Ssp {
                 d.far = far;
             }
         }
+    }
+
+    /// Create_Call / InitiateCallAttempt in an open dialogue whose customer
+    /// answered: the call's second leg, from the customer to `to`. A
+    /// customer on the IP stays there (the IP attached one way) while the
+    /// leg is set up; it is bridged to the leg, and the IP released, when
+    /// the leg answers.
+    fn ain_call_leg2(&mut self, now: Instant, slot: usize, to: String, out: &mut Outputs) {
+        let Some(d) = self.ain.get(slot) else { return };
+        if !d.answered || d.far_answered || d.ip.is_some() || (d.far.is_some() && !d.resource) {
+            // Nothing to call from, or a second leg already there.
+            return;
+        }
+        let ctrl = d.ctrl;
+        let mut s = d.setup.clone().unwrap_or_else(|| {
+            Box::new(Setup { called: String::new(), calling: None, category: 10, iam: None, rule: None })
+        });
+        s.called.clone_from(&to);
+        if d.resource {
+            d.resource = false;
+            d.ip = d.far.take();
+        }
+        d.ringing = false;
+        let a = self.plan.analyze(&to);
+        let a = if a == Analysis::Incomplete { Analysis::Unallocated } else { a };
+        self.ain.bypass_ia = true;
+        self.route(now, ctrl, s, a, out);
+        self.ain.bypass_ia = false;
+        // The leg is joined to the customer, or it failed at once (the
+        // customer is then back on the IP alone: `ain_leg2_failed`).
+        let b = self.bridge.peer(ctrl);
+        let Some(d) = self.ain.get(slot) else { return };
+        match d.ip {
+            Some(ip) if b.is_some() && b != Some(ip) => {
+                d.far = b;
+                self.bridge.attach(ip, ctrl);
+            }
+            Some(_) => {}
+            None => d.far = b,
+        }
+    }
+
+    /// The customer holds on the IP (`far`, joined) while second leg `b`
+    /// rings: the customer is joined to `b`, the IP attached one way.
+    fn ain_hold(&mut self, slot: usize, b: Leg) {
+        let Some(d) = self.ain.get(slot) else { return };
+        let Some(ip) = d.far.filter(|_| d.resource) else { return };
+        let ctrl = d.ctrl;
+        d.resource = false;
+        d.ip = Some(ip);
+        d.far = Some(b);
+        self.bridge.join(ctrl, b);
+        self.bridge.attach(ip, ctrl);
+    }
+
+    /// The second leg failed (busy, no answer, not routable) while the
+    /// customer holds on the IP: the customer is joined to the IP alone
+    /// again (as after Send_To_Resource), and the ISCP hears of it. Always
+    /// true: the release goes no further than the call model.
+    fn ain_leg2_failed(&mut self, now: Instant, slot: usize, ev: Option<Ev>, out: &mut Outputs) -> bool {
+        let Some(d) = self.ain.get(slot) else { return true };
+        let ctrl = d.ctrl;
+        d.far_answered = false;
+        d.far = None;
+        d.ringing = false;
+        if let Some(ip) = d.ip.take() {
+            d.resource = true;
+            d.far = Some(ip);
+            self.bridge.join(ctrl, ip);
+        }
+        if let Some(ev) = ev {
+            self.ain_report(now, slot, ev, out);
+        }
+        true
     }
 
     /// Puts dialogue `dlg` back in `slot` if it stays open; otherwise it is over.

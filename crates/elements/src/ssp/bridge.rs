@@ -69,6 +69,17 @@ impl Bridge {
         }
     }
 
+    /// Attaches `a` to `to` one way: `a`'s signals and what it plays reach
+    /// `to`, while `to` stays joined to its own peer. This is how a customer
+    /// keeps hearing the IP while the switch sets up the call's second leg
+    /// (the AIN call model's hold); splitting `a` leaves `to` as it is.
+    pub fn attach(&mut self, a: Leg, to: Leg) {
+        self.split(a);
+        if let Some(s) = self.slot(a) {
+            *s = Some(to);
+        }
+    }
+
     /// Splits `a` from its peer and returns the peer.
     pub fn split(&mut self, a: Leg) -> Option<Leg> {
         let peer = self.slot(a).and_then(Option::take)?;
@@ -116,6 +127,12 @@ mod tests {
         assert_eq!(b.split(Leg::Line(1)), Some(Leg::Circuit(2)));
         assert_eq!(b.peer(Leg::Circuit(2)), None);
         assert_eq!(b.split(Leg::Circuit(9)), None, "an unknown leg is no panic");
+        b.join(Leg::Line(0), Leg::Circuit(0));
+        b.attach(Leg::Circuit(1), Leg::Line(0));
+        assert_eq!(b.peer(Leg::Circuit(1)), Some(Leg::Line(0)));
+        assert_eq!(b.peer(Leg::Line(0)), Some(Leg::Circuit(0)), "attaching is one way");
+        assert_eq!(b.split(Leg::Circuit(1)), Some(Leg::Line(0)));
+        assert_eq!(b.peer(Leg::Line(0)), Some(Leg::Circuit(0)), "and so is splitting it");
     }
 
     #[test]
