@@ -755,7 +755,7 @@ impl Ssp {
         // With the IP attached, its own ACM and ANM reach the customer too:
         // an answer counts only when the second leg itself is answered.
         let far_up = match d.far {
-            Some(Leg::Circuit(c)) => self.circuits.get(c as usize).is_some_and(|x| x.state == Cs::Answered),
+            Some(Leg::Circuit(c)) => self.circuits.get(c as usize).is_some_and(|x| x.cs == Cs::Answered),
             Some(Leg::Line(l)) => self.lines.get(l as usize).is_some_and(|x| x.state == Ls::Talking),
             None => false,
         };
