@@ -405,7 +405,7 @@ impl Repr {
 fn emit_lv(p: &Parameter, v: Variant, out: &mut Vec<u8>, start: usize) -> Result<()> {
     let at = out.len();
     out.push(0);
-    p.emit_value(v, out).map_err(|e| e.at_base(at - start))?;
+    p.emit_value_inline(v, out).map_err(|e| e.at_base(at - start))?;
     let len = out.len() - at - 1;
     out[at] = u8::try_from(len).map_err(|_| {
         Error::new(Layer::Isup, at - start, Reason::TooLong { len, max: 255 })

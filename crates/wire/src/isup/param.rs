@@ -635,14 +635,49 @@ const NIBBLE: [u8; 256] = {
 
 /// Packs `0`-`9`/`A`-`F`, low nibble first; the last high nibble of an odd
 /// count is the filler 0. Returns whether the count was odd.
+#[inline(always)]
 fn pack_strict(b: &[u8], out: &mut Vec<u8>) -> Result<bool> {
-    let bad = || {
-        let digit =
-            String::from_utf8_lossy(b).chars().find(|ch| !matches!(ch, '0'..='9' | 'A'..='F')).unwrap_or('?');
-        Error::new(Layer::Isup, 0, Reason::BadDigit { digit })
-    };
-    let mut pairs = b.chunks_exact(2);
+    // Up to 32 digits (every real number) are packed into a stack buffer
+    // with plain indexed loads and stores and appended in one copy; longer
+    // strings take the general path.
+    let mut buf = [0u8; 16];
+    if b.len() > 32 {
+        return pack_long(b, out);
+    }
+    let n = b.len();
     // Any invalid byte maps to 0xff, which sets a high bit here.
+    let mut acc = 0u8;
+    let mut i = 0;
+    while i + 1 < n {
+        let (lo, hi) = (NIBBLE[usize::from(b[i])], NIBBLE[usize::from(b[i + 1])]);
+        acc |= lo | hi;
+        buf[i / 2] = lo | hi << 4;
+        i += 2;
+    }
+    let odd = n % 2 == 1;
+    if odd {
+        let lo = NIBBLE[usize::from(b[n - 1])];
+        acc |= lo;
+        buf[n / 2] = lo;
+    }
+    if acc & 0xf0 != 0 {
+        return Err(bad_digit(b));
+    }
+    out.extend_from_slice(&buf[..n.div_ceil(2)]);
+    Ok(odd)
+}
+
+#[cold]
+fn bad_digit(b: &[u8]) -> Error {
+    let digit =
+        String::from_utf8_lossy(b).chars().find(|ch| !matches!(ch, '0'..='9' | 'A'..='F')).unwrap_or('?');
+    Error::new(Layer::Isup, 0, Reason::BadDigit { digit })
+}
+
+/// [`pack_strict`] for more than 32 digits.
+#[cold]
+fn pack_long(b: &[u8], out: &mut Vec<u8>) -> Result<bool> {
+    let mut pairs = b.chunks_exact(2);
     let mut acc = 0u8;
     out.extend((&mut pairs).map(|p| {
         let (lo, hi) = (NIBBLE[usize::from(p[0])], NIBBLE[usize::from(p[1])]);
@@ -659,7 +694,7 @@ fn pack_strict(b: &[u8], out: &mut Vec<u8>) -> Result<bool> {
         _ => false,
     };
     if acc & 0xf0 != 0 {
-        return Err(bad());
+        return Err(bad_digit(b));
     }
     Ok(odd)
 }
@@ -723,6 +758,7 @@ impl Number {
         2 + digits::packed_len(self.digits.len())
     }
 
+    #[inline(always)]
     fn emit(&self, out: &mut Vec<u8>) -> Result<()> {
         let at = out.len();
         out.push(self.nature_of_address);
@@ -973,6 +1009,13 @@ impl Parameter {
     /// A field wider than its bits, a bad digit, a typed code carried as
     /// `Unknown`, or a parameter that only exists in the other variant.
     pub fn emit_value(&self, variant: Variant, out: &mut Vec<u8>) -> Result<()> {
+        self.emit_value_inline(variant, out)
+    }
+
+    /// [`emit_value`](Self::emit_value), inlined into the message emitter's
+    /// length-value loop (one call per parameter instead of two).
+    #[inline(always)]
+    pub(crate) fn emit_value_inline(&self, variant: Variant, out: &mut Vec<u8>) -> Result<()> {
         use Parameter as P;
         // Only two kinds of value could break parse(emit(r)) == r: an
         // Unknown carrying a code this variant types, and an ANSI-only typed
@@ -1167,6 +1210,14 @@ mod tests {
         assert!(pack_strict(b"0123456789ABCDEF1", &mut out).unwrap());
         assert_eq!(Digits::unpack(&out, true), "0123456789ABCDEF1");
         assert_eq!(Digits::unpack(&out, true), digits::unpack(&out, true));
+        // More than 32 digits take the general path, with the same result.
+        for s in ["0123456789ABCDEF".repeat(2), "0123456789ABCDEF".repeat(3) + "7"] {
+            out.clear();
+            let odd = pack_strict(s.as_bytes(), &mut out).unwrap();
+            assert_eq!(odd, s.len() % 2 == 1);
+            assert_eq!(digits::unpack(&out, odd), s);
+        }
+        assert!(pack_strict(("1".repeat(40) + "x").as_bytes(), &mut out).is_err());
     }
 
     #[test]
