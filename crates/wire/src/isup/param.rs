@@ -793,6 +793,19 @@ impl Parameter {
     /// # Errors
     /// As [`parse`](Self::parse).
     pub fn parse_into(c: u8, b: &[u8], variant: Variant, offset: usize, out: &mut Vec<Self>) -> Result<()> {
+        Self::parse_into_inline(c, b, variant, offset, out)
+    }
+
+    /// [`parse_into`](Self::parse_into), inlined into the message parser's
+    /// loops.
+    #[inline(always)]
+    pub(crate) fn parse_into_inline(
+        c: u8,
+        b: &[u8],
+        variant: Variant,
+        offset: usize,
+        out: &mut Vec<Self>,
+    ) -> Result<()> {
         use Parameter as P;
         let ansi = variant == Variant::Ansi;
         out.push(match c {
