@@ -345,6 +345,18 @@ impl Repr {
         }
         let (fixed, variable) = mandatory.split_at(f.fixed.len());
         for (p, &(c, len)) in fixed.iter().zip(f.fixed) {
+            // The everyday case: a one- or two-octet typed parameter in its
+            // place, written without going through `emit_value`.
+            if let Some((pc, value, n)) = p.short_value() {
+                if pc == c && n == len {
+                    if n == 1 {
+                        out.push(value as u8);
+                    } else {
+                        out.extend_from_slice(&value.to_le_bytes());
+                    }
+                    continue;
+                }
+            }
             // A typed parameter with the right code always has the table's
             // length; only a raw (`Unknown`) one needs measuring.
             if p.code() != c || (matches!(p, Parameter::Unknown { .. }) && p.value_len() != len) {
@@ -390,6 +402,16 @@ impl Repr {
             (Some(opts), true) => {
                 pointer(out, f.variable.len(), 0)?;
                 for p in opts {
+                    // Short parameters: name, length and value in one append.
+                    if let Some((c, value, n)) = p.short_value() {
+                        let [a, b] = value.to_le_bytes();
+                        if n == 1 {
+                            out.extend_from_slice(&[c, 1, a]);
+                        } else {
+                            out.extend_from_slice(&[c, 2, a, b]);
+                        }
+                        continue;
+                    }
                     let c = p.code();
                     if c == code::END_OF_OPTIONAL {
                         return Err(err_at(

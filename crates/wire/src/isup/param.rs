@@ -930,6 +930,36 @@ impl Parameter {
         Ok(())
     }
 
+    /// For a one- or two-octet parameter defined in both variants (every kind a
+    /// mandatory fixed part holds, and the short optional ones): its code, its
+    /// value with the first wire octet in the low byte, and its length.
+    /// `None` for any other parameter.
+    #[inline]
+    pub(crate) fn short_value(&self) -> Option<(u8, u16, usize)> {
+        use Parameter as P;
+        Some(match self {
+            P::NatureOfConnectionIndicators(v) => (code::NATURE_OF_CONNECTION, u16::from(v.0), 1),
+            P::ForwardCallIndicators(v) => (code::FORWARD_CALL, v.0, 2),
+            P::CallingPartysCategory(v) => (code::CALLING_CATEGORY, u16::from(*v), 1),
+            P::TransmissionMediumRequirement(v) => (code::TMR, u16::from(*v), 1),
+            P::CircuitGroupSupervisionMessageType(v) => (code::CGSMT, u16::from(v.0), 1),
+            P::EventInformation(v) => (code::EVENT_INFO, u16::from(v.0), 1),
+            P::BackwardCallIndicators(v) => (code::BACKWARD_CALL, v.0, 2),
+            P::InformationIndicators(v) => (code::INFO, v.0, 2),
+            P::InformationRequestIndicators(v) => (code::INFO_REQUEST, v.0, 2),
+            P::ContinuityIndicators(v) => (code::CONTINUITY, u16::from(v.0), 1),
+            P::SuspendResumeIndicators(v) => (code::SUSPEND_RESUME, u16::from(v.0), 1),
+            P::FacilityIndicator(v) => (code::FACILITY_IND, u16::from(*v), 1),
+            P::OptionalForwardCallIndicators(v) => (code::OPTIONAL_FORWARD_CALL, u16::from(v.0), 1),
+            P::OptionalBackwardCallIndicators(v) => (code::OPTIONAL_BACKWARD_CALL, u16::from(v.0), 1),
+            P::HopCounter(v) => (code::HOP_COUNTER, u16::from(*v), 1),
+            P::RedirectionInformation(v) => (code::REDIRECTION_INFO, v.0, 2),
+            // Q.763 §3.42: most significant octet first.
+            P::PropagationDelayCounter(v) => (code::PROPAGATION_DELAY, v.swap_bytes(), 2),
+            _ => return None,
+        })
+    }
+
     /// The parameter name code.
     pub fn code(&self) -> u8 {
         use Parameter as P;
