@@ -24,15 +24,30 @@ macro_rules! message_types {
 
         impl MessageType {
             /// The type for a code octet.
-            pub fn from_code(c: u8) -> Self {
+            pub const fn from_code(c: u8) -> Self {
                 match c {
                     $( $code => MessageType::$name, )*
                     other => MessageType::Unknown(other),
                 }
             }
 
+            /// [`from_code`](Self::from_code) through a 256-entry table.
+            #[inline]
+            pub(crate) fn lookup(c: u8) -> Self {
+                static BY_CODE: [MessageType; 256] = {
+                    let mut t = [MessageType::Unknown(0); 256];
+                    let mut c = 0;
+                    while c < 256 {
+                        t[c] = MessageType::from_code(c as u8);
+                        c += 1;
+                    }
+                    t
+                };
+                BY_CODE[usize::from(c)]
+            }
+
             /// The code octet.
-            pub fn code(self) -> u8 {
+            pub const fn code(self) -> u8 {
                 match self {
                     $( MessageType::$name => $code, )*
                     MessageType::Unknown(c) => c,
@@ -175,10 +190,9 @@ const USR: Format = f(&[], &[code::UUI], true);
 const CRM: Format = f(&[(code::NATURE_OF_CONNECTION, 1)], &[], false);
 const CVR: Format = f(&[(code::CVR_RESPONSE, 1), (code::CG_CHARACTERISTICS, 1)], &[], true);
 
-/// The format of `mt` in `variant`, or `None` when the body is carried raw.
-pub fn format(mt: MessageType, variant: Variant) -> Option<&'static Format> {
+/// The table below, as written: used only to fill [`FORMATS`].
+const fn format_of(mt: MessageType, itu: bool) -> Option<&'static Format> {
     use MessageType as M;
-    let itu = variant == Variant::Itu;
     Some(match mt {
         M::Iam if itu => &ITU_IAM,
         M::Iam => &ANSI_IAM,
@@ -230,6 +244,35 @@ pub fn format(mt: MessageType, variant: Variant) -> Option<&'static Format> {
     })
 }
 
+/// [`format_of`] for every code octet: `[ITU, ANSI][code]`, so that parse and
+/// emit find a format with one indexed load instead of two `match`es.
+static FORMATS: [[Option<&'static Format>; 256]; 2] = {
+    let mut t = [[None; 256]; 2];
+    let mut c = 0;
+    while c < 256 {
+        let mt = MessageType::from_code(c as u8);
+        t[0][c] = format_of(mt, true);
+        t[1][c] = format_of(mt, false);
+        c += 1;
+    }
+    t
+};
+
+/// The format of `mt` in `variant`, or `None` when the body is carried raw.
+#[inline]
+pub fn format(mt: MessageType, variant: Variant) -> Option<&'static Format> {
+    format_by_code(mt.code(), variant)
+}
+
+/// The format of message type code `c` in `variant`.
+#[inline]
+pub(crate) fn format_by_code(c: u8, variant: Variant) -> Option<&'static Format> {
+    FORMATS[match variant {
+        Variant::Itu => 0,
+        Variant::Ansi => 1,
+    }][usize::from(c)]
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -239,6 +282,7 @@ mod tests {
     fn codes_round_trip() {
         for c in 0..=255u8 {
             assert_eq!(MessageType::from_code(c).code(), c);
+            assert_eq!(MessageType::lookup(c), MessageType::from_code(c));
         }
         assert_eq!(MessageType::from_code(1), MessageType::Iam);
         assert_eq!(MessageType::Cvr.code(), 0xeb);
@@ -252,5 +296,14 @@ mod tests {
         assert_eq!(a.variable, &[code::USER_SERVICE_INFO, code::CALLED]);
         assert!(format(MessageType::Con, Variant::Ansi).is_none());
         assert!(format(MessageType::Cvr, Variant::Itu).is_none());
+    }
+
+    #[test]
+    fn table_matches_the_match() {
+        for c in 0..=255u8 {
+            let mt = MessageType::from_code(c);
+            assert_eq!(format(mt, Variant::Itu), format_of(mt, true), "{c}");
+            assert_eq!(format(mt, Variant::Ansi), format_of(mt, false), "{c}");
+        }
     }
 }

@@ -124,7 +124,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// The message type.
     pub fn message_type(&self) -> MessageType {
-        MessageType::from_code(self.buffer.as_ref()[2])
+        MessageType::lookup(self.buffer.as_ref()[2])
     }
 
     /// Everything after the message type.
@@ -207,8 +207,18 @@ impl Repr {
     pub fn parse(buf: &[u8], variant: Variant) -> Result<Self> {
         let p = Packet::new_checked(buf, variant)?;
         let mt = p.message_type();
-        let body = match format(mt, variant) {
+        let body = match message::format_by_code(buf[2], variant) {
             None => Body::Raw(p.body().to_vec()),
+            // No parameters at all (ANM, RLC, ... without an optional
+            // part): the everyday short messages skip the walk.
+            Some(f)
+                if f.fixed.is_empty()
+                    && f.variable.is_empty()
+                    && buf.len() == HEADER_LEN + usize::from(f.optional)
+                    && buf.get(HEADER_LEN).is_none_or(|&ptr| ptr == 0) =>
+            {
+                Body::Parameters { mandatory: Vec::new(), optional: None }
+            }
             Some(f) => parse_body(buf, f, variant).map_err(|e| msg_err(e, mt))?,
         };
         Ok(Repr { variant, cic: p.cic(), cic_spare: p.cic_spare(), message_type: mt, body })
@@ -335,6 +345,18 @@ impl Repr {
         }
         let (fixed, variable) = mandatory.split_at(f.fixed.len());
         for (p, &(c, len)) in fixed.iter().zip(f.fixed) {
+            // The everyday case: a one- or two-octet typed parameter in its
+            // place, written without going through `emit_value`.
+            if let Some((pc, value, n)) = p.short_value() {
+                if pc == c && n == len {
+                    if n == 1 {
+                        out.push(value as u8);
+                    } else {
+                        out.extend_from_slice(&value.to_le_bytes());
+                    }
+                    continue;
+                }
+            }
             // A typed parameter with the right code always has the table's
             // length; only a raw (`Unknown`) one needs measuring.
             if p.code() != c || (matches!(p, Parameter::Unknown { .. }) && p.value_len() != len) {
@@ -380,6 +402,16 @@ impl Repr {
             (Some(opts), true) => {
                 pointer(out, f.variable.len(), 0)?;
                 for p in opts {
+                    // Short parameters: name, length and value in one append.
+                    if let Some((c, value, n)) = p.short_value() {
+                        let [a, b] = value.to_le_bytes();
+                        if n == 1 {
+                            out.extend_from_slice(&[c, 1, a]);
+                        } else {
+                            out.extend_from_slice(&[c, 2, a, b]);
+                        }
+                        continue;
+                    }
                     let c = p.code();
                     if c == code::END_OF_OPTIONAL {
                         return Err(err_at(
@@ -405,7 +437,7 @@ impl Repr {
 fn emit_lv(p: &Parameter, v: Variant, out: &mut Vec<u8>, start: usize) -> Result<()> {
     let at = out.len();
     out.push(0);
-    p.emit_value(v, out).map_err(|e| e.at_base(at - start))?;
+    p.emit_value_inline(v, out).map_err(|e| e.at_base(at - start))?;
     let len = out.len() - at - 1;
     out[at] = u8::try_from(len).map_err(|_| {
         Error::new(Layer::Isup, at - start, Reason::TooLong { len, max: 255 })
@@ -429,6 +461,7 @@ fn count_optional(buf: &[u8], mut at: usize) -> usize {
     n
 }
 
+#[inline(never)]
 fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
     let mut pos = HEADER_LEN;
     let mut mandatory = Vec::with_capacity(f.mandatory_len());
@@ -437,7 +470,7 @@ fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
         let bytes = buf
             .get(pos..pos + len)
             .ok_or_else(|| Error::truncated(Layer::Isup, pos, len, avail).parameter(parameter_name(c, v)))?;
-        Parameter::parse_into(c, bytes, v, pos, &mut mandatory)?;
+        Parameter::parse_into_inline(c, bytes, v, pos, &mut mandatory)?;
         pos += len;
     }
     let ptr_base = pos;
@@ -464,7 +497,7 @@ fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
             return Err(Error::new(Layer::Isup, next, Reason::BadLength { declared: len, available: avail })
                 .parameter(name()));
         }
-        Parameter::parse_into(c, &buf[vstart..vstart + len], v, vstart, &mut mandatory)?;
+        Parameter::parse_into_inline(c, &buf[vstart..vstart + len], v, vstart, &mut mandatory)?;
         next = vstart + len;
     }
     let mut optional = None;
@@ -500,7 +533,7 @@ fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
                     )
                     .parameter(name()));
                 }
-                Parameter::parse_into(c, &buf[vstart..vstart + len], v, vstart, &mut opts)?;
+                Parameter::parse_into_inline(c, &buf[vstart..vstart + len], v, vstart, &mut opts)?;
                 next = vstart + len;
             }
             optional = Some(opts);

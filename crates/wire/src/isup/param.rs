@@ -635,14 +635,49 @@ const NIBBLE: [u8; 256] = {
 
 /// Packs `0`-`9`/`A`-`F`, low nibble first; the last high nibble of an odd
 /// count is the filler 0. Returns whether the count was odd.
+#[inline(always)]
 fn pack_strict(b: &[u8], out: &mut Vec<u8>) -> Result<bool> {
-    let bad = || {
-        let digit =
-            String::from_utf8_lossy(b).chars().find(|ch| !matches!(ch, '0'..='9' | 'A'..='F')).unwrap_or('?');
-        Error::new(Layer::Isup, 0, Reason::BadDigit { digit })
-    };
-    let mut pairs = b.chunks_exact(2);
+    // Up to 32 digits (every real number) are packed into a stack buffer
+    // with plain indexed loads and stores and appended in one copy; longer
+    // strings take the general path.
+    let mut buf = [0u8; 16];
+    if b.len() > 32 {
+        return pack_long(b, out);
+    }
+    let n = b.len();
     // Any invalid byte maps to 0xff, which sets a high bit here.
+    let mut acc = 0u8;
+    let mut i = 0;
+    while i + 1 < n {
+        let (lo, hi) = (NIBBLE[usize::from(b[i])], NIBBLE[usize::from(b[i + 1])]);
+        acc |= lo | hi;
+        buf[i / 2] = lo | hi << 4;
+        i += 2;
+    }
+    let odd = n % 2 == 1;
+    if odd {
+        let lo = NIBBLE[usize::from(b[n - 1])];
+        acc |= lo;
+        buf[n / 2] = lo;
+    }
+    if acc & 0xf0 != 0 {
+        return Err(bad_digit(b));
+    }
+    out.extend_from_slice(&buf[..n.div_ceil(2)]);
+    Ok(odd)
+}
+
+#[cold]
+fn bad_digit(b: &[u8]) -> Error {
+    let digit =
+        String::from_utf8_lossy(b).chars().find(|ch| !matches!(ch, '0'..='9' | 'A'..='F')).unwrap_or('?');
+    Error::new(Layer::Isup, 0, Reason::BadDigit { digit })
+}
+
+/// [`pack_strict`] for more than 32 digits.
+#[cold]
+fn pack_long(b: &[u8], out: &mut Vec<u8>) -> Result<bool> {
+    let mut pairs = b.chunks_exact(2);
     let mut acc = 0u8;
     out.extend((&mut pairs).map(|p| {
         let (lo, hi) = (NIBBLE[usize::from(p[0])], NIBBLE[usize::from(p[1])]);
@@ -659,7 +694,7 @@ fn pack_strict(b: &[u8], out: &mut Vec<u8>) -> Result<bool> {
         _ => false,
     };
     if acc & 0xf0 != 0 {
-        return Err(bad());
+        return Err(bad_digit(b));
     }
     Ok(odd)
 }
@@ -723,6 +758,7 @@ impl Number {
         2 + digits::packed_len(self.digits.len())
     }
 
+    #[inline(always)]
     fn emit(&self, out: &mut Vec<u8>) -> Result<()> {
         let at = out.len();
         out.push(self.nature_of_address);
@@ -757,6 +793,19 @@ impl Parameter {
     /// # Errors
     /// As [`parse`](Self::parse).
     pub fn parse_into(c: u8, b: &[u8], variant: Variant, offset: usize, out: &mut Vec<Self>) -> Result<()> {
+        Self::parse_into_inline(c, b, variant, offset, out)
+    }
+
+    /// [`parse_into`](Self::parse_into), inlined into the message parser's
+    /// loops.
+    #[inline(always)]
+    pub(crate) fn parse_into_inline(
+        c: u8,
+        b: &[u8],
+        variant: Variant,
+        offset: usize,
+        out: &mut Vec<Self>,
+    ) -> Result<()> {
         use Parameter as P;
         let ansi = variant == Variant::Ansi;
         out.push(match c {
@@ -881,6 +930,36 @@ impl Parameter {
         Ok(())
     }
 
+    /// For a one- or two-octet parameter defined in both variants (every kind a
+    /// mandatory fixed part holds, and the short optional ones): its code, its
+    /// value with the first wire octet in the low byte, and its length.
+    /// `None` for any other parameter.
+    #[inline]
+    pub(crate) fn short_value(&self) -> Option<(u8, u16, usize)> {
+        use Parameter as P;
+        Some(match self {
+            P::NatureOfConnectionIndicators(v) => (code::NATURE_OF_CONNECTION, u16::from(v.0), 1),
+            P::ForwardCallIndicators(v) => (code::FORWARD_CALL, v.0, 2),
+            P::CallingPartysCategory(v) => (code::CALLING_CATEGORY, u16::from(*v), 1),
+            P::TransmissionMediumRequirement(v) => (code::TMR, u16::from(*v), 1),
+            P::CircuitGroupSupervisionMessageType(v) => (code::CGSMT, u16::from(v.0), 1),
+            P::EventInformation(v) => (code::EVENT_INFO, u16::from(v.0), 1),
+            P::BackwardCallIndicators(v) => (code::BACKWARD_CALL, v.0, 2),
+            P::InformationIndicators(v) => (code::INFO, v.0, 2),
+            P::InformationRequestIndicators(v) => (code::INFO_REQUEST, v.0, 2),
+            P::ContinuityIndicators(v) => (code::CONTINUITY, u16::from(v.0), 1),
+            P::SuspendResumeIndicators(v) => (code::SUSPEND_RESUME, u16::from(v.0), 1),
+            P::FacilityIndicator(v) => (code::FACILITY_IND, u16::from(*v), 1),
+            P::OptionalForwardCallIndicators(v) => (code::OPTIONAL_FORWARD_CALL, u16::from(v.0), 1),
+            P::OptionalBackwardCallIndicators(v) => (code::OPTIONAL_BACKWARD_CALL, u16::from(v.0), 1),
+            P::HopCounter(v) => (code::HOP_COUNTER, u16::from(*v), 1),
+            P::RedirectionInformation(v) => (code::REDIRECTION_INFO, v.0, 2),
+            // Q.763 §3.42: most significant octet first.
+            P::PropagationDelayCounter(v) => (code::PROPAGATION_DELAY, v.swap_bytes(), 2),
+            _ => return None,
+        })
+    }
+
     /// The parameter name code.
     pub fn code(&self) -> u8 {
         use Parameter as P;
@@ -973,6 +1052,13 @@ impl Parameter {
     /// A field wider than its bits, a bad digit, a typed code carried as
     /// `Unknown`, or a parameter that only exists in the other variant.
     pub fn emit_value(&self, variant: Variant, out: &mut Vec<u8>) -> Result<()> {
+        self.emit_value_inline(variant, out)
+    }
+
+    /// [`emit_value`](Self::emit_value), inlined into the message emitter's
+    /// length-value loop (one call per parameter instead of two).
+    #[inline(always)]
+    pub(crate) fn emit_value_inline(&self, variant: Variant, out: &mut Vec<u8>) -> Result<()> {
         use Parameter as P;
         // Only two kinds of value could break parse(emit(r)) == r: an
         // Unknown carrying a code this variant types, and an ANSI-only typed
@@ -1167,6 +1253,14 @@ mod tests {
         assert!(pack_strict(b"0123456789ABCDEF1", &mut out).unwrap());
         assert_eq!(Digits::unpack(&out, true), "0123456789ABCDEF1");
         assert_eq!(Digits::unpack(&out, true), digits::unpack(&out, true));
+        // More than 32 digits take the general path, with the same result.
+        for s in ["0123456789ABCDEF".repeat(2), "0123456789ABCDEF".repeat(3) + "7"] {
+            out.clear();
+            let odd = pack_strict(s.as_bytes(), &mut out).unwrap();
+            assert_eq!(odd, s.len() % 2 == 1);
+            assert_eq!(digits::unpack(&out, odd), s);
+        }
+        assert!(pack_strict(("1".repeat(40) + "x").as_bytes(), &mut out).is_err());
     }
 
     #[test]
