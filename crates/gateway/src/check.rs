@@ -497,18 +497,7 @@ impl Gateway {
             Ok(_) => (202, "accepted".to_string(), String::new()),
             Err(r) => (r.status(), r.kind().to_string(), r.to_string()),
         };
-        let entry = AuditEntry {
-            seq: 0,
-            at: req.now,
-            method: req.method.into(),
-            path: req.path.into(),
-            business: business.map(str::to_string),
-            request_id: None,
-            status,
-            outcome,
-            reason,
-        };
-        self.write_audit(entry).map_err(|e| Refusal::Store(e.to_string()))?;
+        self.audit_entry(req, business.map(str::to_string), status, outcome, reason)?;
         result
     }
 
@@ -530,18 +519,13 @@ impl Gateway {
                 .map(|(b, n)| (b, n.unwrap_or_default())),
             Err(e) => {
                 let r = Refusal::Malformed { why: e.to_string() };
-                let entry = AuditEntry {
-                    seq: 0,
-                    at: req.now,
-                    method: req.method.into(),
-                    path: req.path.into(),
-                    business: business.map(str::to_string),
-                    request_id: None,
-                    status: r.status(),
-                    outcome: r.kind().into(),
-                    reason: r.to_string(),
-                };
-                self.write_audit(entry).map_err(|e| Refusal::Store(e.to_string()))?;
+                self.audit_entry(
+                    req,
+                    business.map(str::to_string),
+                    r.status(),
+                    r.kind().into(),
+                    r.to_string(),
+                )?;
                 Err(r)
             }
         }

@@ -408,20 +408,26 @@ fn error(status: u16, body: serde_json::Value) -> Response {
     (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), Json(body)).into_response()
 }
 
-async fn post_instruction(
-    State(s): State<Arc<Shared>>,
-    uri: Uri,
-    headers: HeaderMap,
+/// Runs `check` on the gateway over the request as it came (its headers,
+/// path and body, the wall clock now), on a blocking thread: argon2 takes
+/// milliseconds, which must not stall the async workers. `None` if the
+/// check did not finish.
+async fn check_blocking<T: Send + 'static>(
+    s: &Arc<Shared>,
+    method: &'static str,
+    uri: &Uri,
+    headers: &HeaderMap,
     body: Bytes,
-) -> Response {
+    check: impl FnOnce(&mut Gateway, &HttpRequest<'_>, Option<&str>) -> T + Send + 'static,
+) -> Option<T> {
     let header = |h: &str| headers.get(h).and_then(|v| v.to_str().ok()).map(str::to_string);
     let (ts, nonce, sig) = (header(H_TIMESTAMP), header(H_NONCE), header(H_SIGNATURE));
+    let business = header(H_BUSINESS);
     let path = uri.path().to_string();
-    let checker = Arc::clone(&s);
-    // argon2 takes milliseconds: off the async workers.
-    let decision = tokio::task::spawn_blocking(move || {
+    let checker = Arc::clone(s);
+    tokio::task::spawn_blocking(move || {
         let req = HttpRequest {
-            method: "POST",
+            method,
             path: &path,
             timestamp: ts.as_deref(),
             nonce: nonce.as_deref(),
@@ -429,10 +435,20 @@ async fn post_instruction(
             body: &body,
             now: unix_now(),
         };
-        lock(&checker.gateway).check(&req)
+        check(&mut lock(&checker.gateway), &req, business.as_deref())
     })
-    .await;
-    let Ok(decision) = decision else {
+    .await
+    .ok()
+}
+
+async fn post_instruction(
+    State(s): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let decision = check_blocking(&s, "POST", &uri, &headers, body, |g, req, _| g.check(req)).await;
+    let Some(decision) = decision else {
         return error(500, json!({"error": "internal", "reason": "the check did not finish"}));
     };
     let (request_id, business, instruction) = match decision {
@@ -652,29 +668,12 @@ async fn cdrs(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Res
 /// over these representatives, all logged in and available. Replaces an
 /// earlier setup (and its calls' bookkeeping).
 async fn direct_setup(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let (req, business) = follow_up_request(&uri, &headers, &body);
-    let (req_path, business) = (req.path.to_owned(), business.map(str::to_owned));
-    let (ts, nonce, sig) =
-        (req.timestamp.map(str::to_owned), req.nonce.map(str::to_owned), req.signature.map(str::to_owned));
-    let checker = Arc::clone(&s);
-    // argon2 takes milliseconds: off the async workers.
-    let checked = tokio::task::spawn_blocking(move || {
-        let req = HttpRequest {
-            method: "PUT",
-            path: &req_path,
-            timestamp: ts.as_deref(),
-            nonce: nonce.as_deref(),
-            signature: sig.as_deref(),
-            body: &body,
-            now: unix_now(),
-        };
-        lock(&checker.gateway).check_direct_setup(&req, business.as_deref())
-    })
-    .await;
+    let checked =
+        check_blocking(&s, "PUT", &uri, &headers, body, |g, req, b| g.check_direct_setup(req, b)).await;
     let (business, setup) = match checked {
-        Ok(Ok(x)) => x,
-        Ok(Err(r)) => return refusal(&r),
-        Err(_) => return error(500, json!({"error": "internal", "reason": "the check did not finish"})),
+        Some(Ok(x)) => x,
+        Some(Err(r)) => return refusal(&r),
+        None => return error(500, json!({"error": "internal", "reason": "the check did not finish"})),
     };
     let now = s.desk_now();
     let cfg = BusinessConfig {
