@@ -30,7 +30,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ainsim_billing::{feed, list, save, Billing, Directory, Filter};
+use ainsim_billing::{feed, save, Billing, Directory};
 use ainsim_business::{demo as abc, BusinessServer};
 use ainsim_elements::access::hash_password;
 use ainsim_elements::osn::{CallStatus, OsnMessage};
@@ -45,6 +45,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
 
 use crate::link::{lock, GatewayLink, SseBuffer};
+use crate::live_billing::SledCdrs;
 
 /// How long the harness waits for the real sockets to settle before it
 /// calls the run stuck.
@@ -191,18 +192,6 @@ pub struct Harness {
     console_emitted: std::collections::BTreeMap<String, u64>,
     /// The network's billing records (what `GET /v1/cdrs` lists).
     cdrs: Arc<Mutex<SledStore>>,
-}
-
-/// The front's `GET /v1/cdrs` over a sled store of billing records.
-struct SledCdrs(Arc<Mutex<SledStore>>);
-
-impl ainsim_gateway::CdrSource for SledCdrs {
-    fn list(&self, business: &str) -> Result<serde_json::Value, String> {
-        let store = lock(&self.0);
-        let filter = Filter { business: Some(business.to_owned()), run: None };
-        let listing = list(&*store, &filter).map_err(|e| e.to_string())?;
-        serde_json::to_value(listing).map_err(|e| e.to_string())
-    }
 }
 
 impl std::fmt::Debug for Harness {

@@ -6,6 +6,7 @@
 //! - [`link`]: the business side of the front (signed requests, status
 //!   streams), an [`ainsim_web::InstructionSink`].
 //! - [`harness`]: all of it in simulated time (`ainsim demo`, [`demo`]).
+//! - [`live_billing`]: CDRs recorded in real time, and the front's CDR source.
 //! - [`serve`]: all of it in real time (`ainsim serve`), with the live
 //!   view's [`serve::LiveView`].
 //!
@@ -15,6 +16,7 @@
 pub mod demo;
 pub mod harness;
 pub mod link;
+pub mod live_billing;
 pub mod serve;
 
 pub use crate::harness::{Harness, HarnessConfig, HarnessError, Step};
