@@ -43,7 +43,8 @@ use crate::serve::{self, ServeConfig};
 /// The scale of a run.
 #[derive(Debug, Clone)]
 pub struct C2cConfig {
-    /// Subscriber lines on SSP-A the shoppers use.
+    /// Subscriber lines on SSP-A the shoppers use (below 1,000: with more,
+    /// the plan fails with `port already in use`, not looked into).
     pub shoppers: usize,
     /// Representatives, each a line on SSP-B, all logged in.
     pub representatives: usize,
@@ -51,7 +52,10 @@ pub struct C2cConfig {
     pub clients: usize,
     /// Sessions to complete.
     pub sessions: u64,
-    /// How long a phone talks after it answers.
+    /// How long a phone talks after answering. The shopper's hanging up
+    /// ends the session, so a bridge later than this after the shopper
+    /// answered is lost; by Little's law the rate is at most
+    /// `clients / (holding + setup)`.
     pub holding: Duration,
     /// Give up after this long (what completed by then is reported).
     pub deadline: Duration,
@@ -62,11 +66,11 @@ impl C2cConfig {
     /// A few seconds.
     pub fn quick() -> Self {
         C2cConfig {
-            shoppers: 64,
-            representatives: 40,
-            clients: 32,
+            shoppers: 128,
+            representatives: 80,
+            clients: 64,
             sessions: 400,
-            holding: Duration::from_millis(20),
+            holding: Duration::from_millis(200),
             deadline: Duration::from_secs(30),
             variant: None,
         }
@@ -75,11 +79,11 @@ impl C2cConfig {
     /// The full run.
     pub fn full() -> Self {
         C2cConfig {
-            shoppers: 512,
-            representatives: 300,
-            clients: 256,
+            shoppers: 960,
+            representatives: 600,
+            clients: 480,
             sessions: 10_000,
-            holding: Duration::from_millis(20),
+            holding: Duration::from_millis(400),
             deadline: Duration::from_secs(90),
             variant: None,
         }
@@ -103,6 +107,12 @@ pub struct C2cReport {
     pub setup_p50_ms: Option<f64>,
     pub setup_p99_ms: Option<f64>,
     pub setup_max_ms: Option<f64>,
+    /// Of `lost`: the business web server did not take the request.
+    pub refused: u64,
+    /// Of `lost`: still not ended at the deadline.
+    pub timed_out: u64,
+    /// Up to five distinct reasons calls failed for.
+    pub failures: Vec<String>,
 }
 
 /// The shopper lines' numbers.
@@ -117,8 +127,8 @@ fn representative(i: usize) -> String {
 
 /// The generated network (TOML, docs/topology.md): the default's shape
 /// with `shoppers` lines on SSP-A and `reps` on SSP-B, no SSP-C and no
-/// MTSO, every phone answering at once.
-pub fn topology(shoppers: usize, reps: usize) -> String {
+/// MTSO, every phone answering at once and hanging up `holds` later.
+pub fn topology(shoppers: usize, reps: usize, holds: Duration) -> String {
     let lines = |n: usize, f: fn(usize) -> String| {
         (0..n).map(|i| format!("\"{}\"", f(i))).collect::<Vec<_>>().join(", ")
     };
@@ -183,9 +193,15 @@ rate_limit = 100000000
         a = lines(shoppers, shopper),
         b = lines(reps, representative),
     );
+    // The session ends when the shopper hangs up (the representative's
+    // hanging up releases only their own leg): the shoppers hang up
+    // `holds` after answering, which is also the time the bridge has.
+    let holds = holds.as_millis();
     for n in (0..shoppers).map(shopper).chain((0..reps).map(representative)) {
-        let _ =
-            write!(t, "\n[[phone]]\nnumber = \"{n}\"\nwhen_called = {{ do = \"answer\", after = \"0s\" }}\n");
+        let _ = write!(
+            t,
+            "\n[[phone]]\nnumber = \"{n}\"\nwhen_called = {{ do = \"answer\", after = \"0s\" }}\nholding = \"{holds}ms\"\n"
+        );
     }
     t
 }
@@ -202,6 +218,7 @@ struct Track {
     connected: HashMap<u64, Instant>,
     waiting: HashMap<u64, oneshot::Sender<End>>,
     ended: HashMap<u64, End>,
+    failures: Vec<String>,
 }
 
 impl Track {
@@ -213,7 +230,13 @@ impl Track {
                 return;
             }
             CallStatus::Released => self.connected.contains_key(&call.0),
-            CallStatus::Failed { .. } | CallStatus::Cancelled => false,
+            CallStatus::Failed { reason } => {
+                if self.failures.len() < 5 && !self.failures.contains(reason) {
+                    self.failures.push(reason.clone());
+                }
+                false
+            }
+            CallStatus::Cancelled => false,
             _ => return,
         };
         let end = End { bridged, at: now };
@@ -242,8 +265,9 @@ fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
 /// The service did not start, or a representative could not log in.
 pub fn click_to_call(cfg: &C2cConfig) -> Result<C2cReport, String> {
     let shoppers = cfg.shoppers.max(cfg.clients * 2).max(2);
-    let topo = Topology::parse(&topology(shoppers, cfg.representatives.max(1)), "c2c-bench.toml")
-        .map_err(|e| e.to_string())?;
+    let topo =
+        Topology::parse(&topology(shoppers, cfg.representatives.max(1), cfg.holding), "c2c-bench.toml")
+            .map_err(|e| e.to_string())?;
     let mut sc = ServeConfig::new(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
     sc.topology = Some(topo);
     sc.variant = cfg.variant;
@@ -294,6 +318,7 @@ pub fn click_to_call(cfg: &C2cConfig) -> Result<C2cReport, String> {
                 let http = reqwest::Client::new();
                 let mut setups = Vec::new();
                 let (mut done, mut requests, mut lost, mut last) = (0u64, 0u64, 0u64, None::<Instant>);
+                let (mut refused, mut timed_out) = (0u64, 0u64);
                 for body in mine.iter().cycle() {
                     if issued.fetch_add(1, Ordering::Relaxed) >= sessions || Instant::now() >= stop_at {
                         break;
@@ -314,6 +339,7 @@ pub fn click_to_call(cfg: &C2cConfig) -> Result<C2cReport, String> {
                         answer.as_ref().and_then(|a| a.get("call")).and_then(serde_json::Value::as_u64)
                     else {
                         lost += 1;
+                        refused += 1;
                         continue;
                     };
                     let rx = {
@@ -341,17 +367,23 @@ pub fn click_to_call(cfg: &C2cConfig) -> Result<C2cReport, String> {
                             setups.push(c.saturating_duration_since(t0).as_secs_f64() * 1e3);
                             last = Some(last.map_or(at, |l| l.max(at)));
                         }
+                        (None, _) => {
+                            lost += 1;
+                            timed_out += 1;
+                        }
                         _ => lost += 1,
                     }
                 }
-                (done, requests, lost, last, setups)
+                (done, requests, lost, last, setups, refused, timed_out)
             }));
         }
         let mut r = C2cReport::default();
         let mut setups = Vec::new();
         let mut last = started;
         for t in tasks {
-            if let Ok((done, requests, lost, l, s)) = t.await {
+            if let Ok((done, requests, lost, l, s, refused, timed_out)) = t.await {
+                r.refused += refused;
+                r.timed_out += timed_out;
                 r.sessions += done;
                 r.requests += requests;
                 r.lost += lost;
@@ -365,6 +397,7 @@ pub fn click_to_call(cfg: &C2cConfig) -> Result<C2cReport, String> {
         r.setup_p50_ms = percentile(&setups, 0.50);
         r.setup_p99_ms = percentile(&setups, 0.99);
         r.setup_max_ms = setups.last().copied();
+        r.failures = lock(&track).failures.clone();
         r
     });
     served.shutdown();
@@ -377,7 +410,8 @@ mod tests {
 
     #[test]
     fn the_generated_network_loads() {
-        let t = Topology::parse(&topology(4, 3), "c2c-bench.toml").expect("the bench topology parses");
+        let t = Topology::parse(&topology(4, 3, Duration::from_millis(20)), "c2c-bench.toml")
+            .expect("the bench topology parses");
         t.plan(None).expect("and plans");
     }
 
