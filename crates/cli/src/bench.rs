@@ -1,9 +1,11 @@
-//! `ainsim bench`: runs [`ainsim_runtime::bench`] and prints its figures as a
-//! table or, with `--json`, as one JSON object with stable keys (the figures,
-//! the goals of issue 3 with pass/fail, and the scale of the run).
+//! `ainsim bench`: runs [`ainsim_runtime::bench`], then the click-to-call
+//! bench ([`ainsim_service::bench`]), and prints their figures as a table
+//! or, with `--json`, as one JSON object with stable keys (the figures, the
+//! goals of issues 3 and 4 with pass/fail, and the scale of the run).
 //!
 //! Not a test: it asserts nothing about speed; the exit status is 0 unless
-//! the bench network failed to complete its calls (a bug, exit 1).
+//! the bench network failed to complete its calls or the service did not
+//! start (a bug, exit 1).
 
 use ainsim_alloc_count::CountingAlloc;
 use ainsim_runtime::bench::{self, Config, Goal, HeapProbe, Report};
