@@ -20,6 +20,9 @@ fn bench_quick_json_prints_every_key() {
         "rt_calls_per_s",
         "idle_subscriber_bytes",
         "active_call_bytes",
+        "c2c_sessions_per_s",
+        "c2c_setup_p50_ms",
+        "c2c_setup_p99_ms",
         "all_goals_met",
     ] {
         assert!(v.get(key).is_some(), "no {key} in {v}");
@@ -37,7 +40,8 @@ fn bench_quick_json_prints_every_key() {
             "model_cost_ratio",
             "rt_calls_per_s",
             "idle_subscriber_bytes",
-            "active_call_bytes"
+            "active_call_bytes",
+            "c2c_sessions_per_s"
         ]
     );
     for g in v["goals"].as_array().unwrap() {
@@ -50,4 +54,7 @@ fn bench_quick_json_prints_every_key() {
     assert_eq!(run["sim_calls"], 300);
     assert_eq!(run["goal_subscribers"], 1_000_000);
     assert_eq!(run["goal_active_calls"], 100_000);
+    for key in ["c2c_sessions", "c2c_requests", "c2c_lost", "c2c_wall_s", "c2c_clients"] {
+        assert!(run.get(key).is_some(), "no run.{key} in {v}");
+    }
 }

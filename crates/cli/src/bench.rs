@@ -1,12 +1,15 @@
-//! `ainsim bench`: runs [`ainsim_runtime::bench`] and prints its figures as a
-//! table or, with `--json`, as one JSON object with stable keys (the figures,
-//! the goals of issue 3 with pass/fail, and the scale of the run).
+//! `ainsim bench`: runs [`ainsim_runtime::bench`], then the click-to-call
+//! bench ([`ainsim_service::bench`]), and prints their figures as a table
+//! or, with `--json`, as one JSON object with stable keys (the figures, the
+//! goals of issues 3 and 4 with pass/fail, and the scale of the run).
 //!
 //! Not a test: it asserts nothing about speed; the exit status is 0 unless
-//! the bench network failed to complete its calls (a bug, exit 1).
+//! the bench network failed to complete its calls or the service did not
+//! start (a bug, exit 1).
 
 use ainsim_alloc_count::CountingAlloc;
-use ainsim_runtime::bench::{self, Config, HeapProbe, Report};
+use ainsim_runtime::bench::{self, Config, Goal, HeapProbe, Report};
+use ainsim_service::bench::{click_to_call, C2cConfig, C2cReport};
 use serde_json::{json, Value};
 
 /// Counts live heap bytes for the memory figures (off, one relaxed load per
@@ -39,10 +42,18 @@ pub(crate) fn run(json_out: bool, calls: Option<u64>, quick: bool) -> anyhow::Re
         );
     }
     let report = bench::run(&cfg).map_err(anyhow::Error::msg)?;
+    let c2c_cfg = if quick { C2cConfig::quick() } else { C2cConfig::full() };
+    if !json_out {
+        eprintln!(
+            "ainsim bench: click-to-call, {} sessions, {} HTTP clients, {} representatives",
+            c2c_cfg.sessions, c2c_cfg.clients, c2c_cfg.representatives
+        );
+    }
+    let c2c = click_to_call(&c2c_cfg).map_err(|e| anyhow::anyhow!("click-to-call bench: {e}"))?;
     if json_out {
-        outln!("{}", serde_json::to_string_pretty(&to_json(&report, &cfg, quick))?);
+        outln!("{}", serde_json::to_string_pretty(&to_json(&report, &c2c, &cfg, &c2c_cfg, quick))?);
     } else {
-        out!("{}", table(&report));
+        out!("{}", table(&report, &c2c));
     }
     Ok(())
 }
@@ -51,10 +62,25 @@ fn opt(v: Option<f64>) -> Value {
     v.map_or(Value::Null, |x| json!(x))
 }
 
+/// Click-to-call sessions completed per second, real time, 2 cores (issue 4, item 8).
+pub(crate) const GOAL_C2C_SESSIONS_PER_S: f64 = 2_000.0;
+
+/// Every goal: the network's, then click-to-call's.
+fn all_goals(r: &Report, c: &C2cReport) -> Vec<Goal> {
+    let mut g = r.goals();
+    g.push(Goal {
+        key: "c2c_sessions_per_s",
+        op: ">=",
+        target: GOAL_C2C_SESSIONS_PER_S,
+        measured: Some(c.sessions_per_s),
+        met: Some(c.sessions_per_s >= GOAL_C2C_SESSIONS_PER_S),
+    });
+    g
+}
+
 /// The `--json` object.
-pub(crate) fn to_json(r: &Report, cfg: &Config, quick: bool) -> Value {
-    let goals: Vec<Value> = r
-        .goals()
+pub(crate) fn to_json(r: &Report, c: &C2cReport, cfg: &Config, c2c: &C2cConfig, quick: bool) -> Value {
+    let goals: Vec<Value> = all_goals(r, c)
         .into_iter()
         .map(|g| json!({"key": g.key, "op": g.op, "target": g.target, "measured": opt(g.measured), "met": g.met}))
         .collect();
@@ -67,8 +93,11 @@ pub(crate) fn to_json(r: &Report, cfg: &Config, quick: bool) -> Value {
         "rt_calls_per_s": r.rt_calls_per_s,
         "idle_subscriber_bytes": opt(r.idle_subscriber_bytes),
         "active_call_bytes": opt(r.active_call_bytes),
+        "c2c_sessions_per_s": c.sessions_per_s,
+        "c2c_setup_p50_ms": opt(c.setup_p50_ms),
+        "c2c_setup_p99_ms": opt(c.setup_p99_ms),
         "goals": goals,
-        "all_goals_met": r.goals().iter().all(|g| g.met == Some(true)),
+        "all_goals_met": all_goals(r, c).iter().all(|g| g.met == Some(true)),
         "run": {
             "quick": quick,
             "sim_calls": r.sim_calls,
@@ -81,6 +110,16 @@ pub(crate) fn to_json(r: &Report, cfg: &Config, quick: bool) -> Value {
             "goal_subscribers": bench::GOAL_SUBSCRIBERS,
             "goal_active_calls": bench::GOAL_ACTIVE_CALLS,
             "memory_method": r.memory_method,
+            "c2c_sessions": c.sessions,
+            "c2c_requests": c.requests,
+            "c2c_lost": c.lost,
+            "c2c_refused": c.refused,
+            "c2c_timed_out": c.timed_out,
+            "c2c_failures": c.failures,
+            "c2c_wall_s": c.wall_s,
+            "c2c_setup_max_ms": opt(c.setup_max_ms),
+            "c2c_clients": c2c.clients,
+            "c2c_representatives": c2c.representatives,
         },
     })
 }
@@ -99,7 +138,7 @@ fn num(x: f64) -> String {
 }
 
 /// The human table.
-pub(crate) fn table(r: &Report) -> String {
+pub(crate) fn table(r: &Report, c: &C2cReport) -> String {
     let mut s = String::new();
     let mut row = |k: &str, v: String, note: &str| s.push_str(&format!("{k:<26} {v:>14}  {note}\n"));
     row(
@@ -127,8 +166,19 @@ pub(crate) fn table(r: &Report) -> String {
         &format!("SSP line + phone + line link, {} built", r.idle_subscribers),
     );
     row("active_call_bytes", mem(r.active_call_bytes), &format!("{} calls held up", r.active_calls));
+    row(
+        "c2c_sessions_per_s",
+        num(c.sessions_per_s),
+        &format!(
+            "click-to-call over HTTP, connected then released: {} of {} requests in {:.2} s",
+            c.sessions, c.requests, c.wall_s
+        ),
+    );
+    let ms = |v: Option<f64>| v.map_or_else(|| "n/a".to_string(), |x| format!("{x:.1}"));
+    row("c2c_setup_p50_ms", ms(c.setup_p50_ms), "HTTP call request -> `connected` at the web server");
+    row("c2c_setup_p99_ms", ms(c.setup_p99_ms), &format!("(max {} ms)", ms(c.setup_max_ms)));
     s.push('\n');
-    for g in r.goals() {
+    for g in all_goals(r, c) {
         let verdict = match g.met {
             Some(true) => "met",
             Some(false) => "NOT met",

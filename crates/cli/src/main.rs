@@ -158,7 +158,7 @@ enum Command {
         #[arg(long = "for", value_parser = parse_duration, hide = true)]
         stop_after: Option<std::time::Duration>,
     },
-    /// Measure codec, simulator and real-time throughput and memory against the goals.
+    /// Measure codec, simulator, real-time and click-to-call throughput and memory against the goals.
     Bench {
         /// Print one JSON object (stable keys, goals with pass/fail).
         #[arg(long)]

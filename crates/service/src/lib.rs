@@ -3,6 +3,7 @@
 //! server's HTTP front (`ainsim-gateway`) and the emulated network
 //! (`ainsim-runtime`), with billing (`ainsim-billing`).
 //!
+//! - [`bench`]: the click-to-call figures of `ainsim bench`.
 //! - [`link`]: the business side of the front (signed requests, status
 //!   streams), an [`ainsim_web::InstructionSink`].
 //! - [`harness`]: all of it in simulated time (`ainsim demo`, [`demo`]).
@@ -13,6 +14,7 @@
 //! What it is not: any protocol or service logic of its own; it wires.
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod demo;
 pub mod harness;
 pub mod link;

@@ -83,7 +83,13 @@ struct Inner {
     counts: Counters,
     log: Mutex<Vec<LinkEvent>>,
     rt: tokio::runtime::Handle,
+    observer: OnceLock<StatusObserver>,
 }
+
+/// Told every call status the link hands the business server, as it
+/// arrives: the business's call and the status (e.g. a bench timing the
+/// bridge without polling).
+pub type StatusObserver = Arc<dyn Fn(CallId, &CallStatus) + Send + Sync>;
 
 /// The business side of the access server's HTTP front. Clone freely.
 #[derive(Clone)]
@@ -147,6 +153,7 @@ impl GatewayLink {
                 counts: Counters::default(),
                 log: Mutex::new(Vec::new()),
                 rt,
+                observer: OnceLock::new(),
             }),
         })
     }
@@ -155,6 +162,12 @@ impl GatewayLink {
     /// calls are ignored). Until then answers are dropped.
     pub fn attach(&self, web: WebState) {
         let _ = self.inner.web.set(web);
+    }
+
+    /// Sets the observer told every status after the business server got
+    /// it (once; later calls are ignored).
+    pub fn observe(&self, observer: StatusObserver) {
+        let _ = self.inner.observer.set(observer);
     }
 
     /// Running totals.
@@ -374,6 +387,9 @@ impl Inner {
                         if let Some(web) = self.web.get() {
                             // A stale attempt's news is no error for the stream.
                             let _ = web.call_status(request_id, &status);
+                        }
+                        if let Some(observe) = self.observer.get() {
+                            observe(call, &status);
                         }
                         self.counts.statuses.fetch_add(1, Ordering::SeqCst);
                     }

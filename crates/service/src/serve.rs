@@ -31,7 +31,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ainsim_business::{demo as abc, BusinessServer};
+use ainsim_business::acd::AcdConfig;
+use ainsim_business::{demo as abc, BusinessServer, Representative};
 use ainsim_elements::access::hash_password;
 use ainsim_elements::osn::{CallStatus, OsnMessage};
 use ainsim_elements::ssp::LINE_EVENT_BASE;
@@ -80,6 +81,12 @@ pub struct ServeConfig {
     pub shopper_holds: Duration,
     /// The flights expert works from home (on the mobile behind the MTSO).
     pub flights_at_home: bool,
+    /// The business's representatives; ABC's two (the demo's) when `None`.
+    pub representatives: Option<Vec<Representative>>,
+    /// The business's ACD; the default when `None`.
+    pub acd: Option<AcdConfig>,
+    /// Instructions per minute the front allows the business.
+    pub front_rate_limit: u32,
 }
 
 impl ServeConfig {
@@ -96,6 +103,9 @@ impl ServeConfig {
             tls: None,
             shopper_holds: DEFAULT_SHOPPER_HOLDS,
             flights_at_home: false,
+            representatives: None,
+            acd: None,
+            front_rate_limit: RATE_LIMIT,
         }
     }
 
@@ -368,7 +378,7 @@ pub fn start(cfg: ServeConfig) -> Result<Served, ServeError> {
             id: "ABC".into(),
             password_hash,
             signing_key_hex: hex::encode(key),
-            rate_limit: RATE_LIMIT,
+            rate_limit: cfg.front_rate_limit,
             rate_window_s: 60,
             allow_premium: false,
             allow_international: false,
@@ -407,13 +417,14 @@ pub fn start(cfg: ServeConfig) -> Result<Served, ServeError> {
             .map_err(|e| ServeError::Front(e.to_string()))?;
 
         let clock = SystemClock::new();
-        let mut business = BusinessServer::open(
-            Box::new(business_store),
-            abc::config(&front.addr.ip().to_string(), unix_now(), u64::from_le_bytes(random()?)),
-            Instant::ZERO,
-        )
-        .map_err(|e| ServeError::Business(e.to_string()))?;
-        for rep in abc::representatives(cfg.flights_at_home) {
+        let mut config = abc::config(&front.addr.ip().to_string(), unix_now(), u64::from_le_bytes(random()?));
+        if let Some(acd) = &cfg.acd {
+            config.acd = acd.clone();
+        }
+        let mut business = BusinessServer::open(Box::new(business_store), config, Instant::ZERO)
+            .map_err(|e| ServeError::Business(e.to_string()))?;
+        let reps = cfg.representatives.clone().unwrap_or_else(|| abc::representatives(cfg.flights_at_home));
+        for rep in reps {
             business.put_representative(rep).map_err(|e| ServeError::Business(e.to_string()))?;
         }
         let web = WebState::new(business, Arc::new(clock), Arc::new(link.clone()));
