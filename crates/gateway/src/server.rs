@@ -29,7 +29,7 @@
 //! What it is not: a reconnecting OSN link (a lost link fails later
 //! requests with 503), or a rate limit on follow-ups.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -618,31 +618,38 @@ async fn call_events(
         Ok(b) => b,
         Err(r) => return refusal(&r),
     };
-    let (backlog, rx) = {
+    // Subscribed under the calls lock, which `on_osn` holds while it both
+    // records a status and announces it: every status recorded after the
+    // first read below wakes the stream. The stream reads what to send from
+    // the call's record, so a wake-up lost to a lagging channel (many calls
+    // at once) loses no status.
+    let rx = {
         let calls = lock(&s.calls);
-        let Some(c) = calls.get(&request_id).filter(|c| c.business == business) else {
+        if calls.get(&request_id).is_none_or(|c| c.business != business) {
             return unknown(request_id, &business);
-        };
-        (c.statuses.iter().cloned().collect::<VecDeque<_>>(), s.statuses.subscribe())
+        }
+        s.statuses.subscribe()
     };
-    let done = backlog.iter().any(is_final);
-    let stream =
-        futures_util::stream::unfold((backlog, rx, done), move |(mut backlog, mut rx, done)| async move {
-            let status = match backlog.pop_front() {
-                Some(st) => st,
-                None if done => return None,
-                None => loop {
-                    match rx.recv().await {
-                        Ok((id, st)) if id == request_id => break st,
-                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                        Err(broadcast::error::RecvError::Closed) => return None,
-                    }
-                },
-            };
-            let done = done || (backlog.is_empty() && is_final(&status));
-            let event = Event::default().event("status").json_data(&status).unwrap_or_default();
-            Some((Ok::<_, Infallible>(event), (backlog, rx, done)))
-        });
+    let stream = futures_util::stream::unfold((0usize, rx, false), move |(next, mut rx, done)| {
+        let s = Arc::clone(&s);
+        async move {
+            if done {
+                return None;
+            }
+            loop {
+                let status = lock(&s.calls).get(&request_id).and_then(|c| c.statuses.get(next).cloned());
+                if let Some(status) = status {
+                    let done = is_final(&status);
+                    let event = Event::default().event("status").json_data(&status).unwrap_or_default();
+                    return Some((Ok::<_, Infallible>(event), (next + 1, rx, done)));
+                }
+                match rx.recv().await {
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        }
+    });
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
 }
 

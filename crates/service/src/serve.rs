@@ -48,6 +48,7 @@ use ainsim_wire::Variant;
 use tokio::sync::mpsc;
 
 use crate::link::{lock, GatewayLink};
+use crate::live_billing::{LiveBilling, SledCdrs};
 
 /// The business web server's default address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -387,6 +388,8 @@ pub fn start(cfg: ServeConfig) -> Result<Served, ServeError> {
     let business_store = open_store(&data_dir, "business")?;
 
     let live = Arc::new(LiveView::new(&plan, cfg.tls.is_some()));
+    let cdr_store = Arc::new(Mutex::new(open_store(&data_dir, "cdr")?));
+    let billing = Arc::new(LiveBilling::new(&format!("serve-{}", unix_now()), &plan, Arc::clone(&cdr_store)));
     let tls = cfg.tls.clone();
     let started = rt.block_on(async {
         let (wires_tx, wires_rx) = mpsc::unbounded_channel();
@@ -397,7 +400,17 @@ pub fn start(cfg: ServeConfig) -> Result<Served, ServeError> {
         live.started(std::time::Instant::now());
         let (_, closed) = mpsc::unbounded_channel();
         let events = std::mem::replace(&mut running.events, closed);
-        tokio::spawn(Arc::clone(&live).follow(wires_rx, events));
+        tokio::spawn(Arc::clone(&live).follow(wires_rx, events, Arc::clone(&billing)));
+        let saver = Arc::clone(&billing);
+        tokio::spawn(async move {
+            // Finished CDRs reach sled within a second.
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if let Err(e) = saver.flush() {
+                    tracing::warn!("{e}");
+                }
+            }
+        });
         let access = bound
             .iter()
             .find(|(n, _)| *n == access_name)
@@ -411,6 +424,7 @@ pub fn start(cfg: ServeConfig) -> Result<Served, ServeError> {
         )
         .await
         .map_err(|e| ServeError::Front(e.to_string()))?;
+        front.set_cdrs(Arc::new(SledCdrs(Arc::clone(&cdr_store))));
         let front_url = format!("{scheme}://{}", front.addr);
         // The front is this process's own, on loopback: its certificate is not checked.
         let link = GatewayLink::new(&front_url, "ABC", &key, scheme == "https")
@@ -598,21 +612,29 @@ impl LiveView {
             .map_or(Instant::ZERO, |e| Instant(u64::try_from(e.elapsed().as_micros()).unwrap_or(u64::MAX)))
     }
 
-    /// Reads the tap and the events until both end.
+    /// Reads the tap and the events until both end, showing them and
+    /// handing them to `billing`.
     async fn follow(
         self: Arc<Self>,
         mut wires: mpsc::UnboundedReceiver<WireRecord>,
         mut events: mpsc::UnboundedReceiver<RtEvent>,
+        billing: Arc<LiveBilling>,
     ) {
         let (mut wires_open, mut events_open) = (true, true);
         while wires_open || events_open {
             tokio::select! {
                 w = wires.recv(), if wires_open => match w {
-                    Some(w) => self.wire(w),
+                    Some(w) => {
+                        billing.wire(&w);
+                        self.wire(w);
+                    }
                     None => wires_open = false,
                 },
                 e = events.recv(), if events_open => match e {
-                    Some(e) => self.event(&e),
+                    Some(e) => {
+                        billing.event(&e);
+                        self.event(&e);
+                    }
                     None => events_open = false,
                 },
             }

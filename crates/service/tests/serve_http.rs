@@ -130,3 +130,48 @@ async fn story(base: String) {
     let orders = get(&http, &format!("{base}/api/orders")).await;
     assert_eq!(orders.as_array().map(Vec::len), Some(1), "{orders}");
 }
+
+#[test]
+fn the_network_bills_a_real_time_session_and_the_front_lists_it() {
+    let mut cfg = ServeConfig::new("127.0.0.1:0".parse().expect("address"));
+    // Long enough for the representative (3 s of ringing) to be bridged.
+    cfg.shopper_holds = Duration::from_secs(6);
+    let served = start(cfg).expect("serve starts");
+    let base = format!("http://{}", served.web);
+    let link = served.link.clone();
+    served.block_on(async move {
+        let http = reqwest::Client::new();
+        let r = http.post(format!("{base}/api/representatives/cruise-1/login")).send().await.expect("login");
+        assert_eq!(r.status(), 200);
+        let r = http
+            .post(format!("{base}/api/call-requests"))
+            .json(&serde_json::to_value(abc::cruise_request()).expect("request"))
+            .send()
+            .await
+            .expect("call request");
+        assert_eq!(r.status(), 202);
+        // The shopper hangs up 6 s after answering; the session's CDR follows.
+        let bill = tokio::time::timeout(PATIENCE, async {
+            loop {
+                let (status, bill) = link.get("/v1/cdrs").await.expect("GET /v1/cdrs");
+                assert_eq!(status, 200, "{bill}");
+                let sessions: Vec<Value> = bill["records"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|r| r["record"] == "session")
+                    .cloned()
+                    .collect();
+                if !sessions.is_empty() {
+                    return bill;
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        })
+        .await
+        .expect("the session billed in time");
+        assert_eq!(bill["totals"][0]["business"], "ABC", "{bill}");
+        assert_eq!(bill["totals"][0]["connected"], 1, "{bill}");
+    });
+    served.shutdown();
+}
