@@ -26,10 +26,10 @@ use super::{ExternalKind, Topology, TopologyError};
 use crate::rt::{NodeRef, Rt, Running};
 use crate::{LinkKind, LinkModel, Simulator};
 
-/// First port of a switch's signalling links (its lines use 0, 1, …).
-pub const SWITCH_SS7_BASE: u32 = 1000;
+/// First port of a switch's signalling links (its lines use 0, 1, …, up to a million).
+pub const SWITCH_SS7_BASE: u32 = 1_000_000;
 /// First port of a switch's links to outside peers.
-pub const SWITCH_EXTERNAL_BASE: u32 = 2000;
+pub const SWITCH_EXTERNAL_BASE: u32 = 2_000_000;
 /// The OSN port of the ISCP, the IP and the access server's network side.
 pub const OSN_PORT: Port = Port(900);
 /// The access server's port for businesses' call instructions.

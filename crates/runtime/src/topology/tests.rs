@@ -53,6 +53,26 @@ fn a_call_across_the_default_network_is_answered() {
     assert!(callee.log().iter().any(|s| matches!(s.signal, LineSignal::Ring { .. })));
 }
 
+#[test]
+fn a_switch_with_more_than_a_thousand_lines_calls_its_last_one() {
+    let mut t = Topology::default_fig1();
+    let extra: Vec<String> = (0..1500).map(|i| format!("20155{:05}", 20_000 + i)).collect();
+    let last = extra.last().cloned().unwrap();
+    let sw = t.ssp.iter_mut().find(|s| s.get_ref().name == "SSP-A").unwrap().get_mut();
+    sw.lines.extend(extra);
+    t.phone_mut(&last).calls.push(PlacedCall {
+        at: Duration::from_millis(100),
+        to: "2125550143".into(),
+        holding: Some(Duration::from_secs(2)),
+        give_up_after: Some(Duration::from_secs(60)),
+    });
+    let mut net = t.plan(None).unwrap().simulate(7).unwrap();
+    net.sim.start();
+    net.sim.run_for(Duration::from_secs(30));
+    let caller = net.sim.element::<Phone>(net.phone(&last).unwrap()).unwrap();
+    assert!(caller.saw(&LineSignal::Connected), "{:?}", caller.log());
+}
+
 fn err(text: &str) -> TopologyError {
     match Topology::parse(text, "t.toml") {
         Err(e) => e,
