@@ -38,17 +38,7 @@ fn the_default_topology_plans_in_both_variants() {
 #[test]
 fn a_call_across_the_default_network_is_answered() {
     let mut t = Topology::default_fig1();
-    t.phone_mut("2015550100").calls.push(PlacedCall {
-        at: Duration::from_millis(100),
-        to: "2125550143".into(),
-        holding: Some(Duration::from_secs(2)),
-        give_up_after: Some(Duration::from_secs(60)),
-    });
-    let mut net = t.plan(None).unwrap().simulate(7).unwrap();
-    net.sim.start();
-    net.sim.run_for(Duration::from_secs(30));
-    let caller = net.sim.element::<Phone>(net.phone("2015550100").unwrap()).unwrap();
-    assert!(caller.saw(&LineSignal::Connected), "{:?}", caller.log());
+    let net = call_2125550143_from(&mut t, "2015550100");
     let callee = net.sim.element::<Phone>(net.phone("2125550143").unwrap()).unwrap();
     assert!(callee.log().iter().any(|s| matches!(s.signal, LineSignal::Ring { .. })));
 }
@@ -60,7 +50,12 @@ fn a_switch_with_more_than_a_thousand_lines_calls_its_last_one() {
     let last = extra.last().cloned().unwrap();
     let sw = t.ssp.iter_mut().find(|s| s.get_ref().name == "SSP-A").unwrap().get_mut();
     sw.lines.extend(extra);
-    t.phone_mut(&last).calls.push(PlacedCall {
+    call_2125550143_from(&mut t, &last);
+}
+
+/// `from` calls 2125550143 (answers after 4 s) on `t` and is connected.
+fn call_2125550143_from(t: &mut Topology, from: &str) -> Network {
+    t.phone_mut(from).calls.push(PlacedCall {
         at: Duration::from_millis(100),
         to: "2125550143".into(),
         holding: Some(Duration::from_secs(2)),
@@ -69,8 +64,9 @@ fn a_switch_with_more_than_a_thousand_lines_calls_its_last_one() {
     let mut net = t.plan(None).unwrap().simulate(7).unwrap();
     net.sim.start();
     net.sim.run_for(Duration::from_secs(30));
-    let caller = net.sim.element::<Phone>(net.phone(&last).unwrap()).unwrap();
-    assert!(caller.saw(&LineSignal::Connected), "{:?}", caller.log());
+    let caller = net.sim.element::<Phone>(net.phone(from).unwrap()).unwrap();
+    assert!(caller.saw(&LineSignal::Connected), "{from}: {:?}", caller.log());
+    net
 }
 
 fn err(text: &str) -> TopologyError {
