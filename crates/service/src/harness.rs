@@ -46,6 +46,7 @@ use tokio::net::tcp::OwnedWriteHalf;
 
 use crate::link::{lock, GatewayLink, SseBuffer};
 use crate::live_billing::SledCdrs;
+use crate::open_store;
 
 /// How long the harness waits for the real sockets to settle before it
 /// calls the run stuck.
@@ -59,24 +60,8 @@ pub const EQUIPMENT: &str = "127.0.0.1";
 /// Unix time at simulated time zero (2027-01-15 10:00 UTC): fixed, so runs repeat.
 pub const UNIX_AT_START: u64 = 1_800_000_000;
 
-/// What went wrong assembling or running the service.
-#[derive(Debug, thiserror::Error)]
-pub enum HarnessError {
-    #[error("topology: {0}")]
-    Topology(String),
-    #[error("store at {path}: {err}")]
-    Store { path: String, err: String },
-    #[error("business server: {0}")]
-    Business(String),
-    #[error("access server front: {0}")]
-    Front(String),
-    #[error("{0}")]
-    Io(String),
-    #[error("HTTP {method} {path}: {err}")]
-    Http { method: String, path: String, err: String },
-    #[error("stuck at simulated {at}: {what} did not settle within {limit:?} of real time")]
-    Stuck { at: Instant, what: String, limit: Duration },
-}
+/// What went wrong building or running the harness.
+pub type HarnessError = crate::ServiceError;
 
 /// What to build.
 #[derive(Debug, Clone)]
@@ -205,12 +190,6 @@ impl std::fmt::Debug for Harness {
 
 fn io(what: &str) -> impl Fn(std::io::Error) -> HarnessError + '_ {
     move |e| HarnessError::Io(format!("{what}: {e}"))
-}
-
-fn open_store(dir: &Path, name: &str) -> Result<SledStore, HarnessError> {
-    let path = dir.join(name);
-    SledStore::open(&path)
-        .map_err(|e| HarnessError::Store { path: path.display().to_string(), err: e.to_string() })
 }
 
 impl Harness {

@@ -14,6 +14,13 @@
 //! What it is not: any protocol or service logic of its own; it wires.
 #![forbid(unsafe_code)]
 
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use ainsim_elements::Instant;
+use ainsim_store::SledStore;
+
 pub mod bench;
 pub mod demo;
 pub mod harness;
@@ -24,3 +31,31 @@ pub mod serve;
 pub use crate::harness::{Harness, HarnessConfig, HarnessError, Step};
 pub use crate::link::{GatewayLink, LinkCounts, LinkError, LinkEvent};
 pub use crate::serve::{ConfigError, ServeConfig, ServeError, Served};
+
+/// What went wrong assembling or running the service (simulated or real time).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("topology: {0}")]
+    Topology(String),
+    #[error("store at {path}: {err}")]
+    Store { path: String, err: String },
+    #[error("business server: {0}")]
+    Business(String),
+    #[error("access server front: {0}")]
+    Front(String),
+    #[error("cannot listen on {addr}: {err}")]
+    Listen { addr: SocketAddr, err: String },
+    #[error("{0}")]
+    Io(String),
+    #[error("HTTP {method} {path}: {err}")]
+    Http { method: String, path: String, err: String },
+    #[error("stuck at simulated {at}: {what} did not settle within {limit:?} of real time")]
+    Stuck { at: Instant, what: String, limit: Duration },
+}
+
+/// The sled store `name` under `dir`.
+pub(crate) fn open_store(dir: &Path, name: &str) -> Result<SledStore, ServiceError> {
+    let path = dir.join(name);
+    SledStore::open(&path)
+        .map_err(|e| ServiceError::Store { path: path.display().to_string(), err: e.to_string() })
+}

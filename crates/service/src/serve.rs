@@ -42,13 +42,13 @@ use ainsim_runtime::ladder;
 use ainsim_runtime::rt::{RtEvent, Tap, WireRecord};
 use ainsim_runtime::topology::{NodeSpec, Plan, Topology};
 use ainsim_runtime::LinkKind;
-use ainsim_store::SledStore;
 use ainsim_web::{router, ElementView, LinkView, NetworkSnapshot, NetworkView, SystemClock, WebState};
 use ainsim_wire::Variant;
 use tokio::sync::mpsc;
 
 use crate::link::{lock, GatewayLink};
 use crate::live_billing::{LiveBilling, SledCdrs};
+use crate::open_store;
 
 /// The business web server's default address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -235,21 +235,7 @@ pub struct ConfigError {
 }
 
 /// What went wrong starting the service.
-#[derive(Debug, thiserror::Error)]
-pub enum ServeError {
-    #[error("topology: {0}")]
-    Topology(String),
-    #[error("store at {path}: {err}")]
-    Store { path: String, err: String },
-    #[error("business server: {0}")]
-    Business(String),
-    #[error("access server front: {0}")]
-    Front(String),
-    #[error("cannot listen on {addr}: {err}")]
-    Listen { addr: SocketAddr, err: String },
-    #[error("{0}")]
-    Io(String),
-}
+pub type ServeError = crate::ServiceError;
 
 /// The service, running. Dropping it without [`Served::shutdown`] leaves
 /// the runtime to be dropped with it (which stops every task too).
@@ -316,12 +302,6 @@ impl Served {
         }
         self.rt.shutdown_timeout(Duration::from_secs(2));
     }
-}
-
-fn open_store(dir: &Path, name: &str) -> Result<SledStore, ServeError> {
-    let path = dir.join(name);
-    SledStore::open(&path)
-        .map_err(|e| ServeError::Store { path: path.display().to_string(), err: e.to_string() })
 }
 
 fn unix_now() -> u64 {
