@@ -1,6 +1,12 @@
 //! Real phone lines for ainsim: V.253 voice modems and FXO/FXS gateways
 //! driven over serial AT commands.
 //!
-//! Not built yet: this crate holds its place in the workspace layout. The
-//! README's "not done" list tracks it.
+//! Layers: [`parse`] (bytes → result lines, caller ID, DLE-shielded voice)
+//! and [`engine`] (the sans-IO command/response state machine; time is
+//! passed in) know no I/O.
 #![forbid(unsafe_code)]
+
+pub mod engine;
+pub mod parse;
+
+pub use parse::{CallerId, CidError, CidField, CidValue, DleDecoder, DleEvent, ResultLine, VoiceItem};
