@@ -6,7 +6,9 @@
 //! passed in) know no I/O.
 #![forbid(unsafe_code)]
 
+pub mod emu;
 pub mod engine;
 pub mod parse;
+pub mod profile;
 
 pub use parse::{CallerId, CidError, CidField, CidValue, DleDecoder, DleEvent, ResultLine, VoiceItem};
