@@ -105,12 +105,16 @@ pub struct ModemEmu {
     /// DLEs in a row in a stream from the DTE.
     dles: usize,
     cmd: Vec<u8>,
+    held_audio: Vec<u8>,
     out: Vec<u8>,
     line: VecDeque<LineEvent>,
     timer: Option<Duration>,
 }
 
 const MAX_CMD: usize = 256;
+
+/// Far-end audio kept between receive streams (8 s at 8 kHz).
+pub const MAX_HELD_AUDIO: usize = 64_000;
 
 impl ModemEmu {
     /// A modem of `profile`, on hook, echo on, in data class 0 (as after power-on).
@@ -127,6 +131,7 @@ impl ModemEmu {
             stream: Stream::None,
             dles: 0,
             cmd: Vec::new(),
+            held_audio: Vec::new(),
             out: Vec::new(),
             line: VecDeque::new(),
             timer: None,
@@ -192,10 +197,14 @@ impl ModemEmu {
         }
     }
 
-    /// Script: far-end audio (8-bit, 8 kHz); reaches the DTE in a receive stream.
+    /// Script: far-end audio (8-bit, 8 kHz); reaches the DTE in a receive
+    /// stream, or is held (up to [`MAX_HELD_AUDIO`], while off hook) for the next one.
     pub fn far_audio(&mut self, audio: &[u8]) {
         if matches!(self.stream, Stream::Rx | Stream::Duplex) {
             dle_escape(audio, &mut self.out);
+        } else if self.call == Call::Up {
+            let room = MAX_HELD_AUDIO.saturating_sub(self.held_audio.len());
+            self.held_audio.extend_from_slice(&audio[..audio.len().min(room)]);
         }
     }
 
@@ -386,6 +395,7 @@ impl ModemEmu {
             self.call = Call::Idle;
             self.timer = None;
         }
+        self.held_audio.clear();
     }
 
     fn dial(&mut self, now: Duration, number: &str) {
@@ -485,6 +495,10 @@ impl ModemEmu {
                 };
                 self.dles = 0;
                 self.result("CONNECT");
+                if self.stream != Stream::Tx {
+                    let held = std::mem::take(&mut self.held_audio);
+                    dle_escape(&held, &mut self.out);
+                }
             }
             _ if c.starts_with('D') => {
                 let n: String =

@@ -1,0 +1,142 @@
+//! The real tokio-serial code against the modem emulator on a pty: every
+//! operation of `ops`, per profile, plus unplugging.
+
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+use ainsim_hw::emu::{EmuConfig, FarEnd, LineEvent};
+use ainsim_hw::ops::{DialOutcome, HwError, ModemEvent};
+use ainsim_hw::parse::{CallerId, CidField, CidValue, DLE};
+use ainsim_hw::profile::{Profile, GATEWAY, USR5637, ZOOM3095};
+use ainsim_hw::pty::{PtyModem, Script};
+use ainsim_hw::serial;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+fn cfg(far_end: FarEnd) -> EmuConfig {
+    EmuConfig { ring_period: Duration::from_millis(300), far_end, no_answer_rings: 3 }
+}
+
+fn spawn(p: &'static Profile, far_end: FarEnd) -> PtyModem {
+    PtyModem::spawn(p, cfg(far_end)).expect("a pty")
+}
+
+fn next_line(rx: &Receiver<LineEvent>) -> LineEvent {
+    rx.recv_timeout(WAIT).expect("a line event")
+}
+
+#[tokio::test]
+async fn usr5637_incoming_call_with_caller_id_dtmf_audio_and_hangup() {
+    let emu = spawn(&USR5637, FarEnd::AnswerAfter(1));
+    let mut m = serial::open(emu.path().to_str().expect("utf-8 path")).expect("open the pty");
+    let id = m.identify().await.expect("identify");
+    assert_eq!(id.profile.id, "usr5637");
+    assert_eq!(id.ati[0], "5601");
+    m.init().await.expect("init");
+    assert_eq!(m.enable_caller_id().await.expect("cid"), "AT+VCID=1");
+    assert_eq!(m.voice_mode().await.expect("voice"), 128);
+
+    let cid = CallerId {
+        number: Some(CidValue::Value("5551234".into())),
+        name: Some(CidValue::Private),
+        ..CallerId::default()
+    };
+    emu.script(Script::Ring(Some(cid)));
+    assert_eq!(m.next_event(WAIT).await.expect("event"), Some(ModemEvent::Ring(None)));
+    assert_eq!(
+        m.next_event(WAIT).await.expect("event"),
+        Some(ModemEvent::Cid(CidField::Number(CidValue::Value("5551234".into()))))
+    );
+    assert_eq!(
+        m.next_event(WAIT).await.expect("event"),
+        Some(ModemEvent::Cid(CidField::Name(CidValue::Private)))
+    );
+    m.answer().await.expect("answer");
+    assert_eq!(next_line(emu.line_events()), LineEvent::OffHook);
+
+    emu.script(Script::FarDtmf(b'5'));
+    // Later RINGs may have been queued before the answer; skip them.
+    let dtmf = loop {
+        match m.next_event(WAIT).await.expect("event") {
+            Some(ModemEvent::Ring(_)) => {}
+            e => break e,
+        }
+    };
+    assert_eq!(dtmf, Some(ModemEvent::Dtmf(b'5')));
+    m.send_dtmf("1#").await.expect("dtmf");
+    assert_eq!(next_line(emu.line_events()), LineEvent::Dtmf(b'1'));
+    assert_eq!(next_line(emu.line_events()), LineEvent::Dtmf(b'#'));
+
+    let audio: Vec<u8> = (0..=255u8).chain([DLE, DLE, 3]).collect();
+    m.play(&audio).await.expect("play");
+    let mut heard = Vec::new();
+    while heard.len() < audio.len() {
+        match next_line(emu.line_events()) {
+            LineEvent::Audio(a) => heard.extend(a),
+            e => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(heard, audio);
+
+    emu.script(Script::FarAudio(audio.clone()));
+    let got = m.record(audio.len(), WAIT).await.expect("record");
+    assert_eq!(got, audio);
+
+    emu.script(Script::FarHangup);
+    assert_eq!(
+        m.next_event(WAIT).await.expect("event"),
+        Some(ModemEvent::Tone(ainsim_hw::DleEvent::LoopBreak))
+    );
+    assert_eq!(m.next_event(WAIT).await.expect("event"), Some(ModemEvent::Tone(ainsim_hw::DleEvent::Busy)));
+    m.hang_up().await.expect("hang up");
+    assert_eq!(next_line(emu.line_events()), LineEvent::OnHook);
+}
+
+#[tokio::test]
+async fn zoom3095_falls_back_to_hash_cid_and_dial_outcomes() {
+    let emu = spawn(&ZOOM3095, FarEnd::AnswerAfter(1));
+    let mut m = serial::open(emu.path().to_str().expect("utf-8 path")).expect("open the pty");
+    assert_eq!(m.identify().await.expect("identify").profile.id, "zoom3095");
+    m.init().await.expect("init");
+    assert_eq!(m.enable_caller_id().await.expect("cid"), "AT#CID=1");
+    assert_eq!(m.voice_mode().await.expect("voice"), 1);
+
+    assert_eq!(m.dial("5550100", 3, WAIT).await.expect("dial"), DialOutcome::ProbableAnswer);
+    assert_eq!(next_line(emu.line_events()), LineEvent::OffHook);
+    assert_eq!(next_line(emu.line_events()), LineEvent::Dial("5550100".into()));
+    // Conexant ends playback only on a triple DLE: the profile sends it.
+    m.play(&[1, 2, 3]).await.expect("play ends");
+    m.hang_up().await.expect("hang up");
+
+    for (far, want) in [
+        (FarEnd::Busy, DialOutcome::Busy),
+        (FarEnd::NoAnswer, DialOutcome::NoAnswer),
+        (FarEnd::NoDialtone, DialOutcome::NoDialTone),
+    ] {
+        emu.script(Script::FarEnd(far));
+        assert_eq!(m.dial("5550100", 3, WAIT).await.expect("dial"), want, "{far:?}");
+        m.hang_up().await.expect("hang up");
+    }
+}
+
+#[tokio::test]
+async fn gateway_rings_its_phone_with_caller_id() {
+    let emu = spawn(&GATEWAY, FarEnd::AnswerAfter(1));
+    let mut m = serial::open(emu.path().to_str().expect("utf-8 path")).expect("open the pty");
+    assert_eq!(m.identify().await.expect("identify").profile.id, "gateway");
+    m.init().await.expect("init");
+    m.voice_mode().await.expect("voice");
+    assert_eq!(m.dial("2125550100", 2, WAIT).await.expect("ring"), DialOutcome::ProbableAnswer);
+    assert_eq!(next_line(emu.line_events()), LineEvent::OffHook);
+    assert_eq!(next_line(emu.line_events()), LineEvent::Dial("2125550100".into()));
+}
+
+#[tokio::test]
+async fn unplugging_is_an_error_not_a_hang() {
+    let emu = spawn(&USR5637, FarEnd::AnswerAfter(1));
+    let mut m = serial::open(emu.path().to_str().expect("utf-8 path")).expect("open the pty");
+    m.init().await.expect("init");
+    emu.script(Script::Unplug);
+    let r = m.next_event(WAIT).await;
+    assert!(matches!(r, Err(HwError::Closed | HwError::Io(_))), "{r:?}");
+}
