@@ -379,8 +379,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Modem<T> {
         }
         let until = Instant::now() + wait;
         let mut audio = Vec::new();
-        while audio.len() < bytes && Instant::now() < until && self.engine.data_mode().is_some() {
-            self.pump(until).await?;
+        loop {
             let _ = self.collect();
             self.events.retain(|e| match e {
                 ModemEvent::Audio(a) => {
@@ -389,6 +388,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Modem<T> {
                 }
                 _ => true,
             });
+            if audio.len() >= bytes || Instant::now() >= until || self.engine.data_mode().is_none() {
+                break;
+            }
+            self.pump(until).await?;
         }
         if self.engine.data_mode().is_some() {
             let now = self.now();
