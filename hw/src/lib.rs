@@ -10,6 +10,7 @@
 //! tokio-serial, [`pty`] runs the emulator on a pseudo-terminal.
 #![forbid(unsafe_code)]
 
+pub mod bridge;
 pub mod emu;
 pub mod engine;
 pub mod line;

@@ -49,6 +49,17 @@ enum Msg {
     ReaderGone,
 }
 
+/// A handle that acts on the far end from another thread.
+#[derive(Clone)]
+pub struct FarEndHandle(mpsc::Sender<Msg>);
+
+impl FarEndHandle {
+    /// Act on the far end (ignored once the emulator stopped).
+    pub fn script(&self, s: Script) {
+        let _ = self.0.send(Msg::Script(s));
+    }
+}
+
 /// An emulated modem on a pty.
 pub struct PtyModem {
     path: PathBuf,
@@ -122,6 +133,11 @@ impl PtyModem {
     /// Act on the far end.
     pub fn script(&self, s: Script) {
         let _ = self.tx.send(Msg::Script(s));
+    }
+
+    /// A cloneable handle for [`PtyModem::script`].
+    pub fn far_end(&self) -> FarEndHandle {
+        FarEndHandle(self.tx.clone())
     }
 
     /// What the modem did on its line (off hook, dialled digits, DTMF, audio).

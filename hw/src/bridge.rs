@@ -1,0 +1,374 @@
+//! The bridge: a real line (a voice modem on an FXO line, or a gateway's
+//! FXS phone) stands in the network as subscriber `number`.
+//!
+//! What it is: [`LinePort`], an element that takes the place of the
+//! emulated phone on the switch's line port and hands [`LineSignal`]
+//! frames to and from the device side; [`start_network`], which builds the
+//! topology's elements and links on the real-time runtime with that
+//! element for `number`; and [`drive`], the loop that turns modem events
+//! into line signals and back:
+//!
+//! | line (device) | network |
+//! |---|---|
+//! | RING (+ caller ID) | off hook, dial `--to` (the switch sends the IAM) |
+//! | `ATA` → VCON once the network says Connected | answer seen by the caller |
+//! | network rings the line | modem dials `--dial` / gateway rings its phone |
+//! | probable answer | off hook → ANM |
+//! | BUSY / NO ANSWER / NO DIALTONE | on hook while ringing (REL 21, see below) |
+//! | loop break / busy tone on the line | on hook → REL 16 |
+//! | FarEndReleased | `ATH0` |
+//! | port gone (unplug) | on hook → REL, log line, re-initialise when back |
+//!
+//! What it is not: the line protocol of the emulated network
+//! (`ainsim_elements::line`) lets a called line answer or refuse, nothing
+//! else, so busy / no answer / no dial tone all reach the network as a
+//! refusal (cause 21) and the bridge logs the cause it would give (17, 19,
+//! 41); and the switch puts the line's own number in the IAM, not the
+//! caller ID heard on the line (logged). Both are in the README's
+//! not-done list. [`LinePort`] polls its device queue every
+//! [`POLL`] on a timer: the runtime has no way yet to wake an element
+//! from outside.
+//!
+//! Contract: a call never stays up on the network side when the device
+//! fails: any I/O error releases it first.
+
+use std::sync::mpsc as std_mpsc;
+use std::time::Duration;
+
+use ainsim_elements::line::{LineSignal, Tone};
+use ainsim_elements::phone::Phone;
+use ainsim_elements::{Element, EventKind, Input, Instant, Outputs, TimerId};
+use ainsim_runtime::rt::{Rt, Running};
+use ainsim_runtime::topology::{phone_name, Plan};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+
+use crate::ops::{DialOutcome, HwError, Modem, ModemEvent};
+use crate::parse::{CidField, CidValue, DleEvent};
+use crate::profile::DeviceKind;
+
+/// How often [`LinePort`] looks for signals from the device.
+pub const POLL: Duration = Duration::from_millis(10);
+
+const POLL_TIMER: TimerId = TimerId(1);
+
+/// The element on the switch's line port in place of the phone.
+pub struct LinePort {
+    name: String,
+    to_device: mpsc::UnboundedSender<LineSignal>,
+    from_device: std_mpsc::Receiver<LineSignal>,
+}
+
+/// The device side's ends of a [`LinePort`].
+pub struct LineEnds {
+    /// Signals from the switch (ring, tones, connected, far end released).
+    pub from_network: mpsc::UnboundedReceiver<LineSignal>,
+    /// Signals to the switch (off hook, digits, on hook).
+    pub to_network: std_mpsc::Sender<LineSignal>,
+}
+
+impl LinePort {
+    /// A line port for subscriber `number` and the ends the device side keeps.
+    pub fn new(number: &str) -> (LinePort, LineEnds) {
+        let (to_device, from_network) = mpsc::unbounded_channel();
+        let (to_network, from_device) = std_mpsc::channel();
+        (
+            LinePort { name: format!("hw:{number}"), to_device, from_device },
+            LineEnds { from_network, to_network },
+        )
+    }
+}
+
+impl Element for LinePort {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs) {
+        match input {
+            Input::Start => out.set_timer(POLL_TIMER, now.after(POLL)),
+            Input::Recv { bytes, .. } => match LineSignal::parse(bytes) {
+                Ok(s) => {
+                    let _ = self.to_device.send(s);
+                }
+                Err(e) => out.event(
+                    None,
+                    EventKind::Dropped { reason: format!("{}: {e}", self.name), hex: hex(bytes) },
+                ),
+            },
+            Input::Timer(POLL_TIMER) => {
+                while let Ok(s) = self.from_device.try_recv() {
+                    match s.to_bytes() {
+                        Ok(b) => out.send(Phone::LINE, b),
+                        Err(e) => {
+                            out.event(None, EventKind::Note(format!("{}: cannot send {s:?}: {e}", self.name)))
+                        }
+                    }
+                }
+                out.set_timer(POLL_TIMER, now.after(POLL));
+            }
+            Input::Timer(_) | Input::LinkState { .. } => {}
+        }
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Start the plan's elements and links on tokio with a [`LinePort`] as subscriber `number`.
+///
+/// # Errors
+/// When `number` is no subscriber line of the plan, or an element cannot be built.
+pub fn start_network(plan: &Plan, number: &str) -> Result<(Running, LineEnds), String> {
+    let phone = phone_name(number);
+    if !plan.nodes.iter().any(|(n, _)| *n == phone) {
+        let known: Vec<&str> = plan.lines.keys().map(String::as_str).collect();
+        return Err(format!(
+            "--number {number}: not a subscriber of the topology (lines: {})",
+            known.join(", ")
+        ));
+    }
+    let mut rt = Rt::new();
+    let mut nodes = std::collections::BTreeMap::new();
+    let mut ends = None;
+    for (name, spec) in &plan.nodes {
+        let r = if *name == phone {
+            let (port, e) = LinePort::new(number);
+            ends = Some(e);
+            rt.add(port)
+        } else {
+            rt.add_boxed(spec.element()?)
+        };
+        nodes.insert(name.as_str(), r);
+    }
+    for l in &plan.links {
+        let (Some(a), Some(b)) = (nodes.get(l.a.0.as_str()), nodes.get(l.b.0.as_str())) else {
+            return Err(format!("link {} - {}: unknown element", l.a.0, l.b.0));
+        };
+        rt.wire_kind(*a, l.a.1, *b, l.b.1, l.kind);
+    }
+    let ends = ends.ok_or_else(|| format!("--number {number}: no line"))?;
+    Ok((rt.start(), ends))
+}
+
+/// What the bridge does with calls.
+#[derive(Debug, Clone)]
+pub struct BridgeConfig {
+    /// Where a call from the line goes.
+    pub to: Option<String>,
+    /// The number a voice modem dials on its line when the network calls; a
+    /// gateway rings its phone with the caller's number instead.
+    pub dial: Option<String>,
+    /// How long a dial may ring before it counts as no answer.
+    pub dial_wait: Duration,
+    /// The line stopped ringing this long after the last RING: the caller gave up.
+    pub ring_gone: Duration,
+    /// `+VRA` in tenths of a second.
+    pub vra_tenths: u32,
+}
+
+impl Default for BridgeConfig {
+    fn default() -> BridgeConfig {
+        BridgeConfig {
+            to: None,
+            dial: None,
+            dial_wait: Duration::from_secs(60),
+            ring_gone: Duration::from_secs(8),
+            vra_tenths: 50,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum St {
+    Idle,
+    /// The line rang; we placed the call into the network and wait for its answer.
+    Inbound {
+        caller: Option<String>,
+        last_ring: tokio::time::Instant,
+    },
+    Talking,
+}
+
+/// Why [`drive`] returned.
+#[derive(Debug)]
+pub enum Stopped {
+    /// The network side closed (the runtime stopped).
+    NetworkGone,
+    /// The device failed; any call was released first.
+    Device(HwError),
+}
+
+/// Set the device up for the bridge: init, caller ID (if it has it), voice mode.
+///
+/// # Errors
+/// When the device does not answer.
+pub async fn prepare<T: AsyncRead + AsyncWrite + Unpin>(
+    m: &mut Modem<T>,
+    log: &mut impl FnMut(String),
+) -> Result<(), HwError> {
+    m.init().await?;
+    let id = m.identify().await?;
+    log(format!("device: {} ({})", id.profile.id, id.profile.name));
+    match m.enable_caller_id().await {
+        Ok(c) => log(format!("caller id on with {c}")),
+        Err(e) => log(format!("no caller id: {e}")),
+    }
+    let codec = m.voice_mode().await?;
+    log(format!("voice mode: {}", m.profile().vsm_command(codec)));
+    Ok(())
+}
+
+/// Run the bridge on one prepared device until the device or the network goes.
+pub async fn drive<T: AsyncRead + AsyncWrite + Unpin>(
+    m: &mut Modem<T>,
+    ends: &mut LineEnds,
+    cfg: &BridgeConfig,
+    log: &mut impl FnMut(String),
+) -> Stopped {
+    let mut st = St::Idle;
+    let r = drive_inner(m, ends, cfg, log, &mut st).await;
+    if st != St::Idle {
+        // Never leave the network side hanging.
+        let _ = ends.to_network.send(LineSignal::OnHook);
+        log("released the call on the network side".into());
+    }
+    match r {
+        Ok(()) => Stopped::NetworkGone,
+        Err(e) => Stopped::Device(e),
+    }
+}
+
+async fn drive_inner<T: AsyncRead + AsyncWrite + Unpin>(
+    m: &mut Modem<T>,
+    ends: &mut LineEnds,
+    cfg: &BridgeConfig,
+    log: &mut impl FnMut(String),
+    st: &mut St,
+) -> Result<(), HwError> {
+    let net = |e: &LineEnds, s: LineSignal| e.to_network.send(s).is_ok();
+    loop {
+        // Signals from the network first.
+        loop {
+            let sig = match ends.from_network.try_recv() {
+                Ok(s) => s,
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => return Ok(()),
+            };
+            match (sig, st.clone()) {
+                (LineSignal::Ring { caller }, St::Idle) => {
+                    log(format!(
+                        "network rings the line (caller {})",
+                        caller.as_deref().unwrap_or("unknown")
+                    ));
+                    let target = match m.profile().kind {
+                        DeviceKind::Gateway => caller.clone().unwrap_or_default(),
+                        DeviceKind::VoiceModem => cfg.dial.clone().unwrap_or_default(),
+                    };
+                    let outcome = m.dial(&target, cfg.vra_tenths, cfg.dial_wait).await?;
+                    // The caller may have given up while we dialled.
+                    let mut gave_up = false;
+                    while let Ok(s) = ends.from_network.try_recv() {
+                        gave_up |= matches!(s, LineSignal::StopRing | LineSignal::FarEndReleased);
+                    }
+                    match (outcome, gave_up) {
+                        (DialOutcome::ProbableAnswer, false) => {
+                            log("probable answer on the line: off hook to the network (ANM)".into());
+                            net(ends, LineSignal::OffHook);
+                            *st = St::Talking;
+                        }
+                        (DialOutcome::ProbableAnswer, true) => {
+                            log("answered, but the network caller gave up: hanging up".into());
+                            m.hang_up().await?;
+                        }
+                        (o, _) => {
+                            let cause = match o {
+                                DialOutcome::Busy => 17,
+                                DialOutcome::NoAnswer => 19,
+                                _ => 41,
+                            };
+                            log(format!("{o:?} on the line (cause {cause}): refusing the call (the line protocol carries cause 21)"));
+                            let _ = m.hang_up().await;
+                            if !gave_up {
+                                net(ends, LineSignal::OnHook);
+                            }
+                        }
+                    }
+                }
+                (LineSignal::Connected, St::Inbound { .. }) => {
+                    log("network answered: answering the line".into());
+                    m.answer().await?;
+                    *st = St::Talking;
+                }
+                (LineSignal::Tone(t @ (Tone::Busy | Tone::Congestion | Tone::Sit)), St::Inbound { .. }) => {
+                    log(format!("network says {t:?}: the call from the line fails"));
+                    net(ends, LineSignal::OnHook);
+                    *st = St::Idle;
+                }
+                (LineSignal::Tone(Tone::Dial), St::Inbound { .. }) => {
+                    let to = cfg.to.clone().unwrap_or_default();
+                    net(ends, LineSignal::Digits(to));
+                }
+                (LineSignal::FarEndReleased | LineSignal::StopRing, St::Talking | St::Inbound { .. }) => {
+                    log("network side hung up: hanging up the line".into());
+                    m.hang_up().await?;
+                    net(ends, LineSignal::OnHook);
+                    *st = St::Idle;
+                }
+                (LineSignal::Hear(text), _) => log(format!("network plays: {text}")),
+                (s, _) => tracing::debug!("hw bridge: {s:?} in {st:?}"),
+            }
+        }
+        // Then the device.
+        if let St::Inbound { last_ring, .. } = st {
+            if last_ring.elapsed() > cfg.ring_gone {
+                log("the line stopped ringing: the caller gave up".into());
+                net(ends, LineSignal::OnHook);
+                *st = St::Idle;
+            }
+        }
+        let Some(ev) = m.next_event(Duration::from_millis(20)).await? else { continue };
+        match (ev, st.clone()) {
+            (ModemEvent::Ring(_), St::Idle) => {
+                let Some(to) = &cfg.to else {
+                    log("the line rings, but no --to says where calls from it go".into());
+                    continue;
+                };
+                log(format!("the line rings: calling {to} in the network"));
+                *st = St::Inbound { caller: None, last_ring: tokio::time::Instant::now() };
+                net(ends, LineSignal::OffHook);
+            }
+            (ModemEvent::Ring(_), St::Inbound { caller, .. }) => {
+                *st = St::Inbound { caller, last_ring: tokio::time::Instant::now() };
+            }
+            (ModemEvent::Cid(CidField::Number(n)), St::Inbound { last_ring, .. }) => {
+                let shown = match &n {
+                    CidValue::Value(v) => v.clone(),
+                    CidValue::Private => "private".into(),
+                    CidValue::Unavailable => "unavailable".into(),
+                };
+                log(format!("caller id {shown} (the network sees the line's own number)"));
+                *st = St::Inbound { caller: Some(shown), last_ring };
+            }
+            (ModemEvent::RawCid(Ok(c)), St::Inbound { last_ring, .. }) => {
+                log(format!("caller id {:?} (raw)", c.number()));
+                *st = St::Inbound { caller: c.number().map(str::to_string), last_ring };
+            }
+            (ModemEvent::RawCid(Err(e)), _) => log(format!("caller id refused: {e}")),
+            (ModemEvent::Dtmf(d), St::Talking) => log(format!("dtmf {} from the line", char::from(d))),
+            (ModemEvent::Tone(DleEvent::LoopBreak | DleEvent::Busy | DleEvent::DialTone), St::Talking) => {
+                log("the line hung up: releasing the network side".into());
+                m.hang_up().await?;
+                net(ends, LineSignal::OnHook);
+                *st = St::Idle;
+            }
+            (ModemEvent::Tone(DleEvent::HandsetOnHook), St::Talking) => {
+                log("the phone hung up: releasing the network side".into());
+                net(ends, LineSignal::OnHook);
+                *st = St::Idle;
+            }
+            (e, _) => tracing::debug!("hw bridge: {e:?} in {st:?}"),
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! The bridge end to end without hardware: the network of the default
+//! topology on the real-time runtime, subscriber 2125550142 played by the
+//! modem emulator on a pty, driven through tokio-serial.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ainsim_elements::phone::PlacedCall;
+use ainsim_elements::EventKind;
+use ainsim_hw::bridge::{drive, prepare, start_network, BridgeConfig, Stopped};
+use ainsim_hw::emu::{EmuConfig, FarEnd, LineEvent};
+use ainsim_hw::parse::{CallerId, CidValue};
+use ainsim_hw::profile::USR5637;
+use ainsim_hw::pty::{PtyModem, Script};
+use ainsim_hw::serial;
+use ainsim_runtime::rt::{RtEvent, Running};
+use ainsim_runtime::topology::{phone_name, NodeSpec, Plan, Topology};
+
+const LINE: &str = "2125550142";
+const OTHER: &str = "2015550100";
+const WAIT: Duration = Duration::from_secs(15);
+
+fn plan(other_calls_line: bool) -> Plan {
+    let mut p = Topology::default_fig1().plan(None).expect("default plan");
+    if other_calls_line {
+        for (name, spec) in &mut p.nodes {
+            if *name == phone_name(OTHER) {
+                let NodeSpec::Phone(s) = spec else { panic!("a phone") };
+                s.calls = vec![PlacedCall {
+                    at: Duration::from_millis(300),
+                    to: LINE.into(),
+                    holding: Some(Duration::from_secs(1)),
+                    give_up_after: Some(Duration::from_secs(20)),
+                }];
+            }
+        }
+    }
+    p
+}
+
+fn emulator() -> PtyModem {
+    let cfg = EmuConfig {
+        ring_period: Duration::from_millis(300),
+        far_end: FarEnd::AnswerAfter(1),
+        no_answer_rings: 4,
+    };
+    PtyModem::spawn(&USR5637, cfg).expect("a pty")
+}
+
+fn cfg(to: Option<&str>) -> BridgeConfig {
+    BridgeConfig {
+        to: to.map(str::to_string),
+        dial: Some("5550199".into()),
+        dial_wait: Duration::from_secs(10),
+        ring_gone: Duration::from_secs(3),
+        vra_tenths: 3,
+    }
+}
+
+/// Wait for a network event that `want` accepts.
+async fn await_event(r: &mut Running, want: impl Fn(&RtEvent) -> bool) -> RtEvent {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            let e = r.events.recv().await.expect("network running");
+            if want(&e) {
+                return e;
+            }
+        }
+    })
+    .await
+    .expect("the event in time")
+}
+
+fn next_line(m: &PtyModem) -> LineEvent {
+    m.line_events().recv_timeout(WAIT).expect("a line event")
+}
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+fn logger(log: &Log) -> impl FnMut(String) {
+    let log = Arc::clone(log);
+    move |s| log.lock().expect("log").push(s)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_calls_the_line_modem_answers_network_hangs_up() {
+    let emu = emulator();
+    let (mut running, mut ends) = start_network(&plan(true), LINE).expect("network");
+    let mut m = serial::open(emu.path().to_str().expect("path")).expect("open");
+    let log: Log = Log::default();
+    let mut lg = logger(&log);
+    prepare(&mut m, &mut lg).await.expect("prepare");
+    let c = cfg(None);
+    let bridge = tokio::spawn(async move { drive(&mut m, &mut ends, &c, &mut lg).await });
+
+    assert_eq!(next_line(&emu), LineEvent::OffHook);
+    assert_eq!(next_line(&emu), LineEvent::Dial("5550199".into()));
+    await_event(&mut running, |e| e.event.kind == EventKind::Answered).await;
+    // The caller hangs up after 1 s: the modem hangs up too.
+    assert_eq!(next_line(&emu), LineEvent::OnHook);
+    let rel = await_event(&mut running, |e| matches!(e.event.kind, EventKind::Released { .. })).await;
+    assert_eq!(rel.event.kind, EventKind::Released { cause: 16 });
+    running.shutdown();
+    let stopped = tokio::time::timeout(WAIT, bridge).await.expect("bridge ends").expect("join");
+    assert!(matches!(stopped, Stopped::NetworkGone), "{stopped:?}");
+    let log = log.lock().expect("log").join("\n");
+    assert!(log.contains("probable answer"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_line_rings_a_network_phone_dtmf_then_far_hang_up_releases() {
+    let emu = emulator();
+    let (mut running, mut ends) = start_network(&plan(false), LINE).expect("network");
+    let mut m = serial::open(emu.path().to_str().expect("path")).expect("open");
+    let log: Log = Log::default();
+    let mut lg = logger(&log);
+    prepare(&mut m, &mut lg).await.expect("prepare");
+    let c = cfg(Some(OTHER));
+    let bridge = tokio::spawn(async move { drive(&mut m, &mut ends, &c, &mut lg).await });
+
+    emu.script(Script::Ring(Some(CallerId {
+        number: Some(CidValue::Value("3035550111".into())),
+        ..CallerId::default()
+    })));
+    let attempt = await_event(&mut running, |e| matches!(e.event.kind, EventKind::CallAttempt { .. })).await;
+    assert_eq!(attempt.event.kind, EventKind::CallAttempt { from: LINE.into(), to: OTHER.into() });
+    await_event(&mut running, |e| e.event.kind == EventKind::Answered).await;
+    // The network answered: the bridge answers the ringing line.
+    assert_eq!(next_line(&emu), LineEvent::OffHook);
+    emu.script(Script::FarDtmf(b'7'));
+    emu.script(Script::FarHangup);
+    let rel = await_event(&mut running, |e| matches!(e.event.kind, EventKind::Released { .. })).await;
+    assert_eq!(rel.event.kind, EventKind::Released { cause: 16 });
+    assert_eq!(next_line(&emu), LineEvent::OnHook);
+    running.shutdown();
+    let _ = tokio::time::timeout(WAIT, bridge).await;
+    let log = log.lock().expect("log").join("\n");
+    assert!(log.contains("caller id 3035550111"), "{log}");
+    assert!(log.contains("dtmf 7 from the line"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unplugging_mid_call_releases_the_network_side() {
+    let emu = emulator();
+    let (mut running, mut ends) = start_network(&plan(false), LINE).expect("network");
+    let mut m = serial::open(emu.path().to_str().expect("path")).expect("open");
+    let log: Log = Log::default();
+    let mut lg = logger(&log);
+    prepare(&mut m, &mut lg).await.expect("prepare");
+    let c = cfg(Some(OTHER));
+    let bridge = tokio::spawn(async move { drive(&mut m, &mut ends, &c, &mut lg).await });
+
+    emu.script(Script::Ring(None));
+    await_event(&mut running, |e| e.event.kind == EventKind::Answered).await;
+    assert_eq!(next_line(&emu), LineEvent::OffHook);
+    emu.script(Script::Unplug);
+    let stopped = tokio::time::timeout(WAIT, bridge).await.expect("bridge ends").expect("join");
+    assert!(matches!(stopped, Stopped::Device(_)), "{stopped:?}");
+    let rel = await_event(&mut running, |e| matches!(e.event.kind, EventKind::Released { .. })).await;
+    assert_eq!(rel.event.kind, EventKind::Released { cause: 16 });
+    running.shutdown();
+}
