@@ -21,6 +21,7 @@ mod call;
 mod cdr;
 mod codec;
 mod demo;
+mod hw;
 mod run;
 mod serve;
 mod tree;
@@ -158,6 +159,11 @@ enum Command {
         #[arg(long = "for", value_parser = parse_duration, hide = true)]
         stop_after: Option<std::time::Duration>,
     },
+    /// Real phone lines: emulate a voice modem, probe a port, bridge a line into the network.
+    Hw {
+        #[command(subcommand)]
+        cmd: hw::HwCommand,
+    },
     /// Measure codec, simulator, real-time and click-to-call throughput and memory against the goals.
     Bench {
         /// Print one JSON object (stable keys, goals with pass/fail).
@@ -262,6 +268,7 @@ fn main() -> ExitCode {
         Command::Serve { config, listen, stop_after } => {
             serve::serve(&serve::ServeArgs { config: config.as_deref(), listen, stop_after })
         }
+        Command::Hw { cmd } => hw::run(cmd),
         Command::Bench { json, calls, quick } => {
             bench::run(json, calls, quick).map_err(codec::Failure::Other)
         }

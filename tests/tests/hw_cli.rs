@@ -1,0 +1,143 @@
+//! `ainsim hw` as a user runs it, no hardware: `emulate` on a pty, `probe`
+//! on that pty, and `bridge` joining the emulated line to the network in
+//! real time — the network rings the line, the modem answers, DTMF from the
+//! line is heard, the network caller hangs up and both sides release.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::Duration;
+
+use ainsim_tests::{ainsim_bin, run_ainsim, stderr, stdout, TempFile};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+struct Proc {
+    child: Child,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Proc {
+    fn start(args: &[&str]) -> Proc {
+        let mut child = Command::new(ainsim_bin())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("ainsim runs");
+        let out = child.stdout.take().unwrap();
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for l in BufReader::new(out).lines() {
+                let Ok(l) = l else { return };
+                if tx.send(l).is_err() {
+                    return;
+                }
+            }
+        });
+        Proc { child, lines, seen: Vec::new() }
+    }
+
+    /// The next line that contains `what` (the lines before it are kept in `seen`).
+    fn expect(&mut self, what: &str) -> String {
+        loop {
+            match self.lines.recv_timeout(WAIT) {
+                Ok(l) => {
+                    self.seen.push(l.clone());
+                    if l.contains(what) {
+                        return l;
+                    }
+                }
+                Err(_) => panic!("no line with {what:?}; seen:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+
+    fn stdin(&mut self) -> &mut ChildStdin {
+        self.child.stdin.as_mut().unwrap()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn emulate_prints_its_pty_first_and_probe_identifies_it() {
+    let emu = Proc::start(&["hw", "emulate", "--profile", "usr5637", "--stop-after", "30s"]);
+    let path = emu.lines.recv_timeout(WAIT).expect("the first line");
+    assert!(path.starts_with("/dev/"), "{path}");
+    let o = run_ainsim(&["hw", "probe", &path], None);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}{}", stderr(&o));
+    for m in
+        ["ATI0: 5601", "profile usr5637", "caller id: AT+VCID=1", "AT+VSM=128,8000", "echo canceller: no"]
+    {
+        assert!(out.contains(m), "{m} missing in\n{out}");
+    }
+}
+
+#[test]
+fn probe_of_a_missing_port_fails_clearly() {
+    let o = run_ainsim(&["hw", "probe", "/dev/ainsim-no-such-port"], None);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("/dev/ainsim-no-such-port"), "{}", stderr(&o));
+    let o = run_ainsim(&["hw", "emulate", "--profile", "acme"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("usr5637"), "{}", stderr(&o));
+}
+
+#[test]
+fn the_network_rings_the_emulated_line_it_answers_dtmf_and_hang_up() {
+    let topo = format!(
+        "{}\n[[phone]]\nnumber = \"2015550100\"\ncalls = [{{ at = \"2s\", to = \"2125550142\", holding = \"4s\", give_up_after = \"30s\" }}]\n",
+        ainsim_runtime::topology::DEFAULT
+    );
+    let file = TempFile::new("hw-bridge.toml", topo.as_bytes());
+    let mut emu = Proc::start(&[
+        "hw",
+        "emulate",
+        "--ring-period",
+        "300ms",
+        "--answer-after",
+        "1",
+        "--stop-after",
+        "60s",
+    ]);
+    let path = emu.lines.recv_timeout(WAIT).expect("the first line");
+    let mut bridge = Proc::start(&[
+        "hw",
+        "bridge",
+        "--port",
+        &path,
+        "--number",
+        "2125550142",
+        "--dial",
+        "5550199",
+        "--vra",
+        "5",
+        "--topology",
+        file.path().to_str().unwrap(),
+        "--stop-after",
+        "40s",
+    ]);
+    bridge.expect(&format!("{path} ready"));
+    bridge.expect("call attempt 2015550100 -> 2125550142");
+    emu.expect("line: off hook");
+    emu.expect("line: dialled 5550199");
+    bridge.expect("probable answer");
+    bridge.expect("answered");
+    writeln!(emu.stdin(), "dtmf 5").unwrap();
+    bridge.expect("dtmf 5 from the line");
+    // The network caller hangs up after 4 s: the network releases, the modem hangs up.
+    let rel = bridge.expect("released");
+    assert!(rel.contains("cause 16"), "{rel}");
+    bridge.expect("network side hung up");
+    emu.expect("line: on hook");
+}
