@@ -372,3 +372,48 @@ async fn drive_inner<T: AsyncRead + AsyncWrite + Unpin>(
         }
     }
 }
+
+/// Keep a line bridged for as long as the network runs: open the device
+/// with `open`, prepare it, [`drive`] it; when it fails (unplugged), log it,
+/// and try `open` every `retry` until it is back, then re-initialise.
+pub async fn serve_line<T, F>(
+    mut open: F,
+    ends: &mut LineEnds,
+    cfg: &BridgeConfig,
+    retry: Duration,
+    log: &mut impl FnMut(String),
+) where
+    T: AsyncRead + AsyncWrite + Unpin,
+    F: FnMut() -> Result<(String, Modem<T>), String>,
+{
+    let mut waiting = false;
+    loop {
+        if ends.from_network.is_closed() {
+            return;
+        }
+        let (port, mut m) = match open() {
+            Ok(x) => x,
+            Err(e) => {
+                if !waiting {
+                    log(format!("{e}; waiting for it (retry every {retry:?})"));
+                    waiting = true;
+                }
+                tokio::time::sleep(retry).await;
+                continue;
+            }
+        };
+        waiting = false;
+        if let Err(e) = prepare(&mut m, log).await {
+            log(format!("{port}: cannot initialise: {e}; retrying"));
+            tokio::time::sleep(retry).await;
+            continue;
+        }
+        log(format!("{port} ready"));
+        match drive(&mut m, ends, cfg, log).await {
+            Stopped::NetworkGone => return,
+            Stopped::Device(e) => {
+                log(format!("{port} is gone ({e}): any call was released; re-initialising when it is back"));
+            }
+        }
+    }
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ainsim_elements::phone::PlacedCall;
 use ainsim_elements::EventKind;
-use ainsim_hw::bridge::{drive, prepare, start_network, BridgeConfig, Stopped};
+use ainsim_hw::bridge::{drive, prepare, serve_line, start_network, BridgeConfig, Stopped};
 use ainsim_hw::emu::{EmuConfig, FarEnd, LineEvent};
 use ainsim_hw::parse::{CallerId, CidValue};
 use ainsim_hw::profile::USR5637;
@@ -159,4 +159,43 @@ async fn unplugging_mid_call_releases_the_network_side() {
     let rel = await_event(&mut running, |e| matches!(e.event.kind, EventKind::Released { .. })).await;
     assert_eq!(rel.event.kind, EventKind::Released { cause: 16 });
     running.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_an_unplug_the_bridge_re_initialises_the_device_when_it_is_back() {
+    let first = emulator();
+    let path = Arc::new(Mutex::new(first.path().to_str().expect("path").to_string()));
+    let (mut running, mut ends) = start_network(&plan(false), LINE).expect("network");
+    let (log_tx, log_rx) = std::sync::mpsc::channel::<String>();
+    let p = Arc::clone(&path);
+    let open = move || {
+        let port = p.lock().expect("path").clone();
+        serial::open(&port).map(|m| (port.clone(), m)).map_err(|e| format!("{port}: {e}"))
+    };
+    let c = cfg(Some(OTHER));
+    let bridge = tokio::spawn(async move {
+        let mut log = move |s: String| {
+            let _ = log_tx.send(s);
+        };
+        serve_line(open, &mut ends, &c, Duration::from_millis(100), &mut log).await;
+    });
+    let wait_log = |what: &str| loop {
+        let l = log_rx.recv_timeout(WAIT).unwrap_or_else(|_| panic!("no log line with {what:?}"));
+        if l.contains(what) {
+            return l;
+        }
+    };
+    wait_log("ready");
+    first.script(Script::Unplug);
+    wait_log("is gone");
+    drop(first);
+    let second = emulator();
+    *path.lock().expect("path") = second.path().to_str().expect("path").to_string();
+    wait_log("ready");
+    // The re-initialised line works: a ring goes into the network.
+    second.script(Script::Ring(None));
+    let attempt = await_event(&mut running, |e| matches!(e.event.kind, EventKind::CallAttempt { .. })).await;
+    assert_eq!(attempt.event.kind, EventKind::CallAttempt { from: LINE.into(), to: OTHER.into() });
+    running.shutdown();
+    bridge.abort();
 }

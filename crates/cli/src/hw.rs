@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use ainsim_elements::EventKind;
-use ainsim_hw::bridge::{drive, prepare, start_network, BridgeConfig, Stopped};
+use ainsim_hw::bridge::{serve_line, start_network, BridgeConfig};
 use ainsim_hw::emu::{EmuConfig, FarEnd, LineEvent};
 use ainsim_hw::parse::{CallerId, CidValue};
 use ainsim_hw::profile::{self, Profile};
@@ -249,35 +249,10 @@ fn bridge(
         let port = port.to_owned();
         let bridge = async move {
             let mut log = |s: String| outln!("bridge: {s}");
-            let mut waiting = false;
-            loop {
-                let mut m = match ainsim_hw::serial::open(&port) {
-                    Ok(m) => m,
-                    Err(e) => {
-                        if !waiting {
-                            log(format!("{port}: {e}; waiting for it (retry every second)"));
-                            waiting = true;
-                        }
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        continue;
-                    }
-                };
-                waiting = false;
-                if let Err(e) = prepare(&mut m, &mut log).await {
-                    log(format!("{port}: cannot initialise: {e}; retrying in a second"));
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
-                log(format!("{port} ready"));
-                match drive(&mut m, &mut ends, &cfg, &mut log).await {
-                    Stopped::NetworkGone => return,
-                    Stopped::Device(e) => {
-                        log(format!(
-                            "{port} is gone ({e}): any call was released; re-initialising when it is back"
-                        ));
-                    }
-                }
-            }
+            let open = || {
+                ainsim_hw::serial::open(&port).map(|m| (port.clone(), m)).map_err(|e| format!("{port}: {e}"))
+            };
+            serve_line(open, &mut ends, &cfg, Duration::from_secs(1), &mut log).await;
         };
         let stop = async {
             match stop_after {
