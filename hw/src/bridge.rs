@@ -417,3 +417,57 @@ pub async fn serve_line<T, F>(
         }
     }
 }
+
+/// Which side ended a [`join_lines`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinEnd {
+    /// The first line hung up (loop break or busy tone heard on it).
+    FirstHungUp,
+    SecondHungUp,
+}
+
+/// Join two answered lines: both in full duplex (`+VTR`), the audio of each
+/// sent to the other, until one hangs up; then both streams end and both
+/// modems hang up. Logs a warning when neither device cancels echo.
+///
+/// # Errors
+/// When either device refuses `+VTR` or fails; both are hung up as far as they answer.
+pub async fn join_lines<A, B>(
+    a: &mut Modem<A>,
+    b: &mut Modem<B>,
+    log: &mut impl FnMut(String),
+) -> Result<JoinEnd, HwError>
+where
+    A: AsyncRead + AsyncWrite + Unpin,
+    B: AsyncRead + AsyncWrite + Unpin,
+{
+    if !a.profile().echo_canceller && !b.profile().echo_canceller {
+        log(format!(
+            "warning: neither {} nor {} cancels echo: expect echo and howl on the joined lines",
+            a.profile().id,
+            b.profile().id
+        ));
+    }
+    a.start_duplex().await?;
+    b.start_duplex().await?;
+    let hung = |e: &ModemEvent| matches!(e, ModemEvent::Tone(DleEvent::LoopBreak | DleEvent::Busy));
+    let end = loop {
+        match a.next_event(Duration::from_millis(10)).await? {
+            Some(ModemEvent::Audio(x)) => b.send_audio(&x)?,
+            Some(ModemEvent::Dtmf(d)) => log(format!("dtmf {} on the first line", char::from(d))),
+            Some(e) if hung(&e) => break JoinEnd::FirstHungUp,
+            _ => {}
+        }
+        match b.next_event(Duration::from_millis(10)).await? {
+            Some(ModemEvent::Audio(x)) => a.send_audio(&x)?,
+            Some(ModemEvent::Dtmf(d)) => log(format!("dtmf {} on the second line", char::from(d))),
+            Some(e) if hung(&e) => break JoinEnd::SecondHungUp,
+            _ => {}
+        }
+    };
+    log(format!("{end:?}: ending both streams and hanging up"));
+    let (ra, rb) = (a.stop_duplex().await, b.stop_duplex().await);
+    let (ha, hb) = (a.hang_up().await, b.hang_up().await);
+    ra.and(rb).and(ha).and(hb)?;
+    Ok(end)
+}

@@ -325,11 +325,14 @@ impl ModemEmu {
             return;
         }
         let k = std::mem::take(&mut self.dles);
-        let mut audio = vec![DLE; k / 2];
-        let command = k % 2 == 1 && !(self.profile.dle == DleStyle::Triple && k == 1);
+        let triple = self.profile.dle == DleStyle::Triple;
+        // Conexant: a command needs three DLEs (which carry no data DLE);
+        // a single DLE before a command is lost, the byte taken as audio.
+        let command = k % 2 == 1 && !(triple && k == 1);
+        let data_dles = if command && triple { (k - 3) / 2 } else { k / 2 };
+        let mut audio = vec![DLE; data_dles];
         if !command {
             if k % 2 == 1 {
-                // Conexant: a single DLE before a command is lost; the byte is audio.
                 audio.push(DLE);
             }
             audio.push(b);
@@ -648,6 +651,6 @@ mod tests {
             .filter_map(|e| if let LineEvent::Audio(a) = e { Some(a) } else { None })
             .flatten()
             .collect();
-        assert_eq!(audio, vec![1, DLE, 2, DLE, ETX, DLE]);
+        assert_eq!(audio, vec![1, DLE, 2, DLE, ETX]);
     }
 }

@@ -401,6 +401,44 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Modem<T> {
         Ok(audio)
     }
 
+    /// Start a full-duplex voice stream (`+VTR`): audio both ways until [`Modem::stop_duplex`].
+    ///
+    /// # Errors
+    /// [`HwError::Unsupported`] when the profile has no working `+VTR`; a refusal.
+    pub async fn start_duplex(&mut self) -> Result<(), HwError> {
+        if !self.profile.full_duplex {
+            return Err(HwError::Unsupported("full duplex (+VTR)", self.profile.id));
+        }
+        let r = self
+            .raw(Command { text: "AT+VTR".into(), timeout: COMMAND_TIMEOUT, data: DataMode::Duplex })
+            .await?;
+        match r.result {
+            Final::Connect(_) => Ok(()),
+            result => Err(HwError::Rejected { command: r.command, result }),
+        }
+    }
+
+    /// Queue audio for the line in a duplex or transmit stream (sent on the next wait).
+    ///
+    /// # Errors
+    /// [`HwError::Engine`] outside such a stream.
+    pub fn send_audio(&mut self, audio: &[u8]) -> Result<(), HwError> {
+        self.engine.send_audio(audio).map_err(HwError::from)
+    }
+
+    /// End a duplex stream (`<DLE>!` in the profile's style) and wait for the modem's end.
+    ///
+    /// # Errors
+    /// When the modem does not confirm.
+    pub async fn stop_duplex(&mut self) -> Result<(), HwError> {
+        if self.engine.data_mode().is_none() {
+            return Ok(());
+        }
+        let now = self.now();
+        self.engine.end_data(now, &self.profile.dle.abort(), COMMAND_TIMEOUT)?;
+        self.finish_data().await
+    }
+
     /// The next unsolicited event, waiting at most `wait`.
     ///
     /// # Errors

@@ -140,3 +140,51 @@ async fn unplugging_is_an_error_not_a_hang() {
     let r = m.next_event(WAIT).await;
     assert!(matches!(r, Err(HwError::Closed | HwError::Io(_))), "{r:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_answered_lines_are_joined_with_audio_both_ways_until_one_hangs_up() {
+    use ainsim_hw::bridge::{join_lines, JoinEnd};
+    let (ea, eb) = (spawn(&USR5637, FarEnd::AnswerAfter(1)), spawn(&ZOOM3095, FarEnd::AnswerAfter(1)));
+    let mut ms = Vec::new();
+    for e in [&ea, &eb] {
+        let mut m = serial::open(e.path().to_str().expect("utf-8 path")).expect("open the pty");
+        m.identify().await.expect("identify");
+        m.init().await.expect("init");
+        m.voice_mode().await.expect("voice");
+        e.script(Script::Ring(None));
+        assert_eq!(m.next_event(WAIT).await.expect("event"), Some(ModemEvent::Ring(None)));
+        m.answer().await.expect("answer");
+        assert_eq!(next_line(e.line_events()), LineEvent::OffHook);
+        ms.push(m);
+    }
+    let (mut b, mut a) = (ms.pop().expect("b"), ms.pop().expect("a"));
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let l2 = std::sync::Arc::clone(&log);
+    let join = tokio::spawn(async move {
+        let mut lg = move |s: String| l2.lock().expect("log").push(s);
+        join_lines(&mut a, &mut b, &mut lg).await
+    });
+    let heard = |e: &PtyModem, n: usize| {
+        let mut got = Vec::new();
+        while got.len() < n {
+            match next_line(e.line_events()) {
+                LineEvent::Audio(a) => got.extend(a),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        got
+    };
+    // Audio from each far end reaches the other line, DLEs intact.
+    let sound = vec![1, DLE, 2, DLE, DLE, 3];
+    // Held until the stream starts, then sent: either way it arrives.
+    ea.script(Script::FarAudio(sound.clone()));
+    assert_eq!(heard(&eb, sound.len()), sound);
+    eb.script(Script::FarAudio(vec![9, 8, 7]));
+    assert_eq!(heard(&ea, 3), vec![9, 8, 7]);
+    eb.script(Script::FarHangup);
+    let end = tokio::time::timeout(WAIT, join).await.expect("join ends").expect("join task").expect("join");
+    assert_eq!(end, JoinEnd::SecondHungUp);
+    assert_eq!(next_line(ea.line_events()), LineEvent::OnHook);
+    assert_eq!(next_line(eb.line_events()), LineEvent::OnHook);
+    assert!(log.lock().expect("log")[0].contains("neither usr5637 nor zoom3095 cancels echo"));
+}
