@@ -471,3 +471,45 @@ where
     ra.and(rb).and(ha).and(hb)?;
     Ok(end)
 }
+
+/// Line to line, no network: when line `a` rings, dial `dial` on line `b`;
+/// at its probable answer, answer `a` and [`join_lines`] them until one
+/// hangs up; then wait for the next ring. Runs until a device fails.
+///
+/// # Errors
+/// The first device failure (both lines are hung up as far as they answer).
+pub async fn relay_calls<A, B>(
+    a: &mut Modem<A>,
+    b: &mut Modem<B>,
+    dial: &str,
+    cfg: &BridgeConfig,
+    log: &mut impl FnMut(String),
+) -> Result<(), HwError>
+where
+    A: AsyncRead + AsyncWrite + Unpin,
+    B: AsyncRead + AsyncWrite + Unpin,
+{
+    loop {
+        match a.next_event(Duration::from_secs(1)).await? {
+            Some(ModemEvent::Ring(_)) => {}
+            Some(ModemEvent::Cid(CidField::Number(n))) => {
+                log(format!("caller id on the first line: {n:?}"));
+                continue;
+            }
+            _ => continue,
+        }
+        log(format!("the first line rings: dialling {dial} on the second"));
+        match b.dial(dial, cfg.vra_tenths, cfg.dial_wait).await? {
+            DialOutcome::ProbableAnswer => {
+                a.answer().await?;
+                log("probable answer: both lines joined".into());
+                let end = join_lines(a, b, log).await?;
+                log(format!("call over: {end:?}"));
+            }
+            o => {
+                log(format!("{o:?} on the second line: the first keeps ringing unanswered"));
+                let _ = b.hang_up().await;
+            }
+        }
+    }
+}

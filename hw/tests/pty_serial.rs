@@ -188,3 +188,40 @@ async fn two_answered_lines_are_joined_with_audio_both_ways_until_one_hangs_up()
     assert_eq!(next_line(eb.line_events()), LineEvent::OnHook);
     assert!(log.lock().expect("log")[0].contains("neither usr5637 nor zoom3095 cancels echo"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_a_ring_on_one_line_dials_the_other_and_joins_them() {
+    use ainsim_hw::bridge::{relay_calls, BridgeConfig};
+    let (ea, eb) = (spawn(&USR5637, FarEnd::AnswerAfter(1)), spawn(&USR5637, FarEnd::AnswerAfter(1)));
+    let mut ms = Vec::new();
+    for e in [&ea, &eb] {
+        let mut m = serial::open(e.path().to_str().expect("utf-8 path")).expect("open the pty");
+        m.identify().await.expect("identify");
+        m.init().await.expect("init");
+        m.voice_mode().await.expect("voice");
+        ms.push(m);
+    }
+    let (mut b, mut a) = (ms.pop().expect("b"), ms.pop().expect("a"));
+    let cfg = BridgeConfig { vra_tenths: 3, dial_wait: WAIT, ..BridgeConfig::default() };
+    let relay = tokio::spawn(async move {
+        let mut log = |_s: String| {};
+        relay_calls(&mut a, &mut b, "5550123", &cfg, &mut log).await
+    });
+    ea.script(Script::Ring(None));
+    assert_eq!(next_line(eb.line_events()), LineEvent::OffHook);
+    assert_eq!(next_line(eb.line_events()), LineEvent::Dial("5550123".into()));
+    assert_eq!(next_line(ea.line_events()), LineEvent::OffHook);
+    ea.script(Script::FarAudio(vec![4, DLE, 5]));
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        match next_line(eb.line_events()) {
+            LineEvent::Audio(x) => got.extend(x),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(got, vec![4, DLE, 5]);
+    ea.script(Script::FarHangup);
+    assert_eq!(next_line(ea.line_events()), LineEvent::OnHook);
+    assert_eq!(next_line(eb.line_events()), LineEvent::OnHook);
+    relay.abort();
+}

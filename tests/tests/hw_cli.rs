@@ -141,3 +141,34 @@ fn the_network_rings_the_emulated_line_it_answers_dtmf_and_hang_up() {
     bridge.expect("network side hung up");
     emu.expect("line: on hook");
 }
+
+#[test]
+fn join_relays_a_ring_on_one_emulated_line_to_the_other() {
+    let args = ["hw", "emulate", "--ring-period", "300ms", "--answer-after", "1", "--stop-after", "60s"];
+    let (mut a, mut b) = (Proc::start(&args), Proc::start(&args));
+    let pa = a.lines.recv_timeout(WAIT).expect("a's pty");
+    let pb = b.lines.recv_timeout(WAIT).expect("b's pty");
+    let mut join = Proc::start(&[
+        "hw",
+        "join",
+        "--port",
+        &pa,
+        "--other",
+        &pb,
+        "--dial",
+        "5550123",
+        "--vra",
+        "3",
+        "--stop-after",
+        "40s",
+    ]);
+    join.expect("waiting for");
+    writeln!(a.stdin(), "ring 3035550111").unwrap();
+    b.expect("line: dialled 5550123");
+    a.expect("line: off hook");
+    join.expect("both lines joined");
+    writeln!(a.stdin(), "hangup").unwrap();
+    a.expect("line: on hook");
+    b.expect("line: on hook");
+    join.expect("call over");
+}

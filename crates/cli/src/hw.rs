@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use ainsim_elements::EventKind;
-use ainsim_hw::bridge::{serve_line, start_network, BridgeConfig};
+use ainsim_hw::bridge::{prepare, relay_calls, serve_line, start_network, BridgeConfig};
 use ainsim_hw::emu::{EmuConfig, FarEnd, LineEvent};
 use ainsim_hw::parse::{CallerId, CidValue};
 use ainsim_hw::profile::{self, Profile};
@@ -43,6 +43,23 @@ pub(crate) enum HwCommand {
         /// The serial device (`/dev/ttyACM0`) or a pty from `ainsim hw emulate`.
         port: String,
     },
+    /// Line to line, no network: when the line on PORT rings, dial DIAL on the
+    /// line on OTHER, answer at its probable answer and join their audio.
+    Join {
+        #[arg(long)]
+        port: String,
+        #[arg(long)]
+        other: String,
+        /// The number to dial on the other line.
+        #[arg(long)]
+        dial: String,
+        /// As for `bridge`.
+        #[arg(long, default_value_t = 50)]
+        vra: u32,
+        /// Stop after this long (default: until Ctrl-C).
+        #[arg(long, value_parser = crate::parse_duration)]
+        stop_after: Option<Duration>,
+    },
     /// Join the line on PORT to the network as subscriber NUMBER, in real time.
     Bridge {
         #[arg(long)]
@@ -76,6 +93,7 @@ pub(crate) fn run(cmd: HwCommand) -> Result<(), Failure> {
             emulate(pick(&profile)?, ring_period, answer_after, stop_after)
         }
         HwCommand::Probe { port } => probe(&port),
+        HwCommand::Join { port, other, dial, vra, stop_after } => join(&port, &other, &dial, vra, stop_after),
         HwCommand::Bridge { port, number, topology, to, dial, vra, stop_after } => {
             let cfg = BridgeConfig { to, dial, vra_tenths: vra, ..BridgeConfig::default() };
             bridge(&port, &number, topology.as_deref(), cfg, stop_after)
@@ -205,6 +223,36 @@ fn probe(port: &str) -> Result<(), Failure> {
         );
         let _ = m.command("AT+FCLASS=0").await;
         Ok(())
+    })
+}
+
+fn join(port: &str, other: &str, dial: &str, vra: u32, stop_after: Option<Duration>) -> Result<(), Failure> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(anyhow::anyhow!("cannot start tokio: {e}")))?;
+    rt.block_on(async {
+        let open =
+            |p: &str| ainsim_hw::serial::open(p).map_err(|e| Failure::Other(anyhow::anyhow!("{p}: {e}")));
+        let (mut a, mut b) = (open(port)?, open(other)?);
+        let mut log = |s: String| outln!("join: {s}");
+        prepare(&mut a, &mut log).await.map_err(|e| Failure::Other(anyhow::anyhow!("{port}: {e}")))?;
+        prepare(&mut b, &mut log).await.map_err(|e| Failure::Other(anyhow::anyhow!("{other}: {e}")))?;
+        outln!("join: waiting for {port} to ring; then dialling {dial} on {other}");
+        let cfg = BridgeConfig { vra_tenths: vra, ..BridgeConfig::default() };
+        let relay = relay_calls(&mut a, &mut b, dial, &cfg, &mut log);
+        let stop = async {
+            match stop_after {
+                Some(d) => tokio::time::sleep(d).await,
+                None => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        };
+        tokio::select! {
+            r = relay => r.map_err(|e| Failure::Other(anyhow::anyhow!("join: {e}"))),
+            () = stop => Ok(()),
+        }
     })
 }
 
