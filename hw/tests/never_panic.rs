@@ -60,3 +60,34 @@ proptest! {
         prop_assert!(!e.is_busy());
     }
 }
+
+proptest! {
+    /// The emulator takes any bytes from the DTE and any far-end verb, in any order.
+    #[test]
+    fn emulator_never_panics(
+        steps in proptest::collection::vec((0u8..8, proptest::collection::vec(any::<u8>(), 0..48)), 0..40),
+        profile in 0usize..4,
+    ) {
+        use ainsim_hw::emu::{EmuConfig, FarEnd, ModemEmu};
+        let p = ainsim_hw::profile::PROFILES[profile];
+        let mut m = ModemEmu::new(p, EmuConfig { far_end: FarEnd::AnswerAfter(1), ..EmuConfig::default() });
+        let mut now = Duration::ZERO;
+        // Put it in voice mode first so dialling and streams are reachable.
+        m.handle_input(now, b"AT+FCLASS=8\rATE0\r");
+        for (verb, bytes) in steps {
+            now += Duration::from_millis(700);
+            match verb {
+                0 => m.ring(now, None),
+                1 => m.far_dtmf(bytes.first().copied().unwrap_or(b'1')),
+                2 => m.far_hangup(now),
+                3 => m.far_audio(&bytes),
+                4 => m.handle_input(now, b"ATD123\r"),
+                5 => m.handle_input(now, b"AT+VLS=1\rAT+VRX\r"),
+                _ => m.handle_input(now, &bytes),
+            }
+            m.handle_timeout(now);
+            let _ = m.poll_transmit();
+            while m.poll_line().is_some() {}
+        }
+    }
+}
