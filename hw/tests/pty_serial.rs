@@ -11,7 +11,7 @@ use ainsim_hw::profile::{Profile, GATEWAY, USR5637, ZOOM3095};
 use ainsim_hw::pty::{PtyModem, Script};
 use ainsim_hw::serial;
 
-const WAIT: Duration = Duration::from_secs(5);
+const WAIT: Duration = Duration::from_secs(15);
 
 fn cfg(far_end: FarEnd) -> EmuConfig {
     EmuConfig { ring_period: Duration::from_millis(300), far_end, no_answer_rings: 3 }
