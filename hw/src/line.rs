@@ -22,6 +22,8 @@ pub struct LineSim {
     ringing: Option<(usize, usize)>,
     /// Whether side i is in a call with the other.
     joined: bool,
+    /// Every line event routed, for [`LineSim::take_log`].
+    log: Vec<(usize, LineEvent)>,
 }
 
 impl LineSim {
@@ -33,12 +35,18 @@ impl LineSim {
             numbers: numbers.map(str::to_string),
             ringing: None,
             joined: false,
+            log: Vec::new(),
         }
     }
 
     /// The earliest timer of either modem.
     pub fn poll_timeout(&self) -> Option<Duration> {
         self.modems.iter().filter_map(ModemEmu::poll_timeout).min()
+    }
+
+    /// The line events routed since the last call: `(which modem, event)`.
+    pub fn take_log(&mut self) -> Vec<(usize, LineEvent)> {
+        std::mem::take(&mut self.log)
     }
 
     /// Fire due timers and route line events until nothing moves.
@@ -52,6 +60,7 @@ impl LineSim {
                 let y = 1 - x;
                 while let Some(e) = self.modems[x].poll_line() {
                     moved = true;
+                    self.log.push((x, e.clone()));
                     self.route(now, x, y, e);
                 }
             }

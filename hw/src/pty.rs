@@ -77,47 +77,19 @@ impl PtyModem {
     /// # Errors
     /// When no pty can be opened (no `/dev/ptmx`).
     pub fn spawn(profile: &'static Profile, cfg: EmuConfig) -> io::Result<PtyModem> {
-        let pty = nix::pty::openpty(None, None).map_err(to_io)?;
-        let mut t = tcgetattr(&pty.slave).map_err(to_io)?;
-        cfmakeraw(&mut t);
-        tcsetattr(&pty.slave, SetArg::TCSANOW, &t).map_err(to_io)?;
-        let path = nix::unistd::ttyname(&pty.slave).map_err(to_io)?;
-        let master = File::from(pty.master);
-        let mut reader = master.try_clone()?;
+        let (path, master, slave) = open_raw_pty()?;
         let (tx, rx) = mpsc::channel();
         let (line_tx, line) = mpsc::channel();
         let rtx = tx.clone();
         let stop = Arc::new(AtomicBool::new(false));
-        let stop_reader = Arc::clone(&stop);
-        thread::Builder::new().name("pty-read".into()).spawn(move || {
-            let mut buf = [0u8; 4096];
-            // Poll with a short timeout so that an unplug (the run loop ending)
-            // closes this clone of the master too, and the slave sees the hang-up.
-            while !stop_reader.load(Ordering::Relaxed) {
-                let mut fds = [PollFd::new(reader.as_fd(), PollFlags::POLLIN)];
-                match poll(&mut fds, PollTimeout::from(100u16)) {
-                    Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
-                    Ok(_) => {}
-                    Err(_) => {
-                        let _ = rtx.send(Msg::ReaderGone);
-                        return;
-                    }
-                }
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => {
-                        let _ = rtx.send(Msg::ReaderGone);
-                        return;
-                    }
-                    Ok(n) => {
-                        if rtx.send(Msg::Bytes(buf[..n].to_vec())).is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
+        spawn_reader(master.try_clone()?, Arc::clone(&stop), move |b| {
+            rtx.send(match b {
+                Some(b) => Msg::Bytes(b),
+                None => Msg::ReaderGone,
+            })
+            .is_ok()
         })?;
         let emu = ModemEmu::new(profile, cfg);
-        let slave = pty.slave;
         thread::Builder::new().name("pty-modem".into()).spawn(move || {
             run(emu, master, slave, &rx, &line_tx);
             stop.store(true, Ordering::Relaxed);
@@ -149,6 +121,147 @@ impl PtyModem {
 impl Drop for PtyModem {
     fn drop(&mut self) {
         self.script(Script::Unplug);
+    }
+}
+
+/// Open a pty, raw, and give its slave path, master and slave.
+fn open_raw_pty() -> io::Result<(PathBuf, File, OwnedFd)> {
+    let pty = nix::pty::openpty(None, None).map_err(to_io)?;
+    let mut t = tcgetattr(&pty.slave).map_err(to_io)?;
+    cfmakeraw(&mut t);
+    tcsetattr(&pty.slave, SetArg::TCSANOW, &t).map_err(to_io)?;
+    let path = nix::unistd::ttyname(&pty.slave).map_err(to_io)?;
+    Ok((path, File::from(pty.master), pty.slave))
+}
+
+/// Read the master on a thread, handing each read to `send` (`None`: gone)
+/// until `send` returns false or `stop` is set. Polls with a short timeout
+/// so that an unplug (the run loop ending) closes this clone of the master
+/// too, and the slave sees the hang-up.
+fn spawn_reader(
+    mut reader: File,
+    stop: Arc<AtomicBool>,
+    send: impl Fn(Option<Vec<u8>>) -> bool + Send + 'static,
+) -> io::Result<()> {
+    thread::Builder::new().name("pty-read".into()).spawn(move || {
+        let mut buf = [0u8; 4096];
+        while !stop.load(Ordering::Relaxed) {
+            let mut fds = [PollFd::new(reader.as_fd(), PollFlags::POLLIN)];
+            match poll(&mut fds, PollTimeout::from(100u16)) {
+                Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
+                Ok(_) => {}
+                Err(_) => {
+                    send(None);
+                    return;
+                }
+            }
+            match reader.read(&mut buf) {
+                Ok(0) | Err(_) => {
+                    send(None);
+                    return;
+                }
+                Ok(n) => {
+                    if !send(Some(buf[..n].to_vec())) {
+                        return;
+                    }
+                }
+            }
+        }
+    })?;
+    Ok(())
+}
+
+/// Two emulated modems on two ptys, joined by the line simulator: each
+/// has a number, and dialling one from the other rings it.
+pub struct PtyLinePair {
+    paths: [PathBuf; 2],
+    tx: mpsc::Sender<PairMsg>,
+    line: mpsc::Receiver<(usize, LineEvent)>,
+}
+
+enum PairMsg {
+    Bytes(usize, Vec<u8>),
+    Gone,
+    Stop,
+}
+
+impl PtyLinePair {
+    /// Open two ptys and run `LineSim` with these profiles and numbers.
+    ///
+    /// # Errors
+    /// When no pty can be opened.
+    pub fn spawn(
+        profiles: [&'static Profile; 2],
+        numbers: [&str; 2],
+        ring_period: Duration,
+    ) -> io::Result<PtyLinePair> {
+        let (pa, mut ma, sa) = open_raw_pty()?;
+        let (pb, mut mb, sb) = open_raw_pty()?;
+        let (tx, rx) = mpsc::channel();
+        let (line_tx, line) = mpsc::channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        for (i, m) in [(0, &ma), (1, &mb)] {
+            let rtx = tx.clone();
+            spawn_reader(m.try_clone()?, Arc::clone(&stop), move |b| {
+                rtx.send(match b {
+                    Some(b) => PairMsg::Bytes(i, b),
+                    None => PairMsg::Gone,
+                })
+                .is_ok()
+            })?;
+        }
+        let mut sim = crate::line::LineSim::new(profiles, numbers, ring_period);
+        thread::Builder::new().name("pty-line".into()).spawn(move || {
+            let _slaves = (sa, sb);
+            let start = Instant::now();
+            loop {
+                let wait = sim
+                    .poll_timeout()
+                    .map_or(Duration::from_secs(3600), |t| t.saturating_sub(start.elapsed()));
+                let msg = rx.recv_timeout(wait);
+                let now = start.elapsed();
+                match msg {
+                    Ok(PairMsg::Bytes(i, b)) => {
+                        if let Some(m) = sim.modems.get_mut(i) {
+                            m.handle_input(now, &b);
+                        }
+                    }
+                    Ok(PairMsg::Gone | PairMsg::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                }
+                sim.step(now);
+                for (i, e) in sim.take_log() {
+                    let _ = line_tx.send((i, e));
+                }
+                let mut failed = false;
+                for (m, w) in sim.modems.iter_mut().zip([&mut ma, &mut mb]) {
+                    if let Some(out) = m.poll_transmit() {
+                        failed |= w.write_all(&out).is_err();
+                    }
+                }
+                if failed {
+                    break;
+                }
+            }
+            stop.store(true, Ordering::Relaxed);
+        })?;
+        Ok(PtyLinePair { paths: [pa, pb], tx, line })
+    }
+
+    /// The two slave paths, in the order of the numbers.
+    pub fn paths(&self) -> [&Path; 2] {
+        [&self.paths[0], &self.paths[1]]
+    }
+
+    /// What each modem did on the line: `(which, event)`.
+    pub fn line_events(&self) -> &mpsc::Receiver<(usize, LineEvent)> {
+        &self.line
+    }
+}
+
+impl Drop for PtyLinePair {
+    fn drop(&mut self) {
+        let _ = self.tx.send(PairMsg::Stop);
     }
 }
 

@@ -225,3 +225,50 @@ async fn relay_a_ring_on_one_line_dials_the_other_and_joins_them() {
     assert_eq!(next_line(eb.line_events()), LineEvent::OnHook);
     relay.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn line_simulator_on_two_ptys_one_modem_calls_the_other() {
+    use ainsim_hw::pty::PtyLinePair;
+    let pair = PtyLinePair::spawn([&USR5637, &ZOOM3095], ["5550001", "5550002"], Duration::from_millis(300))
+        .expect("ptys");
+    let [pa, pb] = pair.paths();
+    let mut a = serial::open(pa.to_str().expect("path")).expect("open a");
+    let mut b = serial::open(pb.to_str().expect("path")).expect("open b");
+    for m in [&mut a, &mut b] {
+        m.identify().await.expect("identify");
+        m.init().await.expect("init");
+        m.enable_caller_id().await.expect("cid");
+        m.voice_mode().await.expect("voice");
+    }
+    let dial = tokio::spawn(async move {
+        let r = a.dial("5550002", 3, WAIT).await;
+        (a, r)
+    });
+    assert_eq!(b.next_event(WAIT).await.expect("event"), Some(ModemEvent::Ring(None)));
+    assert_eq!(
+        b.next_event(WAIT).await.expect("event"),
+        Some(ModemEvent::Cid(CidField::Number(CidValue::Value("5550001".into()))))
+    );
+    b.answer().await.expect("answer");
+    let (mut a, r) = dial.await.expect("dial task");
+    assert_eq!(r.expect("dial"), DialOutcome::ProbableAnswer);
+    a.send_dtmf("9").await.expect("dtmf");
+    let dtmf = loop {
+        match b.next_event(WAIT).await.expect("event") {
+            Some(ModemEvent::Ring(_)) => {}
+            e => break e,
+        }
+    };
+    assert_eq!(dtmf, Some(ModemEvent::Dtmf(b'9')));
+    b.hang_up().await.expect("hang up");
+    let tone = loop {
+        match a.next_event(WAIT).await.expect("event") {
+            Some(ModemEvent::Tone(ainsim_hw::DleEvent::Ringback)) => {}
+            e => break e,
+        }
+    };
+    assert_eq!(tone, Some(ModemEvent::Tone(ainsim_hw::DleEvent::LoopBreak)));
+    let events: Vec<(usize, LineEvent)> = std::iter::from_fn(|| pair.line_events().try_recv().ok()).collect();
+    assert!(events.contains(&(0, LineEvent::Dial("5550002".into()))), "{events:?}");
+    assert!(events.contains(&(1, LineEvent::OnHook)), "{events:?}");
+}

@@ -172,3 +172,14 @@ fn join_relays_a_ring_on_one_emulated_line_to_the_other() {
     b.expect("line: on hook");
     join.expect("call over");
 }
+
+#[test]
+fn emulate_pair_prints_two_ptys_each_a_modem() {
+    let emu = Proc::start(&["hw", "emulate", "--pair", "5550001,5550002", "--stop-after", "30s"]);
+    for _ in 0..2 {
+        let path = emu.lines.recv_timeout(WAIT).expect("a pty line");
+        assert!(path.starts_with("/dev/"), "{path}");
+        let o = run_ainsim(&["hw", "probe", &path], None);
+        assert!(stdout(&o).contains("profile usr5637"), "{}{}", stdout(&o), stderr(&o));
+    }
+}

@@ -37,6 +37,11 @@ pub(crate) enum HwCommand {
         /// Stop after this long (default: until Ctrl-C or `unplug`).
         #[arg(long, value_parser = crate::parse_duration)]
         stop_after: Option<Duration>,
+        /// Two modems joined by the line simulator instead, with these numbers
+        /// (`5550001,5550002`): the first two lines of stdout are their ptys;
+        /// dialling one from the other rings it. No stdin actions.
+        #[arg(long, value_delimiter = ',')]
+        pair: Option<Vec<String>>,
     },
     /// Identify the modem or gateway on PORT: its ATI answers, profile and capabilities.
     Probe {
@@ -89,7 +94,10 @@ pub(crate) enum HwCommand {
 
 pub(crate) fn run(cmd: HwCommand) -> Result<(), Failure> {
     match cmd {
-        HwCommand::Emulate { profile, ring_period, answer_after, stop_after } => {
+        HwCommand::Emulate { profile, ring_period, answer_after: _, stop_after, pair: Some(numbers) } => {
+            emulate_pair(pick(&profile)?, &numbers, ring_period, stop_after)
+        }
+        HwCommand::Emulate { profile, ring_period, answer_after, stop_after, pair: None } => {
             emulate(pick(&profile)?, ring_period, answer_after, stop_after)
         }
         HwCommand::Probe { port } => probe(&port),
@@ -182,6 +190,44 @@ fn emulate(
                 LineEvent::Dtmf(d) => outln!("line: dtmf {}", char::from(d)),
                 LineEvent::Audio(a) => outln!("line: audio {} bytes", a.len()),
             },
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+        }
+    }
+}
+
+fn emulate_pair(
+    p: &'static Profile,
+    numbers: &[String],
+    ring_period: Duration,
+    stop_after: Option<Duration>,
+) -> Result<(), Failure> {
+    let [a, b] = numbers else {
+        return Err(Failure::BadInput(format!("--pair: two numbers, not {}", numbers.len())));
+    };
+    let pair = ainsim_hw::pty::PtyLinePair::spawn([p, p], [a, b], ring_period)
+        .map_err(|e| Failure::Other(anyhow::anyhow!("cannot open a pty: {e}")))?;
+    let [pa, pb] = pair.paths();
+    outln!("{}", pa.display());
+    outln!("{}", pb.display());
+    outln!("emulating two {} modems, {a} and {b}, on one simulated exchange", p.id);
+    let start = Instant::now();
+    let names = [a, b];
+    loop {
+        if stop_after.is_some_and(|d| start.elapsed() >= d) {
+            return Ok(());
+        }
+        match pair.line_events().recv_timeout(Duration::from_millis(100)) {
+            Ok((i, e)) => {
+                let who = names.get(i).map_or("?", |n| n.as_str());
+                match e {
+                    LineEvent::OffHook => outln!("line {who}: off hook"),
+                    LineEvent::OnHook => outln!("line {who}: on hook"),
+                    LineEvent::Dial(n) => outln!("line {who}: dialled {n}"),
+                    LineEvent::Dtmf(d) => outln!("line {who}: dtmf {}", char::from(d)),
+                    LineEvent::Audio(x) => outln!("line {who}: audio {} bytes", x.len()),
+                }
+            }
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
         }
