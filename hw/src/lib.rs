@@ -7,7 +7,10 @@
 //! data; [`emu`] is a sans-IO V.253 voice modem and [`line`] joins two of
 //! them. At the edge: [`ops`] drives a device over any
 //! `AsyncRead + AsyncWrite`, [`serial`] opens real ports with
-//! tokio-serial, [`pty`] runs the emulator on a pseudo-terminal.
+//! tokio-serial, [`pty`] runs the emulator (or two joined by the line
+//! simulator) on pseudo-terminals, and [`bridge`] puts a line in the
+//! network as a subscriber, or joins two lines. Users' guide:
+//! docs/hardware.md.
 #![forbid(unsafe_code)]
 
 pub mod bridge;
