@@ -4,7 +4,7 @@
 //! Layers: [`parse`] (bytes → result lines, caller ID, DLE-shielded voice)
 //! and [`engine`] (the sans-IO command/response state machine; time is
 //! passed in) know no I/O; [`profile`] holds each device's quirks as
-//! data; [`emu`] is a sans-IO V.253 voice modem and [`line`] joins two of
+//! data; [`emu`] is a sans-IO V.253 voice modem and [`line`](mod@line) joins two of
 //! them. At the edge: [`ops`] drives a device over any
 //! `AsyncRead + AsyncWrite`, [`serial`] opens real ports with
 //! tokio-serial, [`pty`] runs the emulator (or two joined by the line
