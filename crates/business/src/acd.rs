@@ -835,8 +835,8 @@ impl Acd {
             .collect();
         if let Some(best) = ready.iter().map(|(_, l)| *l).min() {
             ready.retain(|(_, l)| *l == best);
-            let ids: Vec<String> = ready.into_iter().map(|(a, _)| a.view.id.clone()).collect();
-            let chosen = self.choose(&ids);
+            let agents: Vec<&Agent> = ready.into_iter().map(|(a, _)| a).collect();
+            let chosen = choose(&self.cfg, self.last_rr, &mut self.rng, &agents);
             return Some((chosen, now));
         }
         // Nobody free now: someone whose wrap-up ends soon, soonest first.
@@ -849,32 +849,6 @@ impl Acd {
             })
             .min()
             .map(|(at, _, agent)| (agent, at.max(now)))
-    }
-
-    fn choose(&mut self, ids: &[String]) -> String {
-        let agents: Vec<&Agent> = ids.iter().filter_map(|id| self.agents.get(id)).collect();
-        let chosen = match self.cfg.strategy {
-            Strategy::LongestIdle => agents.iter().min_by_key(|a| (a.view.idle_since, a.order)),
-            Strategy::FewestCalls => {
-                agents.iter().min_by_key(|a| (a.view.handled, a.view.idle_since, a.order))
-            }
-            Strategy::RoundRobin => {
-                let last = self.last_rr;
-                agents.iter().min_by_key(|a| match last {
-                    Some(l) if a.order <= l => (1, a.order),
-                    _ => (0, a.order),
-                })
-            }
-            Strategy::FixedOrder => agents.iter().min_by_key(|a| {
-                let rank = self.cfg.fixed_order.iter().position(|x| *x == a.view.id).unwrap_or(usize::MAX);
-                (rank, a.order)
-            }),
-            Strategy::Random => {
-                let i = self.rng.below(agents.len());
-                agents.get(i)
-            }
-        };
-        chosen.map(|a| a.view.id.clone()).unwrap_or_default()
     }
 
     /// Checks the engine's invariants (for tests): every held call is held
@@ -921,6 +895,32 @@ impl Acd {
         }
         Ok(())
     }
+}
+
+/// The strategy's pick among `agents` (in the agents' table order, all
+/// equally ready): borrows the fields it needs, so that the candidates are
+/// not copied out of the table first.
+fn choose(cfg: &AcdConfig, last_rr: Option<u64>, rng: &mut SeededRng, agents: &[&Agent]) -> String {
+    let chosen = match cfg.strategy {
+        Strategy::LongestIdle => agents.iter().min_by_key(|a| (a.view.idle_since, a.order)),
+        Strategy::FewestCalls => agents.iter().min_by_key(|a| (a.view.handled, a.view.idle_since, a.order)),
+        Strategy::RoundRobin => {
+            let last = last_rr;
+            agents.iter().min_by_key(|a| match last {
+                Some(l) if a.order <= l => (1, a.order),
+                _ => (0, a.order),
+            })
+        }
+        Strategy::FixedOrder => agents.iter().min_by_key(|a| {
+            let rank = cfg.fixed_order.iter().position(|x| *x == a.view.id).unwrap_or(usize::MAX);
+            (rank, a.order)
+        }),
+        Strategy::Random => {
+            let i = rng.below(agents.len());
+            agents.get(i)
+        }
+    };
+    chosen.map(|a| a.view.id.clone()).unwrap_or_default()
 }
 
 #[cfg(test)]

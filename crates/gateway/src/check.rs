@@ -357,12 +357,22 @@ pub struct Gateway {
     /// Per business, a digest of the last password that passed argon2 (in
     /// memory only): the same password again skips the slow hash.
     verified: BTreeMap<String, [u8; 32]>,
+    /// Set by [`Gateway::defer_flushes`]: audit entries are written but
+    /// not flushed; whoever answers the request flushes first.
+    deferred: bool,
 }
 
 impl Gateway {
     /// A front over `store` (businesses in [`BUSINESS_TREE`], audit in [`AUDIT_TREE`]).
     pub fn new(cfg: GatewayConfig, store: Box<dyn Store + Send>) -> Self {
-        Gateway { cfg, store, recent: BTreeMap::new(), checks_since_prune: 0, verified: BTreeMap::new() }
+        Gateway {
+            cfg,
+            store,
+            recent: BTreeMap::new(),
+            checks_since_prune: 0,
+            verified: BTreeMap::new(),
+            deferred: false,
+        }
     }
 
     /// Registers (or replaces) a business.
@@ -373,6 +383,19 @@ impl Gateway {
         self.verified.remove(&business.id);
         self.store.put(BUSINESS_TREE, &business.id, business)?;
         self.store.flush()
+    }
+
+    /// From now on the checks write their audit entries without flushing
+    /// them, and the returned handle flushes: the caller must run it after
+    /// each check, before it answers the request, so no answered request
+    /// has an audit entry that a crash could lose. Run outside the lock the
+    /// gateway is kept under, the flushes of concurrent requests share disk
+    /// syncs. `None` (and nothing deferred) when the store's flush is a
+    /// no-op.
+    pub fn defer_flushes(&mut self) -> Option<ainsim_store::Syncer> {
+        let syncer = self.store.syncer();
+        self.deferred = syncer.is_some();
+        syncer
     }
 
     /// The audit log, oldest first.
@@ -710,6 +733,9 @@ impl Gateway {
     fn write_audit(&mut self, mut entry: AuditEntry) -> Result<(), ainsim_store::StoreError> {
         entry.seq = self.next("next_audit")?;
         self.store.put(AUDIT_TREE, &format!("{:020}", entry.seq), &entry)?;
+        if self.deferred {
+            return Ok(());
+        }
         self.store.flush()
     }
 

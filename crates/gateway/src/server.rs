@@ -29,7 +29,7 @@
 //! What it is not: a reconnecting OSN link (a lost link fails later
 //! requests with 503), or a rate limit on follow-ups.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -47,7 +47,7 @@ use axum::{Json, Router};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use ainsim_business::{Action, BusinessConfig, BusinessServer, Status};
 use ainsim_elements::osn::{CallStatus, InstructionResult, OsnMessage};
@@ -88,14 +88,64 @@ struct Shared {
     pending: Mutex<BTreeMap<u64, oneshot::Sender<InstructionResult>>>,
     osn: mpsc::UnboundedSender<Vec<u8>>,
     frames_sent: AtomicU64,
-    /// Every status as it arrives, for the event streams.
-    statuses: broadcast::Sender<(u64, CallStatus)>,
+    /// Per call with an open event stream, the number of statuses it has
+    /// so far: each stream is woken by its own call's news only. Locked
+    /// only under `calls`; an entry goes with the call's final status.
+    news: Mutex<HashMap<u64, watch::Sender<usize>>>,
     /// Where `GET /v1/cdrs` reads from.
     cdrs: Mutex<Option<Arc<dyn CdrSource>>>,
     /// The network-side ACDs of the businesses that take Fig. 9 requests.
     desks: Mutex<BTreeMap<String, Desk>>,
     /// Where the desks' time starts.
     started: std::time::Instant,
+    /// Flushes the audit log before answers when the store is on disk.
+    sync: Option<GroupSync>,
+}
+
+/// Flushes the gateway's store for every request waiting on it at once
+/// (group commit): the checks write their audit entries under the gateway
+/// lock without flushing ([`Gateway::defer_flushes`]); each request then
+/// waits here, outside the lock, before it is answered, and one disk sync
+/// on this thread covers every request that came in while the last one ran.
+struct GroupSync {
+    syncer: ainsim_store::Syncer,
+    waiting: std::sync::mpsc::Sender<oneshot::Sender<Result<(), String>>>,
+}
+
+impl GroupSync {
+    fn start(syncer: ainsim_store::Syncer) -> Self {
+        let (waiting, rx) = std::sync::mpsc::channel::<oneshot::Sender<Result<(), String>>>();
+        let flush = Arc::clone(&syncer);
+        // Without the thread every send below fails and `durable` flushes
+        // on a blocking task instead.
+        let _ = std::thread::Builder::new().name("gateway-sync".into()).spawn(move || {
+            while let Ok(first) = rx.recv() {
+                let mut batch = vec![first];
+                batch.extend(rx.try_iter());
+                let r = flush().map_err(|e| e.to_string());
+                for w in batch {
+                    let _ = w.send(r.clone());
+                }
+            }
+        });
+        GroupSync { syncer, waiting }
+    }
+}
+
+/// Makes the audit entries written so far durable (see [`GroupSync`]); a
+/// failure is the answer to give instead (500 `store`).
+async fn durable(s: &Shared) -> Result<(), Response> {
+    let Some(g) = &s.sync else { return Ok(()) };
+    let (tx, rx) = oneshot::channel();
+    let done = if g.waiting.send(tx).is_ok() {
+        rx.await.unwrap_or_else(|_| Err("the store's sync thread stopped".into()))
+    } else {
+        let syncer = Arc::clone(&g.syncer);
+        tokio::task::spawn_blocking(move || syncer().map_err(|e| e.to_string()))
+            .await
+            .unwrap_or_else(|_| Err("the store's flush did not finish".into()))
+    };
+    done.map_err(|e| refusal(&Refusal::Store(e)))
 }
 
 /// One business's network-side ACD (Fig. 9): the same business server and
@@ -170,22 +220,24 @@ pub enum StartError {
 ///
 /// # Errors
 /// [`StartError`]: the listen address, the OSN connection, or the PEM files.
-pub async fn start(cfg: ServerConfig, gateway: Gateway) -> Result<Running, StartError> {
+pub async fn start(cfg: ServerConfig, mut gateway: Gateway) -> Result<Running, StartError> {
     let stream = TcpStream::connect(cfg.access_server)
         .await
         .map_err(|err| StartError::Osn { addr: cfg.access_server, err })?;
     let (mut rd, mut wr) = stream.into_split();
     let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
+    let sync = gateway.defer_flushes().map(GroupSync::start);
     let shared = Arc::new(Shared {
         gateway: Mutex::new(gateway),
         calls: Mutex::new(BTreeMap::new()),
         pending: Mutex::new(BTreeMap::new()),
         osn: tx,
         frames_sent: AtomicU64::new(0),
-        statuses: broadcast::channel(1024).0,
+        news: Mutex::new(HashMap::new()),
         cdrs: Mutex::new(None),
         desks: Mutex::new(BTreeMap::new()),
         started: std::time::Instant::now(),
+        sync,
     });
     tokio::spawn(async move {
         while let Some(frame) = rx.recv().await {
@@ -292,7 +344,14 @@ impl Shared {
                     let mut calls = lock(&self.calls);
                     if let Some(c) = calls.get_mut(&call_id) {
                         c.statuses.push(status.clone());
-                        let _ = self.statuses.send((call_id, status.clone()));
+                        let mut news = lock(&self.news);
+                        if let Some(tx) = news.get(&call_id) {
+                            tx.send_replace(c.statuses.len());
+                        }
+                        if is_final(&status) {
+                            // Streams still open read the rest from the record.
+                            news.remove(&call_id);
+                        }
                     }
                 }
                 self.to_desk(call_id, |d, now, id| d.call_status(now, id, &status));
@@ -410,8 +469,9 @@ fn error(status: u16, body: serde_json::Value) -> Response {
 
 /// Runs `check` on the gateway over the request as it came (its headers,
 /// path and body, the wall clock now), on a blocking thread: argon2 takes
-/// milliseconds, which must not stall the async workers. `None` if the
-/// check did not finish.
+/// milliseconds, which must not stall the async workers. The audit entry
+/// is durable before it returns; the `Err` is the answer to give when it is
+/// not, or when the check did not finish.
 async fn check_blocking<T: Send + 'static>(
     s: &Arc<Shared>,
     method: &'static str,
@@ -419,13 +479,13 @@ async fn check_blocking<T: Send + 'static>(
     headers: &HeaderMap,
     body: Bytes,
     check: impl FnOnce(&mut Gateway, &HttpRequest<'_>, Option<&str>) -> T + Send + 'static,
-) -> Option<T> {
+) -> Result<T, Response> {
     let header = |h: &str| headers.get(h).and_then(|v| v.to_str().ok()).map(str::to_string);
     let (ts, nonce, sig) = (header(H_TIMESTAMP), header(H_NONCE), header(H_SIGNATURE));
     let business = header(H_BUSINESS);
     let path = uri.path().to_string();
     let checker = Arc::clone(s);
-    tokio::task::spawn_blocking(move || {
+    let checked = tokio::task::spawn_blocking(move || {
         let req = HttpRequest {
             method,
             path: &path,
@@ -437,8 +497,12 @@ async fn check_blocking<T: Send + 'static>(
         };
         check(&mut lock(&checker.gateway), &req, business.as_deref())
     })
-    .await
-    .ok()
+    .await;
+    let Ok(checked) = checked else {
+        return Err(error(500, json!({"error": "internal", "reason": "the check did not finish"})));
+    };
+    durable(s).await?;
+    Ok(checked)
 }
 
 async fn post_instruction(
@@ -447,9 +511,9 @@ async fn post_instruction(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let decision = check_blocking(&s, "POST", &uri, &headers, body, |g, req, _| g.check(req)).await;
-    let Some(decision) = decision else {
-        return error(500, json!({"error": "internal", "reason": "the check did not finish"}));
+    let decision = match check_blocking(&s, "POST", &uri, &headers, body, |g, req, _| g.check(req)).await {
+        Ok(d) => d,
+        Err(answer) => return answer,
     };
     let (request_id, business, instruction) = match decision {
         Decision::Refused(r) => return refusal(&r),
@@ -491,8 +555,15 @@ async fn post_instruction(
     }
 }
 
-/// Authenticates a signed read; the business it was made by.
-fn read_as(s: &Shared, uri: &Uri, headers: &HeaderMap) -> Result<String, crate::check::Refusal> {
+/// Authenticates a signed read; the business it was made by, or the answer
+/// to give (a refusal, or a store that failed to keep the audit entry).
+async fn read_as(s: &Shared, uri: &Uri, headers: &HeaderMap) -> Result<String, Response> {
+    let checked = read_check(s, uri, headers);
+    durable(s).await?;
+    checked.map_err(|r| refusal(&r))
+}
+
+fn read_check(s: &Shared, uri: &Uri, headers: &HeaderMap) -> Result<String, crate::check::Refusal> {
     let header = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
     let req = HttpRequest {
         method: "GET",
@@ -516,9 +587,9 @@ async fn get_call(
     headers: HeaderMap,
     Path(request_id): Path<u64>,
 ) -> Response {
-    let business = match read_as(&s, &uri, &headers) {
+    let business = match read_as(&s, &uri, &headers).await {
         Ok(b) => b,
-        Err(r) => return refusal(&r),
+        Err(answer) => return answer,
     };
     match lock(&s.calls).get(&request_id).filter(|c| c.business == business) {
         Some(c) => Json(c.clone()).into_response(),
@@ -571,6 +642,9 @@ async fn cancel(
 ) -> Response {
     let (req, business) = follow_up_request(&uri, &headers, &body);
     let checked = lock(&s.gateway).check_follow_up(&req, business, None);
+    if let Err(answer) = durable(&s).await {
+        return answer;
+    }
     match checked {
         Ok((business, _)) => {
             follow_up(&s, request_id, &business, &OsnMessage::Cancel { call_id: request_id })
@@ -590,6 +664,9 @@ async fn next_representative(
 ) -> Response {
     let (req, business) = follow_up_request(&uri, &headers, &body);
     let checked = lock(&s.gateway).check_next_representative(&req, business);
+    if let Err(answer) = durable(&s).await {
+        return answer;
+    }
     match checked {
         Ok((business, representative)) => follow_up(
             &s,
@@ -614,21 +691,25 @@ async fn call_events(
     headers: HeaderMap,
     Path(request_id): Path<u64>,
 ) -> Response {
-    let business = match read_as(&s, &uri, &headers) {
+    let business = match read_as(&s, &uri, &headers).await {
         Ok(b) => b,
-        Err(r) => return refusal(&r),
+        Err(answer) => return answer,
     };
     // Subscribed under the calls lock, which `on_osn` holds while it both
     // records a status and announces it: every status recorded after the
     // first read below wakes the stream. The stream reads what to send from
-    // the call's record, so a wake-up lost to a lagging channel (many calls
-    // at once) loses no status.
+    // the call's record; the channel only says that there is more. A call
+    // that has already ended gets a closed channel (nothing more will come).
     let rx = {
         let calls = lock(&s.calls);
-        if calls.get(&request_id).is_none_or(|c| c.business != business) {
+        let Some(c) = calls.get(&request_id).filter(|c| c.business == business) else {
             return unknown(request_id, &business);
+        };
+        if c.statuses.last().is_some_and(is_final) {
+            watch::channel(c.statuses.len()).1
+        } else {
+            lock(&s.news).entry(request_id).or_insert_with(|| watch::channel(c.statuses.len()).0).subscribe()
         }
-        s.statuses.subscribe()
     };
     let stream = futures_util::stream::unfold((0usize, rx, false), move |(next, mut rx, done)| {
         let s = Arc::clone(&s);
@@ -636,6 +717,7 @@ async fn call_events(
             if done {
                 return None;
             }
+            let mut closed = false;
             loop {
                 let status = lock(&s.calls).get(&request_id).and_then(|c| c.statuses.get(next).cloned());
                 if let Some(status) = status {
@@ -643,9 +725,12 @@ async fn call_events(
                     let event = Event::default().event("status").json_data(&status).unwrap_or_default();
                     return Some((Ok::<_, Infallible>(event), (next + 1, rx, done)));
                 }
-                match rx.recv().await {
-                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(broadcast::error::RecvError::Closed) => return None,
+                if closed || rx.changed().await.is_err() {
+                    // One more read above catches a status sent just before the close.
+                    if closed {
+                        return None;
+                    }
+                    closed = true;
                 }
             }
         }
@@ -655,9 +740,9 @@ async fn call_events(
 
 /// `GET /v1/cdrs` (signed, `X-Ainsim-Business`): the business's CDRs and totals.
 async fn cdrs(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Response {
-    let business = match read_as(&s, &uri, &headers) {
+    let business = match read_as(&s, &uri, &headers).await {
         Ok(b) => b,
-        Err(r) => return refusal(&r),
+        Err(answer) => return answer,
     };
     let source = lock(&s.cdrs).clone();
     let Some(source) = source else {
@@ -678,9 +763,9 @@ async fn direct_setup(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap
     let checked =
         check_blocking(&s, "PUT", &uri, &headers, body, |g, req, b| g.check_direct_setup(req, b)).await;
     let (business, setup) = match checked {
-        Some(Ok(x)) => x,
-        Some(Err(r)) => return refusal(&r),
-        None => return error(500, json!({"error": "internal", "reason": "the check did not finish"})),
+        Ok(Ok(x)) => x,
+        Ok(Err(r)) => return refusal(&r),
+        Err(answer) => return answer,
     };
     let now = s.desk_now();
     let cfg = BusinessConfig {
@@ -741,6 +826,9 @@ async fn direct_request(State(s): State<Arc<Shared>>, uri: Uri, body: Bytes) -> 
     };
     let enabled: std::collections::BTreeSet<String> = lock(&s.desks).keys().cloned().collect();
     let checked = lock(&s.gateway).check_direct_request(&req, |b| enabled.contains(b));
+    if let Err(answer) = durable(&s).await {
+        return cors(answer);
+    }
     let request = match checked {
         Ok(r) => r,
         Err(r) => return cors(refusal(&r)),

@@ -113,6 +113,25 @@ pub struct C2cReport {
     pub timed_out: u64,
     /// Up to five distinct reasons calls failed for.
     pub failures: Vec<String>,
+    /// CPU time the whole process used (every thread, user and system)
+    /// from the first request to the last end, per completed session, in
+    /// milliseconds: what a session costs whatever else the machine runs
+    /// (`2 000 / cpu_ms_per_session` sessions/s would fill two cores).
+    /// `None` where `/proc/self/stat` cannot be read.
+    pub cpu_ms_per_session: Option<f64>,
+}
+
+/// CPU time of this process so far (user + system, every thread), in
+/// seconds, from `/proc/self/stat` (Linux; fields 14 and 15 in clock ticks
+/// of 1/100 s, the fixed `USER_HZ` of the proc interface).
+fn process_cpu_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
 }
 
 /// The shopper lines' numbers.
@@ -300,6 +319,7 @@ pub fn click_to_call(cfg: &C2cConfig) -> Result<C2cReport, String> {
     let clients = cfg.clients.max(1);
     let report = served.block_on(async {
         let issued = Arc::new(AtomicU64::new(0));
+        let cpu_before = process_cpu_s();
         let started = Instant::now();
         let stop_at = started + cfg.deadline;
         let mut tasks = Vec::new();
@@ -392,6 +412,11 @@ pub fn click_to_call(cfg: &C2cConfig) -> Result<C2cReport, String> {
             }
         }
         r.wall_s = last.saturating_duration_since(started).as_secs_f64();
+        if let (Some(a), Some(b)) = (cpu_before, process_cpu_s()) {
+            if r.sessions > 0 {
+                r.cpu_ms_per_session = Some((b - a) * 1e3 / r.sessions as f64);
+            }
+        }
         r.sessions_per_s = if r.wall_s > 0.0 { r.sessions as f64 / r.wall_s } else { 0.0 };
         setups.sort_by(f64::total_cmp);
         r.setup_p50_ms = percentile(&setups, 0.50);
@@ -413,6 +438,21 @@ mod tests {
         let t = Topology::parse(&topology(4, 3, Duration::from_millis(20)), "c2c-bench.toml")
             .expect("the bench topology parses");
         t.plan(None).expect("and plans");
+    }
+
+    #[test]
+    fn the_process_cpu_time_is_read_and_grows() {
+        if !std::path::Path::new("/proc/self/stat").exists() {
+            return;
+        }
+        let a = process_cpu_s().expect("/proc/self/stat parses");
+        let mut x = 0u64;
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_millis(60) {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        let b = process_cpu_s().expect("/proc/self/stat parses");
+        assert!(b > a, "{a} then {b} after 60 ms of spinning");
     }
 
     #[test]

@@ -82,6 +82,8 @@ struct Inner {
     nonce: AtomicU64,
     counts: Counters,
     log: Mutex<Vec<LinkEvent>>,
+    /// Whether [`Inner::note`] keeps what it is told for [`GatewayLink::take_log`].
+    transcript: std::sync::atomic::AtomicBool,
     rt: tokio::runtime::Handle,
     observer: OnceLock<StatusObserver>,
 }
@@ -152,6 +154,7 @@ impl GatewayLink {
                 nonce: AtomicU64::new(0),
                 counts: Counters::default(),
                 log: Mutex::new(Vec::new()),
+                transcript: std::sync::atomic::AtomicBool::new(true),
                 rt,
                 observer: OnceLock::new(),
             }),
@@ -178,6 +181,16 @@ impl GatewayLink {
             finished: c.finished.load(Ordering::SeqCst),
             statuses: c.statuses.load(Ordering::SeqCst),
             refused: c.refused.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Whether the link keeps a transcript for [`GatewayLink::take_log`]
+    /// (on by default). A service that never takes it (`ainsim serve`)
+    /// turns it off, or it grows by two entries a call for ever.
+    pub fn keep_transcript(&self, on: bool) {
+        self.inner.transcript.store(on, Ordering::Relaxed);
+        if !on {
+            lock(&self.inner.log).clear();
         }
     }
 
@@ -224,9 +237,16 @@ impl InstructionSink for GatewayLink {
 type Answer = Result<(u16, serde_json::Value), String>;
 
 impl Inner {
-    fn note(&self, call: CallId, text: String) {
+    fn note(&self, call: CallId, text: impl FnOnce() -> String) {
+        let keep = self.transcript.load(Ordering::Relaxed);
+        if !keep && !tracing::enabled!(tracing::Level::DEBUG) {
+            return;
+        }
+        let text = text();
         tracing::debug!("gateway link: {call}: {text}");
-        lock(&self.log).push(LinkEvent { call, text });
+        if keep {
+            lock(&self.log).push(LinkEvent { call, text });
+        }
     }
 
     async fn forward(self: &Arc<Self>, call: CallId, message: OsnMessage) {
@@ -277,7 +297,7 @@ impl Inner {
     fn lost(&self, call: CallId, why: String) {
         self.counts.refused.fetch_add(1, Ordering::SeqCst);
         tracing::warn!("gateway link: {call}: {why}");
-        self.note(call, why);
+        self.note(call, || why);
     }
 
     fn signed(&self, method: reqwest::Method, path: &str, body: Vec<u8>) -> reqwest::RequestBuilder {
@@ -308,7 +328,7 @@ impl Inner {
                     return self.lost(call, format!("202 without a request id: {body}"));
                 };
                 lock(&self.ids).insert(request_id, id);
-                self.note(call, format!("POST /v1/call-instructions -> 202 Accepted, request {id}"));
+                self.note(call, || format!("POST /v1/call-instructions -> 202 Accepted, request {id}"));
                 let held_until = body.get("held_until").and_then(serde_json::Value::as_u64);
                 let me = Arc::clone(self);
                 // Counted as in flight until the stream is open, so a driver
@@ -321,13 +341,13 @@ impl Inner {
                 self.counts.refused.fetch_add(1, Ordering::SeqCst);
                 let refused = refusal_of(*status, body);
                 if let InstructionResult::Refused { reason, .. } = &refused {
-                    self.note(call, format!("POST /v1/call-instructions -> {status}: {reason}"));
+                    self.note(call, || format!("POST /v1/call-instructions -> {status}: {reason}"));
                 }
                 refused
             }
             Err(e) => {
                 self.counts.refused.fetch_add(1, Ordering::SeqCst);
-                self.note(call, format!("POST /v1/call-instructions failed: {e}"));
+                self.note(call, || format!("POST /v1/call-instructions failed: {e}"));
                 InstructionResult::Refused {
                     refusal: Refusal::NetworkDown,
                     reason: format!("the access server's front is not reachable: {e}"),
@@ -343,7 +363,7 @@ impl Inner {
 
     fn follow_up_answer(&self, call: CallId, path: &str, answer: Answer) {
         match answer {
-            Ok((202, _)) => self.note(call, format!("POST {path} -> 202 Accepted")),
+            Ok((202, _)) => self.note(call, || format!("POST {path} -> 202 Accepted")),
             Ok((status, body)) => {
                 let reason = body.get("reason").and_then(|r| r.as_str()).unwrap_or_default().to_owned();
                 self.lost(call, format!("POST {path} -> {status}: {reason}"));
@@ -465,6 +485,25 @@ impl SseBuffer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_keeps_a_transcript_only_when_asked() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+        rt.block_on(async {
+            for keep in [true, false] {
+                let link = GatewayLink::new("http://127.0.0.1:9", "ABC", b"key", false).expect("a link");
+                link.keep_transcript(keep);
+                // No front request 7: lost before anything is sent.
+                link.send(CallId(1), "rep-1", OsnMessage::Cancel { call_id: 7 });
+                while link.counts().in_flight() > 0 {
+                    tokio::task::yield_now().await;
+                }
+                assert_eq!(link.counts().refused, 1);
+                let log = link.take_log();
+                assert_eq!(log.len(), usize::from(keep), "{log:?}");
+            }
+        });
+    }
 
     #[test]
     fn server_sent_events_split_across_chunks_come_out_whole() {

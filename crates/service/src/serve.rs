@@ -409,6 +409,8 @@ pub fn start(cfg: ServeConfig) -> Result<Served, ServeError> {
         // The front is this process's own, on loopback: its certificate is not checked.
         let link = GatewayLink::new(&front_url, "ABC", &key, scheme == "https")
             .map_err(|e| ServeError::Front(e.to_string()))?;
+        // Nobody takes the transcript here: it would only grow.
+        link.keep_transcript(false);
 
         let clock = SystemClock::new();
         let mut config = abc::config(&front.addr.ip().to_string(), unix_now(), u64::from_le_bytes(random()?));

@@ -74,7 +74,19 @@ pub trait Store {
     /// # Errors
     /// The backend failed.
     fn flush(&mut self) -> Result<()>;
+
+    /// A handle that does what [`Store::flush`] does (every write made
+    /// before it is called becomes durable) without `&mut self`, so that a
+    /// caller can flush after letting go of the lock it writes under and
+    /// several writers' flushes can share one disk sync. `None` when
+    /// flushing is a no-op (memory).
+    fn syncer(&self) -> Option<Syncer> {
+        None
+    }
 }
+
+/// See [`Store::syncer`]. Calls may run on any thread, concurrently.
+pub type Syncer = std::sync::Arc<dyn Fn() -> Result<()> + Send + Sync>;
 
 /// Typed records over any [`Store`] (JSON-encoded values).
 pub trait StoreExt: Store {
@@ -244,6 +256,11 @@ impl Store for SledStore {
         self.db.flush().map_err(backend)?;
         Ok(())
     }
+
+    fn syncer(&self) -> Option<Syncer> {
+        let db = self.db.clone();
+        Some(std::sync::Arc::new(move || db.flush().map(drop).map_err(backend)))
+    }
 }
 
 #[cfg(test)]
@@ -291,5 +308,16 @@ mod tests {
         let sub: Sub = s.get("subscriber", "2125550142").unwrap().unwrap();
         assert_eq!(sub.forward.as_deref(), Some("9175550123"));
         assert_eq!(s.get::<Sub>("subscriber", "2125550143").unwrap(), None);
+    }
+
+    #[test]
+    fn a_sled_store_can_be_synced_from_another_thread_and_memory_needs_not() {
+        assert!(MemStore::new().syncer().is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = SledStore::open(dir.path()).unwrap();
+        let sync = s.syncer().expect("sled has a syncer");
+        s.put("subscriber", "2125550142", &Sub { dn: "2125550142".into(), forward: None }).unwrap();
+        std::thread::spawn(move || sync()).join().unwrap().unwrap();
+        assert!(s.get::<Sub>("subscriber", "2125550142").unwrap().is_some());
     }
 }
