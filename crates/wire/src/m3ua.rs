@@ -480,6 +480,9 @@ impl M3uaParameter {
     }
 
     /// Parse the value of a parameter with tag `t`; `base` is the value's absolute offset.
+    // Inlined into `M3uaRepr::parse` so the parameter is built in place
+    // rather than moved out of a `Result` and into the list.
+    #[inline(always)]
     fn parse_value(t: u16, v: &[u8], base: usize) -> Result<Self> {
         let fixed = |n: usize| -> Result<()> {
             if v.len() == n {
