@@ -66,6 +66,18 @@ impl Tag {
     /// UNIVERSAL 17 constructed, SET.
     pub const SET: Tag = Tag::constructed(Class::Universal, 17);
 
+    /// The tag of an identifier octet whose number is below 31 (`b & 0x1f != 0x1f`).
+    #[inline]
+    pub fn from_low_octet(b: u8) -> Tag {
+        let class = match b >> 6 {
+            0 => Class::Universal,
+            1 => Class::Application,
+            2 => Class::Context,
+            _ => Class::Private,
+        };
+        Tag { class, constructed: b & 0x20 != 0, number: u32::from(b & 0x1f) }
+    }
+
     /// The first identifier octet when the number is below 31 (for matching).
     pub fn first_octet(self) -> u8 {
         let n = if self.number < 31 { self.number as u8 } else { 0x1f };
@@ -237,7 +249,25 @@ fn minimal_len_octets(len: usize) -> usize {
 /// # Errors
 /// Truncation, bad lengths, nesting deeper than [`MAX_DEPTH`], or an
 /// indefinite length on a primitive element.
+#[inline]
 pub fn read_tlv<'a>(r: &mut Reader<'a>, depth: usize) -> Result<Tlv<'a>> {
+    // Fast path: a low tag number and a short definite length (X.690
+    // §8.1.2.2, §8.1.3.4), which is nearly every element of a TCAP message.
+    // Anything else, or anything short, takes the general path below.
+    if let [b, l, rest @ ..] = r.rest() {
+        if b & 0x1f != 0x1f && *l < 0x80 && usize::from(*l) <= rest.len() && depth <= MAX_DEPTH {
+            let (tag, len) = (Tag::from_low_octet(*b), usize::from(*l));
+            let value = &rest[..len];
+            let offset = r.offset();
+            r.skip(2 + len);
+            return Ok(Tlv { tag, form: LenForm::Definite, value, offset, value_offset: offset + 2 });
+        }
+    }
+    read_tlv_slow(r, depth)
+}
+
+/// [`read_tlv`] for every form.
+fn read_tlv_slow<'a>(r: &mut Reader<'a>, depth: usize) -> Result<Tlv<'a>> {
     if depth > MAX_DEPTH {
         return Err(r.error(Reason::TooDeep { limit: MAX_DEPTH }).message("ber"));
     }

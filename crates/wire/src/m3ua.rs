@@ -480,6 +480,9 @@ impl M3uaParameter {
     }
 
     /// Parse the value of a parameter with tag `t`; `base` is the value's absolute offset.
+    // Inlined into `M3uaRepr::parse` so the parameter is built in place
+    // rather than moved out of a `Result` and into the list.
+    #[inline(always)]
     fn parse_value(t: u16, v: &[u8], base: usize) -> Result<Self> {
         let fixed = |n: usize| -> Result<()> {
             if v.len() == n {
@@ -524,7 +527,12 @@ impl M3uaParameter {
             },
             tag::ROUTING_CONTEXT => {
                 multiple_of_4()?;
-                M3uaParameter::RoutingContext((0..v.len() / 4).map(|i| be32(4 * i)).collect())
+                // Nearly always one context: no iterator for it.
+                if v.len() == 4 {
+                    M3uaParameter::RoutingContext(vec![be32(0)])
+                } else {
+                    M3uaParameter::RoutingContext((0..v.len() / 4).map(|i| be32(4 * i)).collect())
+                }
             }
             tag::DIAGNOSTIC_INFORMATION => M3uaParameter::DiagnosticInformation(v.to_vec()),
             tag::HEARTBEAT_DATA => M3uaParameter::HeartbeatData(v.to_vec()),
@@ -1027,9 +1035,59 @@ impl<T: AsRef<[u8]>> M3uaPacket<T> {
 
     /// The Protocol Data of a DATA message, without parsing the other parameters.
     ///
+    /// Only the layout is checked on the way (each length and padded end);
+    /// the values and padding octets of the other parameters are not read,
+    /// so a message this accepts may still be refused by [`M3uaRepr::parse`].
+    ///
     /// # Errors
-    /// A malformed parameter before it, or a Protocol Data under 12 octets.
+    /// A parameter before it whose length is under 4 or runs past the
+    /// message, or a Protocol Data under 12 octets. When there is no
+    /// Protocol Data, any malformed parameter (padding included).
     pub fn protocol_data(&self) -> Result<Option<ProtocolDataRef<'_>>> {
+        if let Some(pd) = self.protocol_data_fast() {
+            return Ok(Some(pd));
+        }
+        self.protocol_data_slow()
+    }
+
+    /// [`protocol_data`](Self::protocol_data) when the parameters before
+    /// Protocol Data are laid out well: tags and lengths read straight from
+    /// the slice, each length at least 4 and its padded end inside the
+    /// message. Their padding octets are not read (the layout does not
+    /// depend on them; [`M3uaRepr::parse`] checks them). `None` sends the
+    /// caller to the full walk, which names any error.
+    #[inline]
+    fn protocol_data_fast(&self) -> Option<ProtocolDataRef<'_>> {
+        let b = self.buffer.as_ref();
+        let area = b.get(..self.total_len())?;
+        let mut pos = HEADER_LEN;
+        while let Some(&[t0, t1, l0, l1, ..]) = area.get(pos..) {
+            let len = usize::from(u16::from_be_bytes([l0, l1]));
+            if len < 4 || pad4(len) > area.len() - pos {
+                return None;
+            }
+            if u16::from_be_bytes([t0, t1]) == tag::PROTOCOL_DATA {
+                let v = area.get(pos + 4..pos + len)?;
+                let [o0, o1, o2, o3, d0, d1, d2, d3, si, ni, mp, sls, ..] = *v else { return None };
+                return Some(ProtocolDataRef {
+                    opc: PointCode(u32::from_be_bytes([o0, o1, o2, o3])),
+                    dpc: PointCode(u32::from_be_bytes([d0, d1, d2, d3])),
+                    si,
+                    ni,
+                    mp,
+                    sls,
+                    user_data: &v[12..],
+                    user_data_offset: pos + 16,
+                });
+            }
+            pos += pad4(len);
+        }
+        None
+    }
+
+    /// The full walk behind [`protocol_data`](Self::protocol_data): every
+    /// parameter before Protocol Data checked, padding included.
+    fn protocol_data_slow(&self) -> Result<Option<ProtocolDataRef<'_>>> {
         // `step` directly rather than the iterator: no `Option<Result<_>>`
         // wrapping or `failed` flag per parameter (an error returns at once).
         let mut params = self.raw_params();

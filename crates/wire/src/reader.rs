@@ -77,6 +77,13 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
 
+    /// Move on `n` octets, at most to the end (for a caller that has already
+    /// checked them through [`Reader::rest`]).
+    #[inline]
+    pub fn skip(&mut self, n: usize) {
+        self.pos = self.pos.saturating_add(n).min(self.buf.len());
+    }
+
     /// Take everything that is left.
     pub fn take_rest(&mut self) -> &'a [u8] {
         let s = &self.buf[self.pos..];

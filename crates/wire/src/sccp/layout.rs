@@ -128,6 +128,48 @@ impl Layout {
         }
     }
 
+    /// [`check`](Self::check) without the skeleton (for the view).
+    #[inline]
+    pub(crate) fn validate(&self, buf: &[u8]) -> Result<()> {
+        if self.check_fast(buf).is_some() {
+            Ok(())
+        } else {
+            self.check_slow(buf).map(drop)
+        }
+    }
+
+    /// The contents of mandatory variable parameter `i` of a message
+    /// [`check`](Self::check) accepted, read again from its pointer.
+    #[inline]
+    pub(crate) fn var_in<'b>(&self, buf: &'b [u8], i: usize) -> Option<&'b [u8]> {
+        let var = self.vars.get(i)?;
+        let ps = self.pointer_size();
+        let ptr_at = 1 + self.fixed + i * ps;
+        let at = ptr_at + ps - 1 + read_ptr(buf, ptr_at, ps)?;
+        if var.long {
+            let &[a, b] = buf.get(at..at + 2)? else { return None };
+            let len = usize::from(u16::from_le_bytes([a, b]));
+            buf.get(at + 2..at + 2 + len)
+        } else {
+            let len = usize::from(*buf.get(at)?);
+            buf.get(at + 1..at + 1 + len)
+        }
+    }
+
+    /// Where the optional part of a message [`check`](Self::check) accepted
+    /// starts, if it has one.
+    pub(crate) fn optional_start(&self, buf: &[u8]) -> Option<usize> {
+        if !self.optional {
+            return None;
+        }
+        let ps = self.pointer_size();
+        let ptr_at = 1 + self.fixed + self.vars.len() * ps;
+        match read_ptr(buf, ptr_at, ps)? {
+            0 => None,
+            p => Some(ptr_at + ps - 1 + p),
+        }
+    }
+
     /// [`check`](Self::check) for a well-formed message, with plain slice
     /// reads: `Some` exactly when `check_slow` returns `Ok`, with the same
     /// skeleton; `None` for anything `check_slow` refuses.
@@ -242,6 +284,17 @@ impl Layout {
             return Err(err(expected, Reason::Trailing { count: buf.len() - expected }, "end of message"));
         }
         Ok(sk)
+    }
+}
+
+/// The pointer of `ps` octets (1, or 2 least significant first) at `at`.
+#[inline]
+fn read_ptr(buf: &[u8], at: usize, ps: usize) -> Option<usize> {
+    if ps == 2 {
+        let &[a, b] = buf.get(at..at + 2)? else { return None };
+        Some(usize::from(u16::from_le_bytes([a, b])))
+    } else {
+        buf.get(at).map(|&p| usize::from(p))
     }
 }
 

@@ -3,7 +3,7 @@
 //! a full parse or an allocation.
 
 use super::address::AddressView;
-use super::layout::{layout, OptionalIter, Skeleton};
+use super::layout::{layout, Layout, OptionalIter};
 use super::params::{code, ProtocolClass, ReturnCause};
 use super::MessageType;
 use crate::error::{Error, Layer, Result};
@@ -15,8 +15,8 @@ use crate::variant::Variant;
 pub struct Packet<T: AsRef<[u8]>> {
     buffer: T,
     variant: Variant,
-    /// `None` for an unknown message type.
-    skeleton: Option<Skeleton>,
+    /// Whether the message type is one with a known layout (checked).
+    known: bool,
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
@@ -29,11 +29,16 @@ impl<T: AsRef<[u8]>> Packet<T> {
         let Some(&mt) = buf.first() else {
             return Err(Error::truncated(Layer::Sccp, 0, 1, 0).parameter("message type"));
         };
-        let skeleton = match layout(mt) {
-            Some(l) => Some(l.check(buf)?),
-            None => None,
+        // The layout is checked here; the accessors read the pointers again
+        // (a few octets) rather than keep a skeleton of byte ranges.
+        let known = match layout(mt) {
+            Some(l) => {
+                l.validate(buf)?;
+                true
+            }
+            None => false,
         };
-        Ok(Packet { buffer, variant, skeleton })
+        Ok(Packet { buffer, variant, known })
     }
 
     /// The underlying buffer.
@@ -51,22 +56,25 @@ impl<T: AsRef<[u8]>> Packet<T> {
         MessageType::from_u8(self.buffer.as_ref()[0])
     }
 
+    /// The layout of a checked message of a known type.
+    fn layout(&self) -> Option<Layout> {
+        if !self.known {
+            return None;
+        }
+        layout(*self.buffer.as_ref().first()?)
+    }
+
     fn fixed(&self) -> &[u8] {
-        self.skeleton.map_or(&[][..], |s| &self.buffer.as_ref()[s.fixed.0..s.fixed.1])
+        self.layout().and_then(|l| self.buffer.as_ref().get(1..1 + l.fixed)).unwrap_or(&[])
     }
 
     fn var(&self, i: usize) -> Option<&[u8]> {
-        let s = self.skeleton?;
-        let lay = layout(self.buffer.as_ref()[0])?;
-        if i >= lay.vars.len() {
-            return None;
-        }
-        let (a, b) = s.vars[i];
-        Some(&self.buffer.as_ref()[a..b])
+        let lay = self.layout()?;
+        lay.var_in(self.buffer.as_ref(), i)
     }
 
     fn optional(&self, want: u8) -> Option<&[u8]> {
-        let start = self.skeleton?.optional?;
+        let start = self.layout()?.optional_start(self.buffer.as_ref())?;
         OptionalIter::new(self.buffer.as_ref(), start)
             .find_map(|p| p.ok().filter(|(c, _, _)| *c == want).map(|(_, d, _)| d))
     }
@@ -152,7 +160,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     fn hop_counter_at(&self) -> Option<usize> {
         match self.message_type() {
             MessageType::Xudt | MessageType::Xudts | MessageType::Ludt | MessageType::Ludts => {
-                self.skeleton.map(|s| s.fixed.0 + 1)
+                self.known.then_some(2)
             }
             _ => None,
         }

@@ -12,7 +12,7 @@
 //! must use minimal lengths); `parse(emit(m)) == m` for every message `emit`
 //! accepts.
 
-use super::common::{bad, check_raw, int, prim, put, put_int, Elems, Oid, L};
+use super::common::{bad, check_raw, int, prim, put, put_int, Elems, Oid, L, TO_BYTES_CAPACITY};
 use crate::ber::{self, Class, LenForm, Tag, Tlv};
 use crate::error::{Error, Reason, Result};
 use crate::reader::Reader;
@@ -315,7 +315,7 @@ impl Message {
     }
 
     fn parse_body(pt: PackageType, top: &Tlv<'_>) -> Result<Self> {
-        let mut e = Elems::new(top, D_MSG)?;
+        let mut e = Elems::new(top, D_MSG);
         let t = e.take(TRANSACTION_ID, "transaction ID")?;
         let transaction_id = prim(&t, "transaction ID")?.to_vec();
         if ![0, 4, 8].contains(&transaction_id.len()) {
@@ -400,7 +400,8 @@ impl Message {
     /// # Errors
     /// As [`Message::emit`].
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let mut v = Vec::new();
+        // Room for a usual message at once rather than five regrowths from empty.
+        let mut v = Vec::with_capacity(TO_BYTES_CAPACITY);
         self.emit(&mut v)?;
         Ok(v)
     }
@@ -444,7 +445,7 @@ pub(super) fn responding(pt: PackageType, tid: &[u8]) -> Option<&[u8]> {
 
 impl DialoguePortion {
     fn parse(t: &Tlv<'_>) -> Result<Self> {
-        let mut e = Elems::new(t, D_MSG + 1)?;
+        let mut e = Elems::new(t, D_MSG + 1);
         let mut elements = Vec::new();
         while let Some((c, raw)) = e.next_any() {
             let el = match c.tag {
@@ -458,6 +459,7 @@ impl DialoguePortion {
             };
             elements.push(el);
         }
+        e.finish("end of dialogue portion")?;
         Ok(DialoguePortion { form: t.form, elements })
     }
 
@@ -511,11 +513,12 @@ impl ComponentSequence {
     }
 
     fn parse(t: &Tlv<'_>) -> Result<Self> {
-        let mut e = Elems::new(t, D_COMP)?;
+        let mut e = Elems::new(t, D_COMP);
         let mut components = Vec::new();
         while let Some((c, raw)) = e.next_any() {
             components.push(Component::parse(&c, raw)?);
         }
+        e.finish("end of component sequence")?;
         Ok(ComponentSequence { form: t.form, components })
     }
 
@@ -585,7 +588,7 @@ impl Component {
     }
 
     fn parse_known(t: &Tlv<'_>) -> Result<Self> {
-        let mut e = Elems::new(t, D_IN_COMP)?;
+        let mut e = Elems::new(t, D_IN_COMP);
         let component_ids = parse_ids(&mut e)?;
         let form = t.form;
         let c = match t.tag {

@@ -9,38 +9,46 @@ use crate::reader::Reader;
 
 pub(super) const L: Layer = Layer::Tcap;
 
-/// The elements inside one constructed element, read up front, with look-ahead.
+/// What `to_bytes` allocates up front: most TCAP messages fit.
+pub(super) const TO_BYTES_CAPACITY: usize = 256;
+
+/// The elements inside one constructed element, read one at a time from
+/// the buffer (no heap list, no element read twice).
+///
+/// [`peek_tag`](Elems::peek_tag) reads only the identifier. An error reading
+/// an element is kept and returned by the next [`take`](Elems::take),
+/// [`take_any`](Elems::take_any) or [`finish`](Elems::finish) (where
+/// [`next_if`](Elems::next_if) and [`next_any`](Elems::next_any) see no
+/// element); every parse ends with `finish`, which reads anything left, so
+/// the whole contents are still checked.
 pub(super) struct Elems<'a> {
-    items: Vec<(Tlv<'a>, &'a [u8])>,
-    next: usize,
-    end: usize,
+    r: Reader<'a>,
+    depth: usize,
+    /// The error met reading the next element.
+    err: Option<Error>,
 }
 
 impl<'a> Elems<'a> {
-    /// Reads every element in `t`'s contents at `depth`.
-    pub(super) fn new(t: &Tlv<'a>, depth: usize) -> Result<Self> {
-        Self::from_reader(t.reader(L), depth)
+    /// The elements in `t`'s contents at `depth`.
+    pub(super) fn new(t: &Tlv<'a>, depth: usize) -> Self {
+        Elems { r: t.reader(L), depth, err: None }
     }
 
-    /// Reads every element left in `r` at `depth`.
-    pub(super) fn from_reader(mut r: Reader<'a>, depth: usize) -> Result<Self> {
-        let buf = r.buffer();
-        // One allocation of the usual size up front rather than a grow on the first push.
-        let mut items = Vec::with_capacity(4);
-        while !r.is_empty() {
-            let s = r.pos();
-            let c = ber::read_tlv(&mut r, depth)?;
-            items.push((c, &buf[s..r.pos()]));
-        }
-        Ok(Elems { items, next: 0, end: r.offset() })
-    }
-
-    /// The next element's tag, if any.
+    /// The next element's tag, if any (and readable).
+    #[inline]
     pub(super) fn peek_tag(&self) -> Option<Tag> {
-        self.items.get(self.next).map(|(t, _)| t.tag)
+        if self.err.is_some() {
+            return None;
+        }
+        match self.r.rest() {
+            [] => None,
+            [b, ..] if b & 0x1f != 0x1f => Some(Tag::from_low_octet(*b)),
+            _ => Tag::parse(&mut self.r.clone()).ok(),
+        }
     }
 
     /// Takes the next element (and its raw bytes) if its tag is `tag`.
+    #[inline]
     pub(super) fn next_if(&mut self, tag: Tag) -> Option<(Tlv<'a>, &'a [u8])> {
         if self.peek_tag() == Some(tag) {
             self.next_any()
@@ -50,19 +58,31 @@ impl<'a> Elems<'a> {
     }
 
     /// Takes the next element whatever its tag.
+    #[inline]
     pub(super) fn next_any(&mut self) -> Option<(Tlv<'a>, &'a [u8])> {
-        let it = self.items.get(self.next).copied();
-        if it.is_some() {
-            self.next += 1;
+        if self.err.is_some() || self.r.is_empty() {
+            return None;
         }
-        it
+        let buf = self.r.buffer();
+        let s = self.r.pos();
+        match ber::read_tlv(&mut self.r, self.depth) {
+            Ok(t) => Some((t, &buf[s..self.r.pos()])),
+            Err(e) => {
+                self.err = Some(e);
+                None
+            }
+        }
     }
 
     /// Takes the next element, which must be there.
     pub(super) fn take_any(&mut self, what: &'static str) -> Result<(Tlv<'a>, &'a [u8])> {
-        let end = self.end;
-        self.next_any()
-            .ok_or_else(|| Error::new(L, end, Reason::Truncated { needed: 2, available: 0 }).parameter(what))
+        if let Some(t) = self.next_any() {
+            return Ok(t);
+        }
+        if let Some(e) = self.err.take() {
+            return Err(e);
+        }
+        Err(Error::new(L, self.r.offset(), Reason::Truncated { needed: 2, available: 0 }).parameter(what))
     }
 
     /// Takes the next element, which must be there with tag `tag`.
@@ -72,14 +92,16 @@ impl<'a> Elems<'a> {
         Ok(t)
     }
 
-    /// Fails if an element is left over.
-    pub(super) fn finish(&self, what: &'static str) -> Result<()> {
-        match self.items.get(self.next) {
-            None => Ok(()),
-            Some((t, _)) => {
-                Err(Error::new(L, t.offset, Reason::UnexpectedTag { found: t.tag.code(), expected: what }))
-            }
+    /// Fails if an element is left over (or the next one is malformed).
+    pub(super) fn finish(&mut self, what: &'static str) -> Result<()> {
+        if let Some(e) = self.err.take() {
+            return Err(e);
         }
+        if self.r.is_empty() {
+            return Ok(());
+        }
+        let t = ber::read_tlv(&mut self.r, self.depth)?;
+        Err(Error::new(L, t.offset, Reason::UnexpectedTag { found: t.tag.code(), expected: what }))
     }
 }
 
@@ -224,9 +246,8 @@ impl Oid {
 
     /// Writes an OID element with tag `tag`.
     pub(super) fn put(&self, out: &mut Vec<u8>, tag: Tag) -> Result<()> {
-        let mut v = Vec::with_capacity(self.0.len() + 2);
-        self.encode(&mut v)?;
-        put(out, tag, &v)
+        // Straight into `out`, the length patched in (no scratch `Vec`).
+        ber::write_tlv(out, tag, LenForm::Definite, L, |o| self.encode(o))
     }
 }
 

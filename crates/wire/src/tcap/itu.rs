@@ -11,7 +11,7 @@
 //! buffer (constructed elements remember their [`LenForm`]; primitives must use
 //! minimal lengths); `parse(emit(m)) == m` for every message `emit` accepts.
 
-use super::common::{bad, check_raw, int, prim, put, put_int, Elems, Oid, L};
+use super::common::{bad, check_raw, int, prim, put, put_int, Elems, Oid, L, TO_BYTES_CAPACITY};
 use crate::ber::{self, Class, LenForm, Tag, Tlv};
 use crate::error::{Error, Reason, Result};
 use crate::reader::Reader;
@@ -46,12 +46,15 @@ const LINKED_ID: Tag = Tag::primitive(Class::Context, 0);
 
 /// Q.773 §4.2.3: dialogue-as-id `0.0.17.773.1.1.1`.
 pub fn dialogue_as_id() -> Oid {
-    Oid::new(&[0, 0, 17, 773, 1, 1, 1])
+    Oid::new(&DIALOGUE_AS_ID)
 }
+
+const DIALOGUE_AS_ID: [u64; 7] = [0, 0, 17, 773, 1, 1, 1];
+const UNIDIALOGUE_AS_ID: [u64; 7] = [0, 0, 17, 773, 1, 2, 1];
 
 /// Q.773 §4.2.3: unidialogue-as-id `0.0.17.773.1.2.1`.
 pub fn unidialogue_as_id() -> Oid {
-    Oid::new(&[0, 0, 17, 773, 1, 2, 1])
+    Oid::new(&UNIDIALOGUE_AS_ID)
 }
 
 fn form_is_default(f: &LenForm) -> bool {
@@ -362,7 +365,7 @@ impl Message {
     }
 
     fn parse_body(mt: MessageType, top: &Tlv<'_>) -> Result<Self> {
-        let mut e = Elems::new(top, D_MSG)?;
+        let mut e = Elems::new(top, D_MSG);
         let tid = |t: Tlv<'_>, what| -> Result<Vec<u8>> {
             let v = prim(&t, what)?;
             if v.is_empty() || v.len() > 4 {
@@ -447,7 +450,8 @@ impl Message {
     /// # Errors
     /// As [`Message::emit`].
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let mut v = Vec::new();
+        // Room for a usual message at once rather than five regrowths from empty.
+        let mut v = Vec::with_capacity(TO_BYTES_CAPACITY);
         self.emit(&mut v)?;
         Ok(v)
     }
@@ -483,15 +487,15 @@ impl DialoguePortion {
     fn parse(t: &Tlv<'_>) -> Result<Self> {
         let what = "dialogue portion";
         let d = D_MSG + 1;
-        let mut e = Elems::new(t, d)?;
+        let mut e = Elems::new(t, d);
         let ext = e.take(EXTERNAL, "EXTERNAL")?;
         e.finish(what)?;
-        let mut x = Elems::new(&ext, d + 1)?;
+        let mut x = Elems::new(&ext, d + 1);
         let oid =
             Oid::from_tlv(&x.take(Tag::OID, "dialogue direct-reference")?, "dialogue direct-reference")?;
         let single = x.take(SINGLE_ASN1, "single-ASN1-type")?;
         x.finish(what)?;
-        let mut s = Elems::new(&single, d + 2)?;
+        let mut s = Elems::new(&single, d + 2);
         let (p, raw) = s.take_any("dialogue PDU")?;
         s.finish(what)?;
         let pdu = match Self::structured(&oid, p.tag) {
@@ -508,14 +512,15 @@ impl DialoguePortion {
 
     /// Which structured PDU `tag` is under `oid`, if any.
     fn structured(oid: &Oid, tag: Tag) -> Option<u8> {
-        if *oid == dialogue_as_id() {
+        // Compared with the arcs in place: no `Oid` (a heap `Vec`) per call.
+        if oid.0 == DIALOGUE_AS_ID {
             match tag {
                 AARQ => Some(AARQ_K),
                 AARE => Some(AARE_K),
                 ABRT => Some(ABRT_K),
                 _ => None,
             }
-        } else if *oid == unidialogue_as_id() && tag == AARQ {
+        } else if oid.0 == UNIDIALOGUE_AS_ID && tag == AARQ {
             Some(AUDT_K)
         } else {
             None
@@ -579,7 +584,7 @@ const AUDT_K: u8 = 3;
 fn parse_acn(e: &mut Elems<'_>, depth: usize) -> Result<(LenForm, Oid)> {
     let what = "application-context-name";
     let a = e.take(ACN, what)?;
-    let mut x = Elems::new(&a, depth)?;
+    let mut x = Elems::new(&a, depth);
     let oid = Oid::from_tlv(&x.take(Tag::OID, what)?, what)?;
     x.finish(what)?;
     Ok((a.form, oid))
@@ -618,7 +623,7 @@ impl Aarq {
     }
 
     fn parse(t: &Tlv<'_>, depth: usize) -> Result<Self> {
-        let mut e = Elems::new(t, depth)?;
+        let mut e = Elems::new(t, depth);
         let protocol_version = parse_version(&mut e)?;
         let (acn_form, application_context) = parse_acn(&mut e, depth + 1)?;
         let user_information = parse_user_info(&mut e);
@@ -639,15 +644,15 @@ impl Aarq {
 
 impl Aare {
     fn parse(t: &Tlv<'_>, depth: usize) -> Result<Self> {
-        let mut e = Elems::new(t, depth)?;
+        let mut e = Elems::new(t, depth);
         let protocol_version = parse_version(&mut e)?;
         let (acn_form, application_context) = parse_acn(&mut e, depth + 1)?;
         let r = e.take(RESULT, "result")?;
-        let mut rx = Elems::new(&r, depth + 1)?;
+        let mut rx = Elems::new(&r, depth + 1);
         let result = int(&rx.take(Tag::INTEGER, "result")?, "result")?;
         rx.finish("end of result")?;
         let dg = e.take(DIAGNOSTIC, "result-source-diagnostic")?;
-        let mut dx = Elems::new(&dg, depth + 1)?;
+        let mut dx = Elems::new(&dg, depth + 1);
         let (c, _) = dx.take_any("result-source-diagnostic")?;
         dx.finish("end of result-source-diagnostic")?;
         let diagnostic_source = if c.tag == Tag::constructed(Class::Context, 1) {
@@ -661,7 +666,7 @@ impl Aare {
                 Reason::UnexpectedTag { found: c.tag.code(), expected: "dialogue-service-user/provider" },
             ));
         };
-        let mut cx = Elems::new(&c, depth + 2)?;
+        let mut cx = Elems::new(&c, depth + 2);
         let diagnostic = int(&cx.take(Tag::INTEGER, "diagnostic")?, "diagnostic")?;
         cx.finish("end of diagnostic")?;
         let user_information = parse_user_info(&mut e);
@@ -704,7 +709,7 @@ impl Aare {
 
 impl Abrt {
     fn parse(t: &Tlv<'_>, depth: usize) -> Result<Self> {
-        let mut e = Elems::new(t, depth)?;
+        let mut e = Elems::new(t, depth);
         let abort_source = int(&e.take(ABORT_SOURCE, "abort-source")?, "abort-source")?;
         let user_information = parse_user_info(&mut e);
         e.finish("end of ABRT")?;
@@ -726,11 +731,12 @@ impl ComponentPortion {
     }
 
     fn parse(t: &Tlv<'_>) -> Result<Self> {
-        let mut e = Elems::new(t, D_COMP)?;
+        let mut e = Elems::new(t, D_COMP);
         let mut components = Vec::new();
         while let Some((c, raw)) = e.next_any() {
             components.push(Component::parse(&c, raw)?);
         }
+        e.finish("end of component portion")?;
         Ok(ComponentPortion { form: t.form, components })
     }
 
@@ -790,7 +796,7 @@ impl Component {
     }
 
     fn parse_known(t: &Tlv<'_>) -> Result<Self> {
-        let mut e = Elems::new(t, D_IN_COMP)?;
+        let mut e = Elems::new(t, D_IN_COMP);
         let c = match t.tag {
             INVOKE => {
                 let invoke_id = int(&e.take(Tag::INTEGER, "invoke id")?, "invoke id")?;
@@ -803,7 +809,7 @@ impl Component {
                 let invoke_id = int(&e.take(Tag::INTEGER, "invoke id")?, "invoke id")?;
                 let result = match e.next_if(Tag::SEQUENCE) {
                     Some((s, _)) => {
-                        let mut x = Elems::new(&s, D_IN_COMP + 1)?;
+                        let mut x = Elems::new(&s, D_IN_COMP + 1);
                         let opcode = Code::parse(&x.take_any("opcode")?.0, "opcode")?;
                         let parameter = parse_param(&mut x);
                         x.finish("end of result")?;

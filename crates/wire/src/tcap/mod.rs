@@ -28,7 +28,7 @@ use crate::ber::{self, Class, Tag};
 use crate::error::{Error, Reason, Result};
 use crate::reader::Reader;
 use crate::Variant;
-use common::L;
+use common::{L, TO_BYTES_CAPACITY};
 
 /// A TCAP message of either variant.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -101,7 +101,8 @@ impl TcapRepr {
     /// # Errors
     /// As [`TcapRepr::emit`].
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let mut v = Vec::new();
+        // Room for a usual message at once rather than five regrowths from empty.
+        let mut v = Vec::with_capacity(TO_BYTES_CAPACITY);
         self.emit(&mut v)?;
         Ok(v)
     }
