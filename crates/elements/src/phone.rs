@@ -155,9 +155,7 @@ impl Phone {
     }
 
     fn send(&mut self, now: Instant, sig: LineSignal, out: &mut Outputs) {
-        if let Ok(b) = sig.to_bytes() {
-            out.send(Self::LINE, b);
-        }
+        let _ = out.send_written(Self::LINE, |buf| sig.emit(buf));
         self.log.push(Seen { at: now, sent: true, signal: sig });
     }
 

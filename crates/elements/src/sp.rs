@@ -460,8 +460,7 @@ impl SignallingPoint {
         sif: &[u8],
     ) -> Result<Port, RouteError> {
         let port = self.route(dpc, sls)?;
-        let msu = self.build(si, dpc, sls, sif)?;
-        out.send(port, msu);
+        out.send_written(port, |buf| self.build_into(buf, si, dpc, sls, sif))?;
         Ok(port)
     }
 
@@ -470,8 +469,23 @@ impl SignallingPoint {
     /// # Errors
     /// [`RouteError::Encode`] if a field does not fit the variant.
     pub fn build(&self, si: u8, dpc: PointCode, sls: u8, sif: &[u8]) -> Result<Vec<u8>, RouteError> {
+        let mut buf = Vec::new();
+        self.build_into(&mut buf, si, dpc, sls, sif)?;
+        Ok(buf)
+    }
+
+    /// [`SignallingPoint::build`] into `buf` (which is replaced).
+    fn build_into(
+        &self,
+        buf: &mut Vec<u8>,
+        si: u8,
+        dpc: PointCode,
+        sls: u8,
+        sif: &[u8],
+    ) -> Result<(), RouteError> {
         let hdr = ainsim_wire::mtp3::header_len(self.variant);
-        let mut buf = vec![0u8; hdr + sif.len()];
+        buf.clear();
+        buf.resize(hdr + sif.len(), 0);
         let mut p = Mtp3Packet::new_checked(&mut buf[..], self.variant)
             .map_err(|e| RouteError::Encode(e.to_string()))?;
         p.set_si(si);
@@ -480,7 +494,7 @@ impl SignallingPoint {
         p.set_opc(self.pc);
         p.set_sls(sls);
         p.sif_mut().copy_from_slice(sif);
-        Ok(buf)
+        Ok(())
     }
 
     /// An SNM message (SI 0) from this point to `dpc`, as an MSU. ITU puts

@@ -837,7 +837,7 @@ impl Ssp {
     fn line_send(&mut self, li: u32, sig: &LineSignal, out: &mut Outputs) {
         self.buf.clear();
         if sig.emit(&mut self.buf).is_ok() {
-            out.send(self.lines[li as usize].port, self.buf.clone());
+            out.send_copy(self.lines[li as usize].port, &self.buf);
         }
     }
 

@@ -673,7 +673,8 @@ impl Stp {
             }
         }
         if !own {
-            if self.forward(out, dpc, sls, Bytes::copy_from_slice(bytes)) {
+            let copy = out.frame(bytes);
+            if self.forward(out, dpc, sls, copy) {
                 self.counters.transferred += 1;
             } else {
                 self.counters.unroutable += 1;

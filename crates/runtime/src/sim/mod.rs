@@ -344,7 +344,8 @@ pub struct Simulator {
     stale_timers: usize,
     nodes: Vec<NodeSlot>,
     links: Vec<Link>,
-    out: Outputs,
+    /// The output buffer lent to each element in turn (`None` only during a dispatch).
+    out: Option<Outputs>,
     stats: Stats,
     tracing: bool,
     trace: Vec<TraceEntry>,
@@ -384,7 +385,7 @@ impl Simulator {
             stale_timers: 0,
             nodes: Vec::new(),
             links: Vec::new(),
-            out: Outputs::new(),
+            out: Some(Outputs::new()),
             stats: Stats::default(),
             tracing: true,
             trace: Vec::new(),
@@ -787,16 +788,28 @@ impl Simulator {
     /// The time of the next event that does anything.
     pub fn next_event_time(&mut self) -> Option<Instant> {
         loop {
-            let stale = match self.queue.peek() {
-                None => return None,
-                Some((at, what)) if !self.is_stale(what) => return Some(at),
-                Some(_) => true,
-            };
-            if stale {
-                if let Some((_, what)) = self.queue.pop() {
-                    self.discard(what);
-                }
+            let (at, what) = self.queue.peek()?;
+            if !stale(&self.nodes, &self.links, what) {
+                return Some(at);
             }
+            if let Some((_, what)) = self.queue.pop() {
+                self.discard(what);
+            }
+        }
+    }
+
+    /// [`Simulator::step`] if the next event that does anything is due at or
+    /// before `limit` (stale events before it are skipped); `None` otherwise.
+    fn step_until(&mut self, limit: Instant) -> Option<Instant> {
+        loop {
+            let (at, what) = self.queue.pop_due(limit)?;
+            if self.is_stale(&what) {
+                self.discard(what);
+                continue;
+            }
+            self.now = self.now.max(at);
+            self.process(what);
+            return Some(self.now);
         }
     }
 
@@ -804,10 +817,11 @@ impl Simulator {
     /// `t`; returns the number of events processed.
     pub fn run_until(&mut self, t: Instant) -> u64 {
         let mut n = 0;
-        while self.next_event_time().is_some_and(|at| at <= t) {
-            self.step();
+        while self.step_until(t).is_some() {
             n += 1;
         }
+        // Skip the stale events at the front, as a peek does.
+        self.next_event_time();
         self.now = self.now.max(t);
         n
     }
@@ -821,31 +835,16 @@ impl Simulator {
     /// at the last one) or the next one is after `limit` (returns `false`;
     /// the clock moves to `limit`).
     pub fn run_until_idle(&mut self, limit: Instant) -> bool {
-        loop {
-            match self.next_event_time() {
-                None => return true,
-                Some(at) if at > limit => {
-                    self.now = self.now.max(limit);
-                    return false;
-                }
-                Some(_) => {
-                    self.step();
-                }
-            }
+        while self.step_until(limit).is_some() {}
+        if self.next_event_time().is_none() {
+            return true;
         }
+        self.now = self.now.max(limit);
+        false
     }
 
     fn is_stale(&self, what: &What) -> bool {
-        match what {
-            What::Timer { node, id, gen } => self.nodes[node.0 as usize].timers.get(id) != Some(gen),
-            What::Deliver { link, dir, epoch, .. } => {
-                self.links[*link as usize].epoch[*dir as usize] != *epoch
-            }
-            What::Start { node, incarnation } | What::LinkState { node, incarnation, .. } => {
-                self.nodes[node.0 as usize].incarnation != *incarnation
-            }
-            What::Inject { .. } | What::Fault(_) => false,
-        }
+        stale(&self.nodes, &self.links, what)
     }
 
     /// Bookkeeping for a stale event (already counted where it was cut off).
@@ -954,7 +953,8 @@ impl Simulator {
     /// Hands one input to an element and carries out what it asks.
     fn dispatch(&mut self, node: NodeId, input: Input<'_>) {
         self.stats.inputs += 1;
-        let mut out = std::mem::take(&mut self.out);
+        // Taken out of the option rather than `mem::take`n: no empty buffer built and dropped per input.
+        let mut out = self.out.take().unwrap_or_default();
         out.set_event_details(self.event_records || tracing::enabled!(tracing::Level::DEBUG));
         let slot = &mut self.nodes[node.0 as usize];
         let span = tracing::trace_span!("element", node = &*slot.name, t = %self.now);
@@ -979,7 +979,7 @@ impl Simulator {
                 Output::Event(event) => self.record(node, event),
             }
         }
-        self.out = out;
+        self.out = Some(out);
         if self.stale_timers > 4096 && self.stale_timers * 2 > self.queue.len() {
             self.purge_timers();
         }
@@ -1217,6 +1217,20 @@ impl Simulator {
         for n in &mut self.nodes {
             n.group = 0;
         }
+    }
+}
+
+/// Whether a queued event no longer does anything: a cancelled or moved
+/// timer, a frame cut off in flight, a start or link state of an element's
+/// earlier incarnation.
+fn stale(nodes: &[NodeSlot], links: &[Link], what: &What) -> bool {
+    match what {
+        What::Timer { node, id, gen } => nodes[node.0 as usize].timers.get(id) != Some(gen),
+        What::Deliver { link, dir, epoch, .. } => links[*link as usize].epoch[*dir as usize] != *epoch,
+        What::Start { node, incarnation } | What::LinkState { node, incarnation, .. } => {
+            nodes[node.0 as usize].incarnation != *incarnation
+        }
+        What::Inject { .. } | What::Fault(_) => false,
     }
 }
 

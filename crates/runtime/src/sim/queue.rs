@@ -1,149 +1,282 @@
-//! The simulator's event queue: binary heaps of small keys `(time,
-//! sequence number, slot)` over a slab of payloads, so that sifting moves
-//! 24-byte keys instead of whole events, plus a FIFO for events due at the
-//! current time (zero-latency lines, link states, starts), which need no
-//! sifting at all. Pops merge the FIFO and the heaps by `(time, sequence)`:
-//! ties in time pop in sequence order, whichever side holds them.
+//! The simulator's event queue: a timing wheel of one-microsecond buckets
+//! for the next [`WHEEL`] microseconds, a binary heap of small keys
+//! `(time, sequence number, slot)` for what lies beyond, and a slab of
+//! payloads both refer to.
 //!
-//! The keys are split at a horizon: a small "near" heap holds those before
-//! it, a "far" heap the rest (protocol timers minutes ahead, the phones'
-//! scripted calls). Most events are frames due a millisecond on and go
-//! straight to the near heap, which stays small enough for the CPU's caches;
-//! when it runs dry the horizon moves [`WINDOW`] past the far heap's first
-//! key and the far keys before it move over. Every near key is before every
-//! far key, so the order is exactly that of one heap.
+//! Each bucket holds the events of one instant as a FIFO list threaded
+//! through the slab. Sequence numbers grow with every push, so a bucket is
+//! in sequence order by construction and popping needs no comparison at all:
+//! the next event is the head of the first non-empty bucket, found with a
+//! bitmap (one bit per bucket, one summary bit per 64 buckets). Most events
+//! are frames due a millisecond on, link states and line frames due now:
+//! they never touch the heap. Protocol timers (seconds to minutes ahead)
+//! and scripted calls go to the heap and move into their bucket, in
+//! `(time, sequence)` order, when the wheel's window reaches them — before
+//! anything else can be pushed at that instant, so the bucket stays in
+//! sequence order. An item pushed earlier than the last pop (the simulator
+//! pops stale events ahead of its clock when it peeks, then may schedule at
+//! its clock) goes to a third, "early" heap, which pops before the rest. The
+//! order of pops is exactly that of one heap ordered by `(time, sequence)`.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::BinaryHeap;
 
 use ainsim_elements::Instant;
 
-/// How far (microseconds) the horizon moves past the earliest far key.
-const WINDOW: u64 = 16_384;
+/// Buckets of the wheel, one per microsecond: events due less than this many
+/// microseconds after the last pop live in the wheel (4.096 ms: a
+/// millisecond link's frames, with room for jitter).
+const WHEEL: usize = 4096;
+const WORDS: usize = WHEEL / 64;
+const _: () = assert!(WORDS <= 64, "one summary word");
+
+/// No slot (end of a bucket's list).
+const NIL: u32 = u32::MAX;
 
 type Key = Reverse<(u64, u64, u32)>;
 
+struct Entry<T> {
+    at: u64,
+    /// The next entry of the same bucket (`NIL`: last).
+    next: u32,
+    item: Option<T>,
+}
+
+/// Where the earliest item is.
+#[derive(Clone, Copy)]
+enum Src {
+    Early,
+    Bucket(usize),
+    Far,
+}
+
 pub(super) struct Queue<T> {
-    /// Keys before `horizon`.
-    near: BinaryHeap<Key>,
-    /// Keys at or after `horizon`.
+    /// The latest time popped: every wheel entry is in `[base, base + WHEEL)`,
+    /// every `far` key at or after `base + WHEEL`, every `early` key before `base`.
+    base: u64,
+    /// Keys pushed before `base` (rare).
+    early: BinaryHeap<Key>,
+    /// `(head, tail)` slot of each bucket's list, by `time % WHEEL`.
+    buckets: Box<[(u32, u32)]>,
+    /// Bit `b % 64` of word `b / 64`: bucket `b` is not empty.
+    bits: [u64; WORDS],
+    /// Bit `w`: word `w` of `bits` is not zero.
+    summary: u64,
     far: BinaryHeap<Key>,
-    horizon: u64,
-    slots: Vec<Option<T>>,
+    slots: Vec<Entry<T>>,
     free: Vec<u32>,
-    /// Events pushed with `at` equal to the clock: sorted by construction
-    /// (the clock never goes back and sequence numbers grow).
-    now: VecDeque<(u64, u64, T)>,
+    len: usize,
 }
 
 impl<T> Queue<T> {
     pub(super) fn new() -> Self {
         Queue {
-            near: BinaryHeap::new(),
+            base: 0,
+            early: BinaryHeap::new(),
+            buckets: vec![(NIL, NIL); WHEEL].into_boxed_slice(),
+            bits: [0; WORDS],
+            summary: 0,
             far: BinaryHeap::new(),
-            horizon: 0,
             slots: Vec::new(),
             free: Vec::new(),
-            now: VecDeque::new(),
+            len: 0,
         }
     }
 
     pub(super) fn len(&self) -> usize {
-        self.near.len() + self.far.len() + self.now.len()
+        self.len
     }
 
     /// Queues `item` at the current time `at` (no earlier than any item
     /// pushed before); `seq` must grow with every push.
     pub(super) fn push_now(&mut self, at: Instant, seq: u64, item: T) {
-        self.now.push_back((at.0, seq, item));
+        self.push(at, seq, item);
     }
 
-    /// Moves the horizon when the near heap is empty (see the module docs),
-    /// so that the near heap's top is the first key whenever there is one.
-    fn refill(&mut self) {
-        if !self.near.is_empty() {
-            return;
-        }
-        let Some(&Reverse((first, _, _))) = self.far.peek() else { return };
-        self.horizon = first.saturating_add(WINDOW);
-        while let Some(&Reverse(k)) = self.far.peek() {
-            if k.0 >= self.horizon {
-                break;
+    fn alloc(&mut self, at: u64, item: T) -> u32 {
+        let e = Entry { at, next: NIL, item: Some(item) };
+        match self.free.pop() {
+            Some(s) => {
+                self.slots[s as usize] = e;
+                s
             }
-            self.far.pop();
-            self.near.push(Reverse(k));
+            None => {
+                self.slots.push(e);
+                u32::try_from(self.slots.len() - 1).unwrap_or(NIL)
+            }
         }
     }
 
-    /// Whether the FIFO's front comes before the heaps' first key (the near heap's top).
-    fn fifo_first(&self) -> Option<bool> {
-        match (self.now.front(), self.near.peek()) {
-            (None, None) => None,
-            (Some(_), None) => Some(true),
-            (None, Some(_)) => Some(false),
-            (Some(&(at, seq, _)), Some(&Reverse((hat, hseq, _)))) => Some((at, seq) < (hat, hseq)),
+    /// Appends slot `s` (due at `at`, inside the window) to its bucket.
+    fn append(&mut self, at: u64, s: u32) {
+        let b = (at % WHEEL as u64) as usize;
+        let (head, tail) = self.buckets[b];
+        if head == NIL {
+            self.buckets[b] = (s, s);
+            self.bits[b / 64] |= 1 << (b % 64);
+            self.summary |= 1 << (b / 64);
+        } else {
+            self.slots[tail as usize].next = s;
+            self.buckets[b].1 = s;
         }
     }
 
     /// Queues `item` at `at`; `seq` must grow with every push.
     pub(super) fn push(&mut self, at: Instant, seq: u64, item: T) {
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.slots[s as usize] = Some(item);
-                s
-            }
-            None => {
-                self.slots.push(Some(item));
-                u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
-            }
-        };
-        let key = Reverse((at.0, seq, slot));
-        if at.0 < self.horizon {
-            self.near.push(key);
+        let at = at.0;
+        let s = self.alloc(at, item);
+        self.len += 1;
+        if at < self.base {
+            self.early.push(Reverse((at, seq, s)));
+        } else if at - self.base < WHEEL as u64 {
+            self.append(at, s);
         } else {
-            self.far.push(key);
-            self.refill();
+            self.far.push(Reverse((at, seq, s)));
+        }
+    }
+
+    /// The first non-empty bucket from `base` on, going round once.
+    fn first_bucket(&self) -> Option<usize> {
+        if self.summary == 0 {
+            return None;
+        }
+        let start = (self.base % WHEEL as u64) as usize;
+        let (w0, b0) = (start / 64, start % 64);
+        let here = self.bits[w0] & (!0u64 << b0);
+        if here != 0 {
+            return Some(w0 * 64 + here.trailing_zeros() as usize);
+        }
+        // Later words, then (wrapping) earlier ones, then the start word's low bits.
+        let later = if w0 + 1 < 64 { self.summary & (!0u64 << (w0 + 1)) } else { 0 };
+        let w =
+            if later != 0 { later.trailing_zeros() as usize } else { self.summary.trailing_zeros() as usize };
+        let bits = if w == w0 { self.bits[w] & !(!0u64 << b0) } else { self.bits[w] };
+        (bits != 0).then(|| w * 64 + bits.trailing_zeros() as usize)
+    }
+
+    /// Moves the heap's keys that the window now reaches into their buckets,
+    /// in `(time, sequence)` order.
+    fn migrate(&mut self) {
+        while let Some(&Reverse((at, _, s))) = self.far.peek() {
+            if at.saturating_sub(self.base) >= WHEEL as u64 {
+                break;
+            }
+            self.far.pop();
+            self.append(at, s);
+        }
+    }
+
+    /// The slot of the earliest item: the head of the first bucket, or the
+    /// heap's first key when the wheel is empty. (The window does not move
+    /// here: only a pop may move it, as an item may still be pushed at any
+    /// time from the last pop on.)
+    fn first(&self) -> Option<(u32, Src)> {
+        if let Some(&Reverse((_, _, s))) = self.early.peek() {
+            return Some((s, Src::Early));
+        }
+        match self.first_bucket() {
+            Some(b) => Some((self.buckets[b].0, Src::Bucket(b))),
+            None => self.far.peek().map(|&Reverse((_, _, s))| (s, Src::Far)),
         }
     }
 
     /// The earliest item and its time.
     pub(super) fn peek(&self) -> Option<(Instant, &T)> {
-        if self.fifo_first()? {
-            return self.now.front().map(|(at, _, t)| (Instant(*at), t));
-        }
-        let Reverse((at, _, slot)) = *self.near.peek()?;
-        self.slots.get(slot as usize)?.as_ref().map(|t| (Instant(at), t))
-    }
-
-    /// Drops every item `keep` refuses (their slots are reused).
-    pub(super) fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
-        self.now.retain(|(_, _, t)| keep(t));
-        let (slots, free) = (&mut self.slots, &mut self.free);
-        let mut check = |&Reverse((_, _, slot)): &Key| {
-            let k = slots.get(slot as usize).and_then(Option::as_ref).is_some_and(&mut keep);
-            if !k {
-                if let Some(s) = slots.get_mut(slot as usize) {
-                    *s = None;
-                }
-                free.push(slot);
-            }
-            k
-        };
-        self.near.retain(&mut check);
-        self.far.retain(&mut check);
-        self.refill();
+        let (s, _) = self.first()?;
+        let e = self.slots.get(s as usize)?;
+        e.item.as_ref().map(|t| (Instant(e.at), t))
     }
 
     /// Takes the earliest item.
     pub(super) fn pop(&mut self) -> Option<(Instant, T)> {
-        if self.fifo_first()? {
-            return self.now.pop_front().map(|(at, _, t)| (Instant(at), t));
+        self.pop_due(Instant(u64::MAX))
+    }
+
+    /// Takes the earliest item if it is due at or before `limit`.
+    pub(super) fn pop_due(&mut self, limit: Instant) -> Option<(Instant, T)> {
+        let (s, src) = self.first()?;
+        let e = self.slots.get_mut(s as usize)?;
+        let (at, next) = (e.at, e.next);
+        if at > limit.0 {
+            return None;
         }
-        let Reverse((at, _, slot)) = self.near.pop()?;
-        self.refill();
-        let item = self.slots.get_mut(slot as usize)?.take()?;
-        self.free.push(slot);
+        let item = e.item.take()?;
+        match src {
+            Src::Early => {
+                self.early.pop();
+            }
+            // The wheel is empty: the window moves onto this key below.
+            Src::Far => {
+                self.far.pop();
+            }
+            Src::Bucket(b) if next == NIL => {
+                self.buckets[b] = (NIL, NIL);
+                self.bits[b / 64] &= !(1 << (b % 64));
+                if self.bits[b / 64] == 0 {
+                    self.summary &= !(1 << (b / 64));
+                }
+            }
+            Src::Bucket(b) => self.buckets[b].0 = next,
+        }
+        self.free.push(s);
+        self.len -= 1;
+        if at > self.base {
+            self.base = at;
+            self.migrate();
+        }
         Some((Instant(at), item))
+    }
+
+    /// Drops every item `keep` refuses (their slots are reused).
+    pub(super) fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        let (slots, free) = (&mut self.slots, &mut self.free);
+        let mut dropped = 0;
+        for w in 0..WORDS {
+            let mut bits = self.bits[w];
+            while bits != 0 {
+                let b = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let (mut s, mut head, mut tail) = (self.buckets[b].0, NIL, NIL);
+                while s != NIL {
+                    let e = &mut slots[s as usize];
+                    let next = e.next;
+                    if e.item.as_ref().is_some_and(&mut keep) {
+                        e.next = NIL;
+                        if head == NIL {
+                            head = s;
+                        } else {
+                            slots[tail as usize].next = s;
+                        }
+                        tail = s;
+                    } else {
+                        e.item = None;
+                        free.push(s);
+                        dropped += 1;
+                    }
+                    s = next;
+                }
+                self.buckets[b] = (head, tail);
+                if head == NIL {
+                    self.bits[w] &= !(1 << (b % 64));
+                }
+            }
+            if self.bits[w] == 0 {
+                self.summary &= !(1 << w);
+            }
+        }
+        let mut check = |&Reverse((_, _, s)): &Key| {
+            let e = &mut slots[s as usize];
+            let k = e.item.as_ref().is_some_and(&mut keep);
+            if !k {
+                e.item = None;
+                free.push(s);
+                dropped += 1;
+            }
+            k
+        };
+        self.far.retain(&mut check);
+        self.early.retain(&mut check);
+        self.len -= dropped;
     }
 }
 
@@ -169,16 +302,97 @@ mod tests {
     }
 
     #[test]
-    fn the_fifo_of_events_due_now_merges_by_time_and_sequence() {
+    fn events_due_at_one_instant_pop_in_sequence_order_and_retain_drops() {
         let mut q = Queue::new();
         q.push(Instant(1), 0, "heap, first");
-        q.push(Instant(1), 2, "heap, third");
         q.push_now(Instant(1), 1, "fifo, second");
+        q.push(Instant(1), 2, "heap, third");
         q.push_now(Instant(1), 3, "fifo, fourth");
         q.push(Instant(2), 4, "later");
         q.retain(|s| !s.contains("fourth"));
         let order: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, s)| s)).collect();
         assert_eq!(order, ["heap, first", "fifo, second", "heap, third", "later"]);
+    }
+
+    #[test]
+    fn a_peek_at_a_far_item_does_not_move_the_window() {
+        // The simulator peeks, moves its clock to a limit short of the far
+        // item, and may then push something due before it.
+        let mut q = Queue::new();
+        q.push(Instant(10), 0, "now");
+        assert_eq!(q.pop(), Some((Instant(10), "now")));
+        q.push(Instant(3_600_000_000), 1, "an hour on");
+        assert_eq!(q.peek().map(|(t, _)| t), Some(Instant(3_600_000_000)));
+        assert_eq!(q.pop_due(Instant(20_000)), None);
+        q.push(Instant(20_000), 2, "at the limit");
+        q.push(Instant(20_000 + WHEEL as u64 * 3), 3, "a few windows on");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop().map(|(t, s)| (t.0, s))).collect();
+        assert_eq!(
+            order,
+            [
+                (20_000, "at the limit"),
+                (20_000 + WHEEL as u64 * 3, "a few windows on"),
+                (3_600_000_000, "an hour on")
+            ]
+        );
+    }
+
+    #[test]
+    fn pops_match_a_sorted_map_under_a_simulators_use() {
+        // Pushes at or after a clock that moves by pops and by limits (as
+        // `run_until` moves it), pops bounded by limits, peeks between.
+        let mut q = Queue::new();
+        let mut model = std::collections::BTreeMap::new();
+        let (mut x, mut seq, mut now) = (99u64, 0u64, 0u64);
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..20_000 {
+            let r = rnd();
+            match r % 6 {
+                0 | 1 => {
+                    let at = now + [0, 1000, 2000, 5000, r % 20_000, r % 10_000_000][(r / 5 % 6) as usize];
+                    q.push(Instant(at), seq, seq);
+                    model.insert((at, seq), seq);
+                    seq += 1;
+                }
+                2 => {
+                    let limit = now + r % 30_000;
+                    let got = q.pop_due(Instant(limit));
+                    let want =
+                        model.first_key_value().filter(|((at, _), _)| *at <= limit).map(|(k, v)| (*k, *v));
+                    assert_eq!(got.map(|(t, s)| (t.0, s)), want.map(|((at, _), v)| (at, v)));
+                    if let Some(((at, s), _)) = want {
+                        model.remove(&(at, s));
+                        now = now.max(at);
+                    } else {
+                        now = limit;
+                    }
+                }
+                3 => {
+                    let want = model.first_key_value().map(|((at, _), v)| (*at, *v));
+                    assert_eq!(q.peek().map(|(t, s)| (t.0, *s)), want);
+                }
+                4 => {
+                    let got = q.pop();
+                    let want = model.pop_first();
+                    assert_eq!(got.map(|(t, s)| (t.0, s)), want.map(|((at, _), v)| (at, v)));
+                    if let Some(((at, _), _)) = want {
+                        now = now.max(at);
+                    }
+                }
+                _ => {
+                    // A stale event popped ahead of the clock, which stays.
+                    let got = q.pop();
+                    let want = model.pop_first();
+                    assert_eq!(got.map(|(t, s)| (t.0, s)), want.map(|((at, _), v)| (at, v)));
+                }
+            }
+            assert_eq!(q.len(), model.len());
+        }
     }
 
     #[test]
@@ -190,6 +404,8 @@ mod tests {
         let (mut x, mut seq, mut now) = (12345u64, 0u64, 0u64);
         let mut popped = Vec::new();
         for round in 0..2000 {
+            // A peek (as the simulator does before each step) changes nothing.
+            let _ = q.peek();
             for _ in 0..3 {
                 x ^= x << 13;
                 x ^= x >> 7;
