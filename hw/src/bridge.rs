@@ -14,18 +14,15 @@
 //! | `ATA` → VCON once the network says Connected | answer seen by the caller |
 //! | network rings the line | modem dials `--dial` / gateway rings its phone |
 //! | probable answer | off hook → ANM |
-//! | BUSY / NO ANSWER / NO DIALTONE | on hook while ringing (REL 21, see below) |
+//! | BUSY / NO ANSWER / NO DIALTONE | `Refuse` with cause 17 / 19 / 41 → REL with that cause |
 //! | loop break / busy tone on the line | on hook → REL 16 |
 //! | FarEndReleased | `ATH0` |
 //! | port gone (unplug) | on hook → REL, log line, re-initialise when back |
 //!
 //! What it is not: the line protocol of the emulated network
-//! (`ainsim_elements::line`) lets a called line answer or refuse, nothing
-//! else, so busy / no answer / no dial tone all reach the network as a
-//! refusal (cause 21) and the bridge logs the cause it would give (17, 19,
-//! 41); and the switch puts the line's own number in the IAM, not the
-//! caller ID heard on the line (logged). Both are in the README's
-//! not-done list. [`LinePort`] polls its device queue every
+//! (`ainsim_elements::line`) has no way for a line to present a calling
+//! number, so the switch puts the line's own number in the IAM, not the
+//! caller ID heard on the line (logged; in the README's not-done list). [`LinePort`] polls its device queue every
 //! [`POLL`] on a timer: the runtime has no way yet to wake an element
 //! from outside.
 //!
@@ -288,10 +285,10 @@ async fn drive_inner<T: AsyncRead + AsyncWrite + Unpin>(
                                 DialOutcome::NoAnswer => 19,
                                 _ => 41,
                             };
-                            log(format!("{o:?} on the line (cause {cause}): refusing the call (the line protocol carries cause 21)"));
+                            log(format!("{o:?} on the line: refusing the call with cause {cause}"));
                             let _ = m.hang_up().await;
                             if !gave_up {
-                                net(ends, LineSignal::OnHook);
+                                net(ends, LineSignal::Refuse(cause));
                             }
                         }
                     }

@@ -108,6 +108,28 @@ async fn network_calls_the_line_modem_answers_network_hangs_up() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_far_end_on_the_line_releases_the_network_call_with_cause_17() {
+    let emu = emulator();
+    emu.script(Script::FarEnd(FarEnd::Busy));
+    let (mut running, mut ends) = start_network(&plan(true), LINE).expect("network");
+    let mut m = serial::open(emu.path().to_str().expect("path")).expect("open");
+    let log: Log = Log::default();
+    let mut lg = logger(&log);
+    prepare(&mut m, &mut lg).await.expect("prepare");
+    let c = cfg(None);
+    let bridge = tokio::spawn(async move { drive(&mut m, &mut ends, &c, &mut lg).await });
+
+    assert_eq!(next_line(&emu), LineEvent::OffHook);
+    assert_eq!(next_line(&emu), LineEvent::Dial("5550199".into()));
+    let rel = await_event(&mut running, |e| matches!(e.event.kind, EventKind::Released { .. })).await;
+    assert_eq!(rel.event.kind, EventKind::Released { cause: 17 });
+    running.shutdown();
+    let _ = tokio::time::timeout(WAIT, bridge).await;
+    let log = log.lock().expect("log").join("\n");
+    assert!(log.contains("cause 17"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_line_rings_a_network_phone_dtmf_then_far_hang_up_releases() {
     let emu = emulator();
     let (mut running, mut ends) = start_network(&plan(false), LINE).expect("network");

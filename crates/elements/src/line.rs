@@ -46,6 +46,12 @@ pub enum LineSignal {
     Hear(String),
     /// Switch → phone: the far end hung up (disconnect supervision, open loop).
     FarEndReleased,
+    /// Phone → switch: a ringing line cannot take the call, with the Q.850
+    /// cause the switch releases it with (17 user busy, 19 no answer, 41
+    /// temporary failure…, 1-127). A plain phone rejects by going on hook
+    /// (cause 21); a line bridged to real gear (crate `ainsim-hw`) knows
+    /// why its far end did not answer and says so.
+    Refuse(u8),
 }
 
 /// Why a line frame was refused.
@@ -63,6 +69,8 @@ pub enum LineError {
     BadText { what: &'static str },
     #[error("line: text of {0} octets is longer than 255")]
     TooLong(usize),
+    #[error("line: refusal cause {0} is not a Q.850 cause value (1-127)")]
+    BadCause(u8),
 }
 
 mod ty {
@@ -76,6 +84,7 @@ mod ty {
     pub(super) const CONNECTED: u8 = 0x08;
     pub(super) const HEAR: u8 = 0x09;
     pub(super) const FAR_END_RELEASED: u8 = 0x0a;
+    pub(super) const REFUSE: u8 = 0x0b;
 }
 
 fn tone_code(t: Tone) -> u8 {
@@ -139,6 +148,12 @@ impl LineSignal {
             ty::CONNECTED => bare(LineSignal::Connected),
             ty::HEAR => Ok(LineSignal::Hear(text("heard text")?)),
             ty::FAR_END_RELEASED => bare(LineSignal::FarEndReleased),
+            ty::REFUSE => match rest {
+                [c @ 1..=127] => Ok(LineSignal::Refuse(*c)),
+                [] => Err(LineError::Truncated { what: "refusal cause", offset: 1, len: 1, left: 0 }),
+                [c] => Err(LineError::BadCause(*c)),
+                [_, more @ ..] => Err(LineError::Trailing(more.len())),
+            },
             other => Err(LineError::UnknownType(other)),
         }
     }
@@ -171,6 +186,12 @@ impl LineSignal {
             LineSignal::Connected => out.push(ty::CONNECTED),
             LineSignal::Hear(s) => text(out, ty::HEAR, s)?,
             LineSignal::FarEndReleased => out.push(ty::FAR_END_RELEASED),
+            LineSignal::Refuse(c) => {
+                if !(1..=127).contains(c) {
+                    return Err(LineError::BadCause(*c));
+                }
+                out.extend_from_slice(&[ty::REFUSE, *c]);
+            }
         }
         Ok(())
     }
@@ -191,7 +212,7 @@ impl LineSignal {
     fn encoded_len(&self) -> usize {
         match self {
             LineSignal::Digits(s) | LineSignal::Ring { caller: Some(s) } | LineSignal::Hear(s) => 2 + s.len(),
-            LineSignal::Tone(_) => 2,
+            LineSignal::Tone(_) | LineSignal::Refuse(_) => 2,
             _ => 1,
         }
     }
@@ -210,6 +231,7 @@ impl fmt::Display for LineSignal {
             LineSignal::Connected => f.write_str("connected"),
             LineSignal::Hear(s) => write!(f, "hears {s:?}"),
             LineSignal::FarEndReleased => f.write_str("far end released"),
+            LineSignal::Refuse(c) => write!(f, "refuse (cause {c})"),
         }
     }
 }
@@ -230,6 +252,7 @@ mod tests {
             LineSignal::Connected,
             LineSignal::Hear("Please hold while we connect you".into()),
             LineSignal::FarEndReleased,
+            LineSignal::Refuse(17),
         ]
     }
 
@@ -251,6 +274,10 @@ mod tests {
         assert!(matches!(LineSignal::parse(&[ty::DIGITS, 1, b'x']), Err(LineError::BadText { .. })));
         assert_eq!(LineSignal::parse(&[ty::OFF_HOOK, 0]), Err(LineError::Trailing(1)));
         assert!(LineSignal::Hear("x".repeat(300)).to_bytes().is_err());
+        assert_eq!(LineSignal::parse(&[ty::REFUSE, 0]), Err(LineError::BadCause(0)));
+        assert_eq!(LineSignal::parse(&[ty::REFUSE, 200]), Err(LineError::BadCause(200)));
+        assert!(matches!(LineSignal::parse(&[ty::REFUSE]), Err(LineError::Truncated { .. })));
+        assert_eq!(LineSignal::Refuse(0).to_bytes(), Err(LineError::BadCause(0)));
     }
 
     proptest::proptest! {

@@ -38,6 +38,10 @@ pub enum WhenCalled {
     NoAnswer,
     /// Refuse the call (on-hook while ringing: the switch releases with cause 21).
     Reject,
+    /// Refuse the call with a cause, as a line bridged to real gear does
+    /// when its far end is busy (17), does not answer (19) or has no dial
+    /// tone (41): [`LineSignal::Refuse`].
+    Refuse { cause: u8 },
 }
 
 impl Default for WhenCalled {
@@ -176,6 +180,10 @@ impl Phone {
                 match self.script.when_called {
                     WhenCalled::Answer { after } => out.set_timer(TimerId(ANSWER), now.after(after)),
                     WhenCalled::Reject => self.hang_up(now, out),
+                    WhenCalled::Refuse { cause } => {
+                        self.state = St::OnHook;
+                        self.send(now, LineSignal::Refuse(cause), out);
+                    }
                     WhenCalled::NoAnswer | WhenCalled::Busy => {}
                 }
             }

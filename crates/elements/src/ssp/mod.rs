@@ -1354,6 +1354,18 @@ impl Ssp {
                 Self::line_event(li, call_attempt(out, setup.calling.as_deref(), &setup.called), out);
                 self.route(now, Leg::Line(li), setup, a, out);
             }
+            // A line that knows why it cannot take the call (crate
+            // `ainsim-hw`: busy, no answer, no dial tone on real gear).
+            (LineSignal::Refuse(c), Ls::Ringing) => {
+                let l = &mut self.lines[li as usize];
+                l.state = Ls::Idle;
+                l.digits.clear();
+                let Some(p) = peer else { return self.ain_leg_gone(now, Leg::Line(li), out) };
+                self.bridge.split(Leg::Line(li));
+                self.counters.line_released[usize::from(c & 0x7f)] += 1;
+                Self::line_event(li, EventKind::Released { cause: c }, out);
+                self.deliver(now, p, Sig::Release(c), out);
+            }
             (LineSignal::OnHook, _) => {
                 let l = &mut self.lines[li as usize];
                 let originating = l.originating;

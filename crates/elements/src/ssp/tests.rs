@@ -313,6 +313,16 @@ fn a_rejected_call_is_released_with_cause_21() {
 }
 
 #[test]
+fn a_line_that_refuses_with_a_cause_releases_with_that_cause() {
+    for cause in [17u8, 19, 41] {
+        let mut t = build(Variant::Itu, vec![caller(A, B, 1, None), callee(B, WhenCalled::Refuse { cause })]);
+        t.net.run_for(secs(5));
+        let rel = format!("SSP-2 -> SSP-1: REL cic=1 cause={cause}");
+        assert!(t.calls().contains(&rel), "{:?}", t.calls());
+    }
+}
+
+#[test]
 fn a_call_between_two_lines_of_one_switch_needs_no_isup() {
     let mut t = build(Variant::Itu, vec![caller(A, A2, 1, Some(5)), callee(A2, answers(1))]);
     t.net.run_for(secs(20));
