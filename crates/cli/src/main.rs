@@ -23,6 +23,7 @@ mod codec;
 mod demo;
 mod run;
 mod serve;
+mod sim;
 mod tree;
 
 use std::path::PathBuf;
@@ -170,6 +171,23 @@ enum Command {
         #[arg(long)]
         quick: bool,
     },
+    /// Run a research scenario (docs/scenarios.md): ACD and trunk statistics against Erlang B/C/A.
+    Sim {
+        /// The scenario file (TOML), e.g. sim/scenarios/acd-mmn.toml.
+        scenario: std::path::PathBuf,
+        /// Override a scenario key: --set acd.agents=12 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Print the JSON summary instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Write summary.json, CSV series, SVG plots and report.html here.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// The run's seed (same as --set run.seed=N).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
 }
 
 const SERVE_HELP: &str = "\
@@ -264,6 +282,9 @@ fn main() -> ExitCode {
         }
         Command::Bench { json, calls, quick } => {
             bench::run(json, calls, quick).map_err(codec::Failure::Other)
+        }
+        Command::Sim { scenario, set, json, out, seed } => {
+            sim::sim(&sim::SimArgs { scenario, set, json, out, seed })
         }
     };
     match result {

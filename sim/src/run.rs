@@ -1,0 +1,395 @@
+//! Builds a scenario's network in the simulator, runs it, and sums it up.
+//!
+//! The network is generated as a topology (docs/topology.md): SSP-A with
+//! the callers' (or customers') lines, SSP-B with the callees' (or
+//! representatives') lines, an STP pair, one trunk group between the
+//! SSPs, and for `acd` runs the ISCP, the IP and the access server with
+//! one business whose password hash is cheap (argon2 m = 8 KiB, t = 1) so
+//! the check does not dominate a million sessions. The phones the plan
+//! makes for those lines are taken out; the [`Driver`] is linked to the
+//! same switch ports instead.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use ainsim_elements::access::hash_password;
+use ainsim_runtime::topology::{NodeSpec, Topology, ACCESS_CLIENT_PORT};
+use ainsim_runtime::{LinkKind, LinkModel};
+use ainsim_wire::Variant;
+use serde::Serialize;
+
+use crate::driver::{Counters, Driver, BUSINESS, OSN, PASSWORD};
+use crate::erlang;
+use crate::metrics::{Batches, Delays, Estimate, Percentiles};
+use crate::scenario::{Kind, Scenario, VariantName};
+
+fn number(prefix: &str, i: usize) -> String {
+    format!("{prefix}{i:07}")
+}
+
+/// The lines a run needs: (callers or customers, callees or agents).
+fn lines(sc: &Scenario) -> (Vec<String>, Vec<String>, u32) {
+    match (sc.run.kind, &sc.acd, &sc.trunk) {
+        (Kind::Acd, Some(a), _) => {
+            let n = a.agents as usize;
+            let customers = (0..n * 2 + 16).map(|i| number("201", i)).collect();
+            let agents = (0..n).map(|i| number("212", i)).collect();
+            (customers, agents, (a.agents * 2 + 16).min(4000))
+        }
+        (_, _, Some(t)) => {
+            let n = t.circuits as usize * 2 + 16;
+            ((0..n).map(|i| number("201", i)).collect(), (0..n).map(|i| number("212", i)).collect(), t.circuits)
+        }
+        _ => (Vec::new(), Vec::new(), 1),
+    }
+}
+
+fn quoted(v: &[String]) -> String {
+    v.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+}
+
+/// The topology TOML of a scenario's network.
+///
+/// # Errors
+/// The business's password cannot be hashed.
+pub fn topology_toml(sc: &Scenario) -> Result<String, String> {
+    let (a, b, circuits) = lines(sc);
+    let ms = |x: f64| format!("{}us", (x * 1000.0).round() as u64);
+    let mut t = format!(
+        r#"name = "sim-{kind:?}"
+variant = "{variant}"
+number_length = 10
+capability_point_code = "1-2-3"
+
+[links]
+ss7 = "{ss7}"
+line = "{line}"
+osn = "{osn}"
+
+[[stp]]
+name = "STP-1"
+point_code = "1-2-1"
+
+[[stp]]
+name = "STP-2"
+point_code = "1-2-2"
+
+[[ssp]]
+name = "SSP-A"
+point_code = "1-1-1"
+lines = [{a}]
+
+[[ssp]]
+name = "SSP-B"
+point_code = "1-1-2"
+lines = [{b}]
+
+[[trunk_group]]
+between = ["SSP-A", "SSP-B"]
+circuits = {circuits}
+"#,
+        kind = sc.run.kind,
+        variant = match sc.run.variant {
+            VariantName::Ansi => "ansi",
+            VariantName::Itu => "itu",
+        },
+        ss7 = ms(sc.links.ss7_ms),
+        line = ms(sc.links.line_ms),
+        osn = ms(sc.links.osn_ms),
+        a = quoted(&a),
+        b = quoted(&b),
+    );
+    if sc.run.kind == Kind::Acd {
+        let hash = hash_password(PASSWORD, b"ainsim-research-salt", 8, 1)?;
+        let _ = write!(
+            t,
+            r#"
+[iscp]
+name = "ISCP"
+point_code = "1-3-1"
+originating_ssp = "SSP-A"
+global_title = "8885550000"
+
+[ip]
+name = "IP"
+point_code = "1-3-2"
+host = "SSP-B"
+circuits = {ip}
+
+[access_server]
+name = "ACCESS"
+listen = "127.0.0.1:0"
+
+[[access_server.businesses]]
+id = "{BUSINESS}"
+password_hash = "{hash}"
+max_concurrent = 1000000
+max_held = 1000000
+rate_limit = 1000000000
+"#,
+            ip = circuits.min(4000),
+        );
+    }
+    Ok(t)
+}
+
+/// A run's network, with the driver in place, ready to start.
+pub struct Built {
+    pub net: ainsim_runtime::topology::Network,
+    pub driver: ainsim_elements::NodeId,
+}
+
+impl std::fmt::Debug for Built {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Built").finish_non_exhaustive()
+    }
+}
+
+/// Builds the network of `sc` with its driver.
+///
+/// # Errors
+/// The generated topology or an element refuses its configuration.
+pub fn build(sc: &Scenario) -> Result<Built, String> {
+    let text = topology_toml(sc)?;
+    let topo = Topology::parse(&text, "<generated>").map_err(|e| e.to_string())?;
+    let variant = match sc.run.variant {
+        VariantName::Ansi => Variant::Ansi,
+        VariantName::Itu => Variant::Itu,
+    };
+    let mut plan = topo.plan(Some(variant)).map_err(|e| e.to_string())?;
+    let (a, b, _) = lines(sc);
+    let driven: std::collections::BTreeMap<String, usize> =
+        a.iter().chain(b.iter()).enumerate().map(|(i, n)| (ainsim_runtime::topology::phone_name(n), i)).collect();
+    // The switch port of each driven line, from the plan's phone links.
+    let mut ports: Vec<Option<(String, ainsim_elements::Port)>> = vec![None; driven.len()];
+    plan.links.retain(|l| {
+        for (mine, theirs) in [(&l.a, &l.b), (&l.b, &l.a)] {
+            if let Some(&i) = driven.get(&mine.0) {
+                if let Some(p) = ports.get_mut(i) {
+                    *p = Some(theirs.clone());
+                }
+                return false;
+            }
+        }
+        true
+    });
+    plan.nodes.retain(|(name, spec)| !(matches!(spec, NodeSpec::Phone(_)) && driven.contains_key(name)));
+    let mut net = plan.simulate(sc.run.seed)?;
+    let driver = net.sim.add_node("LAB", Driver::new(sc, &a, &b)).map_err(|e| e.to_string())?;
+    let line = LinkModel::fixed(Duration::from_micros((sc.links.line_ms * 1000.0).round() as u64));
+    for (i, p) in ports.iter().enumerate() {
+        let Some((switch, port)) = p else { return Err(format!("line {i} has no switch port in the plan")) };
+        let sw = net.node(switch).ok_or_else(|| format!("no switch {switch}"))?;
+        net.sim
+            .link((driver, ainsim_elements::Port(i as u32)), (sw, *port), LinkKind::Line, line.clone())
+            .map_err(|e| e.to_string())?;
+    }
+    if sc.run.kind == Kind::Acd {
+        let access = net.node("ACCESS").ok_or("no access server")?;
+        let osn = LinkModel::fixed(Duration::from_micros((sc.links.osn_ms * 1000.0).round() as u64));
+        net.sim.link((driver, OSN), (access, ACCESS_CLIENT_PORT), LinkKind::Osn, osn).map_err(|e| e.to_string())?;
+    }
+    Ok(Built { net, driver })
+}
+
+/// The ACD part of a summary.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct AcdSummary {
+    pub agents: u32,
+    pub handle_s: f64,
+    pub offered_erlangs: f64,
+    pub p_wait: Estimate,
+    pub asa_s: Estimate,
+    pub service_level: Estimate,
+    pub sl_threshold_s: f64,
+    pub abandon_rate: Estimate,
+    pub occupancy: Estimate,
+    pub wait: Percentiles,
+    pub max_queue: u64,
+    /// What theory says for the same parameters (Erlang C, or Erlang A with patience).
+    pub theory: Theory,
+}
+
+/// Closed-form predictions.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Theory {
+    pub model: String,
+    pub p_wait: Option<f64>,
+    pub asa_s: Option<f64>,
+    pub service_level: Option<f64>,
+    pub abandon_rate: Option<f64>,
+    pub occupancy: Option<f64>,
+    pub blocking: Option<f64>,
+}
+
+/// The trunk part of a summary.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct TrunkSummary {
+    pub circuits: u32,
+    pub offered_erlangs: f64,
+    pub blocking: Estimate,
+    pub theory: Theory,
+}
+
+/// What a run measured.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Summary {
+    pub scenario: String,
+    pub kind: String,
+    pub seed: u64,
+    pub calls: u64,
+    pub warmup: u64,
+    pub batches: u32,
+    pub simulated_s: f64,
+    pub wall_s: f64,
+    /// Calls or sessions (warm-up included) per wall-clock second.
+    pub calls_per_wall_s: f64,
+    /// SS7 and line frames the simulator delivered.
+    pub frames: u64,
+    pub post_dial_delay: Percentiles,
+    pub answer_delay: Percentiles,
+    pub setup_time: Percentiles,
+    /// Answered / attempted (answer-seizure ratio).
+    pub answer_seizure_ratio: f64,
+    /// (Answered + busy) / attempted: calls the network did its job for.
+    pub network_effectiveness_ratio: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acd: Option<AcdSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trunk: Option<TrunkSummary>,
+    pub counters: Counters,
+}
+
+/// Everything a run leaves behind: the summary and the series for plots.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub summary: Summary,
+    pub setup: Delays,
+    pub wait: Delays,
+    pub pdd: Delays,
+    /// (seconds, calls in progress).
+    pub load: Vec<(f64, u64)>,
+    pub batches: Batches,
+}
+
+/// Runs `sc`; `progress(arrived, total)` is called now and then.
+///
+/// # Errors
+/// The network cannot be built, or the run stops making progress.
+pub fn run(sc: &Scenario, progress: &mut dyn FnMut(u64, u64)) -> Result<Outcome, String> {
+    let wall = std::time::Instant::now();
+    let Built { mut net, driver } = build(sc)?;
+    let total = sc.warmup() + sc.run.calls;
+    net.sim.start();
+    // Run in slices of simulated time until the driver says it is done.
+    let slice = Duration::from_secs_f64((200.0 / sc.rate().max(1e-9)).clamp(1.0, 86_400.0));
+    let mut idle_slices = 0u32;
+    let mut last = 0u64;
+    loop {
+        net.sim.run_for(slice);
+        let d = net.sim.element::<Driver>(driver).ok_or("the driver is gone")?;
+        progress(d.arrived(), total);
+        if d.done() {
+            break;
+        }
+        if d.arrived() == last && d.arrived() >= total {
+            idle_slices += 1;
+            // Calls still open long after the last arrival: something hangs.
+            if f64::from(idle_slices) * slice.as_secs_f64() > 4.0 * 3600.0 + 600.0 {
+                return Err(format!("the run did not finish: {} calls or sessions still open", total));
+            }
+        }
+        last = d.arrived();
+    }
+    let frames = net.sim.stats().frames_delivered;
+    let simulated_s = net.sim.now().micros() as f64 / 1e6;
+    let d = net.sim.element_mut::<Driver>(driver).ok_or("the driver is gone")?;
+    let wall_s = wall.elapsed().as_secs_f64();
+    let t = d.batches.total();
+    let attempted = t.arrived.max(1) as f64;
+    let mut s = Summary {
+        scenario: sc.name.clone(),
+        kind: format!("{:?}", sc.run.kind).to_lowercase(),
+        seed: sc.run.seed,
+        calls: sc.run.calls,
+        warmup: sc.warmup(),
+        batches: sc.run.batches,
+        simulated_s,
+        wall_s,
+        calls_per_wall_s: total as f64 / wall_s.max(1e-9),
+        frames,
+        post_dial_delay: d.pdd.percentiles(),
+        answer_delay: d.answer.percentiles(),
+        setup_time: d.setup.percentiles(),
+        answer_seizure_ratio: t.answered as f64 / attempted,
+        network_effectiveness_ratio: (t.answered + d.counters.busy_tone.min(t.arrived)) as f64 / attempted,
+        acd: None,
+        trunk: None,
+        counters: d.counters.clone(),
+    };
+    let b = &d.batches;
+    match (sc.run.kind, &sc.acd, &sc.trunk) {
+        (Kind::Acd, Some(a), _) => {
+            let load = sc.rate() * a.handle_s;
+            let theory = match a.patience_s {
+                None => Theory {
+                    model: "Erlang C (M/M/c)".into(),
+                    p_wait: erlang::erlang_c(a.agents, load),
+                    asa_s: erlang::erlang_c_asa(a.agents, load, a.handle_s),
+                    service_level: erlang::erlang_c_service_level(a.agents, load, a.handle_s, a.sl_threshold_s),
+                    abandon_rate: Some(0.0),
+                    occupancy: Some(load / f64::from(a.agents)),
+                    blocking: None,
+                },
+                Some(p) => {
+                    let e = erlang::erlang_a(a.agents, sc.rate(), a.handle_s, p);
+                    Theory {
+                        model: "Erlang A (M/M/c+M)".into(),
+                        p_wait: e.map(|e| e.p_wait),
+                        asa_s: None,
+                        service_level: None,
+                        abandon_rate: e.map(|e| e.p_abandon),
+                        occupancy: e.map(|e| e.occupancy),
+                        blocking: None,
+                    }
+                }
+            };
+            s.acd = Some(AcdSummary {
+                agents: a.agents,
+                handle_s: a.handle_s,
+                offered_erlangs: load,
+                p_wait: b.ratio(|x| x.waited as f64, |x| x.arrived as f64),
+                asa_s: b.ratio(|x| x.wait_s, |x| x.served as f64),
+                service_level: b.ratio(|x| x.within_sl as f64, |x| x.arrived as f64),
+                sl_threshold_s: a.sl_threshold_s,
+                abandon_rate: b.ratio(|x| x.abandoned as f64, |x| x.arrived as f64),
+                occupancy: b.ratio(|x| x.busy_s, |x| f64::from(a.agents) * (x.last_s - x.first_s)),
+                wait: d.wait.percentiles(),
+                max_queue: d.counters.max_queue,
+                theory,
+            });
+        }
+        (Kind::Trunk, _, Some(tr)) => {
+            let load = sc.rate() * sc.holding_s();
+            s.trunk = Some(TrunkSummary {
+                circuits: tr.circuits,
+                offered_erlangs: load,
+                blocking: b.ratio(|x| x.blocked as f64, |x| x.arrived as f64),
+                theory: Theory {
+                    model: "Erlang B (M/M/c/c)".into(),
+                    blocking: erlang::erlang_b(tr.circuits, load),
+                    ..Theory::default()
+                },
+            });
+        }
+        _ => {}
+    }
+    Ok(Outcome {
+        summary: s,
+        setup: d.setup.clone(),
+        wait: d.wait.clone(),
+        pdd: d.pdd.clone(),
+        load: d.load.clone(),
+        batches: d.batches.clone(),
+    })
+}
