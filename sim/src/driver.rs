@@ -375,7 +375,10 @@ impl Driver {
     }
 
     fn acd_arrival(&mut self, now: Instant, index: u64, out: &mut Outputs) {
-        self.sessions.insert(index, Session { arrived: now, offered: None, waited: false, connected: false, customer: None });
+        self.sessions.insert(
+            index,
+            Session { arrived: now, offered: None, waited: false, connected: false, customer: None },
+        );
         let spec = CallSpec { id: CallId(index), skill: None, preferred: None, priority: 0, due: None };
         let decisions = match self.acd.as_mut().map(|a| a.request(now, spec)) {
             Some(Ok(d)) => d,
@@ -386,7 +389,8 @@ impl Driver {
             }
             None => return,
         };
-        let offered_now = decisions.iter().any(|d| matches!(d, Decision::Offer { call, .. } if call.0 == index));
+        let offered_now =
+            decisions.iter().any(|d| matches!(d, Decision::Offer { call, .. } if call.0 == index));
         if !offered_now {
             if let Some(s) = self.sessions.get_mut(&index) {
                 s.waited = true;
@@ -499,7 +503,10 @@ impl Driver {
             Err(e) => return self.note_failure(format!("osn: {e}")),
         };
         match msg {
-            OsnMessage::CallInstructionResult { request_id, result: InstructionResult::Refused { reason, .. } } => {
+            OsnMessage::CallInstructionResult {
+                request_id,
+                result: InstructionResult::Refused { reason, .. },
+            } => {
                 self.counters.refused += 1;
                 self.note_failure(reason);
                 self.fail_session(now, request_id, out);
@@ -731,7 +738,9 @@ impl Element for Driver {
                 }
                 DIAL => {
                     let call = id & LOW;
-                    if let Some(agent) = self.acd.as_ref().and_then(|a| a.call_agent(CallId(call))).map(str::to_owned) {
+                    if let Some(agent) =
+                        self.acd.as_ref().and_then(|a| a.call_agent(CallId(call))).map(str::to_owned)
+                    {
                         if let Some(s) = self.sessions.get_mut(&call) {
                             s.offered = None;
                         }

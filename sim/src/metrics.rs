@@ -241,8 +241,8 @@ mod tests {
         let mut b = Batches::new(10, 100, 4);
         assert!(b.of(9).is_none());
         b.arrive(10, 1.0);
-        b.arrive(34, 2.0);
-        b.arrive(35, 3.0);
+        b.arrive(35, 2.0);
+        b.arrive(60, 3.0);
         assert!(b.of(110).is_none());
         assert_eq!(b.batches.iter().map(|x| x.arrived).collect::<Vec<_>>(), vec![1, 1, 1, 0]);
         assert_eq!(b.total().arrived, 3);

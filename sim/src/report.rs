@@ -55,7 +55,11 @@ pub fn text(s: &Summary) -> String {
         s.answer_seizure_ratio, s.network_effectiveness_ratio
     );
     if let Some(a) = &s.acd {
-        let _ = writeln!(t, "  ACD: {} agents, {:.2} Erlangs offered; against {}:", a.agents, a.offered_erlangs, a.theory.model);
+        let _ = writeln!(
+            t,
+            "  ACD: {} agents, {:.2} Erlangs offered; against {}:",
+            a.agents, a.offered_erlangs, a.theory.model
+        );
         let _ = writeln!(t, "    {:<22} {:>20} {:>10}", "", "measured (95% CI)", "theory");
         for (k, m, th) in [
             ("p_wait", &a.p_wait, a.theory.p_wait),
@@ -80,7 +84,11 @@ pub fn text(s: &Summary) -> String {
     }
     let c = &s.counters;
     if c.failed + c.no_line + c.refused > 0 {
-        let _ = writeln!(t, "  failed {}, refused {}, no line {}: {:?}", c.failed, c.refused, c.no_line, c.reasons);
+        let _ = writeln!(
+            t,
+            "  failed {}, refused {}, no line {}: {:?}",
+            c.failed, c.refused, c.no_line, c.reasons
+        );
     }
     t
 }
@@ -90,7 +98,12 @@ fn plot_err<E: std::fmt::Display>(e: E) -> String {
 }
 
 /// A CDF line plot (x in ms) with an optional theory curve.
-fn cdf_svg(path: &Path, title: &str, data: &[(f64, f64)], theory: Option<&[(f64, f64)]>) -> Result<(), String> {
+fn cdf_svg(
+    path: &Path,
+    title: &str,
+    data: &[(f64, f64)],
+    theory: Option<&[(f64, f64)]>,
+) -> Result<(), String> {
     let root = SVGBackend::new(path, (720, 420)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_err)?;
     let xmax = data.iter().map(|p| p.0).fold(1e-3, f64::max);
@@ -119,7 +132,13 @@ fn cdf_svg(path: &Path, title: &str, data: &[(f64, f64)], theory: Option<&[(f64,
 }
 
 /// A line over time.
-pub fn line_svg(path: &Path, title: &str, xdesc: &str, ydesc: &str, data: &[(f64, f64)]) -> Result<(), String> {
+pub fn line_svg(
+    path: &Path,
+    title: &str,
+    xdesc: &str,
+    ydesc: &str,
+    data: &[(f64, f64)],
+) -> Result<(), String> {
     let root = SVGBackend::new(path, (720, 420)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_err)?;
     let (x0, x1) = data.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
@@ -169,7 +188,18 @@ pub fn write_out(dir: &Path, o: &Outcome) -> Result<Vec<String>, String> {
         let _ = writeln!(
             csv,
             "{i},{},{},{},{},{},{},{},{},{},{},{},{}",
-            b.arrived, b.waited, b.served, b.within_sl, b.abandoned, b.blocked, b.answered, b.failed, b.wait_s, b.busy_s, b.first_s, b.last_s
+            b.arrived,
+            b.waited,
+            b.served,
+            b.within_sl,
+            b.abandoned,
+            b.blocked,
+            b.answered,
+            b.failed,
+            b.wait_s,
+            b.busy_s,
+            b.first_s,
+            b.last_s
         );
     }
     w("batches.csv", &csv)?;
@@ -195,7 +225,12 @@ pub fn write_out(dir: &Path, o: &Outcome) -> Result<Vec<String>, String> {
                     })
                     .collect()
             });
-            cdf_svg(&dir.join("wait_cdf.svg"), "ACD wait (all served calls) against Erlang C", &o.wait.cdf(), theory.as_deref())?;
+            cdf_svg(
+                &dir.join("wait_cdf.svg"),
+                "ACD wait (all served calls) against Erlang C",
+                &o.wait.cdf(),
+                theory.as_deref(),
+            )?;
             plots.push(("wait_cdf.svg", "ACD wait against Erlang C"));
         }
     }
@@ -217,7 +252,13 @@ pub fn write_out(dir: &Path, o: &Outcome) -> Result<Vec<String>, String> {
     }
     let _ = write!(html, "<h2>Summary (JSON)</h2><pre>{}</pre></body></html>", escape(&json));
     w("report.html", &html)?;
-    let mut files = vec!["summary.json".into(), "setup_cdf.csv".into(), "wait_cdf.csv".into(), "load.csv".into(), "batches.csv".into()];
+    let mut files = vec![
+        "summary.json".into(),
+        "setup_cdf.csv".into(),
+        "wait_cdf.csv".into(),
+        "load.csv".into(),
+        "batches.csv".into(),
+    ];
     files.extend(plots.iter().map(|(f, _)| (*f).to_owned()));
     files.push("report.html".into());
     Ok(files)

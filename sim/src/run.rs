@@ -38,7 +38,11 @@ fn lines(sc: &Scenario) -> (Vec<String>, Vec<String>, u32) {
         }
         (_, _, Some(t)) => {
             let n = t.circuits as usize * 2 + 16;
-            ((0..n).map(|i| number("201", i)).collect(), (0..n).map(|i| number("212", i)).collect(), t.circuits)
+            (
+                (0..n).map(|i| number("201", i)).collect(),
+                (0..n).map(|i| number("212", i)).collect(),
+                t.circuits,
+            )
         }
         _ => (Vec::new(), Vec::new(), 1),
     }
@@ -158,8 +162,12 @@ pub fn build(sc: &Scenario) -> Result<Built, String> {
     };
     let mut plan = topo.plan(Some(variant)).map_err(|e| e.to_string())?;
     let (a, b, _) = lines(sc);
-    let driven: std::collections::BTreeMap<String, usize> =
-        a.iter().chain(b.iter()).enumerate().map(|(i, n)| (ainsim_runtime::topology::phone_name(n), i)).collect();
+    let driven: std::collections::BTreeMap<String, usize> = a
+        .iter()
+        .chain(b.iter())
+        .enumerate()
+        .map(|(i, n)| (ainsim_runtime::topology::phone_name(n), i))
+        .collect();
     // The switch port of each driven line, from the plan's phone links.
     let mut ports: Vec<Option<(String, ainsim_elements::Port)>> = vec![None; driven.len()];
     plan.links.retain(|l| {
@@ -187,7 +195,9 @@ pub fn build(sc: &Scenario) -> Result<Built, String> {
     if sc.run.kind == Kind::Acd {
         let access = net.node("ACCESS").ok_or("no access server")?;
         let osn = LinkModel::fixed(Duration::from_micros((sc.links.osn_ms * 1000.0).round() as u64));
-        net.sim.link((driver, OSN), (access, ACCESS_CLIENT_PORT), LinkKind::Osn, osn).map_err(|e| e.to_string())?;
+        net.sim
+            .link((driver, OSN), (access, ACCESS_CLIENT_PORT), LinkKind::Osn, osn)
+            .map_err(|e| e.to_string())?;
     }
     Ok(Built { net, driver })
 }
@@ -336,7 +346,12 @@ pub fn run(sc: &Scenario, progress: &mut dyn FnMut(u64, u64)) -> Result<Outcome,
                     model: "Erlang C (M/M/c)".into(),
                     p_wait: erlang::erlang_c(a.agents, load),
                     asa_s: erlang::erlang_c_asa(a.agents, load, a.handle_s),
-                    service_level: erlang::erlang_c_service_level(a.agents, load, a.handle_s, a.sl_threshold_s),
+                    service_level: erlang::erlang_c_service_level(
+                        a.agents,
+                        load,
+                        a.handle_s,
+                        a.sl_threshold_s,
+                    ),
                     abandon_rate: Some(0.0),
                     occupancy: Some(load / f64::from(a.agents)),
                     blocking: None,

@@ -289,7 +289,11 @@ impl Scenario {
     /// # Errors
     /// Bad TOML, an unknown or missing key, a wrong type, or an impossible
     /// value, with the file (or `--set KEY`), the line and the key.
-    pub fn parse_with(text: &str, file: &str, overrides: &[(String, String)]) -> Result<Scenario, ScenarioError> {
+    pub fn parse_with(
+        text: &str,
+        file: &str,
+        overrides: &[(String, String)],
+    ) -> Result<Scenario, ScenarioError> {
         let err = |line: Option<usize>, key: String, message: String| ScenarioError {
             file: file.to_owned(),
             line,
@@ -297,8 +301,9 @@ impl Scenario {
             message,
         };
         // First the file as written, so its errors carry its lines.
-        let de = toml::Deserializer::parse(text)
-            .map_err(|e| err(e.span().map(|s| line_of(text, s.start)), String::new(), e.message().to_owned()))?;
+        let de = toml::Deserializer::parse(text).map_err(|e| {
+            err(e.span().map(|s| line_of(text, s.start)), String::new(), e.message().to_owned())
+        })?;
         let first: Result<Scenario, _> = serde_path_to_error::deserialize(de);
         if let Err(e) = first {
             let key = e.path().to_string();
@@ -326,11 +331,9 @@ impl Scenario {
                 message: e.into_inner().to_string(),
             }
         })?;
-        s.check().map_err(|(key, message)| {
-            match overrides.iter().find(|(k, _)| *k == key) {
-                Some((k, _)) => ScenarioError { file: format!("--set {k}"), line: None, key, message },
-                None => err(line_of_key(text, &key), key, message),
-            }
+        s.check().map_err(|(key, message)| match overrides.iter().find(|(k, _)| *k == key) {
+            Some((k, _)) => ScenarioError { file: format!("--set {k}"), line: None, key, message },
+            None => err(line_of_key(text, &key), key, message),
         })?;
         Ok(s)
     }
@@ -386,7 +389,11 @@ impl Scenario {
         if u64::from(self.run.batches) > self.run.calls {
             return bad("run.batches", "more batches than calls");
         }
-        for (k, v) in [("links.ss7_ms", self.links.ss7_ms), ("links.line_ms", self.links.line_ms), ("links.osn_ms", self.links.osn_ms)] {
+        for (k, v) in [
+            ("links.ss7_ms", self.links.ss7_ms),
+            ("links.line_ms", self.links.line_ms),
+            ("links.osn_ms", self.links.osn_ms),
+        ] {
             non_negative(k, v)?;
         }
         non_negative("traffic.answer_delay_s", self.traffic.answer_delay_s)?;
@@ -432,7 +439,9 @@ impl Scenario {
                 }
             }
             Kind::Trunk => {
-                let Some(t) = &self.trunk else { return bad("trunk", "run.kind = \"trunk\" needs a [trunk] table") };
+                let Some(t) = &self.trunk else {
+                    return bad("trunk", "run.kind = \"trunk\" needs a [trunk] table");
+                };
                 if t.circuits == 0 || t.circuits > 4000 {
                     return bad("trunk.circuits", "must be 1 to 4000");
                 }
@@ -440,7 +449,10 @@ impl Scenario {
                     return bad("traffic.holding_s", "a trunk run needs a mean holding time");
                 }
                 if self.traffic.erlangs.is_none() && self.traffic.arrivals_per_s.is_none() {
-                    return bad("traffic.erlangs", "a trunk run needs traffic.erlangs or traffic.arrivals_per_s");
+                    return bad(
+                        "traffic.erlangs",
+                        "a trunk run needs traffic.erlangs or traffic.arrivals_per_s",
+                    );
                 }
             }
         }
