@@ -122,6 +122,30 @@ pub struct Counters {
     pub reasons: Vec<String>,
 }
 
+impl Counters {
+    /// Adds another run's counters (maxima are maxima).
+    pub fn add(&mut self, o: &Counters) {
+        self.arrivals += o.arrivals;
+        self.no_line += o.no_line;
+        self.instructions += o.instructions;
+        self.refused += o.refused;
+        self.failed += o.failed;
+        self.representative_unavailable += o.representative_unavailable;
+        self.customer_unavailable += o.customer_unavailable;
+        self.released += o.released;
+        self.busy_tone += o.busy_tone;
+        self.congestion += o.congestion;
+        self.answered += o.answered;
+        self.max_in_progress = self.max_in_progress.max(o.max_in_progress);
+        self.max_queue = self.max_queue.max(o.max_queue);
+        for r in &o.reasons {
+            if self.reasons.len() < 5 && !self.reasons.contains(r) {
+                self.reasons.push(r.clone());
+            }
+        }
+    }
+}
+
 /// The driver element.
 pub struct Driver {
     kind: Kind,
@@ -250,6 +274,11 @@ impl Driver {
     /// Arrivals generated so far.
     pub fn arrived(&self) -> u64 {
         self.next_index
+    }
+
+    /// Calls or sessions still open.
+    pub fn open(&self) -> usize {
+        self.calls.len() + self.sessions.len()
     }
 
     /// Every arrival was generated and every call or session has ended.

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod sweep;
 
-pub use run::{run, Outcome, Summary};
+pub use run::{merge, run, run_jobs, Outcome, Summary};
 pub use scenario::{Scenario, ScenarioError};

@@ -247,6 +247,8 @@ pub struct Summary {
     pub scenario: String,
     pub kind: String,
     pub seed: u64,
+    /// Every seed merged (`--jobs`).
+    pub seeds: Vec<u64>,
     pub calls: u64,
     pub warmup: u64,
     pub batches: u32,
@@ -270,16 +272,23 @@ pub struct Summary {
     pub counters: Counters,
 }
 
-/// Everything a run leaves behind: the summary and the series for plots.
+/// Everything a run leaves behind: the summary and what it was made from.
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub summary: Summary,
     pub setup: Delays,
     pub wait: Delays,
     pub pdd: Delays,
-    /// (seconds, calls in progress).
+    pub answer: Delays,
+    /// (seconds, calls in progress), of the first seed.
     pub load: Vec<(f64, u64)>,
     pub batches: Batches,
+    pub counters: Counters,
+    /// Seeds merged into this outcome.
+    pub seeds: Vec<u64>,
+    pub wall_s: f64,
+    pub simulated_s: f64,
+    pub frames: u64,
 }
 
 /// Runs `sc`; `progress(arrived, total)` is called now and then.
@@ -293,8 +302,7 @@ pub fn run(sc: &Scenario, progress: &mut dyn FnMut(u64, u64)) -> Result<Outcome,
     net.sim.start();
     // Run in slices of simulated time until the driver says it is done.
     let slice = Duration::from_secs_f64((200.0 / sc.rate().max(1e-9)).clamp(1.0, 86_400.0));
-    let mut idle_slices = 0u32;
-    let mut last = 0u64;
+    let mut after_last = Duration::ZERO;
     loop {
         net.sim.run_for(slice);
         let d = net.sim.element::<Driver>(driver).ok_or("the driver is gone")?;
@@ -302,42 +310,140 @@ pub fn run(sc: &Scenario, progress: &mut dyn FnMut(u64, u64)) -> Result<Outcome,
         if d.done() {
             break;
         }
-        if d.arrived() == last && d.arrived() >= total {
-            idle_slices += 1;
-            // Calls still open long after the last arrival: something hangs.
-            if f64::from(idle_slices) * slice.as_secs_f64() > 4.0 * 3600.0 + 600.0 {
-                return Err(format!("the run did not finish: {} calls or sessions still open", total));
+        if d.arrived() >= total {
+            after_last += slice;
+            // Calls still open hours after the last arrival: something hangs.
+            if after_last > Duration::from_secs(5 * 3600) {
+                return Err(format!(
+                    "the run did not finish: {} calls or sessions still open 5 h after the last arrival",
+                    d.open()
+                ));
             }
         }
-        last = d.arrived();
     }
     let frames = net.sim.stats().frames_delivered;
     let simulated_s = net.sim.now().micros() as f64 / 1e6;
     let d = net.sim.element_mut::<Driver>(driver).ok_or("the driver is gone")?;
-    let wall_s = wall.elapsed().as_secs_f64();
-    let t = d.batches.total();
+    let mut o = Outcome {
+        summary: Summary::default(),
+        setup: std::mem::take(&mut d.setup),
+        wait: std::mem::take(&mut d.wait),
+        pdd: std::mem::take(&mut d.pdd),
+        answer: std::mem::take(&mut d.answer),
+        load: std::mem::take(&mut d.load),
+        batches: d.batches.clone(),
+        counters: d.counters.clone(),
+        seeds: vec![sc.run.seed],
+        wall_s: wall.elapsed().as_secs_f64(),
+        simulated_s,
+        frames,
+    };
+    summarize(sc, &mut o);
+    Ok(o)
+}
+
+/// Runs `jobs` independent seeds of `sc` (seed, seed + 1, …) on as many
+/// threads and merges them ([`merge`]); `progress(arrived, total)` sums them.
+///
+/// # Errors
+/// Any seed's run fails.
+pub fn run_jobs(sc: &Scenario, jobs: u32, progress: &mut dyn FnMut(u64, u64)) -> Result<Outcome, String> {
+    if jobs <= 1 {
+        return run(sc, progress);
+    }
+    let wall = std::time::Instant::now();
+    let per = sc.warmup() + sc.run.calls;
+    let counts: Vec<std::sync::atomic::AtomicU64> =
+        (0..jobs).map(|_| std::sync::atomic::AtomicU64::new(0)).collect();
+    let results: Vec<Result<Outcome, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..jobs)
+            .map(|j| {
+                let mut s = sc.clone();
+                s.run.seed = sc.run.seed.wrapping_add(u64::from(j));
+                let count = &counts[j as usize];
+                scope.spawn(move || run(&s, &mut |d, _| count.store(d, std::sync::atomic::Ordering::Relaxed)))
+            })
+            .collect();
+        while !handles.iter().all(std::thread::ScopedJoinHandle::is_finished) {
+            let done: u64 = counts.iter().map(|c| c.load(std::sync::atomic::Ordering::Relaxed)).sum();
+            progress(done, per * u64::from(jobs));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a run panicked".into()))).collect()
+    });
+    let outcomes = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let mut o = merge(sc, outcomes);
+    o.wall_s = wall.elapsed().as_secs_f64();
+    summarize(sc, &mut o);
+    Ok(o)
+}
+
+/// Merges independent runs of one scenario: their batches side by side (so
+/// the intervals come from every seed's batches), their histograms and
+/// counters summed.
+pub fn merge(sc: &Scenario, mut outcomes: Vec<Outcome>) -> Outcome {
+    let mut first = if outcomes.is_empty() {
+        return Outcome {
+            summary: Summary::default(),
+            setup: Delays::default(),
+            wait: Delays::default(),
+            pdd: Delays::default(),
+            answer: Delays::default(),
+            load: Vec::new(),
+            batches: Batches::new(0, 1, 1),
+            counters: Counters::default(),
+            seeds: Vec::new(),
+            wall_s: 0.0,
+            simulated_s: 0.0,
+            frames: 0,
+        };
+    } else {
+        outcomes.remove(0)
+    };
+    for o in outcomes {
+        first.setup.merge(&o.setup);
+        first.wait.merge(&o.wait);
+        first.pdd.merge(&o.pdd);
+        first.answer.merge(&o.answer);
+        first.batches.batches.extend(o.batches.batches);
+        first.counters.add(&o.counters);
+        first.seeds.extend(o.seeds);
+        first.wall_s = first.wall_s.max(o.wall_s);
+        first.simulated_s += o.simulated_s;
+        first.frames += o.frames;
+    }
+    summarize(sc, &mut first);
+    first
+}
+
+/// Fills `o.summary` from the rest of `o`.
+pub fn summarize(sc: &Scenario, o: &mut Outcome) {
+    let t = o.batches.total();
     let attempted = t.arrived.max(1) as f64;
+    let jobs = o.seeds.len().max(1) as u64;
+    let total = (sc.warmup() + sc.run.calls) * jobs;
     let mut s = Summary {
         scenario: sc.name.clone(),
         kind: format!("{:?}", sc.run.kind).to_lowercase(),
         seed: sc.run.seed,
-        calls: sc.run.calls,
+        seeds: o.seeds.clone(),
+        calls: sc.run.calls * jobs,
         warmup: sc.warmup(),
-        batches: sc.run.batches,
-        simulated_s,
-        wall_s,
-        calls_per_wall_s: total as f64 / wall_s.max(1e-9),
-        frames,
-        post_dial_delay: d.pdd.percentiles(),
-        answer_delay: d.answer.percentiles(),
-        setup_time: d.setup.percentiles(),
+        batches: o.batches.batches.len() as u32,
+        simulated_s: o.simulated_s,
+        wall_s: o.wall_s,
+        calls_per_wall_s: total as f64 / o.wall_s.max(1e-9),
+        frames: o.frames,
+        post_dial_delay: o.pdd.percentiles(),
+        answer_delay: o.answer.percentiles(),
+        setup_time: o.setup.percentiles(),
         answer_seizure_ratio: t.answered as f64 / attempted,
-        network_effectiveness_ratio: (t.answered + d.counters.busy_tone.min(t.arrived)) as f64 / attempted,
+        network_effectiveness_ratio: (t.answered + o.counters.busy_tone.min(t.arrived)) as f64 / attempted,
         acd: None,
         trunk: None,
-        counters: d.counters.clone(),
+        counters: o.counters.clone(),
     };
-    let b = &d.batches;
+    let b = &o.batches;
     match (sc.run.kind, &sc.acd, &sc.trunk) {
         (Kind::Acd, Some(a), _) => {
             let load = sc.rate() * a.handle_s;
@@ -379,8 +485,8 @@ pub fn run(sc: &Scenario, progress: &mut dyn FnMut(u64, u64)) -> Result<Outcome,
                 sl_threshold_s: a.sl_threshold_s,
                 abandon_rate: b.ratio(|x| x.abandoned as f64, |x| x.arrived as f64),
                 occupancy: b.ratio(|x| x.busy_s, |x| f64::from(a.agents) * (x.last_s - x.first_s)),
-                wait: d.wait.percentiles(),
-                max_queue: d.counters.max_queue,
+                wait: o.wait.percentiles(),
+                max_queue: o.counters.max_queue,
                 theory,
             });
         }
@@ -399,12 +505,5 @@ pub fn run(sc: &Scenario, progress: &mut dyn FnMut(u64, u64)) -> Result<Outcome,
         }
         _ => {}
     }
-    Ok(Outcome {
-        summary: s,
-        setup: d.setup.clone(),
-        wait: d.wait.clone(),
-        pdd: d.pdd.clone(),
-        load: d.load.clone(),
-        batches: d.batches.clone(),
-    })
+    o.summary = s;
 }

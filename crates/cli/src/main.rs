@@ -187,6 +187,12 @@ enum Command {
         /// The run's seed (same as --set run.seed=N).
         #[arg(long)]
         seed: Option<u64>,
+        /// Run at each value of a key: acd.agents=10..20, traffic.erlangs=4..12/0.5, or a,b,c.
+        #[arg(long, value_name = "KEY=A..B")]
+        sweep: Option<String>,
+        /// Independent seeds (seed, seed+1, …) run in parallel and merged.
+        #[arg(long, default_value_t = 1)]
+        jobs: u32,
     },
 }
 
@@ -283,8 +289,8 @@ fn main() -> ExitCode {
         Command::Bench { json, calls, quick } => {
             bench::run(json, calls, quick).map_err(codec::Failure::Other)
         }
-        Command::Sim { scenario, set, json, out, seed } => {
-            sim::sim(&sim::SimArgs { scenario, set, json, out, seed })
+        Command::Sim { scenario, set, json, out, seed, sweep, jobs } => {
+            sim::sim(&sim::SimArgs { scenario, set, json, out, seed, sweep, jobs })
         }
     };
     match result {
