@@ -189,7 +189,7 @@ pub fn build(sc: &Scenario) -> Result<Built, String> {
         let Some((switch, port)) = p else { return Err(format!("line {i} has no switch port in the plan")) };
         let sw = net.node(switch).ok_or_else(|| format!("no switch {switch}"))?;
         net.sim
-            .link((driver, ainsim_elements::Port(i as u32)), (sw, *port), LinkKind::Line, line.clone())
+            .link((driver, ainsim_elements::Port(i as u32)), (sw, *port), LinkKind::Line, line)
             .map_err(|e| e.to_string())?;
     }
     if sc.run.kind == Kind::Acd {
