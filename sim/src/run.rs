@@ -299,6 +299,9 @@ pub fn run(sc: &Scenario, progress: &mut dyn FnMut(u64, u64)) -> Result<Outcome,
     let wall = std::time::Instant::now();
     let Built { mut net, driver } = build(sc)?;
     let total = sc.warmup() + sc.run.calls;
+    // Streaming: no trace and no event records (they would grow with every call).
+    net.sim.set_tracing(false);
+    net.sim.set_event_records(false);
     net.sim.start();
     // Run in slices of simulated time until the driver says it is done.
     let slice = Duration::from_secs_f64((200.0 / sc.rate().max(1e-9)).clamp(1.0, 86_400.0));
