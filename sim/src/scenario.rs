@@ -328,7 +328,7 @@ impl Scenario {
                 file: over.map_or_else(|| "--set".to_owned(), |(k, _)| format!("--set {k}")),
                 line: None,
                 key,
-                message: e.into_inner().to_string(),
+                message: e.into_inner().message().trim().to_owned(),
             }
         })?;
         s.check().map_err(|(key, message)| match overrides.iter().find(|(k, _)| *k == key) {
@@ -418,8 +418,8 @@ impl Scenario {
                 if a.agents == 0 {
                     return bad("acd.agents", "zero agents cannot take the arrivals");
                 }
-                if a.agents > 9_000 {
-                    return bad("acd.agents", "at most 9000 agents (lines on one switch)");
+                if a.agents > 1_800 {
+                    return bad("acd.agents", "at most 1800 agents (the generated trunk group has 2 circuits per agent, at most 4000)");
                 }
                 positive("acd.handle_s", a.handle_s)?;
                 if let Some(p) = a.patience_s {

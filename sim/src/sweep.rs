@@ -29,7 +29,7 @@ pub fn parse(spec: &str) -> Result<(String, Vec<String>), String> {
     let (a, b) = (a.trim(), b.trim());
     if step.is_none() {
         if let (Ok(x), Ok(y)) = (a.parse::<i64>(), b.parse::<i64>()) {
-            if y < x || y - x > 1000 {
+            if y < x || y.checked_sub(x).is_none_or(|n| n > 1000) {
                 return Err(bad("B must be at least A, and at most 1000 values"));
             }
             return Ok((key, (x..=y).map(|v| v.to_string()).collect()));

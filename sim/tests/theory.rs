@@ -89,3 +89,34 @@ fn acd_with_patience_agrees_with_erlang_a() {
     check("acd.occupancy", &a.occupancy, a.theory.occupancy, 0.05);
     assert!(a.abandon_rate.value > 0.02, "the scenario should lose callers: {:?}", a.abandon_rate);
 }
+
+/// The summary without its wall-clock figures.
+fn figures(o: &ainsim_sim::Outcome) -> serde_json::Value {
+    let mut v = serde_json::to_value(&o.summary).unwrap_or_default();
+    if let Some(m) = v.as_object_mut() {
+        m.remove("wall_s");
+        m.remove("calls_per_wall_s");
+    }
+    v
+}
+
+#[test]
+fn a_seed_gives_the_same_run_and_jobs_merge_their_batches() {
+    let sc = scenario("acd-mmn.toml", &[("run.calls", "1000"), ("run.warmup", "100"), ("acd.patience_s", "90")]);
+    let a = run(&sc, &mut |_, _| {}).unwrap_or_else(|e| panic!("{e}"));
+    let b = run(&sc, &mut |_, _| {}).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(figures(&a), figures(&b), "the same seed gave two runs");
+    let mut other = sc.clone();
+    other.run.seed += 1;
+    let c = run(&other, &mut |_, _| {}).unwrap_or_else(|e| panic!("{e}"));
+    assert_ne!(figures(&a), figures(&c), "another seed gave the same run");
+
+    let j = ainsim_sim::run_jobs(&sc, 2, &mut |_, _| {}).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(j.seeds, vec![sc.run.seed, sc.run.seed + 1]);
+    assert_eq!(j.summary.batches, 2 * sc.run.batches);
+    assert_eq!(j.summary.calls, 2 * sc.run.calls);
+    // Merged counts are the two runs' sums, merged in seed order.
+    assert_eq!(j.summary.setup_time.count, a.summary.setup_time.count + c.summary.setup_time.count);
+    let waited = |o: &ainsim_sim::Outcome| o.batches.total().waited;
+    assert_eq!(waited(&j), waited(&a) + waited(&c));
+}
