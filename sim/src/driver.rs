@@ -31,8 +31,38 @@ use ainsim_elements::osn::{CallStatus, InstructionResult, OsnMessage};
 use ainsim_elements::{Element, Input, Instant, Outputs, Port, TimerId};
 use ainsim_runtime::rng::SplitMix64;
 
-use crate::metrics::{Batches, Delays};
+use crate::metrics::{Batch, Batches, Delays};
 use crate::scenario::{Arrivals, Dist, Kind, Scenario};
+
+/// Line pools: callers and local callees, customers, agents, mobiles, 800 targets.
+pub const CALLERS: usize = 0;
+pub const LOCAL: usize = 1;
+pub const CUSTOMERS: usize = 2;
+pub const AGENTS: usize = 3;
+pub const MOBILES: usize = 4;
+pub const TOLL_FREE: usize = 5;
+
+/// One line the driver plays: its number, what a caller dials to reach it
+/// (an 800 number for the targets of 800 calls), and its pool.
+#[derive(Debug, Clone)]
+pub struct LineSpec {
+    pub number: String,
+    pub dial: String,
+    pub pool: usize,
+}
+
+/// One business's ACD and its figures.
+struct Biz {
+    id: String,
+    acd: Acd,
+    patience_s: Option<f64>,
+    sl_us: u64,
+    wrap_s: f64,
+    handle_s: f64,
+    rate: f64,
+    next: u64,
+    batches: Batches,
+}
 
 /// The driver's port toward the access server's client port.
 pub const OSN: Port = Port(u32::MAX);
@@ -70,6 +100,8 @@ enum St {
 #[derive(Debug, Clone)]
 struct Line {
     number: String,
+    dial: String,
+    pool: usize,
     role: Role,
     st: St,
     /// The call (trunk) or session (acd) the line is on.
@@ -81,6 +113,7 @@ struct Line {
 /// A trunk call in progress.
 #[derive(Debug, Clone, Copy)]
 struct TrunkCall {
+    local: u64,
     caller: usize,
     callee: usize,
     dialled: Instant,
@@ -90,6 +123,8 @@ struct TrunkCall {
 /// A click-to-call session in progress.
 #[derive(Debug, Clone, Copy)]
 struct Session {
+    biz: usize,
+    local: u64,
     arrived: Instant,
     /// Taken by an agent (the instruction was sent).
     offered: Option<Instant>,
@@ -114,6 +149,9 @@ pub struct Counters {
     pub busy_tone: u64,
     pub congestion: u64,
     pub answered: u64,
+    /// Of the answered basic calls: dialled as 800 numbers, and to mobiles.
+    pub answered_toll_free: u64,
+    pub answered_mobile: u64,
     /// Most sessions or calls in progress at once.
     pub max_in_progress: u64,
     /// Longest ACD queue seen.
@@ -136,6 +174,8 @@ impl Counters {
         self.busy_tone += o.busy_tone;
         self.congestion += o.congestion;
         self.answered += o.answered;
+        self.answered_toll_free += o.answered_toll_free;
+        self.answered_mobile += o.answered_mobile;
         self.max_in_progress = self.max_in_progress.max(o.max_in_progress);
         self.max_queue = self.max_queue.max(o.max_queue);
         for r in &o.reasons {
@@ -150,24 +190,24 @@ impl Counters {
 pub struct Driver {
     kind: Kind,
     lines: Vec<Line>,
-    free: [Vec<usize>; 4],
+    free: Vec<Vec<usize>>,
     rng: SplitMix64,
     rate: f64,
+    basic_rate: f64,
+    toll_free_share: f64,
+    mobile_share: f64,
+    basic_next: u64,
     arrivals: Arrivals,
     holding: Dist,
     hold_mean_s: f64,
     sigma: f64,
     answer_delay: Duration,
     total: u64,
-    patience_s: Option<f64>,
-    sl_us: u64,
-    wrap_s: f64,
-    agents: u32,
-    acd: Option<Acd>,
+    biz: Vec<Biz>,
     next_index: u64,
     calls: HashMap<u64, TrunkCall>,
     sessions: HashMap<u64, Session>,
-    /// Arrival index → for batches; session/call id is the index.
+    /// Basic calls' batches (by their own arrival order).
     pub batches: Batches,
     pub pdd: Delays,
     pub answer: Delays,
@@ -199,67 +239,106 @@ fn us(s: f64) -> u64 {
 }
 
 impl Driver {
-    /// A driver for `sc`, with its lines: `(number, role)` in port order.
-    pub fn new(sc: &Scenario, callers: &[String], callees: &[String]) -> Self {
+    /// A driver for `sc` playing `lines`, in port order.
+    pub fn new(sc: &Scenario, specs: &[LineSpec]) -> Self {
         let mut lines = Vec::new();
-        let mut free: [Vec<usize>; 4] = Default::default();
-        let (ra, rb, slot_a, slot_b) = match sc.run.kind {
-            Kind::Trunk => (Role::Caller, Role::Callee, 0, 1),
-            Kind::Acd => (Role::Customer, Role::Agent, 2, 3),
-        };
-        for n in callers {
-            free[slot_a].push(lines.len());
-            lines.push(Line { number: n.clone(), role: ra, st: St::Idle, call: 0, hold_us: 0 });
-        }
-        for n in callees {
-            free[slot_b].push(lines.len());
-            lines.push(Line { number: n.clone(), role: rb, st: St::Idle, call: 0, hold_us: 0 });
+        let mut free: Vec<Vec<usize>> = vec![Vec::new(); 6];
+        for l in specs {
+            let role = match l.pool {
+                CALLERS => Role::Caller,
+                CUSTOMERS => Role::Customer,
+                AGENTS => Role::Agent,
+                _ => Role::Callee,
+            };
+            if let Some(f) = free.get_mut(l.pool) {
+                f.push(lines.len());
+            }
+            lines.push(Line {
+                number: l.number.clone(),
+                dial: l.dial.clone(),
+                pool: l.pool,
+                role,
+                st: St::Idle,
+                call: u64::MAX,
+                hold_us: 0,
+            });
         }
         for f in &mut free {
             f.reverse();
         }
         let total = sc.warmup() + sc.run.calls;
-        let acd = sc.acd.as_ref().map(|a| {
-            let cfg = AcdConfig {
-                strategy: a.strategy,
-                fixed_order: Vec::new(),
-                tiers: vec![Tier { after_ms: 0, max_level: None }],
-                wrap_up_ms: us(a.wrap_up_s) / 1000,
-                max_missed: 0,
-                soon_free_ms: 0,
-                max_wait_ms: None,
-                default_handle_ms: us(a.handle_s) / 1000,
-                handle_window: 20,
-            };
-            let mut acd = Acd::new(cfg, ainsim_runtime::rng::derive(sc.run.seed, "acd"));
-            for n in callees {
-                // Fresh ids on a fresh ACD: neither call can fail.
-                let _ = acd.add_agent(n, std::collections::BTreeMap::new());
-                let _ = acd.set_status(Instant::ZERO, n, Status::Available);
-            }
-            acd
-        });
+        let rate = sc.rate().max(1e-12);
+        let businesses = sc.businesses();
+        let biz = businesses
+            .iter()
+            .enumerate()
+            .map(|(k, b)| {
+                let cfg = AcdConfig {
+                    strategy: b.strategy,
+                    fixed_order: Vec::new(),
+                    tiers: vec![Tier { after_ms: 0, max_level: None }],
+                    wrap_up_ms: us(b.wrap_up_s) / 1000,
+                    max_missed: 0,
+                    soon_free_ms: 0,
+                    max_wait_ms: None,
+                    default_handle_ms: us(b.handle_s) / 1000,
+                    handle_window: 20,
+                };
+                let mut acd = Acd::new(cfg, ainsim_runtime::rng::derive(sc.run.seed, &format!("acd-{k}")));
+                for l in specs.iter().filter(|l| l.pool == AGENTS && l.dial == b.id) {
+                    // Fresh ids on a fresh ACD: neither call can fail.
+                    let _ = acd.add_agent(&l.number, std::collections::BTreeMap::new());
+                    let _ = acd.set_status(Instant::ZERO, &l.number, Status::Available);
+                }
+                // A business's share of the measured arrivals, with room for chance.
+                let share = b.arrivals_per_s / rate;
+                let (warm, calls) = if businesses.len() == 1 && sc.basic_rate() == 0.0 {
+                    (sc.warmup(), sc.run.calls)
+                } else {
+                    let w = (sc.warmup() as f64 * share).floor() as u64;
+                    (w, ((sc.run.calls as f64 * share) * 1.1).ceil() as u64 + 1)
+                };
+                Biz {
+                    id: b.id.clone(),
+                    acd,
+                    patience_s: b.patience_s,
+                    sl_us: us(b.sl_threshold_s),
+                    wrap_s: b.wrap_up_s,
+                    handle_s: b.handle_s,
+                    rate: b.arrivals_per_s,
+                    next: 0,
+                    batches: Batches::new(warm, calls.max(u64::from(sc.run.batches)), sc.run.batches),
+                }
+            })
+            .collect();
+        let basic_share = sc.basic_rate() / rate;
+        let (bw, bc) = if sc.run.kind == Kind::Trunk {
+            (sc.warmup(), sc.run.calls)
+        } else {
+            let w = (sc.warmup() as f64 * basic_share).floor() as u64;
+            (w, ((sc.run.calls as f64 * basic_share) * 1.1).ceil() as u64 + 1)
+        };
         Driver {
             kind: sc.run.kind,
             lines,
             free,
             rng: SplitMix64::new(ainsim_runtime::rng::derive(sc.run.seed, "traffic")),
-            rate: sc.rate(),
+            rate,
+            basic_rate: sc.basic_rate(),
+            toll_free_share: sc.traffic.toll_free_share,
+            mobile_share: sc.traffic.mobile_share,
+            basic_next: 0,
             arrivals: sc.traffic.arrivals,
             holding: sc.traffic.holding,
             hold_mean_s: sc.holding_s(),
             sigma: sc.traffic.holding_sigma.unwrap_or(0.5),
             answer_delay: Duration::from_micros(us(sc.traffic.answer_delay_s)),
             total,
-            patience_s: sc.acd.as_ref().and_then(|a| a.patience_s),
-            sl_us: sc.acd.as_ref().map_or(0, |a| us(a.sl_threshold_s)),
-            wrap_s: sc.acd.as_ref().map_or(0.0, |a| a.wrap_up_s),
-            agents: sc.acd.as_ref().map_or(0, |a| a.agents),
-            acd,
+            biz,
             next_index: 0,
             calls: HashMap::new(),
             sessions: HashMap::new(),
-            batches: Batches::new(sc.warmup(), sc.run.calls, sc.run.batches),
+            batches: Batches::new(bw, bc.max(u64::from(sc.run.batches)), sc.run.batches),
             pdd: Delays::default(),
             answer: Delays::default(),
             setup: Delays::default(),
@@ -269,6 +348,11 @@ impl Driver {
             sample_every: (total / 400).max(1),
             started: false,
         }
+    }
+
+    /// Each business's id and batches, in scenario order.
+    pub fn business_batches(&self) -> Vec<(String, Batches)> {
+        self.biz.iter().map(|b| (b.id.clone(), b.batches.clone())).collect()
     }
 
     /// Arrivals generated so far.
@@ -286,16 +370,6 @@ impl Driver {
         self.next_index >= self.total && self.calls.is_empty() && self.sessions.is_empty()
     }
 
-    /// The agents' count (acd runs).
-    pub fn agents(&self) -> u32 {
-        self.agents
-    }
-
-    /// Wrap-up per call, seconds.
-    pub fn wrap_s(&self) -> f64 {
-        self.wrap_s
-    }
-
     fn in_progress(&self) -> u64 {
         (self.calls.len() + self.sessions.len()) as u64
     }
@@ -309,8 +383,7 @@ impl Driver {
         Duration::from_micros(us(s).max(1))
     }
 
-    fn holding_us(&mut self) -> u64 {
-        let m = self.hold_mean_s;
+    fn holding_us(&mut self, m: f64) -> u64 {
         let s = match self.holding {
             Dist::Exponential => self.rng.exponential(m),
             Dist::Fixed => m,
@@ -331,15 +404,6 @@ impl Driver {
         }
     }
 
-    fn slot(role: Role) -> usize {
-        match role {
-            Role::Caller => 0,
-            Role::Callee => 1,
-            Role::Customer => 2,
-            Role::Agent => 3,
-        }
-    }
-
     /// Puts line `li` down and back in its pool.
     fn hang_up(&mut self, li: usize, out: &mut Outputs) {
         out.cancel_timer(TimerId(LINE | li as u64));
@@ -347,12 +411,14 @@ impl Driver {
         if l.st == St::Idle {
             return;
         }
-        let role = l.role;
+        let (role, pool) = (l.role, l.pool);
         l.st = St::Idle;
         self.send_line(li, &LineSignal::OnHook, out);
         // Agents' lines are not pooled: the ACD picks them.
         if role != Role::Agent {
-            self.free[Self::slot(role)].push(li);
+            if let Some(f) = self.free.get_mut(pool) {
+                f.push(li);
+            }
         }
     }
 
@@ -371,26 +437,76 @@ impl Driver {
             let g = self.gap();
             out.set_timer(TimerId(ARRIVAL), now.after(g));
         }
-        self.batches.arrive(index, secs(now));
         if index % self.sample_every == 0 {
             self.load.push((secs(now), self.in_progress()));
         }
-        match self.kind {
-            Kind::Trunk => self.trunk_arrival(now, index, out),
-            Kind::Acd => self.acd_arrival(now, index, out),
+        // Which source: basic calls or a business, in proportion to their rates.
+        let pick = match self.kind {
+            Kind::Trunk => None,
+            Kind::Acd => Some(0),
+            Kind::Network => {
+                let mut x = self.rng.unit() * self.rate - self.basic_rate;
+                if x < 0.0 {
+                    None
+                } else {
+                    let mut k = self.biz.len().saturating_sub(1);
+                    for (i, b) in self.biz.iter().enumerate() {
+                        if x < b.rate {
+                            k = i;
+                            break;
+                        }
+                        x -= b.rate;
+                    }
+                    Some(k)
+                }
+            }
+        };
+        match pick {
+            None => {
+                let local = self.basic_next;
+                self.basic_next += 1;
+                self.batches.arrive(local, secs(now));
+                self.trunk_arrival(now, index, local, out);
+            }
+            Some(k) => {
+                let Some(b) = self.biz.get_mut(k) else { return };
+                let local = b.next;
+                b.next += 1;
+                b.batches.arrive(local, secs(now));
+                self.acd_arrival(now, index, k, local, out);
+            }
         }
         self.counters.max_in_progress = self.counters.max_in_progress.max(self.in_progress());
     }
 
-    fn trunk_arrival(&mut self, now: Instant, index: u64, out: &mut Outputs) {
-        let (Some(a), Some(b)) = (self.free[0].pop(), self.free[1].pop()) else {
+    fn trunk_arrival(&mut self, now: Instant, index: u64, local: u64, out: &mut Outputs) {
+        let pool = if self.kind == Kind::Network {
+            let u = self.rng.unit();
+            if u < self.toll_free_share {
+                TOLL_FREE
+            } else if u < self.toll_free_share + self.mobile_share {
+                MOBILES
+            } else {
+                LOCAL
+            }
+        } else {
+            LOCAL
+        };
+        let callee = self.free.get_mut(pool).and_then(Vec::pop);
+        let caller = self.free.get_mut(CALLERS).and_then(Vec::pop);
+        let (Some(a), Some(b)) = (caller, callee) else {
+            for (p, l) in [(CALLERS, caller), (pool, callee)] {
+                if let (Some(f), Some(l)) = (self.free.get_mut(p), l) {
+                    f.push(l);
+                }
+            }
             self.counters.no_line += 1;
-            if let Some(bt) = self.batches.of(index) {
+            if let Some(bt) = self.batches.of(local) {
                 bt.failed += 1;
             }
             return;
         };
-        let hold = self.holding_us();
+        let hold = self.holding_us(self.hold_mean_s);
         if let Some(l) = self.lines.get_mut(a) {
             l.st = St::Lifting;
             l.call = index;
@@ -399,17 +515,38 @@ impl Driver {
         if let Some(l) = self.lines.get_mut(b) {
             l.call = index;
         }
-        self.calls.insert(index, TrunkCall { caller: a, callee: b, dialled: now, pdd_seen: false });
+        self.calls.insert(index, TrunkCall { local, caller: a, callee: b, dialled: now, pdd_seen: false });
         self.send_line(a, &LineSignal::OffHook, out);
     }
 
-    fn acd_arrival(&mut self, now: Instant, index: u64, out: &mut Outputs) {
+    /// The batch of basic call `call`.
+    fn basic_batch(&mut self, call: u64) -> Option<&mut Batch> {
+        let local = self.calls.get(&call)?.local;
+        self.batches.of(local)
+    }
+
+    /// The batch of session `id`.
+    fn session_batch(&mut self, id: u64) -> Option<&mut Batch> {
+        let s = self.sessions.get(&id)?;
+        let (k, local) = (s.biz, s.local);
+        self.biz.get_mut(k)?.batches.of(local)
+    }
+
+    fn acd_arrival(&mut self, now: Instant, index: u64, biz: usize, local: u64, out: &mut Outputs) {
         self.sessions.insert(
             index,
-            Session { arrived: now, offered: None, waited: false, connected: false, customer: None },
+            Session {
+                biz,
+                local,
+                arrived: now,
+                offered: None,
+                waited: false,
+                connected: false,
+                customer: None,
+            },
         );
         let spec = CallSpec { id: CallId(index), skill: None, preferred: None, priority: 0, due: None };
-        let decisions = match self.acd.as_mut().map(|a| a.request(now, spec)) {
+        let decisions = match self.biz.get_mut(biz).map(|b| b.acd.request(now, spec)) {
             Some(Ok(d)) => d,
             Some(Err(e)) => {
                 self.note_failure(e.to_string());
@@ -424,17 +561,17 @@ impl Driver {
             if let Some(s) = self.sessions.get_mut(&index) {
                 s.waited = true;
             }
-            if let Some(p) = self.patience_s {
+            if let Some(p) = self.biz.get(biz).and_then(|b| b.patience_s) {
                 let t = self.rng.exponential(p);
                 out.set_timer(TimerId(PATIENCE | index), now.after(Duration::from_micros(us(t).max(1))));
             }
         }
-        self.decide(now, decisions, out);
-        let q = self.acd.as_ref().map_or(0, |a| a.queue().len() as u64);
+        self.decide(now, biz, decisions, out);
+        let q = self.biz.get(biz).map_or(0, |b| b.acd.queue().len() as u64);
         self.counters.max_queue = self.counters.max_queue.max(q);
     }
 
-    fn decide(&mut self, now: Instant, decisions: Vec<Decision>, out: &mut Outputs) {
+    fn decide(&mut self, now: Instant, biz: usize, decisions: Vec<Decision>, out: &mut Outputs) {
         for d in decisions {
             if let Decision::Offer { call, agent, dial_at } = d {
                 if dial_at > now {
@@ -449,8 +586,8 @@ impl Driver {
                 }
             }
         }
-        if let Some(t) = self.acd.as_ref().and_then(Acd::poll_timeout) {
-            out.set_timer(TimerId(ACD_TIMER), t.max(now));
+        if let Some(t) = self.biz.get(biz).and_then(|b| b.acd.poll_timeout()) {
+            out.set_timer(TimerId(ACD_TIMER | biz as u64), t.max(now));
         }
     }
 
@@ -460,11 +597,14 @@ impl Driver {
         let arrived = s.arrived;
         let first = s.offered.is_none();
         s.offered = Some(now);
+        let k = s.biz;
+        let (sl_us, handle_s, biz_id) =
+            self.biz.get(k).map_or((0, 0.0, String::new()), |b| (b.sl_us, b.handle_s, b.id.clone()));
         if first {
             let wait_us = now.since(arrived).as_micros() as u64;
             self.wait.record(wait_us);
-            let sl = wait_us <= self.sl_us;
-            if let Some(b) = self.batches.of(id) {
+            let sl = wait_us <= sl_us;
+            if let Some(b) = self.session_batch(id) {
                 b.wait_s += wait_us as f64 / 1e6;
                 b.served += 1;
                 if sl {
@@ -477,7 +617,7 @@ impl Driver {
             self.end_session(now, id, false, out);
             return;
         };
-        let hold = self.holding_us();
+        let hold = self.holding_us(handle_s);
         if let Some(s) = self.sessions.get_mut(&id) {
             s.customer = Some(ci);
         }
@@ -490,7 +630,7 @@ impl Driver {
         let msg = OsnMessage::CallInstruction {
             request_id: id,
             equipment: "ainsim-sim".into(),
-            business: BUSINESS.into(),
+            business: biz_id,
             password: PASSWORD.into(),
             customer,
             representative: agent.to_owned(),
@@ -504,24 +644,22 @@ impl Driver {
     fn end_session(&mut self, now: Instant, id: u64, talked: bool, out: &mut Outputs) {
         let Some(s) = self.sessions.remove(&id) else { return };
         out.cancel_timer(TimerId(PATIENCE | id));
-        let res = match self.acd.as_mut() {
-            Some(a) if talked => a.ended(now, CallId(id)),
-            Some(a) => a.abandon(now, CallId(id)),
-            None => return,
-        };
-        if let Some(b) = self.batches.of(id) {
+        let Some(bz) = self.biz.get_mut(s.biz) else { return };
+        let res = if talked { bz.acd.ended(now, CallId(id)) } else { bz.acd.abandon(now, CallId(id)) };
+        let wrap_s = bz.wrap_s;
+        if let Some(b) = bz.batches.of(s.local) {
             if s.waited {
                 b.waited += 1;
             }
             if let Some(o) = s.offered {
-                b.busy_s += now.since(o).as_secs_f64() + self.wrap_s;
+                b.busy_s += now.since(o).as_secs_f64() + wrap_s;
             }
             if s.connected {
                 b.answered += 1;
             }
         }
         match res {
-            Ok(d) => self.decide(now, d, out),
+            Ok(d) => self.decide(now, s.biz, d, out),
             Err(e) => self.note_failure(e.to_string()),
         }
     }
@@ -546,7 +684,7 @@ impl Driver {
     }
 
     fn fail_session(&mut self, now: Instant, id: u64, out: &mut Outputs) {
-        if let Some(b) = self.batches.of(id) {
+        if let Some(b) = self.session_batch(id) {
             b.failed += 1;
         }
         if let Some(ci) = self.sessions.get(&id).and_then(|s| s.customer) {
@@ -563,16 +701,17 @@ impl Driver {
                 let Some(s) = self.sessions.get_mut(&id) else { return };
                 s.connected = true;
                 let (arrived, offered) = (s.arrived, s.offered.unwrap_or(s.arrived));
+                let (k, local) = (s.biz, s.local);
                 if let Some(ci) = s.customer {
                     let hold = self.lines.get(ci).map_or(0, |l| l.hold_us);
                     out.set_timer(TimerId(LINE | ci as u64), now.after(Duration::from_micros(hold)));
                 }
                 self.counters.answered += 1;
-                if id >= self.batches.warmup {
+                if self.biz.get(k).is_some_and(|b| local >= b.batches.warmup) {
                     self.setup.record(now.since(arrived).as_micros() as u64);
                     self.answer.record(now.since(offered).as_micros() as u64);
                 }
-                if let Some(Err(e)) = self.acd.as_mut().map(|a| a.answered(now, CallId(id))) {
+                if let Some(Err(e)) = self.biz.get_mut(k).map(|b| b.acd.answered(now, CallId(id))) {
                     self.note_failure(e.to_string());
                 }
             }
@@ -580,7 +719,7 @@ impl Driver {
                 self.counters.released += 1;
                 let talked = self.sessions.get(&id).is_some_and(|s| s.connected);
                 if !talked {
-                    if let Some(b) = self.batches.of(id) {
+                    if let Some(b) = self.session_batch(id) {
                         b.failed += 1;
                     }
                 }
@@ -611,7 +750,7 @@ impl Driver {
             (LineSignal::Tone(Tone::Dial), Role::Caller, St::Lifting) => {
                 let Some(c) = self.calls.get_mut(&call) else { return self.hang_up(li, out) };
                 c.dialled = now;
-                let to = self.lines.get(c.callee).map(|l| l.number.clone()).unwrap_or_default();
+                let to = self.lines.get(c.callee).map(|l| l.dial.clone()).unwrap_or_default();
                 if let Some(l) = self.lines.get_mut(li) {
                     l.st = St::Calling;
                 }
@@ -619,7 +758,7 @@ impl Driver {
             }
             (LineSignal::Tone(Tone::Ringback), Role::Caller, St::Calling) => {
                 if let Some(c) = self.calls.get_mut(&call) {
-                    if !c.pdd_seen && call >= self.batches.warmup {
+                    if !c.pdd_seen && c.local >= self.batches.warmup {
                         c.pdd_seen = true;
                         self.pdd.record(now.since(c.dialled).as_micros() as u64);
                     }
@@ -628,12 +767,12 @@ impl Driver {
             (LineSignal::Tone(t @ (Tone::Busy | Tone::Congestion | Tone::Sit)), Role::Caller, _) => {
                 if t == Tone::Congestion {
                     self.counters.congestion += 1;
-                    if let Some(b) = self.batches.of(call) {
+                    if let Some(b) = self.basic_batch(call) {
                         b.blocked += 1;
                     }
                 } else {
                     self.counters.busy_tone += 1;
-                    if let Some(b) = self.batches.of(call) {
+                    if let Some(b) = self.basic_batch(call) {
                         b.failed += 1;
                     }
                 }
@@ -642,7 +781,10 @@ impl Driver {
                 if let Some(c) = self.calls.get(&call) {
                     let callee = c.callee;
                     if self.lines.get(callee).is_some_and(|l| l.st == St::Idle && l.call == call) {
-                        self.free[1].push(callee);
+                        let pool = self.lines.get(callee).map_or(LOCAL, |l| l.pool);
+                        if let Some(f) = self.free.get_mut(pool) {
+                            f.push(callee);
+                        }
                         if let Some(l) = self.lines.get_mut(callee) {
                             l.call = u64::MAX;
                         }
@@ -656,12 +798,17 @@ impl Driver {
                     l.st = St::Talking;
                 }
                 self.counters.answered += 1;
+                match self.calls.get(&call).and_then(|c| self.lines.get(c.callee)).map(|l| l.pool) {
+                    Some(TOLL_FREE) => self.counters.answered_toll_free += 1,
+                    Some(MOBILES) => self.counters.answered_mobile += 1,
+                    _ => {}
+                }
                 if let Some(c) = self.calls.get(&call) {
-                    if call >= self.batches.warmup {
+                    if c.local >= self.batches.warmup {
                         self.answer.record(now.since(c.dialled).as_micros() as u64);
                     }
                 }
-                if let Some(b) = self.batches.of(call) {
+                if let Some(b) = self.basic_batch(call) {
                     b.answered += 1;
                 }
                 out.set_timer(TimerId(LINE | li as u64), now.after(Duration::from_micros(hold)));
@@ -684,7 +831,10 @@ impl Driver {
                     l.st = St::Idle;
                 }
                 if role != Role::Agent {
-                    self.free[Self::slot(role)].push(li);
+                    let pool = self.lines.get(li).map_or(LOCAL, |l| l.pool);
+                    if let Some(f) = self.free.get_mut(pool) {
+                        f.push(li);
+                    }
                 }
             }
             (LineSignal::FarEndReleased, _, St::Talking | St::Calling | St::Ringing) => {
@@ -755,20 +905,22 @@ impl Element for Driver {
                 PATIENCE => {
                     let call = id & LOW;
                     if self.sessions.get(&call).is_some_and(|s| s.offered.is_none()) {
-                        if let Some(b) = self.batches.of(call) {
+                        if let Some(b) = self.session_batch(call) {
                             b.abandoned += 1;
                         }
                         self.end_session(now, call, false, out);
                     }
                 }
                 ACD_TIMER => {
-                    let d = self.acd.as_mut().map(|a| a.handle_timeout(now)).unwrap_or_default();
-                    self.decide(now, d, out);
+                    let k = (id & LOW) as usize;
+                    let d = self.biz.get_mut(k).map(|b| b.acd.handle_timeout(now)).unwrap_or_default();
+                    self.decide(now, k, d, out);
                 }
                 DIAL => {
                     let call = id & LOW;
+                    let k = self.sessions.get(&call).map_or(0, |s| s.biz);
                     if let Some(agent) =
-                        self.acd.as_ref().and_then(|a| a.call_agent(CallId(call))).map(str::to_owned)
+                        self.biz.get(k).and_then(|b| b.acd.call_agent(CallId(call))).map(str::to_owned)
                     {
                         if let Some(s) = self.sessions.get_mut(&call) {
                             s.offered = None;

@@ -54,11 +54,11 @@ pub fn text(s: &Summary) -> String {
         "  answer-seizure ratio {:.4}, network effectiveness {:.4}",
         s.answer_seizure_ratio, s.network_effectiveness_ratio
     );
-    if let Some(a) = &s.acd {
+    for a in s.acd.iter().chain(&s.businesses) {
         let _ = writeln!(
             t,
-            "  ACD: {} agents, {:.2} Erlangs offered; against {}:",
-            a.agents, a.offered_erlangs, a.theory.model
+            "  ACD of {}: {} agents, {:.2} Erlangs offered; against {}:",
+            a.business, a.agents, a.offered_erlangs, a.theory.model
         );
         let _ = writeln!(t, "    {:<22} {:>20} {:>10}", "", "measured (95% CI)", "theory");
         for (k, m, th) in [
@@ -75,10 +75,11 @@ pub fn text(s: &Summary) -> String {
     if let Some(tr) = &s.trunk {
         let _ = writeln!(
             t,
-            "  trunk group: {} circuits, {:.2} Erlangs offered: blocking {} (Erlang B {})",
+            "  trunk group: {} circuits, {:.2} Erlangs offered: blocking {} ({} {})",
             tr.circuits,
             tr.offered_erlangs,
             est(&tr.blocking),
+            tr.theory.model,
             opt(tr.theory.blocking)
         );
     }

@@ -18,7 +18,9 @@ use ainsim_runtime::{LinkKind, LinkModel};
 use ainsim_wire::Variant;
 use serde::Serialize;
 
-use crate::driver::{Counters, Driver, BUSINESS, OSN, PASSWORD};
+use crate::driver::{
+    Counters, Driver, LineSpec, AGENTS, CALLERS, CUSTOMERS, LOCAL, MOBILES, OSN, PASSWORD, TOLL_FREE,
+};
 use crate::erlang;
 use crate::metrics::{Batches, Delays, Estimate, Percentiles};
 use crate::scenario::{Kind, Scenario, VariantName};
@@ -27,25 +29,52 @@ fn number(prefix: &str, i: usize) -> String {
     format!("{prefix}{i:07}")
 }
 
-/// The lines a run needs: (callers or customers, callees or agents).
-fn lines(sc: &Scenario) -> (Vec<String>, Vec<String>, u32) {
-    match (sc.run.kind, &sc.acd, &sc.trunk) {
-        (Kind::Acd, Some(a), _) => {
-            let n = a.agents as usize;
-            let customers = (0..n * 2 + 16).map(|i| number("201", i)).collect();
-            let agents = (0..n).map(|i| number("212", i)).collect();
-            (customers, agents, (a.agents * 2 + 16).min(4000))
+/// The lines a run plays, in port order, and the circuits of each trunk group.
+fn lines(sc: &Scenario) -> (Vec<LineSpec>, u32) {
+    let mut v = Vec::new();
+    let mut add = |pool: usize, prefix: &str, n: usize, dial: &dyn Fn(usize, &str) -> String| {
+        for i in 0..n {
+            let num = number(prefix, i);
+            v.push(LineSpec { dial: dial(i, &num), number: num, pool });
         }
-        (_, _, Some(t)) => {
-            let n = t.circuits as usize * 2 + 16;
-            (
-                (0..n).map(|i| number("201", i)).collect(),
-                (0..n).map(|i| number("212", i)).collect(),
-                t.circuits,
-            )
+    };
+    let same = |_: usize, n: &str| n.to_owned();
+    let circuits = sc.trunk.as_ref().map_or(1, |t| t.circuits);
+    let bizs = sc.businesses();
+    let agents: usize = bizs.iter().map(|b| b.agents as usize).sum();
+    match sc.run.kind {
+        Kind::Acd => {}
+        Kind::Trunk => {
+            let n = circuits as usize * 2 + 16;
+            add(CALLERS, "201", n, &same);
+            add(LOCAL, "212", n, &same);
         }
-        _ => (Vec::new(), Vec::new(), 1),
+        Kind::Network => {
+            let n = circuits as usize;
+            add(CALLERS, "201", 4 * n + 16, &same);
+            add(LOCAL, "212", 2 * n + 16, &same);
+            add(MOBILES, "917", n + 16, &same);
+            add(TOLL_FREE, "213", n + 16, &|i, _| number("800", i));
+        }
     }
+    if !bizs.is_empty() {
+        add(CUSTOMERS, "202", agents * 2 + 16, &same);
+        let mut first = 0;
+        for b in &bizs {
+            let id = b.id.clone();
+            let k = b.agents as usize;
+            for i in first..first + k {
+                v.push(LineSpec { number: number("214", i), dial: id.clone(), pool: AGENTS });
+            }
+            first += k;
+        }
+    }
+    let c = match sc.run.kind {
+        Kind::Acd => (agents as u32 * 2 + 16).min(4000),
+        Kind::Trunk => circuits,
+        Kind::Network => (circuits + agents as u32 * 2 + 16).min(4000),
+    };
+    (v, c)
 }
 
 fn quoted(v: &[String]) -> String {
@@ -57,7 +86,11 @@ fn quoted(v: &[String]) -> String {
 /// # Errors
 /// The business's password cannot be hashed.
 pub fn topology_toml(sc: &Scenario) -> Result<String, String> {
-    let (a, b, circuits) = lines(sc);
+    let (specs, circuits) = lines(sc);
+    let on = |pools: &[usize]| -> Vec<String> {
+        specs.iter().filter(|l| pools.contains(&l.pool)).map(|l| l.number.clone()).collect()
+    };
+    let (a, b, m) = (on(&[CALLERS, CUSTOMERS]), on(&[LOCAL, AGENTS, TOLL_FREE]), on(&[MOBILES]));
     let ms = |x: f64| format!("{}us", (x * 1000.0).round() as u64);
     let mut t = format!(
         r#"name = "sim-{kind:?}"
@@ -82,6 +115,7 @@ point_code = "1-2-2"
 name = "SSP-A"
 point_code = "1-1-1"
 lines = [{a}]
+{triggers}
 
 [[ssp]]
 name = "SSP-B"
@@ -102,8 +136,32 @@ circuits = {circuits}
         osn = ms(sc.links.osn_ms),
         a = quoted(&a),
         b = quoted(&b),
+        triggers = if sc.run.kind == Kind::Network {
+            "triggers = [{ prefix = \"800\", kind = \"info_analyzed\" }]"
+        } else {
+            ""
+        },
     );
-    if sc.run.kind == Kind::Acd {
+    if sc.run.kind == Kind::Network {
+        let mobiles = m.iter().map(|n| format!("{{ number = \"{n}\" }}")).collect::<Vec<_>>().join(", ");
+        let _ = write!(
+            t,
+            r#"
+[[mtso]]
+name = "MTSO"
+point_code = "1-1-4"
+paging = {{ delay = "1s", timeout = "6s" }}
+mobiles = [{mobiles}]
+
+[[trunk_group]]
+between = ["SSP-A", "MTSO"]
+circuits = {c}
+"#,
+            c = sc.trunk.as_ref().map_or(1, |t| t.circuits),
+        );
+    }
+    let bizs = sc.businesses();
+    if !bizs.is_empty() || sc.run.kind == Kind::Network {
         let hash = hash_password(PASSWORD, b"ainsim-research-salt", 8, 1)?;
         let _ = write!(
             t,
@@ -123,16 +181,26 @@ circuits = {ip}
 [access_server]
 name = "ACCESS"
 listen = "127.0.0.1:0"
-
+"#,
+            ip = circuits.min(4000),
+        );
+        for b in &bizs {
+            let _ = write!(
+                t,
+                r#"
 [[access_server.businesses]]
-id = "{BUSINESS}"
+id = "{id}"
 password_hash = "{hash}"
 max_concurrent = 1000000
 max_held = 1000000
 rate_limit = 1000000000
 "#,
-            ip = circuits.min(4000),
-        );
+                id = b.id
+            );
+        }
+        for l in specs.iter().filter(|l| l.pool == TOLL_FREE) {
+            let _ = write!(t, "\n[[iscp.toll_free]]\nnumber = \"{}\"\ndefault = \"{}\"\n", l.dial, l.number);
+        }
     }
     Ok(t)
 }
@@ -161,13 +229,9 @@ pub fn build(sc: &Scenario) -> Result<Built, String> {
         VariantName::Itu => Variant::Itu,
     };
     let mut plan = topo.plan(Some(variant)).map_err(|e| e.to_string())?;
-    let (a, b, _) = lines(sc);
-    let driven: std::collections::BTreeMap<String, usize> = a
-        .iter()
-        .chain(b.iter())
-        .enumerate()
-        .map(|(i, n)| (ainsim_runtime::topology::phone_name(n), i))
-        .collect();
+    let (specs, _) = lines(sc);
+    let driven: std::collections::BTreeMap<String, usize> =
+        specs.iter().enumerate().map(|(i, l)| (ainsim_runtime::topology::phone_name(&l.number), i)).collect();
     // The switch port of each driven line, from the plan's phone links.
     let mut ports: Vec<Option<(String, ainsim_elements::Port)>> = vec![None; driven.len()];
     plan.links.retain(|l| {
@@ -183,7 +247,7 @@ pub fn build(sc: &Scenario) -> Result<Built, String> {
     });
     plan.nodes.retain(|(name, spec)| !(matches!(spec, NodeSpec::Phone(_)) && driven.contains_key(name)));
     let mut net = plan.simulate(sc.run.seed)?;
-    let driver = net.sim.add_node("LAB", Driver::new(sc, &a, &b)).map_err(|e| e.to_string())?;
+    let driver = net.sim.add_node("LAB", Driver::new(sc, &specs)).map_err(|e| e.to_string())?;
     let line = LinkModel::fixed(Duration::from_micros((sc.links.line_ms * 1000.0).round() as u64));
     for (i, p) in ports.iter().enumerate() {
         let Some((switch, port)) = p else { return Err(format!("line {i} has no switch port in the plan")) };
@@ -192,7 +256,7 @@ pub fn build(sc: &Scenario) -> Result<Built, String> {
             .link((driver, ainsim_elements::Port(i as u32)), (sw, *port), LinkKind::Line, line)
             .map_err(|e| e.to_string())?;
     }
-    if sc.run.kind == Kind::Acd {
+    if !sc.businesses().is_empty() {
         let access = net.node("ACCESS").ok_or("no access server")?;
         let osn = LinkModel::fixed(Duration::from_micros((sc.links.osn_ms * 1000.0).round() as u64));
         net.sim
@@ -205,6 +269,8 @@ pub fn build(sc: &Scenario) -> Result<Built, String> {
 /// The ACD part of a summary.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct AcdSummary {
+    /// The business.
+    pub business: String,
     pub agents: u32,
     pub handle_s: f64,
     pub offered_erlangs: f64,
@@ -269,6 +335,9 @@ pub struct Summary {
     pub acd: Option<AcdSummary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trunk: Option<TrunkSummary>,
+    /// `network` runs: each business's ACD.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub businesses: Vec<AcdSummary>,
     pub counters: Counters,
 }
 
@@ -283,6 +352,8 @@ pub struct Outcome {
     /// (seconds, calls in progress), of the first seed.
     pub load: Vec<(f64, u64)>,
     pub batches: Batches,
+    /// Each business's batches.
+    pub business_batches: Vec<(String, Batches)>,
     pub counters: Counters,
     /// Seeds merged into this outcome.
     pub seeds: Vec<u64>,
@@ -335,6 +406,7 @@ pub fn run(sc: &Scenario, progress: &mut dyn FnMut(u64, u64)) -> Result<Outcome,
         answer: std::mem::take(&mut d.answer),
         load: std::mem::take(&mut d.load),
         batches: d.batches.clone(),
+        business_batches: d.business_batches(),
         counters: d.counters.clone(),
         seeds: vec![sc.run.seed],
         wall_s: wall.elapsed().as_secs_f64(),
@@ -394,6 +466,7 @@ pub fn merge(sc: &Scenario, mut outcomes: Vec<Outcome>) -> Outcome {
             answer: Delays::default(),
             load: Vec::new(),
             batches: Batches::new(0, 1, 1),
+            business_batches: Vec::new(),
             counters: Counters::default(),
             seeds: Vec::new(),
             wall_s: 0.0,
@@ -409,6 +482,9 @@ pub fn merge(sc: &Scenario, mut outcomes: Vec<Outcome>) -> Outcome {
         first.pdd.merge(&o.pdd);
         first.answer.merge(&o.answer);
         first.batches.batches.extend(o.batches.batches);
+        for ((_, mine), (_, theirs)) in first.business_batches.iter_mut().zip(o.business_batches) {
+            mine.batches.extend(theirs.batches);
+        }
         first.counters.add(&o.counters);
         first.seeds.extend(o.seeds);
         first.wall_s = first.wall_s.max(o.wall_s);
@@ -444,53 +520,67 @@ pub fn summarize(sc: &Scenario, o: &mut Outcome) {
         network_effectiveness_ratio: (t.answered + o.counters.busy_tone.min(t.arrived)) as f64 / attempted,
         acd: None,
         trunk: None,
+        businesses: Vec::new(),
         counters: o.counters.clone(),
     };
     let b = &o.batches;
-    match (sc.run.kind, &sc.acd, &sc.trunk) {
-        (Kind::Acd, Some(a), _) => {
-            let load = sc.rate() * a.handle_s;
-            let theory = match a.patience_s {
-                None => Theory {
-                    model: "Erlang C (M/M/c)".into(),
-                    p_wait: erlang::erlang_c(a.agents, load),
-                    asa_s: erlang::erlang_c_asa(a.agents, load, a.handle_s),
-                    service_level: erlang::erlang_c_service_level(
-                        a.agents,
-                        load,
-                        a.handle_s,
-                        a.sl_threshold_s,
-                    ),
-                    abandon_rate: Some(0.0),
-                    occupancy: Some(load / f64::from(a.agents)),
+    let mut accs = Vec::new();
+    for (a, (id, bb)) in sc.businesses().iter().zip(&o.business_batches) {
+        let load = a.arrivals_per_s * a.handle_s;
+        let theory = match a.patience_s {
+            None => Theory {
+                model: "Erlang C (M/M/c)".into(),
+                p_wait: erlang::erlang_c(a.agents, load),
+                asa_s: erlang::erlang_c_asa(a.agents, load, a.handle_s),
+                service_level: erlang::erlang_c_service_level(a.agents, load, a.handle_s, a.sl_threshold_s),
+                abandon_rate: Some(0.0),
+                occupancy: Some(load / f64::from(a.agents)),
+                blocking: None,
+            },
+            Some(p) => {
+                let e = erlang::erlang_a(a.agents, a.arrivals_per_s, a.handle_s, p);
+                Theory {
+                    model: "Erlang A (M/M/c+M)".into(),
+                    p_wait: e.map(|e| e.p_wait),
+                    asa_s: None,
+                    service_level: None,
+                    abandon_rate: e.map(|e| e.p_abandon),
+                    occupancy: e.map(|e| e.occupancy),
                     blocking: None,
-                },
-                Some(p) => {
-                    let e = erlang::erlang_a(a.agents, sc.rate(), a.handle_s, p);
-                    Theory {
-                        model: "Erlang A (M/M/c+M)".into(),
-                        p_wait: e.map(|e| e.p_wait),
-                        asa_s: None,
-                        service_level: None,
-                        abandon_rate: e.map(|e| e.p_abandon),
-                        occupancy: e.map(|e| e.occupancy),
-                        blocking: None,
-                    }
                 }
-            };
-            s.acd = Some(AcdSummary {
-                agents: a.agents,
-                handle_s: a.handle_s,
-                offered_erlangs: load,
-                p_wait: b.ratio(|x| x.waited as f64, |x| x.arrived as f64),
-                asa_s: b.ratio(|x| x.wait_s, |x| x.served as f64),
-                service_level: b.ratio(|x| x.within_sl as f64, |x| x.arrived as f64),
-                sl_threshold_s: a.sl_threshold_s,
-                abandon_rate: b.ratio(|x| x.abandoned as f64, |x| x.arrived as f64),
-                occupancy: b.ratio(|x| x.busy_s, |x| f64::from(a.agents) * (x.last_s - x.first_s)),
-                wait: o.wait.percentiles(),
-                max_queue: o.counters.max_queue,
-                theory,
+            }
+        };
+        accs.push(AcdSummary {
+            business: id.clone(),
+            agents: a.agents,
+            handle_s: a.handle_s,
+            offered_erlangs: load,
+            p_wait: bb.ratio(|x| x.waited as f64, |x| x.arrived as f64),
+            asa_s: bb.ratio(|x| x.wait_s, |x| x.served as f64),
+            service_level: bb.ratio(|x| x.within_sl as f64, |x| x.arrived as f64),
+            sl_threshold_s: a.sl_threshold_s,
+            abandon_rate: bb.ratio(|x| x.abandoned as f64, |x| x.arrived as f64),
+            occupancy: bb.ratio(|x| x.busy_s, |x| f64::from(a.agents) * (x.last_s - x.first_s)),
+            wait: o.wait.percentiles(),
+            max_queue: o.counters.max_queue,
+            theory,
+        });
+    }
+    if sc.run.kind == Kind::Acd {
+        s.acd = accs.into_iter().next();
+    } else {
+        s.businesses = accs;
+    }
+    match (sc.run.kind, &sc.acd, &sc.trunk) {
+        (Kind::Network, _, Some(tr)) => {
+            s.trunk = Some(TrunkSummary {
+                circuits: tr.circuits,
+                offered_erlangs: sc.basic_rate() * sc.holding_s(),
+                blocking: b.ratio(|x| x.blocked as f64, |x| x.arrived as f64),
+                theory: Theory {
+                    model: "none (two trunk groups, mixed destinations)".into(),
+                    ..Theory::default()
+                },
             });
         }
         (Kind::Trunk, _, Some(tr)) => {

@@ -52,6 +52,10 @@ pub enum Kind {
     Acd,
     /// Basic calls from SSP-A's lines to SSP-B's over one trunk group.
     Trunk,
+    /// A network day: basic calls with a destination mix (local, 800
+    /// numbers translated by the ISCP, mobiles behind the MTSO) and
+    /// click-to-call for each `[[business]]`.
+    Network,
 }
 
 /// ITU or ANSI signalling.
@@ -138,6 +142,31 @@ pub struct Traffic {
     /// How long the called party lets it ring before answering, seconds.
     #[serde(default)]
     pub answer_delay_s: f64,
+    /// `network`: share of basic calls dialled as 800 numbers.
+    #[serde(default)]
+    pub toll_free_share: f64,
+    /// `network`: share of basic calls to mobiles.
+    #[serde(default)]
+    pub mobile_share: f64,
+}
+
+/// `[[business]]` (`network` runs): one business's click-to-call and its ACD.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessSpec {
+    pub id: String,
+    /// Clicks per second.
+    pub arrivals_per_s: f64,
+    pub agents: u32,
+    pub handle_s: f64,
+    #[serde(default)]
+    pub patience_s: Option<f64>,
+    #[serde(default = "sl_default")]
+    pub sl_threshold_s: f64,
+    #[serde(default)]
+    pub strategy: Strategy,
+    #[serde(default)]
+    pub wrap_up_s: f64,
 }
 
 /// `[acd]`.
@@ -207,6 +236,8 @@ pub struct Scenario {
     pub acd: Option<AcdSpec>,
     #[serde(default)]
     pub trunk: Option<TrunkSpec>,
+    #[serde(default)]
+    pub business: Vec<BusinessSpec>,
     #[serde(default)]
     pub links: Links,
 }
@@ -343,9 +374,40 @@ impl Scenario {
         self.run.warmup.unwrap_or(self.run.calls / 10)
     }
 
-    /// Arrivals per second, whichever way the scenario gave them.
+    /// The businesses whose clicks a run generates: `[acd]` as one
+    /// business for `acd` runs, `[[business]]` for `network` runs.
+    pub fn businesses(&self) -> Vec<BusinessSpec> {
+        match (self.run.kind, &self.acd) {
+            (Kind::Acd, Some(a)) => vec![BusinessSpec {
+                id: "LAB".into(),
+                arrivals_per_s: self.traffic.arrivals_per_s.unwrap_or(0.0),
+                agents: a.agents,
+                handle_s: a.handle_s,
+                patience_s: a.patience_s,
+                sl_threshold_s: a.sl_threshold_s,
+                strategy: a.strategy,
+                wrap_up_s: a.wrap_up_s,
+            }],
+            (Kind::Network, _) => self.business.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Basic calls per second (`trunk` and `network`).
+    pub fn basic_rate(&self) -> f64 {
+        match self.run.kind {
+            Kind::Acd => 0.0,
+            Kind::Trunk => self.rate(),
+            Kind::Network => self.traffic.arrivals_per_s.unwrap_or(0.0),
+        }
+    }
+
+    /// Arrivals per second, whichever way the scenario gave them (all kinds together).
     pub fn rate(&self) -> f64 {
         match (self.run.kind, self.traffic.arrivals_per_s, self.traffic.erlangs, self.traffic.holding_s) {
+            (Kind::Network, r, _, _) => {
+                r.unwrap_or(0.0) + self.business.iter().map(|b| b.arrivals_per_s).sum::<f64>()
+            }
             (_, Some(r), _, _) => r,
             (Kind::Trunk, None, Some(e), Some(h)) => e / h,
             _ => 0.0,
@@ -435,6 +497,62 @@ impl Scenario {
                             "offered load {load:.2} Erlangs with {} agents and no abandonment: the queue grows without end (set acd.patience_s or more agents)",
                             a.agents
                         ),
+                    );
+                }
+            }
+            Kind::Network => {
+                let Some(t) = &self.trunk else {
+                    return bad("trunk", "run.kind = \"network\" needs a [trunk] table");
+                };
+                if t.circuits == 0 || t.circuits > 2000 {
+                    return bad("trunk.circuits", "must be 1 to 2000");
+                }
+                if self.traffic.holding_s.is_none() {
+                    return bad("traffic.holding_s", "a network run needs a mean holding time");
+                }
+                let (tf, mo) = (self.traffic.toll_free_share, self.traffic.mobile_share);
+                for (k, v) in [("traffic.toll_free_share", tf), ("traffic.mobile_share", mo)] {
+                    if !(0.0..=1.0).contains(&v) {
+                        return bad(k, "must be a share between 0 and 1");
+                    }
+                }
+                if tf + mo > 1.0 {
+                    return bad("traffic.mobile_share", "toll_free_share + mobile_share is more than 1");
+                }
+                if self.business.len() > 8 {
+                    return bad("business", "at most 8 businesses");
+                }
+                let mut ids = std::collections::BTreeSet::new();
+                for (i, b) in self.business.iter().enumerate() {
+                    let k = |f: &str| format!("business[{i}].{f}");
+                    if b.id.is_empty()
+                        || !b.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                        || !ids.insert(b.id.clone())
+                    {
+                        return Err((
+                            k("id"),
+                            format!("{:?} must be a unique name of letters, digits and -", b.id),
+                        ));
+                    }
+                    positive(&k("arrivals_per_s"), b.arrivals_per_s)?;
+                    positive(&k("handle_s"), b.handle_s)?;
+                    if b.agents == 0 || b.agents > 400 {
+                        return Err((k("agents"), "must be 1 to 400".into()));
+                    }
+                    if let Some(p) = b.patience_s {
+                        positive(&k("patience_s"), p)?;
+                    }
+                    non_negative(&k("sl_threshold_s"), b.sl_threshold_s)?;
+                    non_negative(&k("wrap_up_s"), b.wrap_up_s)?;
+                    let load = b.arrivals_per_s * (b.handle_s + b.wrap_up_s);
+                    if b.patience_s.is_none() && load >= f64::from(b.agents) {
+                        return Err((k("arrivals_per_s"), format!("offered load {load:.2} Erlangs with {} agents and no abandonment: the queue grows without end", b.agents)));
+                    }
+                }
+                if self.basic_rate() <= 0.0 && self.business.is_empty() {
+                    return bad(
+                        "traffic.arrivals_per_s",
+                        "a network run needs basic calls or a [[business]]",
                     );
                 }
             }

@@ -102,7 +102,8 @@ fn figures(o: &ainsim_sim::Outcome) -> serde_json::Value {
 
 #[test]
 fn a_seed_gives_the_same_run_and_jobs_merge_their_batches() {
-    let sc = scenario("acd-mmn.toml", &[("run.calls", "1000"), ("run.warmup", "100"), ("acd.patience_s", "90")]);
+    let sc =
+        scenario("acd-mmn.toml", &[("run.calls", "1000"), ("run.warmup", "100"), ("acd.patience_s", "90")]);
     let a = run(&sc, &mut |_, _| {}).unwrap_or_else(|e| panic!("{e}"));
     let b = run(&sc, &mut |_, _| {}).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(figures(&a), figures(&b), "the same seed gave two runs");
@@ -119,4 +120,23 @@ fn a_seed_gives_the_same_run_and_jobs_merge_their_batches() {
     assert_eq!(j.summary.setup_time.count, a.summary.setup_time.count + c.summary.setup_time.count);
     let waited = |o: &ainsim_sim::Outcome| o.batches.total().waited;
     assert_eq!(waited(&j), waited(&a) + waited(&c));
+}
+
+#[test]
+fn the_mixed_network_day_completes_every_kind_of_call() {
+    let sc = scenario("mixed-network-day.toml", &[("run.calls", "1500"), ("run.warmup", "100")]);
+    let o = run(&sc, &mut |_, _| {}).unwrap_or_else(|e| panic!("{e}"));
+    let c = &o.summary.counters;
+    assert_eq!(c.no_line, 0);
+    assert_eq!(c.refused, 0, "{:?}", c.reasons);
+    assert!(c.answered_toll_free > 100, "800 calls translated and answered: {c:?}");
+    assert!(c.answered_mobile > 100, "calls to mobiles answered: {c:?}");
+    assert!(c.answered > c.answered_toll_free + c.answered_mobile + 100, "local calls answered: {c:?}");
+    let ids: Vec<&str> = o.summary.businesses.iter().map(|b| b.business.as_str()).collect();
+    assert_eq!(ids, ["ABC", "XYZ"]);
+    for b in &o.summary.businesses {
+        assert!(b.occupancy.value > 0.1, "{} took calls: {b:?}", b.business);
+    }
+    assert!(o.summary.setup_time.count > 100);
+    assert!(o.summary.post_dial_delay.count > 1000);
 }
