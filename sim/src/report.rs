@@ -75,12 +75,11 @@ pub fn text(s: &Summary) -> String {
     if let Some(tr) = &s.trunk {
         let _ = writeln!(
             t,
-            "  trunk group: {} circuits, {:.2} Erlangs offered: blocking {} ({} {})",
+            "  trunk group: {} circuits, {:.2} Erlangs offered: blocking {}{}",
             tr.circuits,
             tr.offered_erlangs,
             est(&tr.blocking),
-            tr.theory.model,
-            opt(tr.theory.blocking)
+            tr.theory.blocking.map_or_else(String::new, |b| format!(" ({} {b:.4})", tr.theory.model))
         );
     }
     let c = &s.counters;

@@ -272,6 +272,7 @@ pub struct AcdSummary {
     /// The business.
     pub business: String,
     pub agents: u32,
+    /// The agent's time per call: two answer delays, handling and wrap-up, seconds.
     pub handle_s: f64,
     pub offered_erlangs: f64,
     pub p_wait: Estimate,
@@ -526,19 +527,23 @@ pub fn summarize(sc: &Scenario, o: &mut Outcome) {
     let b = &o.batches;
     let mut accs = Vec::new();
     for (a, (id, bb)) in sc.businesses().iter().zip(&o.business_batches) {
-        let load = a.arrivals_per_s * a.handle_s;
+        // The agent's time per call: from the offer, the customer's and then
+        // the agent's line ring for `answer_delay_s` each, then the
+        // handling time, then the wrap-up.
+        let service_s = a.handle_s + a.wrap_up_s + 2.0 * sc.traffic.answer_delay_s;
+        let load = a.arrivals_per_s * service_s;
         let theory = match a.patience_s {
             None => Theory {
                 model: "Erlang C (M/M/c)".into(),
                 p_wait: erlang::erlang_c(a.agents, load),
-                asa_s: erlang::erlang_c_asa(a.agents, load, a.handle_s),
-                service_level: erlang::erlang_c_service_level(a.agents, load, a.handle_s, a.sl_threshold_s),
+                asa_s: erlang::erlang_c_asa(a.agents, load, service_s),
+                service_level: erlang::erlang_c_service_level(a.agents, load, service_s, a.sl_threshold_s),
                 abandon_rate: Some(0.0),
                 occupancy: Some(load / f64::from(a.agents)),
                 blocking: None,
             },
             Some(p) => {
-                let e = erlang::erlang_a(a.agents, a.arrivals_per_s, a.handle_s, p);
+                let e = erlang::erlang_a(a.agents, a.arrivals_per_s, service_s, p);
                 Theory {
                     model: "Erlang A (M/M/c+M)".into(),
                     p_wait: e.map(|e| e.p_wait),
@@ -553,14 +558,25 @@ pub fn summarize(sc: &Scenario, o: &mut Outcome) {
         accs.push(AcdSummary {
             business: id.clone(),
             agents: a.agents,
-            handle_s: a.handle_s,
+            handle_s: service_s,
             offered_erlangs: load,
             p_wait: bb.ratio(|x| x.waited as f64, |x| x.arrived as f64),
             asa_s: bb.ratio(|x| x.wait_s, |x| x.served as f64),
             service_level: bb.ratio(|x| x.within_sl as f64, |x| x.arrived as f64),
             sl_threshold_s: a.sl_threshold_s,
             abandon_rate: bb.ratio(|x| x.abandoned as f64, |x| x.arrived as f64),
-            occupancy: bb.ratio(|x| x.busy_s, |x| f64::from(a.agents) * (x.last_s - x.first_s)),
+            // A batch of n arrivals spans n − 1 gaps; its time is n gaps.
+            occupancy: bb.ratio(
+                |x| x.busy_s,
+                |x| {
+                    let n = x.arrived as f64;
+                    if n > 1.0 {
+                        f64::from(a.agents) * (x.last_s - x.first_s) * n / (n - 1.0)
+                    } else {
+                        0.0
+                    }
+                },
+            ),
             wait: o.wait.percentiles(),
             max_queue: o.counters.max_queue,
             theory,
