@@ -498,7 +498,13 @@ pub fn merge(sc: &Scenario, mut outcomes: Vec<Outcome>) -> Outcome {
 
 /// Fills `o.summary` from the rest of `o`.
 pub fn summarize(sc: &Scenario, o: &mut Outcome) {
-    let t = o.batches.total();
+    // Basic calls and click-to-call sessions together.
+    let mut t = o.batches.total();
+    for (_, b) in &o.business_batches {
+        let x = b.total();
+        t.arrived += x.arrived;
+        t.answered += x.answered;
+    }
     let attempted = t.arrived.max(1) as f64;
     let jobs = o.seeds.len().max(1) as u64;
     let total = (sc.warmup() + sc.run.calls) * jobs;

@@ -68,6 +68,7 @@ fn acd_agrees_with_erlang_c() {
     assert_eq!(a.abandon_rate.value, 0.0);
     // Every served session was bridged through the network.
     assert_eq!(o.summary.setup_time.count, 20_000);
+    assert!(o.summary.answer_seizure_ratio > 0.99, "{}", o.summary.answer_seizure_ratio);
 }
 
 #[test]
