@@ -24,6 +24,7 @@ mod demo;
 mod hw;
 mod run;
 mod serve;
+mod sim;
 mod tree;
 
 use std::path::PathBuf;
@@ -176,6 +177,29 @@ enum Command {
         #[arg(long)]
         quick: bool,
     },
+    /// Run a research scenario (docs/scenarios.md): ACD and trunk statistics against Erlang B/C/A.
+    Sim {
+        /// The scenario file (TOML), e.g. sim/scenarios/acd-mmn.toml.
+        scenario: std::path::PathBuf,
+        /// Override a scenario key: --set acd.agents=12 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Print the JSON summary instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Write summary.json, CSV series, SVG plots and report.html here.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// The run's seed (same as --set run.seed=N).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Run at each value of a key: acd.agents=10..20, traffic.erlangs=4..12/0.5, or a,b,c.
+        #[arg(long, value_name = "KEY=A..B")]
+        sweep: Option<String>,
+        /// Independent seeds (seed, seed+1, …) run in parallel and merged.
+        #[arg(long, default_value_t = 1)]
+        jobs: u32,
+    },
 }
 
 const SERVE_HELP: &str = "\
@@ -271,6 +295,9 @@ fn main() -> ExitCode {
         Command::Hw { cmd } => hw::run(cmd),
         Command::Bench { json, calls, quick } => {
             bench::run(json, calls, quick).map_err(codec::Failure::Other)
+        }
+        Command::Sim { scenario, set, json, out, seed, sweep, jobs } => {
+            sim::sim(&sim::SimArgs { scenario, set, json, out, seed, sweep, jobs })
         }
     };
     match result {

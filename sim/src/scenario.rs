@@ -1,0 +1,634 @@
+//! Scenario files: what a research run simulates, read from TOML.
+//!
+//! A scenario names its kind (`acd`: click-to-call sessions queued by the
+//! business's ACD; `trunk`: basic calls offered to one trunk group), the
+//! run's size and seed, the traffic, and the ACD or trunk group. Every key
+//! is documented in `docs/scenarios.md`.
+//!
+//! Contract: [`Scenario::parse`] refuses unknown keys, wrong types and
+//! impossible values (a negative rate, zero agents, a warm-up longer than
+//! the run…) with the file, the line and the key; `--set KEY=VALUE`
+//! overrides ([`Scenario::parse_with`]) are checked the same way and named
+//! `--set KEY` in errors. Nothing here runs anything.
+
+use std::fmt;
+
+use ainsim_business::Strategy;
+use serde::{Deserialize, Serialize};
+
+/// What is wrong with a scenario, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file, or `--set KEY` for an override.
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// The key, dotted (`acd.agents`).
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+        }
+        if self.key.is_empty() {
+            write!(f, ": {}", self.message)
+        } else {
+            write!(f, ": {}: {}", self.key, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// What a run simulates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Click-to-call sessions through the ACD, the access server, the ISCP and the SSPs.
+    Acd,
+    /// Basic calls from SSP-A's lines to SSP-B's over one trunk group.
+    Trunk,
+    /// A network day: basic calls with a destination mix (local, 800
+    /// numbers translated by the ISCP, mobiles behind the MTSO) and
+    /// click-to-call for each `[[business]]`.
+    Network,
+}
+
+/// ITU or ANSI signalling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum VariantName {
+    #[default]
+    Ansi,
+    Itu,
+}
+
+/// How arrivals are spaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Arrivals {
+    /// Exponential gaps (a Poisson process).
+    #[default]
+    Poisson,
+    /// Equal gaps of 1/rate.
+    Fixed,
+}
+
+/// A distribution of durations around a mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Dist {
+    #[default]
+    Exponential,
+    /// Log-normal with the given mean and `holding_sigma` (σ of the log).
+    Lognormal,
+    Fixed,
+}
+
+/// `[run]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Run {
+    pub kind: Kind,
+    /// Calls measured (after the warm-up).
+    pub calls: u64,
+    /// Calls simulated first and not measured (default: a tenth of `calls`).
+    #[serde(default)]
+    pub warmup: Option<u64>,
+    #[serde(default = "one")]
+    pub seed: u64,
+    #[serde(default)]
+    pub variant: VariantName,
+    /// Batches for the batch-means confidence intervals.
+    #[serde(default = "twenty")]
+    pub batches: u32,
+}
+
+fn one() -> u64 {
+    1
+}
+fn twenty() -> u32 {
+    20
+}
+fn sl_default() -> f64 {
+    20.0
+}
+
+/// `[traffic]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Traffic {
+    #[serde(default)]
+    pub arrivals: Arrivals,
+    /// Calls (sessions) per second: required for `acd`.
+    #[serde(default)]
+    pub arrivals_per_s: Option<f64>,
+    /// Offered load in Erlangs: `trunk` (arrivals = erlangs / holding_s).
+    #[serde(default)]
+    pub erlangs: Option<f64>,
+    /// The holding (talk) time's distribution; `acd` uses it for the handling time.
+    #[serde(default)]
+    pub holding: Dist,
+    /// Mean holding time of a trunk call, seconds.
+    #[serde(default)]
+    pub holding_s: Option<f64>,
+    /// σ of the log of a log-normal holding time.
+    #[serde(default)]
+    pub holding_sigma: Option<f64>,
+    /// How long the called party lets it ring before answering, seconds.
+    #[serde(default)]
+    pub answer_delay_s: f64,
+    /// `network`: share of basic calls dialled as 800 numbers.
+    #[serde(default)]
+    pub toll_free_share: f64,
+    /// `network`: share of basic calls to mobiles.
+    #[serde(default)]
+    pub mobile_share: f64,
+}
+
+/// `[[business]]` (`network` runs): one business's click-to-call and its ACD.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessSpec {
+    pub id: String,
+    /// Clicks per second.
+    pub arrivals_per_s: f64,
+    pub agents: u32,
+    pub handle_s: f64,
+    #[serde(default)]
+    pub patience_s: Option<f64>,
+    #[serde(default = "sl_default")]
+    pub sl_threshold_s: f64,
+    #[serde(default)]
+    pub strategy: Strategy,
+    #[serde(default)]
+    pub wrap_up_s: f64,
+}
+
+/// `[acd]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcdSpec {
+    /// Identical representatives, each on a line of SSP-B.
+    pub agents: u32,
+    /// Mean handling (talk) time, seconds.
+    pub handle_s: f64,
+    /// Mean customer patience while queued, seconds (exponential); none = infinite.
+    #[serde(default)]
+    pub patience_s: Option<f64>,
+    /// Service-level threshold, seconds.
+    #[serde(default = "sl_default")]
+    pub sl_threshold_s: f64,
+    #[serde(default)]
+    pub strategy: Strategy,
+    #[serde(default)]
+    pub wrap_up_s: f64,
+}
+
+/// `[trunk]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrunkSpec {
+    pub circuits: u32,
+}
+
+/// `[links]`: one-way delays, milliseconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Links {
+    #[serde(default = "two")]
+    pub ss7_ms: f64,
+    #[serde(default = "onef")]
+    pub line_ms: f64,
+    #[serde(default = "onef")]
+    pub osn_ms: f64,
+}
+
+fn two() -> f64 {
+    2.0
+}
+fn onef() -> f64 {
+    1.0
+}
+
+impl Default for Links {
+    fn default() -> Self {
+        Links { ss7_ms: 2.0, line_ms: 1.0, osn_ms: 1.0 }
+    }
+}
+
+/// A whole scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub run: Run,
+    #[serde(default)]
+    pub traffic: Traffic,
+    #[serde(default)]
+    pub acd: Option<AcdSpec>,
+    #[serde(default)]
+    pub trunk: Option<TrunkSpec>,
+    #[serde(default)]
+    pub business: Vec<BusinessSpec>,
+    #[serde(default)]
+    pub links: Links,
+}
+
+/// 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset).map_or(1, |s| s.matches('\n').count() + 1)
+}
+
+/// The line where dotted `key` (`acd.agents`) is set in `text`, if it is.
+pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    let (section, leaf) = key.rsplit_once('.').unwrap_or(("", key));
+    let mut current = String::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if let Some(rest) = line.strip_prefix('[') {
+            current = rest.trim_start_matches('[').split(']').next().unwrap_or("").trim().to_owned();
+            continue;
+        }
+        if current == section {
+            if let Some((k, _)) = line.split_once('=') {
+                if k.trim().trim_matches('"') == leaf {
+                    return Some(i + 1);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Sets dotted `key` in `table` to `value` (TOML syntax; a bare word is a string).
+fn set_path(table: &mut toml::Table, key: &str, value: &str) -> Result<(), String> {
+    let parsed: toml::Value = match format!("v = {value}").parse::<toml::Table>() {
+        Ok(mut t) => t.remove("v").unwrap_or(toml::Value::String(value.into())),
+        Err(_) => toml::Value::String(value.into()),
+    };
+    let mut parts: Vec<&str> = key.split('.').collect();
+    let leaf = parts.pop().filter(|l| !l.is_empty()).ok_or("empty key")?;
+    let mut t = table;
+    for p in parts {
+        if p.is_empty() {
+            return Err("empty key segment".into());
+        }
+        let entry = t.entry(p.to_owned()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        t = match entry {
+            toml::Value::Table(inner) => inner,
+            _ => return Err(format!("{p} is not a table")),
+        };
+    }
+    t.insert(leaf.to_owned(), parsed);
+    Ok(())
+}
+
+impl Scenario {
+    /// Reads a scenario file.
+    ///
+    /// # Errors
+    /// The file cannot be read, or [`Scenario::parse_with`] refuses it.
+    pub fn load(path: &std::path::Path, overrides: &[(String, String)]) -> Result<Scenario, ScenarioError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            file: file.clone(),
+            line: None,
+            key: String::new(),
+            message: format!("cannot read: {e}"),
+        })?;
+        Scenario::parse_with(&text, &file, overrides)
+    }
+
+    /// Parses TOML text; `file` names it in errors.
+    ///
+    /// # Errors
+    /// See [`Scenario::parse_with`].
+    pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::parse_with(text, file, &[])
+    }
+
+    /// Parses TOML text, applies `KEY=VALUE` overrides, and checks the result.
+    ///
+    /// # Errors
+    /// Bad TOML, an unknown or missing key, a wrong type, or an impossible
+    /// value, with the file (or `--set KEY`), the line and the key.
+    pub fn parse_with(
+        text: &str,
+        file: &str,
+        overrides: &[(String, String)],
+    ) -> Result<Scenario, ScenarioError> {
+        let err = |line: Option<usize>, key: String, message: String| ScenarioError {
+            file: file.to_owned(),
+            line,
+            key,
+            message,
+        };
+        // First the file as written, so its errors carry its lines.
+        let de = toml::Deserializer::parse(text).map_err(|e| {
+            err(e.span().map(|s| line_of(text, s.start)), String::new(), e.message().to_owned())
+        })?;
+        let first: Result<Scenario, _> = serde_path_to_error::deserialize(de);
+        if let Err(e) = first {
+            let key = e.path().to_string();
+            let inner = e.into_inner();
+            let line = inner.span().map(|s| line_of(text, s.start)).or_else(|| line_of_key(text, &key));
+            return Err(err(line, if key == "." { String::new() } else { key }, inner.message().to_owned()));
+        }
+        let mut table: toml::Table =
+            text.parse().map_err(|e: toml::de::Error| err(None, String::new(), e.message().to_owned()))?;
+        for (k, v) in overrides {
+            set_path(&mut table, k, v).map_err(|m| ScenarioError {
+                file: format!("--set {k}"),
+                line: None,
+                key: k.clone(),
+                message: m,
+            })?;
+        }
+        let s: Scenario = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+            let key = e.path().to_string();
+            let over = overrides.iter().find(|(k, _)| key.starts_with(k.as_str()) || k.starts_with(&key));
+            ScenarioError {
+                file: over.map_or_else(|| "--set".to_owned(), |(k, _)| format!("--set {k}")),
+                line: None,
+                key,
+                message: e.into_inner().message().trim().to_owned(),
+            }
+        })?;
+        s.check().map_err(|(key, message)| match overrides.iter().find(|(k, _)| *k == key) {
+            Some((k, _)) => ScenarioError { file: format!("--set {k}"), line: None, key, message },
+            None => err(line_of_key(text, &key), key, message),
+        })?;
+        Ok(s)
+    }
+
+    /// Calls simulated before measuring.
+    pub fn warmup(&self) -> u64 {
+        self.run.warmup.unwrap_or(self.run.calls / 10)
+    }
+
+    /// The businesses whose clicks a run generates: `[acd]` as one
+    /// business for `acd` runs, `[[business]]` for `network` runs.
+    pub fn businesses(&self) -> Vec<BusinessSpec> {
+        match (self.run.kind, &self.acd) {
+            (Kind::Acd, Some(a)) => vec![BusinessSpec {
+                id: "LAB".into(),
+                arrivals_per_s: self.traffic.arrivals_per_s.unwrap_or(0.0),
+                agents: a.agents,
+                handle_s: a.handle_s,
+                patience_s: a.patience_s,
+                sl_threshold_s: a.sl_threshold_s,
+                strategy: a.strategy,
+                wrap_up_s: a.wrap_up_s,
+            }],
+            (Kind::Network, _) => self.business.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Basic calls per second (`trunk` and `network`).
+    pub fn basic_rate(&self) -> f64 {
+        match self.run.kind {
+            Kind::Acd => 0.0,
+            Kind::Trunk => self.rate(),
+            Kind::Network => self.traffic.arrivals_per_s.unwrap_or(0.0),
+        }
+    }
+
+    /// Arrivals per second, whichever way the scenario gave them (all kinds together).
+    pub fn rate(&self) -> f64 {
+        match (self.run.kind, self.traffic.arrivals_per_s, self.traffic.erlangs, self.traffic.holding_s) {
+            (Kind::Network, r, _, _) => {
+                r.unwrap_or(0.0) + self.business.iter().map(|b| b.arrivals_per_s).sum::<f64>()
+            }
+            (_, Some(r), _, _) => r,
+            (Kind::Trunk, None, Some(e), Some(h)) => e / h,
+            _ => 0.0,
+        }
+    }
+
+    /// The mean holding (talk) time, seconds.
+    pub fn holding_s(&self) -> f64 {
+        match (self.run.kind, &self.acd) {
+            (Kind::Acd, Some(a)) => a.handle_s,
+            _ => self.traffic.holding_s.unwrap_or(0.0),
+        }
+    }
+
+    /// Checks values the types allow but a run cannot have: (key, what is wrong).
+    fn check(&self) -> Result<(), (String, String)> {
+        let bad = |k: &str, m: &str| Err((k.to_owned(), m.to_owned()));
+        let positive = |k: &str, v: f64| -> Result<(), (String, String)> {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err((k.to_owned(), format!("must be a positive number, not {v}")))
+            }
+        };
+        let non_negative = |k: &str, v: f64| -> Result<(), (String, String)> {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err((k.to_owned(), format!("must be zero or more, not {v}")))
+            }
+        };
+        if self.run.calls == 0 {
+            return bad("run.calls", "must be at least 1");
+        }
+        if self.run.calls > 1_000_000_000 {
+            return bad("run.calls", "more than 1e9 calls is not a run that ends");
+        }
+        if self.run.batches < 2 {
+            return bad("run.batches", "needs at least 2 batches for a confidence interval");
+        }
+        if u64::from(self.run.batches) > self.run.calls {
+            return bad("run.batches", "more batches than calls");
+        }
+        for (k, v) in [
+            ("links.ss7_ms", self.links.ss7_ms),
+            ("links.line_ms", self.links.line_ms),
+            ("links.osn_ms", self.links.osn_ms),
+        ] {
+            non_negative(k, v)?;
+        }
+        non_negative("traffic.answer_delay_s", self.traffic.answer_delay_s)?;
+        if let Some(s) = self.traffic.holding_sigma {
+            positive("traffic.holding_sigma", s)?;
+        }
+        if let Some(r) = self.traffic.arrivals_per_s {
+            positive("traffic.arrivals_per_s", r)?;
+        }
+        if let Some(e) = self.traffic.erlangs {
+            positive("traffic.erlangs", e)?;
+        }
+        if let Some(h) = self.traffic.holding_s {
+            positive("traffic.holding_s", h)?;
+        }
+        match self.run.kind {
+            Kind::Acd => {
+                let Some(a) = &self.acd else { return bad("acd", "run.kind = \"acd\" needs an [acd] table") };
+                if self.traffic.arrivals_per_s.is_none() {
+                    return bad("traffic.arrivals_per_s", "an acd run needs an arrival rate");
+                }
+                if a.agents == 0 {
+                    return bad("acd.agents", "zero agents cannot take the arrivals");
+                }
+                if a.agents > 1_800 {
+                    return bad("acd.agents", "at most 1800 agents (the generated trunk group has 2 circuits per agent, at most 4000)");
+                }
+                positive("acd.handle_s", a.handle_s)?;
+                if let Some(p) = a.patience_s {
+                    positive("acd.patience_s", p)?;
+                }
+                non_negative("acd.sl_threshold_s", a.sl_threshold_s)?;
+                non_negative("acd.wrap_up_s", a.wrap_up_s)?;
+                let load = self.rate() * (a.handle_s + a.wrap_up_s);
+                if a.patience_s.is_none() && load >= f64::from(a.agents) {
+                    return bad(
+                        "traffic.arrivals_per_s",
+                        &format!(
+                            "offered load {load:.2} Erlangs with {} agents and no abandonment: the queue grows without end (set acd.patience_s or more agents)",
+                            a.agents
+                        ),
+                    );
+                }
+            }
+            Kind::Network => {
+                let Some(t) = &self.trunk else {
+                    return bad("trunk", "run.kind = \"network\" needs a [trunk] table");
+                };
+                if t.circuits == 0 || t.circuits > 2000 {
+                    return bad("trunk.circuits", "must be 1 to 2000");
+                }
+                if self.traffic.holding_s.is_none() {
+                    return bad("traffic.holding_s", "a network run needs a mean holding time");
+                }
+                let (tf, mo) = (self.traffic.toll_free_share, self.traffic.mobile_share);
+                for (k, v) in [("traffic.toll_free_share", tf), ("traffic.mobile_share", mo)] {
+                    if !(0.0..=1.0).contains(&v) {
+                        return bad(k, "must be a share between 0 and 1");
+                    }
+                }
+                if tf + mo > 1.0 {
+                    return bad("traffic.mobile_share", "toll_free_share + mobile_share is more than 1");
+                }
+                if self.business.len() > 8 {
+                    return bad("business", "at most 8 businesses");
+                }
+                let mut ids = std::collections::BTreeSet::new();
+                for (i, b) in self.business.iter().enumerate() {
+                    let k = |f: &str| format!("business[{i}].{f}");
+                    if b.id.is_empty()
+                        || !b.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                        || !ids.insert(b.id.clone())
+                    {
+                        return Err((
+                            k("id"),
+                            format!("{:?} must be a unique name of letters, digits and -", b.id),
+                        ));
+                    }
+                    positive(&k("arrivals_per_s"), b.arrivals_per_s)?;
+                    positive(&k("handle_s"), b.handle_s)?;
+                    if b.agents == 0 || b.agents > 400 {
+                        return Err((k("agents"), "must be 1 to 400".into()));
+                    }
+                    if let Some(p) = b.patience_s {
+                        positive(&k("patience_s"), p)?;
+                    }
+                    non_negative(&k("sl_threshold_s"), b.sl_threshold_s)?;
+                    non_negative(&k("wrap_up_s"), b.wrap_up_s)?;
+                    let load = b.arrivals_per_s * (b.handle_s + b.wrap_up_s);
+                    if b.patience_s.is_none() && load >= f64::from(b.agents) {
+                        return Err((k("arrivals_per_s"), format!("offered load {load:.2} Erlangs with {} agents and no abandonment: the queue grows without end", b.agents)));
+                    }
+                }
+                if self.basic_rate() <= 0.0 && self.business.is_empty() {
+                    return bad(
+                        "traffic.arrivals_per_s",
+                        "a network run needs basic calls or a [[business]]",
+                    );
+                }
+            }
+            Kind::Trunk => {
+                let Some(t) = &self.trunk else {
+                    return bad("trunk", "run.kind = \"trunk\" needs a [trunk] table");
+                };
+                if t.circuits == 0 || t.circuits > 4000 {
+                    return bad("trunk.circuits", "must be 1 to 4000");
+                }
+                if self.traffic.holding_s.is_none() {
+                    return bad("traffic.holding_s", "a trunk run needs a mean holding time");
+                }
+                if self.traffic.erlangs.is_none() && self.traffic.arrivals_per_s.is_none() {
+                    return bad(
+                        "traffic.erlangs",
+                        "a trunk run needs traffic.erlangs or traffic.arrivals_per_s",
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    const ACD: &str = "[run]\nkind = \"acd\"\ncalls = 1000\n\n[traffic]\narrivals_per_s = 0.1\n\n[acd]\nagents = 10\nhandle_s = 60\n";
+
+    #[test]
+    fn a_minimal_acd_scenario_reads() {
+        let s = Scenario::parse(ACD, "a.toml").unwrap();
+        assert_eq!(s.acd.as_ref().unwrap().agents, 10);
+        assert_eq!(s.warmup(), 100);
+        assert_eq!(s.run.seed, 1);
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_with_its_line() {
+        let e = Scenario::parse(&ACD.replace("agents = 10", "agentz = 10"), "a.toml").unwrap_err();
+        assert_eq!(e.file, "a.toml");
+        assert_eq!(e.line, Some(9), "{e}");
+        assert!(e.message.contains("agentz"), "{e}");
+    }
+
+    #[test]
+    fn a_wrong_type_is_named_with_its_key_and_line() {
+        let e = Scenario::parse(&ACD.replace("calls = 1000", "calls = \"many\""), "a.toml").unwrap_err();
+        assert_eq!((e.line, e.key.as_str()), (Some(3), "run.calls"), "{e}");
+    }
+
+    #[test]
+    fn impossible_values_are_refused_before_the_run() {
+        let e = Scenario::parse(&ACD.replace("0.1", "-0.1"), "a.toml").unwrap_err();
+        assert_eq!((e.line, e.key.as_str()), (Some(6), "traffic.arrivals_per_s"), "{e}");
+        let e = Scenario::parse(&ACD.replace("agents = 10", "agents = 0"), "a.toml").unwrap_err();
+        assert_eq!((e.line, e.key.as_str()), (Some(9), "acd.agents"), "{e}");
+        let e = Scenario::parse(&ACD.replace("0.1", "0.5"), "a.toml").unwrap_err();
+        assert!(e.message.contains("without end"), "{e}");
+    }
+
+    #[test]
+    fn overrides_set_any_scalar_and_are_checked_the_same_way() {
+        let set = |k: &str, v: &str| vec![(k.to_owned(), v.to_owned())];
+        let s = Scenario::parse_with(ACD, "a.toml", &set("acd.patience_s", "30")).unwrap();
+        assert_eq!(s.acd.unwrap().patience_s, Some(30.0));
+        let s = Scenario::parse_with(ACD, "a.toml", &set("acd.strategy", "round_robin")).unwrap();
+        assert_eq!(s.acd.unwrap().strategy, Strategy::RoundRobin);
+        let e = Scenario::parse_with(ACD, "a.toml", &set("acd.agents", "-3")).unwrap_err();
+        assert_eq!(e.file, "--set acd.agents", "{e}");
+        let e = Scenario::parse_with(ACD, "a.toml", &set("acd.agents", "0")).unwrap_err();
+        assert_eq!((e.file.as_str(), e.key.as_str()), ("--set acd.agents", "acd.agents"), "{e}");
+        let e = Scenario::parse_with(ACD, "a.toml", &set("acd.colour", "1")).unwrap_err();
+        assert!(e.message.contains("colour"), "{e}");
+    }
+}
