@@ -57,6 +57,27 @@ fn isup(c: &mut Criterion) {
         g.bench_function("ainsim/parse+emit", |x| {
             x.iter(|| IsupRepr::parse(black_box(&b), Variant::Itu).and_then(|r| r.to_bytes()))
         });
+        // The steady-state path of a loop: the repr and the output buffer
+        // are reused (`parse_into`, `emit` into a cleared `Vec`).
+        let mut reused = r.clone();
+        g.bench_function("ainsim/parse_into", |x| {
+            x.iter(|| IsupRepr::parse_into(black_box(&b), Variant::Itu, black_box(&mut reused)))
+        });
+        let mut out = Vec::with_capacity(64);
+        g.bench_function("ainsim/emit_into", |x| {
+            x.iter(|| {
+                out.clear();
+                black_box(&r).emit(black_box(&mut out))
+            })
+        });
+        let (mut reused, mut out) = (r.clone(), Vec::with_capacity(64));
+        g.bench_function("ainsim/parse_into+emit_into", |x| {
+            x.iter(|| {
+                out.clear();
+                IsupRepr::parse_into(black_box(&b), Variant::Itu, &mut reused)
+                    .and_then(|()| reused.emit(black_box(&mut out)))
+            })
+        });
         let peer_ok = peer_check("itu-isup", label, &b, itu_isup::Message::decode, |m| m.encode().ok());
         if peer_ok {
             let m = itu_isup::Message::decode(&b).unwrap();

@@ -11,9 +11,18 @@ use std::hint::black_box;
 use ainsim_benches as frames;
 use ainsim_wire::{IsupRepr, M3uaRepr, SccpRepr, TcapRepr, Variant};
 
-const CASES: [&str; 26] = [
+const CASES: [&str; 36] = [
     "isup-iam-parse",
     "isup-iam-emit",
+    "isup-iam-parse-emit",
+    "isup-iam-parse-into",
+    "isup-iam-emit-into",
+    "isup-iam-parse-emit-into",
+    "isup-acm-parse-into",
+    "isup-rel-parse-into",
+    "isup-rel-emit-into",
+    "isup-anm-parse-into",
+    "isup-anm-emit-into",
     "isup-acm-parse",
     "isup-rel-parse",
     "isup-rel-emit",
@@ -26,6 +35,7 @@ const CASES: [&str; 26] = [
     "sccp-udt-parse",
     "peer-isup-iam-parse",
     "peer-isup-iam-emit",
+    "peer-isup-iam-parse-emit",
     "peer-isup-rel-parse",
     "peer-isup-anm-parse",
     "peer-tcap-itu-parse",
@@ -60,6 +70,47 @@ fn main() {
         "isup-iam-emit" => {
             let r = IsupRepr::parse(&isup("IAM"), v).unwrap();
             run(&|| black_box(&r).to_bytes().is_ok());
+        }
+        "isup-iam-parse-emit" => {
+            let b = isup("IAM");
+            run(&|| IsupRepr::parse(black_box(&b), v).and_then(|r| r.to_bytes()).is_ok());
+        }
+        // The steady-state path of a loop: the repr and the output buffer
+        // are reused (`IsupRepr::parse_into`, `emit` into a cleared `Vec`).
+        "isup-iam-parse-into" | "isup-acm-parse-into" | "isup-rel-parse-into" | "isup-anm-parse-into" => {
+            let name = match case.as_str() {
+                "isup-iam-parse-into" => "IAM",
+                "isup-acm-parse-into" => "ACM",
+                "isup-rel-parse-into" => "REL (normal clearing)",
+                _ => "ANM",
+            };
+            let b = isup(name);
+            let r = std::cell::RefCell::new(IsupRepr::parse(&b, v).unwrap());
+            run(&|| IsupRepr::parse_into(black_box(&b), v, black_box(&mut r.borrow_mut())).is_ok());
+        }
+        "isup-iam-emit-into" | "isup-rel-emit-into" | "isup-anm-emit-into" => {
+            let name = match case.as_str() {
+                "isup-iam-emit-into" => "IAM",
+                "isup-rel-emit-into" => "REL (normal clearing)",
+                _ => "ANM",
+            };
+            let r = IsupRepr::parse(&isup(name), v).unwrap();
+            let out = std::cell::RefCell::new(Vec::with_capacity(64));
+            run(&|| {
+                let mut out = out.borrow_mut();
+                out.clear();
+                black_box(&r).emit(black_box(&mut out)).is_ok()
+            });
+        }
+        "isup-iam-parse-emit-into" => {
+            let b = isup("IAM");
+            let r = std::cell::RefCell::new(IsupRepr::parse(&b, v).unwrap());
+            let out = std::cell::RefCell::new(Vec::with_capacity(64));
+            run(&|| {
+                let (mut r, mut out) = (r.borrow_mut(), out.borrow_mut());
+                out.clear();
+                IsupRepr::parse_into(black_box(&b), v, &mut r).is_ok() && r.emit(black_box(&mut out)).is_ok()
+            });
         }
         "isup-acm-parse" => {
             let b = isup("ACM");
@@ -108,6 +159,10 @@ fn main() {
         "peer-isup-iam-emit" => {
             let m = itu_isup::Message::decode(&isup("IAM")).unwrap();
             run(&|| black_box(&m).encode().is_ok());
+        }
+        "peer-isup-iam-parse-emit" => {
+            let b = isup("IAM");
+            run(&|| itu_isup::Message::decode(black_box(&b)).and_then(|m| m.encode()).is_ok());
         }
         "peer-isup-rel-parse" => {
             let b = isup("REL (normal clearing)");

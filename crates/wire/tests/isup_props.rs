@@ -19,11 +19,33 @@ fn variant() -> impl Strategy<Value = Variant> {
 }
 
 fn check_reemit(buf: &[u8], v: Variant) {
-    if let Ok(r) = Repr::parse(buf, v) {
+    let parsed = Repr::parse(buf, v);
+    check_parse_into(buf, v, &parsed);
+    if let Ok(r) = parsed {
         let out = r.to_bytes().expect("an accepted frame re-emits");
         assert_eq!(out, buf, "re-emit differs for {r:?}");
         assert_eq!(r.buffer_len(), buf.len());
+        // `emit` appends after what the buffer already holds.
+        let mut appended = vec![0xaa; 3];
+        r.emit(&mut appended).expect("an accepted frame re-emits");
+        assert_eq!(&appended[3..], buf);
     }
+}
+
+/// `Repr::parse_into` gives what `parse` gives, whatever the reused repr held
+/// before: the repr is kept from one proptest case to the next (a raw body, a
+/// message with or without optional part, a failed parse), per thread.
+fn check_parse_into(buf: &[u8], v: Variant, parsed: &ainsim_wire::Result<Repr>) {
+    thread_local! {
+        static REUSED: std::cell::RefCell<Repr> = std::cell::RefCell::new(
+            Repr::new(Variant::Itu, 1, MessageType::Anm, vec![], Some(vec![])),
+        );
+    }
+    REUSED.with_borrow_mut(|reused| match (Repr::parse_into(buf, v, reused), parsed) {
+        (Ok(()), Ok(r)) => assert_eq!(reused, r),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => panic!("parse_into {a:?} but parse {b:?} for {buf:02x?}"),
+    });
 }
 
 fn digits_str() -> impl Strategy<Value = String> {
@@ -189,6 +211,7 @@ proptest! {
         let b = r.to_bytes().expect("generated repr emits");
         prop_assert_eq!(b.len(), r.buffer_len());
         let back = Repr::parse(&b, r.variant).expect("emitted repr parses");
+        check_parse_into(&b, r.variant, &Ok(back.clone()));
         prop_assert_eq!(back, r);
     }
 

@@ -211,17 +211,61 @@ impl Repr {
             None => Body::Raw(p.body().to_vec()),
             // No parameters at all (ANM, RLC, ... without an optional
             // part): the everyday short messages skip the walk.
-            Some(f)
-                if f.fixed.is_empty()
-                    && f.variable.is_empty()
-                    && buf.len() == HEADER_LEN + usize::from(f.optional)
-                    && buf.get(HEADER_LEN).is_none_or(|&ptr| ptr == 0) =>
-            {
-                Body::Parameters { mandatory: Vec::new(), optional: None }
+            Some(f) if no_parameters(buf, f) => Body::Parameters { mandatory: Vec::new(), optional: None },
+            Some(f) => {
+                let (mut mandatory, mut optional) = (Vec::with_capacity(f.mandatory_len()), None);
+                parse_body(buf, f, variant, &mut mandatory, &mut optional).map_err(|e| msg_err(e, mt))?;
+                Body::Parameters { mandatory, optional }
             }
-            Some(f) => parse_body(buf, f, variant).map_err(|e| msg_err(e, mt))?,
         };
         Ok(Repr { variant, cic: p.cic(), cic_spare: p.cic_spare(), message_type: mt, body })
+    }
+
+    /// Parses like [`parse`](Self::parse) into `out`, reusing its parameter
+    /// vectors (or its raw body) instead of allocating new ones: the
+    /// steady-state path for a loop that handles one message after another.
+    /// On success `*out == Repr::parse(buf, variant)?`.
+    ///
+    /// The optional-part vector is kept only while messages have an optional
+    /// part (`optional: None` cannot hold one).
+    ///
+    /// # Errors
+    /// As [`parse`](Self::parse). On error `out` holds a valid but
+    /// unspecified message (what was read so far); do not use it.
+    pub fn parse_into(buf: &[u8], variant: Variant, out: &mut Repr) -> Result<()> {
+        let p = Packet::new_checked(buf, variant)?;
+        let mt = p.message_type();
+        out.variant = variant;
+        out.cic = p.cic();
+        out.cic_spare = p.cic_spare();
+        out.message_type = mt;
+        let Some(f) = message::format_by_code(buf[2], variant) else {
+            match &mut out.body {
+                Body::Raw(raw) => {
+                    raw.clear();
+                    raw.extend_from_slice(p.body());
+                }
+                body => *body = Body::Raw(p.body().to_vec()),
+            }
+            return Ok(());
+        };
+        if let Body::Parameters { mandatory, optional } = &mut out.body {
+            mandatory.clear();
+            if no_parameters(buf, f) {
+                *optional = None;
+                return Ok(());
+            }
+            return parse_body_inline(buf, f, variant, mandatory, optional).map_err(|e| msg_err(e, mt));
+        }
+        // The body was raw: start from empty vectors.
+        let (mut mandatory, mut optional) = (Vec::new(), None);
+        let r = if no_parameters(buf, f) {
+            Ok(())
+        } else {
+            parse_body(buf, f, variant, &mut mandatory, &mut optional)
+        };
+        out.body = Body::Parameters { mandatory, optional };
+        r.map_err(|e| msg_err(e, mt))
     }
 
     /// The mandatory parameters (empty for a raw body).
@@ -392,7 +436,9 @@ impl Repr {
                 ));
             }
             pointer(out, i, c)?;
-            emit_lv(p, v, out, start)?;
+            if !p.emit_number_lv(v, None, out) {
+                emit_lv(p, v, out, start)?;
+            }
         }
         match (optional, f.optional) {
             (None, _) => {}
@@ -413,6 +459,9 @@ impl Repr {
                         continue;
                     }
                     let c = p.code();
+                    if p.emit_number_lv(v, Some(c), out) {
+                        continue;
+                    }
                     if c == code::END_OF_OPTIONAL {
                         return Err(err_at(
                             out,
@@ -461,16 +510,47 @@ fn count_optional(buf: &[u8], mut at: usize) -> usize {
     n
 }
 
+/// Whether `buf` is a message of format `f` without any parameter (ANM,
+/// RLC, ... without an optional part), which skips the walk.
+#[inline(always)]
+fn no_parameters(buf: &[u8], f: &Format) -> bool {
+    f.fixed.is_empty()
+        && f.variable.is_empty()
+        && buf.len() == HEADER_LEN + usize::from(f.optional)
+        && buf.get(HEADER_LEN).is_none_or(|&ptr| ptr == 0)
+}
+
+/// Walks the body of a message of format `f`, appending the mandatory
+/// parameters to `mandatory` (empty on entry) and setting `optional` to the
+/// optional part (its vector, if any, is cleared and reused).
 #[inline(never)]
-fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
+fn parse_body(
+    buf: &[u8],
+    f: &Format,
+    v: Variant,
+    mandatory: &mut Vec<Parameter>,
+    optional: &mut Option<Vec<Parameter>>,
+) -> Result<()> {
+    parse_body_inline(buf, f, v, mandatory, optional)
+}
+
+/// [`parse_body`], inlined into [`Repr::parse_into`].
+#[inline(always)]
+fn parse_body_inline(
+    buf: &[u8],
+    f: &Format,
+    v: Variant,
+    mandatory: &mut Vec<Parameter>,
+    optional: &mut Option<Vec<Parameter>>,
+) -> Result<()> {
     let mut pos = HEADER_LEN;
-    let mut mandatory = Vec::with_capacity(f.mandatory_len());
+    mandatory.reserve_exact(f.mandatory_len());
     for &(c, len) in f.fixed {
         let avail = buf.len() - pos;
         let bytes = buf
             .get(pos..pos + len)
             .ok_or_else(|| Error::truncated(Layer::Isup, pos, len, avail).parameter(parameter_name(c, v)))?;
-        Parameter::parse_into_inline(c, bytes, v, pos, &mut mandatory)?;
+        Parameter::parse_into_inline(c, bytes, v, pos, mandatory)?;
         pos += len;
     }
     let ptr_base = pos;
@@ -497,19 +577,32 @@ fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
             return Err(Error::new(Layer::Isup, next, Reason::BadLength { declared: len, available: avail })
                 .parameter(name()));
         }
-        Parameter::parse_into_inline(c, &buf[vstart..vstart + len], v, vstart, &mut mandatory)?;
+        Parameter::parse_into_inline(c, &buf[vstart..vstart + len], v, vstart, mandatory)?;
         next = vstart + len;
     }
-    let mut optional = None;
-    if f.optional {
+    if !f.optional {
+        *optional = None;
+    } else {
         let pp = ptr_base + f.variable.len();
         let ptr = usize::from(buf[pp]);
-        if ptr != 0 {
+        if ptr == 0 {
+            *optional = None;
+        } else {
             if pp + ptr != next {
                 return Err(Error::new(Layer::Isup, pp, Reason::BadPointer { pointer: ptr })
                     .parameter("optional part pointer"));
             }
-            let mut opts = Vec::with_capacity(count_optional(buf, next));
+            let n = count_optional(buf, next);
+            // A fresh vector (`parse`) is allocated at its size directly,
+            // a reused one (`parse_into`) only grows when too small.
+            let opts = match optional {
+                Some(opts) => {
+                    opts.clear();
+                    opts.reserve_exact(n);
+                    opts
+                }
+                None => optional.insert(Vec::with_capacity(n)),
+            };
             loop {
                 let c = *buf.get(next).ok_or_else(|| {
                     Error::truncated(Layer::Isup, next, 1, 0).parameter("end of optional parameters")
@@ -533,10 +626,9 @@ fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
                     )
                     .parameter(name()));
                 }
-                Parameter::parse_into_inline(c, &buf[vstart..vstart + len], v, vstart, &mut opts)?;
+                Parameter::parse_into_inline(c, &buf[vstart..vstart + len], v, vstart, opts)?;
                 next = vstart + len;
             }
-            optional = Some(opts);
         }
     }
     if next != buf.len() {
@@ -546,7 +638,7 @@ fn parse_body(buf: &[u8], f: &Format, v: Variant) -> Result<Body> {
             Reason::Trailing { count: buf.len().saturating_sub(next) },
         ));
     }
-    Ok(Body::Parameters { mandatory, optional })
+    Ok(())
 }
 
 #[cfg(test)]

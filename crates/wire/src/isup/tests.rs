@@ -109,6 +109,34 @@ fn every_example_round_trips() {
 }
 
 #[test]
+fn parse_into_reuses_one_repr_for_every_example() {
+    // Every example of both variants, twice, into the same repr: raw bodies,
+    // messages with and without optional parts follow one another.
+    let mut reused = Repr::parse(&IAM_ITU, Variant::Itu).unwrap();
+    let mut frames = Vec::new();
+    for variant in [Variant::Itu, Variant::Ansi] {
+        for (_, r) in examples(variant) {
+            frames.push((variant, r.to_bytes().unwrap()));
+        }
+    }
+    frames.push((Variant::Itu, vec![0x01, 0x00, 0xee, 0x01, 0x02]));
+    for (variant, b) in frames.iter().chain(frames.iter().rev()) {
+        Repr::parse_into(b, *variant, &mut reused).unwrap();
+        assert_eq!(reused, Repr::parse(b, *variant).unwrap(), "{variant} {b:02x?}");
+        let mut out = Vec::new();
+        reused.emit(&mut out).unwrap();
+        assert_eq!(&out, b);
+    }
+    // A failed parse names the same error as `parse`, and the repr is
+    // usable afterwards.
+    let bad = &IAM_ITU[..IAM_ITU.len() - 1];
+    let e = Repr::parse_into(bad, Variant::Itu, &mut reused).unwrap_err();
+    assert_eq!(e.to_string(), Repr::parse(bad, Variant::Itu).unwrap_err().to_string());
+    Repr::parse_into(&REL_ITU, Variant::Itu, &mut reused).unwrap();
+    assert_eq!(reused, Repr::parse(&REL_ITU, Variant::Itu).unwrap());
+}
+
+#[test]
 fn examples_cover_every_message_in_the_table() {
     for variant in [Variant::Itu, Variant::Ansi] {
         let ex = examples(variant);
