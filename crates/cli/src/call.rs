@@ -169,6 +169,9 @@ fn expected(t: &Topology, from: &str, to: &str, at_minute: u32) -> (Outcome, Str
             WhenCalled::Reject => {
                 return (Outcome::Failed { cause: cause::REJECTED }, format!("{why}{to} rejects calls"))
             }
+            WhenCalled::Refuse { cause } => {
+                return (Outcome::Failed { cause }, format!("{why}{to} refuses calls with cause {cause}"))
+            }
         }
     }
     (Outcome::Unfinished, format!("{why}too many forwards"))
