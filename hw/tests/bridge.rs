@@ -82,16 +82,27 @@ fn logger(log: &Log) -> impl FnMut(String) {
     move |s| log.lock().expect("log").push(s)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn network_calls_the_line_modem_answers_network_hangs_up() {
-    let emu = emulator();
-    let (mut running, mut ends) = start_network(&plan(true), LINE).expect("network");
+/// The network (with or without the other phone calling the line) and the
+/// bridge driving the emulated modem as subscriber `LINE`; the bridge's log.
+async fn bridged(
+    emu: &PtyModem,
+    other_calls_line: bool,
+    to: Option<&str>,
+) -> (Running, tokio::task::JoinHandle<Stopped>, Log) {
+    let (running, mut ends) = start_network(&plan(other_calls_line), LINE).expect("network");
     let mut m = serial::open(emu.path().to_str().expect("path")).expect("open");
     let log: Log = Log::default();
     let mut lg = logger(&log);
     prepare(&mut m, &mut lg).await.expect("prepare");
-    let c = cfg(None);
+    let c = cfg(to);
     let bridge = tokio::spawn(async move { drive(&mut m, &mut ends, &c, &mut lg).await });
+    (running, bridge, log)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_calls_the_line_modem_answers_network_hangs_up() {
+    let emu = emulator();
+    let (mut running, bridge, log) = bridged(&emu, true, None).await;
 
     assert_eq!(next_line(&emu), LineEvent::OffHook);
     assert_eq!(next_line(&emu), LineEvent::Dial("5550199".into()));
@@ -111,13 +122,7 @@ async fn network_calls_the_line_modem_answers_network_hangs_up() {
 async fn a_busy_far_end_on_the_line_releases_the_network_call_with_cause_17() {
     let emu = emulator();
     emu.script(Script::FarEnd(FarEnd::Busy));
-    let (mut running, mut ends) = start_network(&plan(true), LINE).expect("network");
-    let mut m = serial::open(emu.path().to_str().expect("path")).expect("open");
-    let log: Log = Log::default();
-    let mut lg = logger(&log);
-    prepare(&mut m, &mut lg).await.expect("prepare");
-    let c = cfg(None);
-    let bridge = tokio::spawn(async move { drive(&mut m, &mut ends, &c, &mut lg).await });
+    let (mut running, bridge, log) = bridged(&emu, true, None).await;
 
     assert_eq!(next_line(&emu), LineEvent::OffHook);
     assert_eq!(next_line(&emu), LineEvent::Dial("5550199".into()));
@@ -132,13 +137,7 @@ async fn a_busy_far_end_on_the_line_releases_the_network_call_with_cause_17() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_line_rings_a_network_phone_dtmf_then_far_hang_up_releases() {
     let emu = emulator();
-    let (mut running, mut ends) = start_network(&plan(false), LINE).expect("network");
-    let mut m = serial::open(emu.path().to_str().expect("path")).expect("open");
-    let log: Log = Log::default();
-    let mut lg = logger(&log);
-    prepare(&mut m, &mut lg).await.expect("prepare");
-    let c = cfg(Some(OTHER));
-    let bridge = tokio::spawn(async move { drive(&mut m, &mut ends, &c, &mut lg).await });
+    let (mut running, bridge, log) = bridged(&emu, false, Some(OTHER)).await;
 
     emu.script(Script::Ring(Some(CallerId {
         number: Some(CidValue::Value("3035550111".into())),
@@ -164,13 +163,7 @@ async fn the_line_rings_a_network_phone_dtmf_then_far_hang_up_releases() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unplugging_mid_call_releases_the_network_side() {
     let emu = emulator();
-    let (mut running, mut ends) = start_network(&plan(false), LINE).expect("network");
-    let mut m = serial::open(emu.path().to_str().expect("path")).expect("open");
-    let log: Log = Log::default();
-    let mut lg = logger(&log);
-    prepare(&mut m, &mut lg).await.expect("prepare");
-    let c = cfg(Some(OTHER));
-    let bridge = tokio::spawn(async move { drive(&mut m, &mut ends, &c, &mut lg).await });
+    let (mut running, bridge, _log) = bridged(&emu, false, Some(OTHER)).await;
 
     emu.script(Script::Ring(None));
     await_event(&mut running, |e| e.event.kind == EventKind::Answered).await;
