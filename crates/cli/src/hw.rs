@@ -287,14 +287,7 @@ fn join(port: &str, other: &str, dial: &str, vra: u32, stop_after: Option<Durati
         outln!("join: waiting for {port} to ring; then dialling {dial} on {other}");
         let cfg = BridgeConfig { vra_tenths: vra, ..BridgeConfig::default() };
         let relay = relay_calls(&mut a, &mut b, dial, &cfg, &mut log);
-        let stop = async {
-            match stop_after {
-                Some(d) => tokio::time::sleep(d).await,
-                None => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
-        };
+        let stop = crate::run::stopped(stop_after);
         tokio::select! {
             r = relay => r.map_err(|e| Failure::Other(anyhow::anyhow!("join: {e}"))),
             () = stop => Ok(()),
@@ -348,14 +341,7 @@ fn bridge(
             };
             serve_line(open, &mut ends, &cfg, Duration::from_secs(1), &mut log).await;
         };
-        let stop = async {
-            match stop_after {
-                Some(d) => tokio::time::sleep(d).await,
-                None => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
-        };
+        let stop = crate::run::stopped(stop_after);
         tokio::select! {
             () = bridge => {}
             () = stop => {}

@@ -71,14 +71,7 @@ pub(crate) fn run(a: &RunArgs<'_>) -> Result<(), Failure> {
             outln!("  no [[external]] links in the topology: nothing from outside can reach it");
         }
         outln!("  Ctrl-C stops it");
-        let stop = async {
-            match a.stop_after {
-                Some(d) => tokio::time::sleep(d).await,
-                None => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
-        };
+        let stop = stopped(a.stop_after);
         tokio::pin!(stop);
         loop {
             tokio::select! {
@@ -114,4 +107,14 @@ pub(crate) fn run(a: &RunArgs<'_>) -> Result<(), Failure> {
         }
         Ok(())
     })
+}
+
+/// Resolves after `after` (for tests and timed runs) or, without it, at Ctrl-C.
+pub(crate) async fn stopped(after: Option<std::time::Duration>) {
+    match after {
+        Some(d) => tokio::time::sleep(d).await,
+        None => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }

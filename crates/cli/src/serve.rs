@@ -59,14 +59,7 @@ pub(crate) fn serve(a: &ServeArgs<'_>) -> Result<(), Failure> {
     }
     outln!("  Ctrl-C stops it.");
     let stop_after = a.stop_after;
-    served.block_on(async move {
-        match stop_after {
-            Some(d) => tokio::time::sleep(d).await,
-            None => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    });
+    served.block_on(crate::run::stopped(stop_after));
     served.shutdown();
     outln!("ainsim serve: stopped");
     Ok(())
