@@ -75,6 +75,16 @@ const LINE: u64 = 2 << 56;
 const PATIENCE: u64 = 3 << 56;
 const ACD_TIMER: u64 = 4 << 56;
 const DIAL: u64 = 5 << 56;
+/// A session's give-up timer (faults and loss only).
+const SGUARD: u64 = 6 << 56;
+/// A congestion tone this soon after dialling is the network refusing the
+/// call (no circuit, no route); later, a timer released it (ISUP T7…).
+const CONGESTION_WITHIN: Duration = Duration::from_secs(2);
+/// How long a caller waits for dial tone before giving up (faults only).
+const DIAL_TONE_WAIT: Duration = Duration::from_secs(10);
+/// Past the expected end, how long a line or session waits for the network
+/// to release it before the driver gives up on it (faults and loss only).
+const GRACE: Duration = Duration::from_secs(120);
 const LOW: u64 = (1 << 56) - 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +118,8 @@ struct Line {
     call: u64,
     /// Holding time to use once answered, µs (callers and customers).
     hold_us: u64,
+    /// A called line that lets this call ring unanswered.
+    silent: bool,
 }
 
 /// A trunk call in progress.
@@ -118,6 +130,8 @@ struct TrunkCall {
     callee: usize,
     dialled: Instant,
     pdd_seen: bool,
+    /// Ringback heard (the far end alerts).
+    alerted: bool,
 }
 
 /// A click-to-call session in progress.
@@ -148,6 +162,18 @@ pub struct Counters {
     pub released: u64,
     pub busy_tone: u64,
     pub congestion: u64,
+    /// Basic calls the caller gave up on while it rang (no answer), or
+    /// released by the network after alerting (T9).
+    pub no_answer: u64,
+    /// Basic calls released by a timer before alerting (a congestion tone
+    /// more than 2 s after dialling: ISUP T7…), or given up without any
+    /// progress from the network.
+    pub timeouts: u64,
+    /// Callers that got no dial tone within 10 s (their switch is down).
+    pub no_dial_tone: u64,
+    /// Calls or sessions the driver gave up on, answered, when the network
+    /// never released them (a crashed element).
+    pub dropped: u64,
     pub answered: u64,
     /// Of the answered basic calls: dialled as 800 numbers, and to mobiles.
     pub answered_toll_free: u64,
@@ -173,6 +199,10 @@ impl Counters {
         self.released += o.released;
         self.busy_tone += o.busy_tone;
         self.congestion += o.congestion;
+        self.no_answer += o.no_answer;
+        self.timeouts += o.timeouts;
+        self.no_dial_tone += o.no_dial_tone;
+        self.dropped += o.dropped;
         self.answered += o.answered;
         self.answered_toll_free += o.answered_toll_free;
         self.answered_mobile += o.answered_mobile;
@@ -202,6 +232,12 @@ pub struct Driver {
     hold_mean_s: f64,
     sigma: f64,
     answer_delay: Duration,
+    /// Called lines' answers: busy, no answer (answer otherwise).
+    p_busy: f64,
+    p_no_answer: f64,
+    no_answer: Duration,
+    /// Give-up timers on (no answer, faults, loss).
+    guards: bool,
     total: u64,
     biz: Vec<Biz>,
     next_index: u64,
@@ -261,6 +297,7 @@ impl Driver {
                 st: St::Idle,
                 call: u64::MAX,
                 hold_us: 0,
+                silent: false,
             });
         }
         for f in &mut free {
@@ -333,6 +370,10 @@ impl Driver {
             hold_mean_s: sc.holding_s(),
             sigma: sc.traffic.holding_sigma.unwrap_or(0.5),
             answer_delay: Duration::from_micros(us(sc.traffic.answer_delay_s)),
+            p_busy: sc.traffic.p_busy,
+            p_no_answer: sc.traffic.p_no_answer,
+            no_answer: Duration::from_micros(us(sc.traffic.no_answer_s)),
+            guards: sc.guarded(),
             total,
             biz,
             next_index: 0,
@@ -363,6 +404,11 @@ impl Driver {
     /// Calls or sessions still open.
     pub fn open(&self) -> usize {
         self.calls.len() + self.sessions.len()
+    }
+
+    /// Sessions queued in the ACDs now.
+    pub fn queued(&self) -> u64 {
+        self.biz.iter().map(|b| b.acd.queue().len() as u64).sum()
     }
 
     /// Every arrival was generated and every call or session has ended.
@@ -515,8 +561,14 @@ impl Driver {
         if let Some(l) = self.lines.get_mut(b) {
             l.call = index;
         }
-        self.calls.insert(index, TrunkCall { local, caller: a, callee: b, dialled: now, pdd_seen: false });
+        self.calls.insert(
+            index,
+            TrunkCall { local, caller: a, callee: b, dialled: now, pdd_seen: false, alerted: false },
+        );
         self.send_line(a, &LineSignal::OffHook, out);
+        if self.guards {
+            out.set_timer(TimerId(LINE | a as u64), now.after(DIAL_TONE_WAIT));
+        }
     }
 
     /// The batch of basic call `call`.
@@ -638,12 +690,18 @@ impl Driver {
         };
         self.counters.instructions += 1;
         out.send(OSN, msg.emit());
+        if self.guards {
+            out.set_timer(TimerId(SGUARD | id), now.after(GRACE));
+        }
     }
 
     /// A session leaves: the ACD forgets it, the batch gets its agent time.
     fn end_session(&mut self, now: Instant, id: u64, talked: bool, out: &mut Outputs) {
         let Some(s) = self.sessions.remove(&id) else { return };
         out.cancel_timer(TimerId(PATIENCE | id));
+        if self.guards {
+            out.cancel_timer(TimerId(SGUARD | id));
+        }
         let Some(bz) = self.biz.get_mut(s.biz) else { return };
         let res = if talked { bz.acd.ended(now, CallId(id)) } else { bz.acd.abandon(now, CallId(id)) };
         let wrap_s = bz.wrap_s;
@@ -705,6 +763,9 @@ impl Driver {
                 if let Some(ci) = s.customer {
                     let hold = self.lines.get(ci).map_or(0, |l| l.hold_us);
                     out.set_timer(TimerId(LINE | ci as u64), now.after(Duration::from_micros(hold)));
+                    if self.guards {
+                        out.set_timer(TimerId(SGUARD | id), now.after(Duration::from_micros(hold) + GRACE));
+                    }
                 }
                 self.counters.answered += 1;
                 if self.biz.get(k).is_some_and(|b| local >= b.batches.warmup) {
@@ -755,9 +816,13 @@ impl Driver {
                     l.st = St::Calling;
                 }
                 self.send_line(li, &LineSignal::Digits(to), out);
+                if self.guards {
+                    out.set_timer(TimerId(LINE | li as u64), now.after(self.no_answer));
+                }
             }
             (LineSignal::Tone(Tone::Ringback), Role::Caller, St::Calling) => {
                 if let Some(c) = self.calls.get_mut(&call) {
+                    c.alerted = true;
                     if !c.pdd_seen && c.local >= self.batches.warmup {
                         c.pdd_seen = true;
                         self.pdd.record(now.since(c.dialled).as_micros() as u64);
@@ -765,31 +830,18 @@ impl Driver {
                 }
             }
             (LineSignal::Tone(t @ (Tone::Busy | Tone::Congestion | Tone::Sit)), Role::Caller, _) => {
-                if t == Tone::Congestion {
-                    self.counters.congestion += 1;
-                    if let Some(b) = self.basic_batch(call) {
-                        b.blocked += 1;
-                    }
-                } else {
-                    self.counters.busy_tone += 1;
-                    if let Some(b) = self.basic_batch(call) {
-                        b.failed += 1;
-                    }
-                }
+                let (alerted, dialled) =
+                    self.calls.get(&call).map_or((false, now), |c| (c.alerted, c.dialled));
+                let outcome = match t {
+                    Tone::Busy => Outcome::Busy,
+                    Tone::Congestion if alerted => Outcome::NoAnswer,
+                    Tone::Congestion if now.since(dialled) < CONGESTION_WITHIN => Outcome::Congestion,
+                    Tone::Congestion => Outcome::Timeout,
+                    _ => Outcome::Failed,
+                };
+                self.count_outcome(call, outcome);
                 self.hang_up(li, out);
-                // The callee never rang: back in its pool.
-                if let Some(c) = self.calls.get(&call) {
-                    let callee = c.callee;
-                    if self.lines.get(callee).is_some_and(|l| l.st == St::Idle && l.call == call) {
-                        let pool = self.lines.get(callee).map_or(LOCAL, |l| l.pool);
-                        if let Some(f) = self.free.get_mut(pool) {
-                            f.push(callee);
-                        }
-                        if let Some(l) = self.lines.get_mut(callee) {
-                            l.call = u64::MAX;
-                        }
-                    }
-                }
+                self.free_unrung_callee(call);
                 self.end_trunk_call(call, out);
             }
             (LineSignal::Connected, Role::Caller, St::Calling) => {
@@ -819,6 +871,33 @@ impl Driver {
                 if let Some(l) = self.lines.get_mut(li) {
                     l.st = St::Ringing;
                 }
+                if role == Role::Callee && self.p_busy + self.p_no_answer > 0.0 {
+                    let u = self.rng.unit();
+                    let pool = self.lines.get(li).map_or(LOCAL, |l| l.pool);
+                    let busy = u < self.p_busy;
+                    if busy && pool != MOBILES {
+                        // Busy: the line refuses the call with cause 17 and is free again.
+                        self.send_line(li, &LineSignal::Refuse(17), out);
+                        if let Some(l) = self.lines.get_mut(li) {
+                            l.st = St::Idle;
+                            l.call = u64::MAX;
+                        }
+                        if let Some(f) = self.free.get_mut(pool) {
+                            f.push(li);
+                        }
+                        return;
+                    }
+                    // (A mobile drawn busy answers: the MTSO passes no refusal.)
+                    if !busy && u < self.p_busy + self.p_no_answer {
+                        // No answer: let it ring until the caller gives up,
+                        // or refuse (19) long after, if the caller's side is gone.
+                        out.set_timer(TimerId(LINE | li as u64), now.after(self.no_answer + GRACE));
+                        if let Some(l) = self.lines.get_mut(li) {
+                            l.silent = true;
+                        }
+                        return;
+                    }
+                }
                 if self.answer_delay.is_zero() {
                     self.answer_line(now, li, out);
                 } else {
@@ -829,12 +908,16 @@ impl Driver {
                 out.cancel_timer(TimerId(LINE | li as u64));
                 if let Some(l) = self.lines.get_mut(li) {
                     l.st = St::Idle;
+                    l.silent = false;
                 }
                 if role != Role::Agent {
                     let pool = self.lines.get(li).map_or(LOCAL, |l| l.pool);
                     if let Some(f) = self.free.get_mut(pool) {
                         f.push(li);
                     }
+                }
+                if role == Role::Callee {
+                    self.end_trunk_call(call, out);
                 }
             }
             (LineSignal::FarEndReleased, _, St::Talking | St::Calling | St::Ringing) => {
@@ -847,13 +930,54 @@ impl Driver {
         }
     }
 
-    fn answer_line(&mut self, _now: Instant, li: usize, out: &mut Outputs) {
+    fn answer_line(&mut self, now: Instant, li: usize, out: &mut Outputs) {
         let Some(l) = self.lines.get_mut(li) else { return };
         if l.st != St::Ringing {
             return;
         }
         l.st = St::Talking;
+        let (role, call) = (l.role, l.call);
         self.send_line(li, &LineSignal::OffHook, out);
+        if self.guards && role == Role::Callee {
+            // If the caller's side never releases (a crash), hang up well after its holding time.
+            let hold = self.calls.get(&call).and_then(|c| self.lines.get(c.caller)).map_or(0, |l| l.hold_us);
+            out.set_timer(TimerId(LINE | li as u64), now.after(Duration::from_micros(hold) + GRACE));
+        }
+    }
+
+    /// Counts how basic call `call` ended, in the counters and its batch.
+    fn count_outcome(&mut self, call: u64, o: Outcome) {
+        match o {
+            Outcome::Busy => self.counters.busy_tone += 1,
+            Outcome::Congestion => self.counters.congestion += 1,
+            Outcome::NoAnswer => self.counters.no_answer += 1,
+            Outcome::Timeout => self.counters.timeouts += 1,
+            Outcome::NoDialTone => self.counters.no_dial_tone += 1,
+            Outcome::Failed => {}
+        }
+        if let Some(b) = self.basic_batch(call) {
+            match o {
+                Outcome::Busy => b.busy += 1,
+                Outcome::Congestion => b.blocked += 1,
+                Outcome::NoAnswer => b.no_answer += 1,
+                Outcome::Timeout | Outcome::NoDialTone => b.timeouts += 1,
+                Outcome::Failed => b.failed += 1,
+            }
+        }
+    }
+
+    /// The callee of `call` never rang: back in its pool.
+    fn free_unrung_callee(&mut self, call: u64) {
+        let Some(callee) = self.calls.get(&call).map(|c| c.callee) else { return };
+        if self.lines.get(callee).is_some_and(|l| l.st == St::Idle && l.call == call) {
+            let pool = self.lines.get(callee).map_or(LOCAL, |l| l.pool);
+            if let Some(f) = self.free.get_mut(pool) {
+                f.push(callee);
+            }
+            if let Some(l) = self.lines.get_mut(callee) {
+                l.call = u64::MAX;
+            }
+        }
     }
 
     /// Forgets trunk call `call` once both its lines are down.
@@ -867,19 +991,63 @@ impl Driver {
 
     fn on_line_timer(&mut self, now: Instant, li: usize, out: &mut Outputs) {
         let Some(l) = self.lines.get(li) else { return };
+        let call = l.call;
         match (l.role, l.st) {
+            (Role::Callee, St::Ringing) if l.silent => {
+                // A no-answer line still ringing long after its caller gave
+                // up: the caller's side is gone; refuse so the switch frees it.
+                self.send_line(li, &LineSignal::Refuse(19), out);
+                if let Some(l) = self.lines.get_mut(li) {
+                    l.st = St::Idle;
+                    l.silent = false;
+                }
+                let pool = self.lines.get(li).map_or(LOCAL, |l| l.pool);
+                if let Some(f) = self.free.get_mut(pool) {
+                    f.push(li);
+                }
+                self.end_trunk_call(call, out);
+            }
             (_, St::Ringing) => {
                 self.answer_line(now, li, out);
             }
             (Role::Caller, St::Talking) => {
-                let call = l.call;
                 self.hang_up(li, out);
+                self.end_trunk_call(call, out);
+            }
+            (Role::Callee, St::Talking) => {
+                // The caller never released (its switch crashed): give up on it.
+                self.counters.dropped += 1;
+                self.hang_up(li, out);
+                self.end_trunk_call(call, out);
+            }
+            (Role::Caller, St::Lifting) => {
+                self.count_outcome(call, Outcome::NoDialTone);
+                self.hang_up(li, out);
+                self.free_unrung_callee(call);
+                self.end_trunk_call(call, out);
+            }
+            (Role::Caller, St::Calling) => {
+                let alerted = self.calls.get(&call).is_some_and(|c| c.alerted);
+                self.count_outcome(call, if alerted { Outcome::NoAnswer } else { Outcome::Timeout });
+                self.hang_up(li, out);
+                self.free_unrung_callee(call);
                 self.end_trunk_call(call, out);
             }
             (Role::Customer, St::Talking) => self.hang_up(li, out),
             _ => {}
         }
     }
+}
+
+/// How a basic call that was not answered ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Busy,
+    Congestion,
+    NoAnswer,
+    Timeout,
+    NoDialTone,
+    Failed,
 }
 
 impl Element for Driver {
@@ -915,6 +1083,22 @@ impl Element for Driver {
                     let k = (id & LOW) as usize;
                     let d = self.biz.get_mut(k).map(|b| b.acd.handle_timeout(now)).unwrap_or_default();
                     self.decide(now, k, d, out);
+                }
+                SGUARD => {
+                    let call = id & LOW;
+                    let Some(s) = self.sessions.get(&call).copied() else { return };
+                    self.counters.dropped += 1;
+                    if s.connected {
+                        if let Some(ci) = s.customer {
+                            if self.lines.get(ci).is_some_and(|l| l.call == call) {
+                                self.hang_up(ci, out);
+                            }
+                        }
+                        self.end_session(now, call, true, out);
+                    } else {
+                        out.send(OSN, OsnMessage::Cancel { call_id: call }.emit());
+                        self.fail_session(now, call, out);
+                    }
                 }
                 DIAL => {
                     let call = id & LOW;

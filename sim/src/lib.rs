@@ -14,6 +14,7 @@
 pub mod driver;
 pub mod erlang;
 pub mod metrics;
+pub mod probe;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -156,6 +156,12 @@ pub struct Batch {
     pub failed: u64,
     /// Calls that were answered.
     pub answered: u64,
+    /// Basic calls: the called line was busy.
+    pub busy: u64,
+    /// Basic calls: rang unanswered until the caller gave up (or T9).
+    pub no_answer: u64,
+    /// Basic calls: released by a timer or given up without progress (faults, loss).
+    pub timeouts: u64,
 }
 
 /// Batches of a run, filled as calls end.
@@ -205,6 +211,9 @@ impl Batches {
             t.blocked += b.blocked;
             t.failed += b.failed;
             t.answered += b.answered;
+            t.busy += b.busy;
+            t.no_answer += b.no_answer;
+            t.timeouts += b.timeouts;
             if b.arrived > 0 {
                 t.first_s = t.first_s.min(b.first_s);
                 t.last_s = t.last_s.max(b.last_s);

@@ -23,7 +23,8 @@ use crate::driver::{
 };
 use crate::erlang;
 use crate::metrics::{Batches, Delays, Estimate, Percentiles};
-use crate::scenario::{Kind, Scenario, VariantName};
+use crate::probe::{ElementLoad, ElementSample, LinkLoad, LinkSample, Probe, Sample};
+use crate::scenario::{FaultAction, Kind, Scenario, VariantName};
 
 fn number(prefix: &str, i: usize) -> String {
     format!("{prefix}{i:07}")
@@ -256,6 +257,8 @@ pub fn build(sc: &Scenario) -> Result<Built, String> {
             .link((driver, ainsim_elements::Port(i as u32)), (sw, *port), LinkKind::Line, line)
             .map_err(|e| e.to_string())?;
     }
+    shape_links(sc, &mut net)?;
+    schedule_faults(sc, &mut net)?;
     if !sc.businesses().is_empty() {
         let access = net.node("ACCESS").ok_or("no access server")?;
         let osn = LinkModel::fixed(Duration::from_micros((sc.links.osn_ms * 1000.0).round() as u64));
@@ -264,6 +267,139 @@ pub fn build(sc: &Scenario) -> Result<Built, String> {
             .map_err(|e| e.to_string())?;
     }
     Ok(Built { net, driver })
+}
+
+/// The SS7 links between elements `a` and `b`.
+fn links_between(
+    net: &ainsim_runtime::topology::Network,
+    a: &str,
+    b: &str,
+) -> Vec<ainsim_runtime::sim::LinkId> {
+    let (Some(x), Some(y)) = (net.node(a), net.node(b)) else { return Vec::new() };
+    net.sim
+        .links()
+        .filter(|l| {
+            let [(p, _), (q, _)] = net.sim.link_ends(*l);
+            (p, q) == (x, y) || (p, q) == (y, x)
+        })
+        .collect()
+}
+
+/// Gives the SS7 links the scenario's latency, jitter and loss (`[links]`, then `[[link]]`).
+fn shape_links(sc: &Scenario, net: &mut ainsim_runtime::topology::Network) -> Result<(), String> {
+    use ainsim_runtime::sim::Jitter;
+    let ms = |x: f64| Duration::from_micros((x * 1000.0).round() as u64);
+    let l = &sc.links;
+    let jitter = |j: f64| if j > 0.0 { Jitter::Uniform(ms(j)) } else { Jitter::None };
+    if l.ss7_jitter_ms > 0.0 || l.ss7_loss > 0.0 {
+        let model = LinkModel::fixed(ms(l.ss7_ms)).jitter(jitter(l.ss7_jitter_ms)).loss(l.ss7_loss);
+        let ss7: Vec<_> = net.sim.links().filter(|k| net.sim.link_kind(*k) == LinkKind::Ss7).collect();
+        for k in ss7 {
+            net.sim.set_link_model(k, model);
+        }
+    }
+    for (i, x) in sc.link.iter().enumerate() {
+        let found = links_between(net, &x.between[0], &x.between[1]);
+        if found.is_empty() {
+            return Err(format!(
+                "link[{i}].between: no link between {} and {} in the generated network (docs/scenarios.md lists its links)",
+                x.between[0], x.between[1]
+            ));
+        }
+        let model = LinkModel::fixed(ms(x.latency_ms.unwrap_or(l.ss7_ms)))
+            .jitter(jitter(x.jitter_ms.unwrap_or(l.ss7_jitter_ms)))
+            .loss(x.loss.unwrap_or(l.ss7_loss));
+        for k in found {
+            net.sim.set_link_model(k, model);
+        }
+    }
+    Ok(())
+}
+
+/// Puts the scenario's `[[fault]]` entries on the simulator's schedule.
+fn schedule_faults(sc: &Scenario, net: &mut ainsim_runtime::topology::Network) -> Result<(), String> {
+    use ainsim_runtime::sim::Fault;
+    for (i, f) in sc.fault.iter().enumerate() {
+        let at = ainsim_elements::Instant::ZERO.after(Duration::from_micros((f.at_s * 1e6).round() as u64));
+        let node = |n: &str| {
+            net.node(n).ok_or_else(|| format!("fault[{i}]: no element {n} in the generated network"))
+        };
+        let faults = match f.action {
+            FaultAction::LinkDown | FaultAction::LinkUp => {
+                let [a, b] = f.between.clone().unwrap_or_default();
+                let found = links_between(net, &a, &b);
+                if found.is_empty() {
+                    return Err(format!(
+                        "fault[{i}].between: no link between {a} and {b} in the generated network"
+                    ));
+                }
+                let up = f.action == FaultAction::LinkUp;
+                found.into_iter().map(|k| if up { Fault::LinkUp(k) } else { Fault::LinkDown(k) }).collect()
+            }
+            FaultAction::Crash => vec![Fault::Crash(node(f.element.as_deref().unwrap_or_default())?)],
+            FaultAction::Restart => vec![Fault::Restart(node(f.element.as_deref().unwrap_or_default())?)],
+            FaultAction::Partition => {
+                let set = f.elements.iter().flatten().map(|n| node(n)).collect::<Result<Vec<_>, _>>()?;
+                vec![Fault::Partition(set)]
+            }
+            FaultAction::Heal => vec![Fault::Heal],
+        };
+        for x in faults {
+            net.sim.schedule(at, x);
+        }
+    }
+    Ok(())
+}
+
+/// How the measured basic calls ended.
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct CauseMix {
+    pub attempted: u64,
+    pub answered: u64,
+    /// The called line was busy (cause 17).
+    pub busy: u64,
+    /// Rang unanswered until the caller gave up, or T9 (cause 19).
+    pub no_answer: u64,
+    /// No circuit or no route (congestion within 2 s of dialling).
+    pub congestion: u64,
+    /// Released by a timer (ISUP T7…), or no dial tone, or no progress.
+    pub timeouts: u64,
+    /// Anything else (no free line in the generator, special information tone…).
+    pub other: u64,
+    /// Each as a share of the attempts, with its batch-means 95 % interval.
+    pub busy_share: Estimate,
+    pub no_answer_share: Estimate,
+    pub answer_share: Estimate,
+}
+
+/// A fault of the schedule, as the summary reports it.
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct FaultReport {
+    pub at_s: f64,
+    pub fault: String,
+}
+
+/// Frames the network lost, by cause.
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct Lost {
+    pub random: u64,
+    pub link_down: u64,
+    pub crashed: u64,
+    pub partition: u64,
+}
+
+/// What the probe saw (of the first seed with `--jobs`).
+#[derive(Debug, Clone, Default)]
+pub struct NetSeries {
+    pub window_s: (f64, f64),
+    pub elements: Vec<ElementLoad>,
+    pub links: Vec<LinkLoad>,
+    pub lost: Lost,
+    pub samples: Vec<Sample>,
+    pub element_names: Vec<String>,
+    pub link_names: Vec<String>,
+    pub element_samples: Vec<ElementSample>,
+    pub link_samples: Vec<LinkSample>,
 }
 
 /// The ACD part of a summary.
@@ -330,8 +466,26 @@ pub struct Summary {
     pub setup_time: Percentiles,
     /// Answered / attempted (answer-seizure ratio).
     pub answer_seizure_ratio: f64,
-    /// (Answered + busy) / attempted: calls the network did its job for.
+    /// (Answered + busy + no answer) / attempted: calls the network did its
+    /// job for (ITU-T E.425: the user's busy and no answer count as success).
     pub network_effectiveness_ratio: f64,
+    /// How the measured basic calls ended.
+    pub cause_mix: CauseMix,
+    /// The scheduled faults.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<FaultReport>,
+    /// Frames lost on the wire, by cause.
+    pub lost_frames: Lost,
+    /// The measurement window of the element and link figures, simulated seconds.
+    pub window_s: (f64, f64),
+    /// The engineering limit of a signalling link's load, Erlangs.
+    pub link_load_limit: f64,
+    /// SS7 links above it.
+    pub links_over_limit: u32,
+    /// Each SS7 (and OSN) link's load over the window.
+    pub links: Vec<LinkLoad>,
+    /// Each element's frames and calls per second over the window.
+    pub elements: Vec<ElementLoad>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acd: Option<AcdSummary>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -358,6 +512,8 @@ pub struct Outcome {
     pub counters: Counters,
     /// Seeds merged into this outcome.
     pub seeds: Vec<u64>,
+    /// The network's figures and series, of the first seed.
+    pub net: NetSeries,
     pub wall_s: f64,
     pub simulated_s: f64,
     pub frames: u64,
@@ -368,23 +524,64 @@ pub struct Outcome {
 /// # Errors
 /// The network cannot be built, or the run stops making progress.
 pub fn run(sc: &Scenario, progress: &mut dyn FnMut(u64, u64)) -> Result<Outcome, String> {
+    run_inner(sc, progress, false).map(|(o, _)| o)
+}
+
+/// Runs `sc` keeping the simulator's trace of every frame (memory grows
+/// with the run: for tests and small runs that check the figures against
+/// the frames themselves).
+///
+/// # Errors
+/// As [`run`].
+pub fn run_traced(sc: &Scenario) -> Result<(Outcome, Vec<ainsim_runtime::sim::TraceEntry>), String> {
+    run_inner(sc, &mut |_, _| {}, true)
+}
+
+fn run_inner(
+    sc: &Scenario,
+    progress: &mut dyn FnMut(u64, u64),
+    tracing: bool,
+) -> Result<(Outcome, Vec<ainsim_runtime::sim::TraceEntry>), String> {
     let wall = std::time::Instant::now();
     let Built { mut net, driver } = build(sc)?;
     let total = sc.warmup() + sc.run.calls;
     // Streaming: no trace and no event records (they would grow with every call).
-    net.sim.set_tracing(false);
+    net.sim.set_tracing(tracing);
     net.sim.set_event_records(false);
     net.sim.start();
     // Run in slices of simulated time until the driver says it is done.
-    let slice = Duration::from_secs_f64((200.0 / sc.rate().max(1e-9)).clamp(1.0, 86_400.0));
+    // Slices of 200 arrivals (fewer in a short run, so that the window the
+    // element and link figures are measured over ends close to the last arrival).
+    let per_slice = (total / 100).clamp(20, 200) as f64;
+    let slice = Duration::from_secs_f64((per_slice / sc.rate().max(1e-9)).clamp(1.0, 86_400.0));
+    let slices = (total as f64 / per_slice).ceil() as u64 + 1;
+    let mut probe = Probe::new(&net.sim, driver, sc.links.ss7_rate_bps, sc.links.load_limit, slices, 400);
+    let warmup = sc.warmup();
     let mut after_last = Duration::ZERO;
     loop {
+        if net.sim.element::<Driver>(driver).is_some_and(|d| d.arrived() >= warmup) {
+            probe.start_window(&net.sim);
+        }
         net.sim.run_for(slice);
         let d = net.sim.element::<Driver>(driver).ok_or("the driver is gone")?;
         progress(d.arrived(), total);
-        if d.done() {
+        let c = &d.counters;
+        let sample = Sample {
+            in_progress: d.open() as u64,
+            acd_queue: d.queued(),
+            answered: c.answered,
+            failed: c.congestion + c.timeouts + c.no_dial_tone + c.failed + c.no_line + c.dropped,
+            ..Sample::default()
+        };
+        let (arrived, done) = (d.arrived(), d.done());
+        probe.after_slice(&net.sim, sample);
+        if arrived >= total {
+            probe.end_window(&net.sim);
+        }
+        if done {
             break;
         }
+        let d = net.sim.element::<Driver>(driver).ok_or("the driver is gone")?;
         if d.arrived() >= total {
             after_last += slice;
             // Calls still open hours after the last arrival: something hangs.
@@ -398,6 +595,24 @@ pub fn run(sc: &Scenario, progress: &mut dyn FnMut(u64, u64)) -> Result<Outcome,
     }
     let frames = net.sim.stats().frames_delivered;
     let simulated_s = net.sim.now().micros() as f64 / 1e6;
+    let (elements, links) = probe.loads(&net.sim);
+    let st = net.sim.stats();
+    let net_series = NetSeries {
+        window_s: probe.window(),
+        elements,
+        links,
+        lost: Lost {
+            random: st.lost_random,
+            link_down: st.lost_link_down,
+            crashed: st.lost_crashed,
+            partition: st.lost_partition,
+        },
+        element_names: probe.element_names(),
+        link_names: probe.link_names(),
+        samples: std::mem::take(&mut probe.samples),
+        element_samples: std::mem::take(&mut probe.element_samples),
+        link_samples: std::mem::take(&mut probe.link_samples),
+    };
     let d = net.sim.element_mut::<Driver>(driver).ok_or("the driver is gone")?;
     let mut o = Outcome {
         summary: Summary::default(),
@@ -410,12 +625,14 @@ pub fn run(sc: &Scenario, progress: &mut dyn FnMut(u64, u64)) -> Result<Outcome,
         business_batches: d.business_batches(),
         counters: d.counters.clone(),
         seeds: vec![sc.run.seed],
+        net: net_series,
         wall_s: wall.elapsed().as_secs_f64(),
         simulated_s,
         frames,
     };
     summarize(sc, &mut o);
-    Ok(o)
+    let trace = net.sim.take_trace();
+    Ok((o, trace))
 }
 
 /// Runs `jobs` independent seeds of `sc` (seed, seed + 1, …) on as many
@@ -470,6 +687,7 @@ pub fn merge(sc: &Scenario, mut outcomes: Vec<Outcome>) -> Outcome {
             business_batches: Vec::new(),
             counters: Counters::default(),
             seeds: Vec::new(),
+            net: NetSeries::default(),
             wall_s: 0.0,
             simulated_s: 0.0,
             frames: 0,
@@ -524,7 +742,31 @@ pub fn summarize(sc: &Scenario, o: &mut Outcome) {
         answer_delay: o.answer.percentiles(),
         setup_time: o.setup.percentiles(),
         answer_seizure_ratio: t.answered as f64 / attempted,
-        network_effectiveness_ratio: (t.answered + o.counters.busy_tone.min(t.arrived)) as f64 / attempted,
+        network_effectiveness_ratio: (t.answered + t.busy + t.no_answer) as f64 / attempted,
+        cause_mix: {
+            let c = o.batches.total();
+            let share =
+                |f: fn(&crate::metrics::Batch) -> u64| o.batches.ratio(|x| f(x) as f64, |x| x.arrived as f64);
+            CauseMix {
+                attempted: c.arrived,
+                answered: c.answered,
+                busy: c.busy,
+                no_answer: c.no_answer,
+                congestion: c.blocked,
+                timeouts: c.timeouts,
+                other: c.failed,
+                busy_share: share(|x| x.busy),
+                no_answer_share: share(|x| x.no_answer),
+                answer_share: share(|x| x.answered),
+            }
+        },
+        faults: sc.fault.iter().map(|f| FaultReport { at_s: f.at_s, fault: f.describe() }).collect(),
+        lost_frames: o.net.lost.clone(),
+        window_s: o.net.window_s,
+        link_load_limit: sc.links.load_limit,
+        links_over_limit: o.net.links.iter().filter(|l| l.over_limit).count() as u32,
+        links: o.net.links.clone(),
+        elements: o.net.elements.clone(),
         acd: None,
         trunk: None,
         businesses: Vec::new(),

@@ -148,6 +148,21 @@ pub struct Traffic {
     /// `network`: share of basic calls to mobiles.
     #[serde(default)]
     pub mobile_share: f64,
+    /// Basic calls: probability that the called line is busy (it refuses
+    /// the ringing call with cause 17; mobiles are never busy).
+    #[serde(default)]
+    pub p_busy: f64,
+    /// Basic calls: probability that the called line lets it ring; the
+    /// caller gives up after `no_answer_s`. Answer = 1 − p_busy − p_no_answer.
+    #[serde(default)]
+    pub p_no_answer: f64,
+    /// How long a caller waits from dialling for an answer before giving up, seconds.
+    #[serde(default = "thirty")]
+    pub no_answer_s: f64,
+}
+
+fn thirty() -> f64 {
+    30.0
 }
 
 /// `[[business]]` (`network` runs): one business's click-to-call and its ACD.
@@ -196,7 +211,7 @@ pub struct TrunkSpec {
     pub circuits: u32,
 }
 
-/// `[links]`: one-way delays, milliseconds.
+/// `[links]`: one-way delays (milliseconds), and the SS7 links' jitter, loss and rate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Links {
@@ -206,6 +221,89 @@ pub struct Links {
     pub line_ms: f64,
     #[serde(default = "onef")]
     pub osn_ms: f64,
+    /// Uniform jitter of every SS7 link, ± milliseconds.
+    #[serde(default)]
+    pub ss7_jitter_ms: f64,
+    /// Probability that an SS7 link loses a frame (MSU).
+    #[serde(default)]
+    pub ss7_loss: f64,
+    /// Signalling link rate, bit/s, for the link load in Erlangs.
+    #[serde(default = "rate64k")]
+    pub ss7_rate_bps: f64,
+    /// Engineering limit of a signalling link's load, Erlangs.
+    #[serde(default = "limit04")]
+    pub load_limit: f64,
+}
+
+fn rate64k() -> f64 {
+    64_000.0
+}
+fn limit04() -> f64 {
+    0.4
+}
+
+/// `[[link]]`: one SS7 link's own latency, jitter or loss (all the links
+/// between the two named elements).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    pub between: [String; 2],
+    #[serde(default)]
+    pub latency_ms: Option<f64>,
+    #[serde(default)]
+    pub jitter_ms: Option<f64>,
+    #[serde(default)]
+    pub loss: Option<f64>,
+}
+
+/// What a scheduled fault does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultAction {
+    /// The links between `between` go down (frames on them are lost).
+    LinkDown,
+    LinkUp,
+    /// `element` crashes: its state is lost and frames to it are dropped.
+    Crash,
+    /// `element` restarts from its configuration.
+    Restart,
+    /// `elements` are cut off from every other element.
+    Partition,
+    /// Every partition ends.
+    Heal,
+}
+
+/// `[[fault]]`: one fault at a time of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// Simulated seconds since the start (arrivals begin at 1 s).
+    pub at_s: f64,
+    pub action: FaultAction,
+    #[serde(default)]
+    pub between: Option<[String; 2]>,
+    #[serde(default)]
+    pub element: Option<String>,
+    #[serde(default)]
+    pub elements: Option<Vec<String>>,
+}
+
+impl FaultSpec {
+    /// `link_down SSP-B–STP-1`, `crash STP-1`…
+    pub fn describe(&self) -> String {
+        let what = match (&self.between, &self.element, &self.elements) {
+            (Some([a, b]), _, _) if matches!(self.action, FaultAction::LinkDown | FaultAction::LinkUp) => {
+                format!(" {a}–{b}")
+            }
+            (_, Some(e), _) if matches!(self.action, FaultAction::Crash | FaultAction::Restart) => {
+                format!(" {e}")
+            }
+            (_, _, Some(v)) if self.action == FaultAction::Partition => format!(" {}", v.join(",")),
+            _ => String::new(),
+        };
+        let action = serde_json::to_value(self.action).ok().and_then(|v| v.as_str().map(str::to_owned));
+        format!("{}{what}", action.unwrap_or_default())
+    }
 }
 
 fn two() -> f64 {
@@ -217,7 +315,15 @@ fn onef() -> f64 {
 
 impl Default for Links {
     fn default() -> Self {
-        Links { ss7_ms: 2.0, line_ms: 1.0, osn_ms: 1.0 }
+        Links {
+            ss7_ms: 2.0,
+            line_ms: 1.0,
+            osn_ms: 1.0,
+            ss7_jitter_ms: 0.0,
+            ss7_loss: 0.0,
+            ss7_rate_bps: 64_000.0,
+            load_limit: 0.4,
+        }
     }
 }
 
@@ -240,6 +346,12 @@ pub struct Scenario {
     pub business: Vec<BusinessSpec>,
     #[serde(default)]
     pub links: Links,
+    /// Per-link latency, jitter or loss.
+    #[serde(default)]
+    pub link: Vec<LinkSpec>,
+    /// Faults during the run.
+    #[serde(default)]
+    pub fault: Vec<FaultSpec>,
 }
 
 /// 1-based line of byte `offset` in `text`.
@@ -250,14 +362,32 @@ fn line_of(text: &str, offset: usize) -> usize {
 /// The line where dotted `key` (`acd.agents`) is set in `text`, if it is.
 pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
     let (section, leaf) = key.rsplit_once('.').unwrap_or(("", key));
+    // `fault[2].at_s`: the third `[[fault]]` table.
+    let (section, nth) = match section.strip_suffix(']').and_then(|s| s.split_once('[')) {
+        Some((name, n)) => (name, n.parse::<usize>().ok()),
+        None => (section, None),
+    };
+    // A key that names a whole array table (`fault[2]`): its header line.
+    let (leaf, header_only) = match leaf.strip_suffix(']').and_then(|l| l.split_once('[')) {
+        Some((name, n)) if section.is_empty() => (name, n.parse::<usize>().ok()),
+        _ => (leaf, None),
+    };
     let mut current = String::new();
+    let mut seen: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    let mut index = 0;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if let Some(rest) = line.strip_prefix('[') {
             current = rest.trim_start_matches('[').split(']').next().unwrap_or("").trim().to_owned();
+            let n = seen.entry(current.clone()).or_insert(0);
+            index = *n;
+            *n += 1;
+            if header_only.is_some_and(|h| h == index) && current == leaf {
+                return Some(i + 1);
+            }
             continue;
         }
-        if current == section {
+        if current == section && nth.is_none_or(|n| n == index) && header_only.is_none() {
             if let Some((k, _)) = line.split_once('=') {
                 if k.trim().trim_matches('"') == leaf {
                     return Some(i + 1);
@@ -422,8 +552,148 @@ impl Scenario {
         }
     }
 
+    /// The elements of the generated network, by name (for `[[link]]` and `[[fault]]`).
+    pub fn elements(&self) -> Vec<&'static str> {
+        let mut v = vec!["SSP-A", "SSP-B", "STP-1", "STP-2"];
+        if self.run.kind == Kind::Network || !self.businesses().is_empty() {
+            v.extend(["ISCP", "IP", "ACCESS"]);
+        }
+        if self.run.kind == Kind::Network {
+            v.push("MTSO");
+        }
+        v
+    }
+
+    /// Whether the driver needs its give-up timers (no answer, faults, loss).
+    pub fn guarded(&self) -> bool {
+        self.traffic.p_no_answer > 0.0
+            || !self.fault.is_empty()
+            || self.links.ss7_loss > 0.0
+            || self.link.iter().any(|l| l.loss.is_some_and(|p| p > 0.0))
+    }
+
+    /// Checks `[traffic]` probabilities, `[links]`, `[[link]]` and `[[fault]]`.
+    fn check_links_and_faults(&self) -> Result<(), (String, String)> {
+        let t = &self.traffic;
+        for (k, v) in [("traffic.p_busy", t.p_busy), ("traffic.p_no_answer", t.p_no_answer)] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err((k.into(), format!("must be a probability between 0 and 1, not {v}")));
+            }
+        }
+        if t.p_busy + t.p_no_answer > 1.0 {
+            return Err(("traffic.p_no_answer".into(), "p_busy + p_no_answer is more than 1".into()));
+        }
+        if !(t.no_answer_s.is_finite() && t.no_answer_s > 0.0) {
+            return Err((
+                "traffic.no_answer_s".into(),
+                format!("must be a positive number, not {}", t.no_answer_s),
+            ));
+        }
+        if self.run.kind != Kind::Acd && t.answer_delay_s >= t.no_answer_s {
+            return Err((
+                "traffic.answer_delay_s".into(),
+                format!(
+                    "{} s is not less than traffic.no_answer_s ({} s): callers would give up on every call",
+                    t.answer_delay_s, t.no_answer_s
+                ),
+            ));
+        }
+        let l = &self.links;
+        let probability = |k: &str, v: f64| -> Result<(), (String, String)> {
+            if (0.0..1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err((k.to_owned(), format!("must be a probability from 0 up to (not including) 1, not {v}")))
+            }
+        };
+        let non_negative = |k: &str, v: f64| -> Result<(), (String, String)> {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err((k.to_owned(), format!("must be zero or more, not {v}")))
+            }
+        };
+        non_negative("links.ss7_jitter_ms", l.ss7_jitter_ms)?;
+        probability("links.ss7_loss", l.ss7_loss)?;
+        if !(l.ss7_rate_bps.is_finite() && l.ss7_rate_bps > 0.0) {
+            return Err((
+                "links.ss7_rate_bps".into(),
+                format!("must be a positive number, not {}", l.ss7_rate_bps),
+            ));
+        }
+        if !(l.load_limit > 0.0 && l.load_limit <= 1.0) {
+            return Err((
+                "links.load_limit".into(),
+                format!("must be more than 0 and at most 1 Erlang, not {}", l.load_limit),
+            ));
+        }
+        let names = self.elements();
+        let known = |k: String, n: &str| -> Result<(), (String, String)> {
+            if names.contains(&n) {
+                Ok(())
+            } else {
+                Err((k, format!("no element {n:?} in this run's network (it has {})", names.join(", "))))
+            }
+        };
+        for (i, x) in self.link.iter().enumerate() {
+            let k = |f: &str| format!("link[{i}].{f}");
+            known(k("between"), &x.between[0])?;
+            known(k("between"), &x.between[1])?;
+            if x.between[0] == x.between[1] {
+                return Err((k("between"), "names the same element twice".into()));
+            }
+            if let Some(v) = x.latency_ms {
+                non_negative(&k("latency_ms"), v)?;
+            }
+            if let Some(v) = x.jitter_ms {
+                non_negative(&k("jitter_ms"), v)?;
+            }
+            if let Some(v) = x.loss {
+                probability(&k("loss"), v)?;
+            }
+        }
+        for (i, f) in self.fault.iter().enumerate() {
+            let k = |x: &str| format!("fault[{i}].{x}");
+            if !(f.at_s.is_finite() && f.at_s >= 0.0 && f.at_s <= 1e9) {
+                return Err((k("at_s"), format!("must be a time from 0 to 1e9 s, not {}", f.at_s)));
+            }
+            let (needs, has) = match f.action {
+                FaultAction::LinkDown | FaultAction::LinkUp => ("between", f.between.is_some()),
+                FaultAction::Crash | FaultAction::Restart => ("element", f.element.is_some()),
+                FaultAction::Partition => ("elements", f.elements.as_ref().is_some_and(|v| !v.is_empty())),
+                FaultAction::Heal => ("", true),
+            };
+            if !has {
+                return Err((k("action"), format!("{} needs `{needs}`", f.describe())));
+            }
+            let extra = [
+                ("between", f.between.is_some() && needs != "between"),
+                ("element", f.element.is_some() && needs != "element"),
+                ("elements", f.elements.is_some() && needs != "elements"),
+            ];
+            if let Some((x, _)) = extra.iter().find(|(_, e)| *e) {
+                return Err((k(x), format!("not used by {}", f.describe())));
+            }
+            if let Some([a, b]) = &f.between {
+                known(k("between"), a)?;
+                known(k("between"), b)?;
+            }
+            if let Some(e) = &f.element {
+                known(k("element"), e)?;
+                if e == "ACCESS" {
+                    return Err((k("element"), "the access server is the driver's own front door: crash the ISCP, an SSP, an STP, the IP or the MTSO".into()));
+                }
+            }
+            for e in f.elements.iter().flatten() {
+                known(k("elements"), e)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Checks values the types allow but a run cannot have: (key, what is wrong).
     fn check(&self) -> Result<(), (String, String)> {
+        self.check_links_and_faults()?;
         let bad = |k: &str, m: &str| Err((k.to_owned(), m.to_owned()));
         let positive = |k: &str, v: f64| -> Result<(), (String, String)> {
             if v.is_finite() && v > 0.0 {
@@ -630,5 +900,46 @@ mod tests {
         assert_eq!((e.file.as_str(), e.key.as_str()), ("--set acd.agents", "acd.agents"), "{e}");
         let e = Scenario::parse_with(ACD, "a.toml", &set("acd.colour", "1")).unwrap_err();
         assert!(e.message.contains("colour"), "{e}");
+    }
+
+    const TRUNK: &str = "[run]\nkind = \"trunk\"\ncalls = 1000\n\n[traffic]\nerlangs = 8\nholding_s = 100\n\n[trunk]\ncircuits = 10\n";
+
+    #[test]
+    fn probabilities_are_checked_with_their_line() {
+        let e = Scenario::parse(&TRUNK.replace("holding_s = 100", "holding_s = 100\np_busy = 1.5"), "t.toml")
+            .unwrap_err();
+        assert_eq!((e.line, e.key.as_str()), (Some(8), "traffic.p_busy"), "{e}");
+        let e = Scenario::parse(
+            &TRUNK.replace("holding_s = 100", "holding_s = 100\np_busy = 0.6\np_no_answer = 0.6"),
+            "t.toml",
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.key.as_str()), (Some(9), "traffic.p_no_answer"), "{e}");
+        let e = Scenario::parse(&format!("{TRUNK}\n[links]\nss7_loss = 1.0\n"), "t.toml").unwrap_err();
+        assert_eq!((e.line, e.key.as_str()), (Some(13), "links.ss7_loss"), "{e}");
+    }
+
+    #[test]
+    fn faults_are_read_and_bad_ones_named_with_their_entry_and_line() {
+        let faults = "\n[[fault]]\nat_s = 60\naction = \"link_down\"\nbetween = [\"SSP-B\", \"STP-1\"]\n\n[[fault]]\nat_s = 120\naction = \"crash\"\nelement = \"STP-9\"\n";
+        let e = Scenario::parse(&format!("{TRUNK}{faults}"), "t.toml").unwrap_err();
+        assert_eq!((e.line, e.key.as_str()), (Some(20), "fault[1].element"), "{e}");
+        assert!(e.message.contains("STP-9") && e.message.contains("STP-2"), "{e}");
+        let s = Scenario::parse(&format!("{TRUNK}{}", faults.replace("STP-9", "STP-2")), "t.toml").unwrap();
+        assert_eq!(s.fault.len(), 2);
+        assert_eq!(s.fault[0].describe(), "link_down SSP-B–STP-1");
+        assert!(s.guarded());
+        let e = Scenario::parse(&format!("{TRUNK}{}", faults.replace("element = \"STP-9\"", "")), "t.toml")
+            .unwrap_err();
+        assert_eq!((e.line, e.key.as_str()), (Some(19), "fault[1].action"), "{e}");
+        let e = Scenario::parse(&format!("{TRUNK}{}", faults.replace("at_s = 120", "at_s = -1")), "t.toml")
+            .unwrap_err();
+        assert_eq!((e.line, e.key.as_str()), (Some(18), "fault[1].at_s"), "{e}");
+        let e = Scenario::parse(&format!("{TRUNK}{}", faults.replace("\"crash\"", "\"explode\"")), "t.toml")
+            .unwrap_err();
+        assert_eq!((e.line, e.key.as_str()), (Some(19), "fault[1].action"), "{e}");
+        // The ACD's network has no MTSO.
+        let e = Scenario::parse(&format!("{ACD}{}", faults.replace("STP-9", "MTSO")), "a.toml").unwrap_err();
+        assert_eq!(e.key, "fault[1].element", "{e}");
     }
 }

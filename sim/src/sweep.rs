@@ -146,65 +146,74 @@ pub fn write_out(dir: &Path, key: &str, rows: &[Row]) -> Result<Vec<String>, Str
     w("sweep.csv", &csv)?;
     let name = names.first().copied().unwrap_or("value");
     let path = dir.join("sweep.svg");
-    {
-        let e = |e: &dyn std::fmt::Display| format!("plot: {e}");
-        let root = SVGBackend::new(&path, (720, 420)).into_drawing_area();
-        root.fill(&WHITE).map_err(|x| e(&x))?;
-        let (x0, x1) =
-            points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
-        let (x0, x1) = if x0.is_finite() && x1 > x0 { (x0, x1) } else { (0.0, 1.0) };
-        let ymax =
-            points.iter().map(|p| (p.1.value + p.1.ci95).max(p.2.unwrap_or(0.0))).fold(1e-9, f64::max) * 1.1;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(format!("{name} against {key}"), ("sans-serif", 20))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
-            .build_cartesian_2d(x0..x1, 0.0..ymax)
-            .map_err(|x| e(&x))?;
-        chart.configure_mesh().x_desc(key).y_desc(name).draw().map_err(|x| e(&x))?;
-        chart
-            .draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.1.value)), &BLUE))
-            .map_err(|x| e(&x))?
-            .label("measured (95% CI)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
-        chart
-            .draw_series(points.iter().map(|p| {
-                ErrorBar::new_vertical(
-                    p.0,
-                    p.1.value - p.1.ci95,
-                    p.1.value,
-                    p.1.value + p.1.ci95,
-                    BLUE.filled(),
-                    6,
-                )
-            }))
-            .map_err(|x| e(&x))?;
-        let theory: Vec<(f64, f64)> = points.iter().filter_map(|p| p.2.map(|t| (p.0, t))).collect();
-        if !theory.is_empty() {
-            chart
-                .draw_series(LineSeries::new(theory, &RED))
-                .map_err(|x| e(&x))?
-                .label("theory")
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE)
-            .border_style(BLACK)
-            .draw()
-            .map_err(|x| e(&x))?;
-        root.present().map_err(|x| e(&x))?;
-    }
+    crate::svg_and_png!(dir, "sweep", curve(name, key, &points));
     let svg = std::fs::read_to_string(&path).map_err(|e| format!("sweep.svg: {e}"))?;
     let html = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>ainsim sim sweep</title>\
          <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}pre{{background:#f4f4f4;padding:1em;overflow-x:auto}}</style>\
-         </head><body><h1>Sweep of {key}</h1>{svg}<pre>{}</pre></body></html>",
+         </head><body><h1>Sweep of {key}</h1>{svg}<p><a href=\"sweep.png\">sweep.png</a></p><pre>{}</pre></body></html>",
         table(key, rows).replace('&', "&amp;").replace('<', "&lt;")
     );
     w("report.html", &html)?;
-    Ok(vec!["sweep.json".into(), "sweep.csv".into(), "sweep.svg".into(), "report.html".into()])
+    Ok(vec![
+        "sweep.json".into(),
+        "sweep.csv".into(),
+        "sweep.svg".into(),
+        "sweep.png".into(),
+        "report.html".into(),
+    ])
+}
+
+/// The sweep's curve: the first figure with its intervals, and theory.
+fn curve<DB: plotters::prelude::DrawingBackend>(
+    root: plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
+    name: &str,
+    key: &str,
+    points: &[(f64, Estimate, Option<f64>)],
+) -> Result<(), String> {
+    use plotters::prelude::*;
+    let e = |e: &dyn std::fmt::Display| format!("plot: {e}");
+    root.fill(&WHITE).map_err(|x| e(&x))?;
+    let (x0, x1) =
+        points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    let (x0, x1) = if x0.is_finite() && x1 > x0 { (x0, x1) } else { (0.0, 1.0) };
+    let ymax =
+        points.iter().map(|p| (p.1.value + p.1.ci95).max(p.2.unwrap_or(0.0))).fold(1e-9, f64::max) * 1.1;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(format!("{name} against {key}"), ("sans-serif", 20))
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(50)
+        .build_cartesian_2d(x0..x1, 0.0..ymax)
+        .map_err(|x| e(&x))?;
+    chart.configure_mesh().x_desc(key).y_desc(name).draw().map_err(|x| e(&x))?;
+    chart
+        .draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.1.value)), &BLUE))
+        .map_err(|x| e(&x))?
+        .label("measured (95% CI)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
+    chart
+        .draw_series(points.iter().map(|p| {
+            ErrorBar::new_vertical(
+                p.0,
+                p.1.value - p.1.ci95,
+                p.1.value,
+                p.1.value + p.1.ci95,
+                BLUE.filled(),
+                6,
+            )
+        }))
+        .map_err(|x| e(&x))?;
+    let theory: Vec<(f64, f64)> = points.iter().filter_map(|p| p.2.map(|t| (p.0, t))).collect();
+    if !theory.is_empty() {
+        chart
+            .draw_series(LineSeries::new(theory, &RED))
+            .map_err(|x| e(&x))?
+            .label("theory")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
+    }
+    chart.configure_series_labels().background_style(WHITE).border_style(BLACK).draw().map_err(|x| e(&x))?;
+    root.present().map_err(|x| e(&x))
 }
 
 #[cfg(test)]

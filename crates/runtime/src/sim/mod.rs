@@ -213,6 +213,10 @@ pub struct LinkStats {
     pub sent: u64,
     pub delivered: u64,
     pub lost: u64,
+    /// Frames put on the link by side A (`[0]`) and side B (`[1]`), lost ones included.
+    pub sent_by: [u64; 2],
+    /// Their octets (as handed to the link: MTP3 MSUs on SS7 links, no MTP2 framing).
+    pub octets_by: [u64; 2],
 }
 
 /// A misuse of the simulator's API.
@@ -635,6 +639,27 @@ impl Simulator {
         self.links[link.0 as usize].stats
     }
 
+    /// Every link, in the order added.
+    pub fn links(&self) -> impl Iterator<Item = LinkId> + '_ {
+        (0..self.links.len()).map(|i| LinkId(i as u32))
+    }
+
+    /// A link's kind.
+    ///
+    /// # Panics
+    /// `link` is not from this simulator.
+    pub fn link_kind(&self, link: LinkId) -> LinkKind {
+        self.links[link.0 as usize].kind
+    }
+
+    /// Frames on the wire of a link, toward side B (`[0]`) and side A (`[1]`).
+    ///
+    /// # Panics
+    /// `link` is not from this simulator.
+    pub fn link_in_flight(&self, link: LinkId) -> [u64; 2] {
+        self.links[link.0 as usize].in_flight
+    }
+
     /// Events queued (including cancelled timers not yet purged).
     pub fn queued(&self) -> usize {
         self.queue.len()
@@ -1015,6 +1040,8 @@ impl Simulator {
         let now = self.now;
         let l = &mut self.links[li as usize];
         l.stats.sent += 1;
+        l.stats.sent_by[d] += 1;
+        l.stats.octets_by[d] += bytes.len() as u64;
         let to = l.ends[1 - d].0;
         let partitioned = self.nodes[from.0 as usize].group != self.nodes[to.0 as usize].group;
         let lost = if !l.up {
