@@ -67,3 +67,29 @@ fn bad_scenarios_are_refused_with_file_line_and_key() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("colour"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_fault_schedule_is_checked_before_the_run_and_the_report_has_pngs() {
+    let bad = TempFile::new(
+        "faults.toml",
+        b"[run]\nkind = \"trunk\"\ncalls = 200\n\n[traffic]\nerlangs = 4\nholding_s = 20\n\n[trunk]\ncircuits = 10\n\n[[fault]]\nat_s = 100\naction = \"crash\"\nelement = \"STP-9\"\n",
+    );
+    let p = bad.path().display().to_string();
+    let out = run_ainsim(&["sim", &p], None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&format!("{p}:15: fault[0].element")), "{}", stderr(&out));
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let s = scenario("signalling-faults.toml");
+    let out = run_ainsim(&["sim", &s, "--set", "run.calls=8000", "--out", &d], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("fault at 12000 s: crash STP-1") && text.contains("busy"), "{text}");
+    for f in ["load.png", "pdd_cdf.png", "link_load.png", "series.csv", "elements.csv", "links.csv"] {
+        let bytes = std::fs::read(dir.path().join(f)).unwrap_or_default();
+        assert!(!bytes.is_empty(), "no {f} in {d}");
+    }
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("href=\"load.png\""), "the report does not link its PNGs");
+}
