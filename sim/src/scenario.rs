@@ -686,6 +686,12 @@ impl Scenario {
             }
             for e in f.elements.iter().flatten() {
                 known(k("elements"), e)?;
+                if ["SSP-A", "SSP-B", "MTSO", "ACCESS"].contains(&e.as_str()) {
+                    // A partition cuts every link of its elements, the
+                    // driver's lines and OSN link too: their lines would
+                    // stay engaged for ever.
+                    return Err((k("elements"), format!("{e} would be cut off from its own subscriber lines (the driver plays them): take its SS7 links down instead (link_down), or crash it")));
+                }
             }
         }
         Ok(())
@@ -938,6 +944,14 @@ mod tests {
         let e = Scenario::parse(&format!("{TRUNK}{}", faults.replace("\"crash\"", "\"explode\"")), "t.toml")
             .unwrap_err();
         assert_eq!((e.line, e.key.as_str()), (Some(19), "fault[1].action"), "{e}");
+        let e = Scenario::parse(
+            &format!(
+                "{TRUNK}\n[[fault]]\nat_s = 5\naction = \"partition\"\nelements = [\"STP-1\", \"SSP-B\"]\n"
+            ),
+            "t.toml",
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.key.as_str()), (Some(15), "fault[0].elements"), "{e}");
         // The ACD's network has no MTSO.
         let e = Scenario::parse(&format!("{ACD}{}", faults.replace("STP-9", "MTSO")), "a.toml").unwrap_err();
         assert_eq!(e.key, "fault[1].element", "{e}");

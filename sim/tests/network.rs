@@ -244,3 +244,23 @@ fn the_shipped_signalling_faults_scenario_shows_each_fault_in_its_summary() {
     };
     assert!(lost("SSP-A", "STP-2") > 0, "{:?}", s.links);
 }
+
+#[test]
+fn a_partition_of_the_stps_fails_calls_until_it_heals() {
+    let faults =
+        "[run]\nkind = \"trunk\"\ncalls = 4000\nwarmup = 400\n[traffic]\nerlangs = 8\nholding_s = 20\n\
+                  [trunk]\ncircuits = 40\n\
+                  [[fault]]\nat_s = 3000.5\naction = \"partition\"\nelements = [\"STP-1\", \"STP-2\"]\n\
+                  [[fault]]\nat_s = 3600.5\naction = \"heal\"\n";
+    let sc = Scenario::parse(faults, "partition.toml").unwrap_or_else(|e| panic!("{e}"));
+    let o = go(&sc);
+    let s = &o.summary;
+    assert!(s.lost_frames.partition > 0, "{:?}", s.lost_frames);
+    let at = |t: f64| o.net.samples.iter().rfind(|x| x.t_s <= t).cloned().unwrap_or_default();
+    let (before, during, settled) = (at(3000.0), at(3700.0), at(4500.0));
+    let last = o.net.samples.last().cloned().unwrap_or_default();
+    assert_eq!(before.failed, 0);
+    assert!(during.failed > 0, "{during:?}");
+    assert!(last.answered > settled.answered + 100, "calls answered again after the heal");
+    assert_eq!(last.failed, settled.failed, "no failure once healed");
+}
