@@ -123,6 +123,37 @@ pub struct DirectSetup {
     pub representatives: Vec<Representative>,
     #[serde(default)]
     pub acd: AcdConfig,
+    /// Where the network posts a screen pop when its ACD picks a
+    /// representative (an `http://` or `https://` URL on the business's web
+    /// server, at most [`MAX_POP_URL`] octets), signed with the business's
+    /// key like its own requests; none = no pops.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen_pop_url: Option<String>,
+}
+
+/// The longest [`DirectSetup::screen_pop_url`].
+pub const MAX_POP_URL: usize = 512;
+
+/// Checks a screen-pop URL: `http://` or `https://`, a host, no spaces or
+/// control characters, at most [`MAX_POP_URL`] octets.
+///
+/// # Errors
+/// What is wrong with it, in words.
+pub fn check_pop_url(url: &str) -> Result<(), String> {
+    if url.len() > MAX_POP_URL {
+        return Err(format!("is {} octets, over {MAX_POP_URL}", url.len()));
+    }
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(|| format!("{url:?} is not an http:// or https:// URL"))?;
+    if !url.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(format!("{url:?} has spaces or characters outside printable ASCII"));
+    }
+    if rest.split(['/', '?', '#']).next().is_none_or(str::is_empty) {
+        return Err(format!("{url:?} has no host"));
+    }
+    Ok(())
 }
 
 /// The body of `POST /v1/calls/{id}/next-representative`.
@@ -603,6 +634,9 @@ impl Gateway {
                 number_policy(&biz, "representative", &c.address())?;
             }
         }
+        if let Some(url) = &setup.screen_pop_url {
+            check_pop_url(url).map_err(|e| Refusal::Malformed { why: format!("screen_pop_url: {e}") })?;
+        }
         Ok((biz.id, setup))
     }
 
@@ -728,6 +762,38 @@ impl Gateway {
         let n: u64 = self.store.get(META_TREE, key)?.unwrap_or(1);
         self.store.put(META_TREE, key, &(n + 1))?;
         Ok(n)
+    }
+
+    /// Audits something the front itself sent out for `business` (a
+    /// screen pop: `method` and `url`, the answer's `status` or 0 when none
+    /// came, `outcome`, `reason`). Deferred like the checks' entries when
+    /// flushes are ([`Gateway::defer_flushes`]).
+    ///
+    /// # Errors
+    /// The store failed.
+    #[allow(clippy::too_many_arguments)]
+    pub fn audit_outbound(
+        &mut self,
+        now: u64,
+        method: &str,
+        url: &str,
+        business: &str,
+        request_id: Option<u64>,
+        status: u16,
+        outcome: &str,
+        reason: String,
+    ) -> Result<(), ainsim_store::StoreError> {
+        self.write_audit(AuditEntry {
+            seq: 0,
+            at: now,
+            method: method.into(),
+            path: url.into(),
+            business: Some(business.into()),
+            request_id,
+            status,
+            outcome: outcome.into(),
+            reason,
+        })
     }
 
     fn write_audit(&mut self, mut entry: AuditEntry) -> Result<(), ainsim_store::StoreError> {
