@@ -914,6 +914,45 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_screen_pop_url_must_be_a_short_http_url_with_a_host() {
+        for ok in ["http://127.0.0.1:8080/api/screen-pops", "https://abc.example/pops?x=1"] {
+            assert_eq!(check_pop_url(ok), Ok(()), "{ok}");
+        }
+        for (bad, why) in [
+            ("ftp://abc.example/pops", "not an http"),
+            ("http:///api/screen-pops", "no host"),
+            ("https://", "no host"),
+            ("http://abc.example/a pop", "spaces"),
+        ] {
+            let e = check_pop_url(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+        let long = format!("http://abc.example/{}", "p".repeat(MAX_POP_URL));
+        assert!(check_pop_url(&long).unwrap_err().contains("over 512"));
+    }
+
+    #[test]
+    fn an_outbound_pop_is_audited_with_its_outcome() {
+        let mut g = gateway();
+        g.audit_outbound(
+            NOW,
+            "POST",
+            "http://abc.example/pops",
+            "ABC",
+            Some(7),
+            0,
+            "screen_pop_failed",
+            "no answer".into(),
+        )
+        .unwrap();
+        let a = g.audit().unwrap();
+        assert_eq!(
+            (a.len(), a[0].outcome.as_str(), a[0].status, a[0].request_id, a[0].business.as_deref()),
+            (1, "screen_pop_failed", 0, Some(7), Some("ABC"))
+        );
+    }
+
+    #[test]
     fn a_signed_instruction_becomes_an_osn_call_instruction_and_is_audited() {
         let mut g = gateway();
         let d = send(&mut g, &body("+12015550100", "cruise-2027"), KEY, NOW, "n1", NOW);
