@@ -29,8 +29,8 @@ pub use crate::acd::{
     Strategy, Tier, Unreached,
 };
 pub use crate::model::{
-    CallRecord, CallResult, Contact, Customer, EquipmentCallRequest, InvalidField, Location, Order,
-    OrderLine, PageContext, PageInfo, Representative, Status, WebCallRequest,
+    CallRecord, CallResult, Contact, Customer, EquipmentCallRequest, InvalidField, Location, NetworkPop,
+    Order, OrderLine, PageContext, PageInfo, Representative, Status, WebCallRequest,
 };
 pub use crate::server::{
     call_instruction, Action, BusinessConfig, BusinessError, BusinessServer, CallSummary, ScreenPop,

@@ -638,3 +638,33 @@ mod tests {
         assert_eq!(c.recently_viewed.last().map(|p| p.url.as_str()), Some("/p29"));
     }
 }
+
+/// The screen pop the network's access server posts to the business's web
+/// server when its own ACD (Fig. 9) has picked a representative: who was
+/// picked, the customer's number and the pages they were viewing. The
+/// web server shows it on that representative's console.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkPop {
+    pub business: String,
+    /// The click-to-call session at the access server (its request id),
+    /// once the call instruction is sent; none while the call waits.
+    #[serde(default)]
+    pub request_id: Option<u64>,
+    /// The representative's id, as the business registered it.
+    pub representative: String,
+    /// The customer's number as the network dials it.
+    pub customer_number: String,
+    pub page: PageContext,
+}
+
+impl NetworkPop {
+    /// # Errors
+    /// The first bad field.
+    pub fn validate(&self) -> Checked {
+        check_id("business", &self.business)?;
+        check_id("representative", &self.representative)?;
+        check_number("customer_number", &self.customer_number)?;
+        self.page.validate("page")
+    }
+}

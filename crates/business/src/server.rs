@@ -752,6 +752,45 @@ impl BusinessServer {
         Ok(())
     }
 
+    // --- Fig. 9: calls the network's own ACD routed ------------------------
+
+    /// A Fig. 9 call: the shopper's page asked the network directly, the
+    /// network's own ACD picked `agent`, and the access server's screen pop
+    /// reached this server. The business takes it as a call of its own
+    /// under a fresh id (so it never collides with the calls its ACD routes),
+    /// already finished for its ACD (which did not route it and does not
+    /// change the representative's status), with the customer's record
+    /// updated with the pages viewed; the representative can post its
+    /// result like any other (steps 614-616). Returns the pop for the
+    /// console.
+    ///
+    /// # Errors
+    /// A bad number or page, an unknown representative, or the store failed.
+    pub fn network_call(
+        &mut self,
+        agent: &str,
+        number: &str,
+        page: &PageContext,
+        note: String,
+    ) -> Result<ScreenPop, BusinessError> {
+        crate::model::check_number("customer", number)?;
+        page.validate("page")?;
+        if !self.reps.contains_key(agent) {
+            return Err(BusinessError::UnknownRepresentative(agent.into()));
+        }
+        let mut customer = self.customer(number)?.unwrap_or_else(|| Customer::new(number.to_owned()));
+        customer.viewed(page.recently_viewed.iter().cloned().chain([page.page.clone()]));
+        self.put_customer(&customer)?;
+        let id = CallId(self.counters.next_call);
+        self.counters.next_call += 1;
+        self.save_counters()?;
+        let mut info = CallInfo::new(number.to_owned(), page.clone(), note.clone());
+        info.agent = Some(agent.to_owned());
+        self.calls.insert(id, info);
+        self.finish(id)?;
+        Ok(ScreenPop { call: id, agent: agent.to_owned(), customer, page: page.clone(), note })
+    }
+
     // --- results (steps 614-616) -----------------------------------------
 
     /// The representative `agent` reports what came of `call`; an order is

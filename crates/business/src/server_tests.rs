@@ -348,3 +348,26 @@ fn a_busy_cruise_expert_while_the_shopper_holds_brings_the_flights_expert_as_nex
     s.call_status(secs(40), r, &CallStatus::Connected).expect("connected");
     assert_eq!(s.call(call).map(|c| (c.agent, c.answered)), Some((Some("flights-1".into()), true)));
 }
+
+#[test]
+fn a_call_the_networks_acd_routed_is_known_by_a_fresh_id_and_takes_its_result() {
+    let mut s = abc(false);
+    // One call of the business's own first: the network's must not reuse its id.
+    let (own, _) = s.web_request(secs(10), &demo::cruise_request()).expect("request");
+    let page = demo::cruise_request().page;
+    let pop = s.network_call("cruise-1", demo::SHOPPER, &page, String::new()).expect("network call");
+    assert_ne!(pop.call, own);
+    assert_eq!((pop.agent.as_str(), pop.customer.number.as_str()), ("cruise-1", demo::SHOPPER));
+    let seen: Vec<_> = pop.customer.recently_viewed.iter().map(|p| p.url.clone()).collect();
+    assert!(seen.contains(&page.page.url), "{seen:?}");
+    // Finished for the ACD (it did not route it); the result is recorded.
+    assert!(s.call(pop.call).is_some_and(|c| c.finished));
+    let note = CallResult::Note { text: "booked by phone".into() };
+    assert!(s.record_result(secs(20), pop.call, "flights-1", note.clone()).is_err());
+    assert!(s.record_result(secs(20), pop.call, "cruise-1", note).is_ok());
+    // Bad input is refused, naming what.
+    let e = s.network_call("nobody", demo::SHOPPER, &page, String::new()).unwrap_err();
+    assert!(e.to_string().contains("nobody"), "{e}");
+    let e = s.network_call("cruise-1", "12ab", &page, String::new()).unwrap_err();
+    assert!(e.to_string().contains("customer"), "{e}");
+}

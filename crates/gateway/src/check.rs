@@ -123,6 +123,37 @@ pub struct DirectSetup {
     pub representatives: Vec<Representative>,
     #[serde(default)]
     pub acd: AcdConfig,
+    /// Where the network posts a screen pop when its ACD picks a
+    /// representative (an `http://` or `https://` URL on the business's web
+    /// server, at most [`MAX_POP_URL`] octets), signed with the business's
+    /// key like its own requests; none = no pops.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen_pop_url: Option<String>,
+}
+
+/// The longest [`DirectSetup::screen_pop_url`].
+pub const MAX_POP_URL: usize = 512;
+
+/// Checks a screen-pop URL: `http://` or `https://`, a host, no spaces or
+/// control characters, at most [`MAX_POP_URL`] octets.
+///
+/// # Errors
+/// What is wrong with it, in words.
+pub fn check_pop_url(url: &str) -> Result<(), String> {
+    if url.len() > MAX_POP_URL {
+        return Err(format!("is {} octets, over {MAX_POP_URL}", url.len()));
+    }
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(|| format!("{url:?} is not an http:// or https:// URL"))?;
+    if !url.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(format!("{url:?} has spaces or characters outside printable ASCII"));
+    }
+    if rest.split(['/', '?', '#']).next().is_none_or(str::is_empty) {
+        return Err(format!("{url:?} has no host"));
+    }
+    Ok(())
 }
 
 /// The body of `POST /v1/calls/{id}/next-representative`.
@@ -603,6 +634,9 @@ impl Gateway {
                 number_policy(&biz, "representative", &c.address())?;
             }
         }
+        if let Some(url) = &setup.screen_pop_url {
+            check_pop_url(url).map_err(|e| Refusal::Malformed { why: format!("screen_pop_url: {e}") })?;
+        }
         Ok((biz.id, setup))
     }
 
@@ -730,6 +764,38 @@ impl Gateway {
         Ok(n)
     }
 
+    /// Audits something the front itself sent out for `business` (a
+    /// screen pop: `method` and `url`, the answer's `status` or 0 when none
+    /// came, `outcome`, `reason`). Deferred like the checks' entries when
+    /// flushes are ([`Gateway::defer_flushes`]).
+    ///
+    /// # Errors
+    /// The store failed.
+    #[allow(clippy::too_many_arguments)]
+    pub fn audit_outbound(
+        &mut self,
+        now: u64,
+        method: &str,
+        url: &str,
+        business: &str,
+        request_id: Option<u64>,
+        status: u16,
+        outcome: &str,
+        reason: String,
+    ) -> Result<(), ainsim_store::StoreError> {
+        self.write_audit(AuditEntry {
+            seq: 0,
+            at: now,
+            method: method.into(),
+            path: url.into(),
+            business: Some(business.into()),
+            request_id,
+            status,
+            outcome: outcome.into(),
+            reason,
+        })
+    }
+
     fn write_audit(&mut self, mut entry: AuditEntry) -> Result<(), ainsim_store::StoreError> {
         entry.seq = self.next("next_audit")?;
         self.store.put(AUDIT_TREE, &format!("{:020}", entry.seq), &entry)?;
@@ -846,6 +912,45 @@ mod tests_support {
 mod tests {
     use super::tests_support::*;
     use super::*;
+
+    #[test]
+    fn a_screen_pop_url_must_be_a_short_http_url_with_a_host() {
+        for ok in ["http://127.0.0.1:8080/api/screen-pops", "https://abc.example/pops?x=1"] {
+            assert_eq!(check_pop_url(ok), Ok(()), "{ok}");
+        }
+        for (bad, why) in [
+            ("ftp://abc.example/pops", "not an http"),
+            ("http:///api/screen-pops", "no host"),
+            ("https://", "no host"),
+            ("http://abc.example/a pop", "spaces"),
+        ] {
+            let e = check_pop_url(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+        let long = format!("http://abc.example/{}", "p".repeat(MAX_POP_URL));
+        assert!(check_pop_url(&long).unwrap_err().contains("over 512"));
+    }
+
+    #[test]
+    fn an_outbound_pop_is_audited_with_its_outcome() {
+        let mut g = gateway();
+        g.audit_outbound(
+            NOW,
+            "POST",
+            "http://abc.example/pops",
+            "ABC",
+            Some(7),
+            0,
+            "screen_pop_failed",
+            "no answer".into(),
+        )
+        .unwrap();
+        let a = g.audit().unwrap();
+        assert_eq!(
+            (a.len(), a[0].outcome.as_str(), a[0].status, a[0].request_id, a[0].business.as_deref()),
+            (1, "screen_pop_failed", 0, Some(7), Some("ABC"))
+        );
+    }
 
     #[test]
     fn a_signed_instruction_becomes_an_osn_call_instruction_and_is_audited() {

@@ -13,6 +13,8 @@
 //!   business; another business's call is 404.
 //! - `GET /v1/calls/{request_id}/events`: the same, signed, as server-sent
 //!   events (`event: status`), ending after the final status.
+//! - `GET /v1/events`: signed likewise, every status of every call of the
+//!   business from then on (`{"request_id","status"}`), one stream for all.
 //!
 //! TLS (rustls, `ring` provider) when [`ServerConfig::tls`] names PEM
 //! files; plain HTTP otherwise. The wall clock is read here, once per
@@ -25,6 +27,13 @@
 //!   `POST /v1/calls/{request_id}/next-representative`
 //!   (`{"representative":"…"}`): signed like the GET, passed on as OSN
 //!   `cancel` / `next_representative`; `202 {"request_id","sent"}`.
+//!
+//! - `PUT /v1/direct` and `POST /v1/call-requests`: Fig. 9, the business's
+//!   network-side ACD and the shoppers' requests straight from its pages.
+//!   With a `screen_pop_url` in the setup, every representative the desk
+//!   picks is popped there: a signed `POST` of [`ainsim_business::NetworkPop`]
+//!   on its own task (2 s limit, no retry), audited as
+//!   `screen_pop_delivered` or `screen_pop_failed`; the call goes on either way.
 //!
 //! What it is not: a reconnecting OSN link (a lost link fails later
 //! requests with 503), or a rate limit on follow-ups.
@@ -80,6 +89,9 @@ pub struct CallRecord {
     /// The access server's answer, once it came.
     pub result: Option<InstructionResult>,
     pub statuses: Vec<CallStatus>,
+    /// Made by a Fig. 9 desk (not on the business's `GET /v1/events`).
+    #[serde(skip)]
+    pub desk: bool,
 }
 
 struct Shared {
@@ -92,6 +104,9 @@ struct Shared {
     /// so far: each stream is woken by its own call's news only. Locked
     /// only under `calls`; an entry goes with the call's final status.
     news: Mutex<HashMap<u64, watch::Sender<usize>>>,
+    /// Per business, the open `GET /v1/events` streams: each gets every
+    /// status of the business's own calls as the SSE data to send.
+    feeds: Mutex<HashMap<String, Vec<mpsc::UnboundedSender<String>>>>,
     /// Where `GET /v1/cdrs` reads from.
     cdrs: Mutex<Option<Arc<dyn CdrSource>>>,
     /// The network-side ACDs of the businesses that take Fig. 9 requests.
@@ -100,6 +115,97 @@ struct Shared {
     started: std::time::Instant,
     /// Flushes the audit log before answers when the store is on disk.
     sync: Option<GroupSync>,
+    /// Screen pops to post (Fig. 9 desks with a `screen_pop_url`).
+    pops: mpsc::UnboundedSender<PopJob>,
+    /// Screen pops queued and finished (delivered or failed, and audited).
+    pops_queued: AtomicU64,
+    pops_done: AtomicU64,
+}
+
+/// Where a desk posts its screen pops, and the key it signs them with.
+#[derive(Clone)]
+struct PopTarget {
+    url: String,
+    key: Vec<u8>,
+}
+
+/// One screen pop to post.
+struct PopJob {
+    business: String,
+    target: PopTarget,
+    request_id: Option<u64>,
+    body: Vec<u8>,
+}
+
+/// How long a screen pop may take before it is given up (and audited).
+const POP_WAIT: Duration = Duration::from_secs(2);
+
+/// Posts the screen pops, each on its own task: a slow or dead business
+/// web server delays no call and no other pop. Every outcome is audited.
+async fn post_pops(shared: std::sync::Weak<Shared>, mut rx: mpsc::UnboundedReceiver<PopJob>) {
+    let http = match reqwest::Client::builder().timeout(POP_WAIT).build() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!("gateway: no HTTP client for screen pops: {e}");
+            reqwest::Client::new()
+        }
+    };
+    let started = unix_now();
+    let mut seq = 0u64;
+    while let Some(job) = rx.recv().await {
+        seq += 1;
+        let nonce = format!("pop-{started}-{seq}");
+        let (http, shared) = (http.clone(), shared.clone());
+        tokio::spawn(async move {
+            let (status, outcome, reason) = match post_pop(&http, &job, &nonce).await {
+                Ok(status) => (status, "screen_pop_delivered", String::new()),
+                Err((status, reason)) => (status, "screen_pop_failed", reason),
+            };
+            let Some(s) = shared.upgrade() else { return };
+            let audited = lock(&s.gateway).audit_outbound(
+                unix_now(),
+                "POST",
+                &job.target.url,
+                &job.business,
+                job.request_id,
+                status,
+                outcome,
+                reason,
+            );
+            if let Err(e) = audited {
+                tracing::warn!("gateway: screen pop to {}: not audited: {e}", job.target.url);
+            } else if durable(&s).await.is_err() {
+                tracing::warn!("gateway: screen pop to {}: audit entry not flushed", job.target.url);
+            }
+            s.pops_done.fetch_add(1, Ordering::SeqCst);
+        });
+    }
+}
+
+/// Posts one pop, signed like the business's own requests (`X-Ainsim-*`
+/// headers over `POST`, the URL's path, timestamp, nonce and body). The
+/// answer's status when it is 2xx; else the status (0: none came) and why.
+async fn post_pop(http: &reqwest::Client, job: &PopJob, nonce: &str) -> Result<u16, (u16, String)> {
+    let url = reqwest::Url::parse(&job.target.url).map_err(|e| (0, format!("bad URL: {e}")))?;
+    let ts = unix_now().to_string();
+    let sig = crate::check::sign(&job.target.key, "POST", url.path(), &ts, nonce, &job.body);
+    let resp = http
+        .post(url)
+        .header("content-type", "application/json")
+        .header(H_BUSINESS, &job.business)
+        .header(H_TIMESTAMP, ts)
+        .header(H_NONCE, nonce)
+        .header(H_SIGNATURE, sig)
+        .body(job.body.clone())
+        .send()
+        .await
+        .map_err(|e| (0, format!("no answer: {e}")))?;
+    let status = resp.status().as_u16();
+    if resp.status().is_success() {
+        return Ok(status);
+    }
+    let text = resp.text().await.unwrap_or_default();
+    Err((status, format!("answered {status}: {}", text.chars().take(200).collect::<String>())))
 }
 
 /// Flushes the gateway's store for every request waiting on it at once
@@ -157,6 +263,8 @@ struct Desk {
     to_desk: BTreeMap<u64, u64>,
     /// The desk's request id → the front's.
     to_front: BTreeMap<u64, u64>,
+    /// Where its screen pops go, if anywhere.
+    pop: Option<PopTarget>,
 }
 
 /// The network's billing records, as the front lists them to a business.
@@ -186,6 +294,18 @@ impl Running {
     /// OSN frames written toward the access server so far.
     pub fn frames_sent(&self) -> u64 {
         self.shared.frames_sent.load(Ordering::SeqCst)
+    }
+
+    /// Screen pops queued so far, and how many of them are finished
+    /// (delivered or failed, and audited).
+    pub fn screen_pops(&self) -> (u64, u64) {
+        (self.shared.pops_queued.load(Ordering::SeqCst), self.shared.pops_done.load(Ordering::SeqCst))
+    }
+
+    /// Whether front request `request_id` was made by a Fig. 9 desk (not
+    /// by a business's own signed instruction).
+    pub fn is_desk_call(&self, request_id: u64) -> bool {
+        lock(&self.shared.desks).values().any(|d| d.to_desk.contains_key(&request_id))
     }
 
     /// Runs `f` on the gateway (its audit log, businesses).
@@ -227,6 +347,7 @@ pub async fn start(cfg: ServerConfig, mut gateway: Gateway) -> Result<Running, S
     let (mut rd, mut wr) = stream.into_split();
     let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
     let sync = gateway.defer_flushes().map(GroupSync::start);
+    let (pops, pops_rx) = mpsc::unbounded_channel();
     let shared = Arc::new(Shared {
         gateway: Mutex::new(gateway),
         calls: Mutex::new(BTreeMap::new()),
@@ -234,11 +355,16 @@ pub async fn start(cfg: ServerConfig, mut gateway: Gateway) -> Result<Running, S
         osn: tx,
         frames_sent: AtomicU64::new(0),
         news: Mutex::new(HashMap::new()),
+        feeds: Mutex::new(HashMap::new()),
         cdrs: Mutex::new(None),
         desks: Mutex::new(BTreeMap::new()),
         started: std::time::Instant::now(),
         sync,
+        pops,
+        pops_queued: AtomicU64::new(0),
+        pops_done: AtomicU64::new(0),
     });
+    tokio::spawn(post_pops(Arc::downgrade(&shared), pops_rx));
     tokio::spawn(async move {
         while let Some(frame) = rx.recv().await {
             if let Err(e) = wr.write_all(&frame).await {
@@ -287,6 +413,7 @@ pub async fn start(cfg: ServerConfig, mut gateway: Gateway) -> Result<Running, S
 
     let app = Router::new()
         .route("/v1/call-instructions", post(post_instruction))
+        .route("/v1/events", get(business_events))
         .route("/v1/calls/{request_id}", get(get_call))
         .route("/v1/calls/{request_id}/events", get(call_events))
         .route("/v1/calls/{request_id}/cancel", post(cancel))
@@ -340,9 +467,13 @@ impl Shared {
             OsnMessage::CallStatus { call_id, status } => {
                 // Under the calls lock, so a stream that snapshots the call
                 // and subscribes under it neither misses nor repeats one.
+                let mut feed = None;
                 {
                     let mut calls = lock(&self.calls);
                     if let Some(c) = calls.get_mut(&call_id) {
+                        if !c.desk {
+                            feed = Some(c.business.clone());
+                        }
                         c.statuses.push(status.clone());
                         let mut news = lock(&self.news);
                         if let Some(tx) = news.get(&call_id) {
@@ -354,6 +485,9 @@ impl Shared {
                         }
                     }
                 }
+                if let Some(business) = feed {
+                    self.feed(&business, call_id, &status);
+                }
                 self.to_desk(call_id, |d, now, id| d.call_status(now, id, &status));
             }
             other => tracing::debug!("gateway: ignored OSN message {}", other.label()),
@@ -362,6 +496,19 @@ impl Shared {
 }
 
 impl Shared {
+    /// Sends `status` of call `call_id` to `business`'s open `GET /v1/events`
+    /// streams (in the order the network sent them: the one OSN reader
+    /// calls this), dropping the streams that are gone.
+    fn feed(&self, business: &str, call_id: u64, status: &CallStatus) {
+        let mut feeds = lock(&self.feeds);
+        let Some(streams) = feeds.get_mut(business) else { return };
+        let data = json!({"request_id": call_id, "status": status}).to_string();
+        streams.retain(|tx| tx.send(data.clone()).is_ok());
+        if streams.is_empty() {
+            feeds.remove(business);
+        }
+    }
+
     fn desk_now(&self) -> Instant {
         Instant(u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX))
     }
@@ -404,7 +551,14 @@ impl Shared {
     /// fresh front request ids; its next representatives under the call's.
     fn run_desk(&self, business: &str, desk: &mut Desk, actions: Vec<Action>) {
         for a in actions {
-            let Action::Instruction { message, .. } = a else { continue };
+            let message = match a {
+                Action::Instruction { message, .. } => message,
+                Action::ScreenPop { pop } => {
+                    self.screen_pop(business, desk, &pop);
+                    continue;
+                }
+                _ => continue,
+            };
             let frame = match message {
                 OsnMessage::CallInstruction {
                     request_id: desk_id,
@@ -426,7 +580,12 @@ impl Shared {
                     desk.to_front.insert(desk_id, id);
                     lock(&self.calls).insert(
                         id,
-                        CallRecord { request_id: id, business: business.into(), ..CallRecord::default() },
+                        CallRecord {
+                            request_id: id,
+                            business: business.into(),
+                            desk: true,
+                            ..CallRecord::default()
+                        },
                     );
                     OsnMessage::CallInstruction {
                         request_id: id,
@@ -451,6 +610,31 @@ impl Shared {
             if self.osn.send(frame.emit()).is_ok() {
                 self.frames_sent.fetch_add(1, Ordering::SeqCst);
             }
+        }
+    }
+}
+
+impl Shared {
+    /// Queues `pop` for the desk's screen-pop URL, if it has one, with the
+    /// call's front request id (the session) when its instruction was sent.
+    fn screen_pop(&self, business: &str, desk: &Desk, pop: &ainsim_business::ScreenPop) {
+        let Some(target) = &desk.pop else { return };
+        let request_id = desk
+            .server
+            .call(pop.call)
+            .and_then(|c| c.request_id)
+            .and_then(|d| desk.to_front.get(&d).copied());
+        let notice = ainsim_business::NetworkPop {
+            business: business.into(),
+            request_id,
+            representative: pop.agent.clone(),
+            customer_number: pop.customer.number.clone(),
+            page: pop.page.clone(),
+        };
+        let Ok(body) = serde_json::to_vec(&notice) else { return };
+        let job = PopJob { business: business.into(), target: target.clone(), request_id, body };
+        if self.pops.send(job).is_ok() {
+            self.pops_queued.fetch_add(1, Ordering::SeqCst);
         }
     }
 }
@@ -738,6 +922,27 @@ async fn call_events(
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
 }
 
+/// `GET /v1/events` (signed like the reads, `X-Ainsim-Business`): every
+/// status of the business's calls (those of its signed instructions) from
+/// now on, as server-sent events `event: status`, data
+/// `{"request_id":N,"status":{…}}`, in the order the network sent them.
+/// One stream for all the business's calls instead of one
+/// `/v1/calls/{id}/events` each. Not resumable: statuses sent while no
+/// stream is open are read with `GET /v1/calls/{id}`.
+async fn business_events(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Response {
+    let business = match read_as(&s, &uri, &headers).await {
+        Ok(b) => b,
+        Err(answer) => return answer,
+    };
+    let (tx, rx) = mpsc::unbounded_channel::<String>();
+    lock(&s.feeds).entry(business).or_default().push(tx);
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        let data = rx.recv().await?;
+        Some((Ok::<_, Infallible>(Event::default().event("status").data(data)), rx))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
+}
+
 /// `GET /v1/cdrs` (signed, `X-Ainsim-Business`): the business's CDRs and totals.
 async fn cdrs(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Response {
     let business = match read_as(&s, &uri, &headers).await {
@@ -768,6 +973,12 @@ async fn direct_setup(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap
         Err(answer) => return answer,
     };
     let now = s.desk_now();
+    let key = lock(&s.gateway).business(&business).and_then(|b| hex::decode(b.signing_key_hex).ok());
+    let url = setup.screen_pop_url.clone();
+    let pop = match (setup.screen_pop_url, key) {
+        (Some(url), Some(key)) => Some(PopTarget { url, key }),
+        _ => None,
+    };
     let cfg = BusinessConfig {
         business: business.clone(),
         password: setup.password,
@@ -790,9 +1001,9 @@ async fn direct_setup(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap
             let n = server.representatives().count();
             lock(&s.desks).insert(
                 business.clone(),
-                Desk { server, to_desk: BTreeMap::new(), to_front: BTreeMap::new() },
+                Desk { server, to_desk: BTreeMap::new(), to_front: BTreeMap::new(), pop },
             );
-            Json(json!({"business": business, "representatives": n})).into_response()
+            Json(json!({"business": business, "representatives": n, "screen_pop_url": url})).into_response()
         }
         Err(e) => error(400, json!({"error": "malformed", "reason": e.to_string()})),
     }

@@ -292,6 +292,8 @@ pub fn click_to_call(cfg: &C2cConfig) -> Result<C2cReport, String> {
     sc.variant = cfg.variant;
     sc.shopper_holds = cfg.holding;
     sc.front_rate_limit = u32::MAX;
+    // The bench measures the Fig. 7 path; 600 representatives would not fit a desk's setup body.
+    sc.fig9_desk = false;
     sc.acd = Some(AcdConfig { wrap_up_ms: 0, ..AcdConfig::default() });
     let cruise = |i: usize| Representative {
         id: format!("rep-{i}"),

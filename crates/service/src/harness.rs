@@ -128,8 +128,8 @@ struct Inbox {
     frames: VecDeque<Vec<u8>>,
     /// Every frame read so far.
     read: u64,
-    /// Of which call instructions.
-    instructions: u64,
+    /// The request ids of the call instructions among them.
+    instructions: Vec<u64>,
     /// The connection broke (with why).
     broken: Option<String>,
 }
@@ -281,6 +281,7 @@ impl Harness {
                 business.put_representative(rep).map_err(|e| HarnessError::Business(e.to_string()))?;
             }
             let web = WebState::new(business, Arc::clone(&clock) as _, Arc::new(link.clone()));
+            web.accept_network_pops("ABC", &key);
             link.attach(web.clone());
             let web_feed = web.subscribe();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(io("web listener"))?;
@@ -460,11 +461,17 @@ impl Harness {
             if let Some(why) = &inbox.broken {
                 return Err(HarnessError::Io(format!("the front's OSN connection broke: {why}")));
             }
-            (inbox.read, inbox.instructions)
+            // The business's own instructions (a Fig. 9 desk's are the front's).
+            let own = inbox.instructions.iter().filter(|id| !self.front.is_desk_call(**id)).count();
+            (inbox.read, own as u64)
         };
         let sent = self.front.frames_sent();
         if read != sent {
             return Ok(Some(format!("the front's frames ({read} of {sent} read)")));
+        }
+        let (queued, done) = self.front.screen_pops();
+        if queued != done {
+            return Ok(Some(format!("the front's screen pops ({done} of {queued} finished)")));
         }
         let link = self.link.counts();
         let waiting_for_network = instructions.saturating_sub(self.answers_out);
@@ -514,13 +521,14 @@ impl Harness {
             }
             match m {
                 Ok(OsnMessage::CallInstructionResult { request_id, .. })
-                    if self.answered.insert(request_id) =>
+                    if !self.front.is_desk_call(request_id) && self.answered.insert(request_id) =>
                 {
                     self.answers_out += 1;
                 }
                 Ok(OsnMessage::CallStatus { call_id, status }) => {
                     self.statuses.push((self.now(), call_id, status.clone()));
-                    if !self.finished.contains(&call_id) {
+                    // A Fig. 9 desk's calls are followed by the front itself.
+                    if !self.finished.contains(&call_id) && !self.front.is_desk_call(call_id) {
                         self.statuses_out += 1;
                         if matches!(
                             status,
@@ -624,6 +632,59 @@ impl Harness {
         r.map_err(|err| HarnessError::Http { method: "GET".into(), path: path.into(), err })
     }
 
+    /// The business lets the network take its pages' requests (Fig. 9):
+    /// a signed `PUT /v1/direct` with its representatives, its password,
+    /// and `screen_pop_url` (its own `/api/screen-pops` when `Some("")`).
+    ///
+    /// # Errors
+    /// The request failed on the way, or the world did not settle.
+    pub fn direct_setup(
+        &mut self,
+        screen_pop_url: Option<&str>,
+    ) -> Result<(u16, serde_json::Value), HarnessError> {
+        let url = screen_pop_url.map(|u| {
+            if u.is_empty() {
+                format!("http://{}/api/screen-pops", self.web_addr)
+            } else {
+                u.to_owned()
+            }
+        });
+        let body = crate::serve::direct_setup_body("cruise-2027", abc::representatives(false), url);
+        let link = self.link.clone();
+        let r = self.rt.block_on(async move { link.put("/v1/direct", body).await });
+        let r =
+            r.map_err(|err| HarnessError::Http { method: "PUT".into(), path: "/v1/direct".into(), err })?;
+        self.settle()?;
+        Ok(r)
+    }
+
+    /// The shopper's browser posts `body` to the front's `path`, unsigned
+    /// (`/v1/call-requests`, Fig. 9); the world settles before it returns.
+    ///
+    /// # Errors
+    /// The request failed on the way, or the world did not settle.
+    pub fn front_post(
+        &mut self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<(u16, serde_json::Value), HarnessError> {
+        let url = format!("http://{}{path}", self.front.addr);
+        let req = self.http.post(url).json(body);
+        let err = |e: reqwest::Error| HarnessError::Http {
+            method: "POST".into(),
+            path: path.into(),
+            err: e.to_string(),
+        };
+        let (status, text) = self.rt.block_on(async {
+            let resp = req.send().await.map_err(err)?;
+            let status = resp.status().as_u16();
+            Ok::<_, HarnessError>((status, resp.text().await.map_err(err)?))
+        })?;
+        self.note("browser→front", format!("POST {path} -> {status}"));
+        self.settle()?;
+        Ok((status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))))
+    }
+
     /// Stops the servers.
     pub fn shutdown(self) {
         self.front.shutdown();
@@ -679,11 +740,13 @@ async fn read_front(mut rd: tokio::net::tcp::OwnedReadHalf, inbox: Arc<Mutex<Inb
             match OsnMessage::split(&buf) {
                 Ok(Some(len)) => {
                     let frame: Vec<u8> = buf.drain(..len).collect();
-                    let instruction =
-                        matches!(OsnMessage::parse(&frame), Ok(OsnMessage::CallInstruction { .. }));
+                    let instruction = match OsnMessage::parse(&frame) {
+                        Ok(OsnMessage::CallInstruction { request_id, .. }) => Some(request_id),
+                        _ => None,
+                    };
                     let mut i = lock(&inbox);
                     i.read += 1;
-                    i.instructions += u64::from(instruction);
+                    i.instructions.extend(instruction);
                     i.frames.push_back(frame);
                 }
                 Ok(None) => break,

@@ -6,9 +6,14 @@
 //!
 //! - `CallInstruction` → `POST /v1/call-instructions`; the answer (202, or a
 //!   refusal of the front or the network) goes to
-//!   [`WebState::instruction_result`]; on 202 the link opens
-//!   `GET /v1/calls/{id}/events` and passes every status to
-//!   [`WebState::call_status`] until the final one.
+//!   [`WebState::instruction_result`]; the call's statuses then come on
+//!   the business's one `GET /v1/events` stream (opened, signed, before the
+//!   first instruction and kept open) and go to [`WebState::call_status`]
+//!   until the final one. Statuses that come before the 202 (the stream
+//!   and the answer race on two connections) wait for it. Should that
+//!   stream not open or break, the link follows each call on its own
+//!   `GET /v1/calls/{id}/events` instead (the calls in flight then too,
+//!   skipping what they already delivered).
 //! - `NextRepresentative` → `POST /v1/calls/{id}/next-representative`.
 //! - `Cancel` → `POST /v1/calls/{id}/cancel`.
 //!
@@ -86,7 +91,38 @@ struct Inner {
     transcript: std::sync::atomic::AtomicBool,
     rt: tokio::runtime::Handle,
     observer: OnceLock<StatusObserver>,
+    /// The business's `GET /v1/events` stream and the calls it serves.
+    feed: Mutex<Feed>,
+    /// Held while the stream is being opened.
+    opening: tokio::sync::Mutex<()>,
 }
+
+/// The state of the business's one status stream.
+#[derive(Default)]
+struct Feed {
+    /// Open now (the calls accepted now are followed on it).
+    open: bool,
+    /// It failed to open or broke: follow each call on its own.
+    failed: bool,
+    /// Front request id → the call it follows.
+    follows: std::collections::HashMap<u64, Follow>,
+    /// Statuses that came before their call's 202, by front request id.
+    early: std::collections::HashMap<u64, Vec<CallStatus>>,
+}
+
+/// A call followed on the stream.
+#[derive(Debug, Clone, Copy)]
+struct Follow {
+    call: CallId,
+    /// The business's request id.
+    request_id: u64,
+    /// Statuses delivered so far.
+    delivered: usize,
+}
+
+/// Early statuses kept at most (a stream that feeds calls nobody claims
+/// must not grow without bound).
+const MAX_EARLY: usize = 65_536;
 
 /// Told every call status the link hands the business server, as it
 /// arrives: the business's call and the status (e.g. a bench timing the
@@ -157,6 +193,8 @@ impl GatewayLink {
                 transcript: std::sync::atomic::AtomicBool::new(true),
                 rt,
                 observer: OnceLock::new(),
+                feed: Mutex::new(Feed::default()),
+                opening: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -210,6 +248,19 @@ impl GatewayLink {
             .send()
             .await
             .map_err(|e| e.to_string())?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.map_err(|e| e.to_string())?;
+        Ok((status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))))
+    }
+
+    /// A signed `PUT` of `body` (JSON) to `path` at the front (e.g.
+    /// `/v1/direct`): status and JSON body.
+    ///
+    /// # Errors
+    /// The request failed on the way (no answer).
+    pub async fn put(&self, path: &str, body: Vec<u8>) -> Result<(u16, serde_json::Value), String> {
+        let resp =
+            self.inner.signed(reqwest::Method::PUT, path, body).send().await.map_err(|e| e.to_string())?;
         let status = resp.status().as_u16();
         let text = resp.text().await.map_err(|e| e.to_string())?;
         Ok((status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))))
@@ -269,6 +320,7 @@ impl Inner {
                     contact_at,
                 };
                 let body = serde_json::to_vec(&body).unwrap_or_default();
+                self.open_feed().await;
                 let answer = self.post("/v1/call-instructions", body).await;
                 self.instruction_answer(call, request_id, answer);
             }
@@ -330,12 +382,28 @@ impl Inner {
                 lock(&self.ids).insert(request_id, id);
                 self.note(call, || format!("POST /v1/call-instructions -> 202 Accepted, request {id}"));
                 let held_until = body.get("held_until").and_then(serde_json::Value::as_u64);
-                let me = Arc::clone(self);
-                // Counted as in flight until the stream is open, so a driver
-                // waits for it before it moves time on.
-                self.counts.started.fetch_add(1, Ordering::SeqCst);
-                self.rt.spawn(async move { me.follow(call, request_id, id).await });
-                InstructionResult::Accepted { held_until }
+                let result = InstructionResult::Accepted { held_until };
+                // The answer first, then the statuses that came before it.
+                if let Some(web) = self.web.get() {
+                    if let Err(e) = web.instruction_result(request_id, &result) {
+                        tracing::warn!("gateway link: {call}: {e}");
+                    }
+                }
+                let mut feed = lock(&self.feed);
+                if feed.open {
+                    let mut follow = Follow { call, request_id, delivered: 0 };
+                    let mut done = false;
+                    for status in feed.early.remove(&id).unwrap_or_default() {
+                        done |= self.deliver(&mut follow, &status);
+                    }
+                    if !done {
+                        feed.follows.insert(id, follow);
+                    }
+                } else {
+                    drop(feed);
+                    self.follow_alone(call, request_id, id, 0);
+                }
+                return;
             }
             Ok((status, body)) => {
                 self.counts.refused.fetch_add(1, Ordering::SeqCst);
@@ -372,8 +440,124 @@ impl Inner {
         }
     }
 
+    /// Hands one status of a followed call to the business server and the
+    /// observer; whether it was the final one.
+    fn deliver(&self, follow: &mut Follow, status: &CallStatus) -> bool {
+        if let Some(web) = self.web.get() {
+            // A stale attempt's news is no error for the stream.
+            let _ = web.call_status(follow.request_id, status);
+        }
+        if let Some(observe) = self.observer.get() {
+            observe(follow.call, status);
+        }
+        self.counts.statuses.fetch_add(1, Ordering::SeqCst);
+        follow.delivered += 1;
+        matches!(status, CallStatus::Released | CallStatus::Failed { .. } | CallStatus::Cancelled)
+    }
+
+    /// Opens the business's `GET /v1/events` stream unless it is open or
+    /// has failed; a failure leaves each call to its own stream.
+    async fn open_feed(self: &Arc<Self>) {
+        {
+            let f = lock(&self.feed);
+            if f.open || f.failed {
+                return;
+            }
+        }
+        let _opening = self.opening.lock().await;
+        {
+            let f = lock(&self.feed);
+            if f.open || f.failed {
+                return;
+            }
+        }
+        let path = "/v1/events";
+        let resp = match self.signed(reqwest::Method::GET, path, Vec::new()).send().await {
+            Ok(r) if r.status().is_success() => r,
+            Ok(r) => {
+                tracing::warn!("gateway link: GET {path} -> {}: one stream per call", r.status().as_u16());
+                lock(&self.feed).failed = true;
+                return;
+            }
+            Err(e) => {
+                tracing::warn!("gateway link: GET {path} failed: {e}: one stream per call");
+                lock(&self.feed).failed = true;
+                return;
+            }
+        };
+        lock(&self.feed).open = true;
+        let me = Arc::clone(self);
+        self.rt.spawn(async move { me.read_feed(resp).await });
+    }
+
+    /// Reads the business's stream until it ends; then every call it was
+    /// following goes on on its own stream.
+    async fn read_feed(self: Arc<Self>, mut resp: reqwest::Response) {
+        let mut sse = SseBuffer::default();
+        let why = loop {
+            let chunk = match resp.chunk().await {
+                Ok(Some(c)) => c,
+                Ok(None) => break "ended".to_owned(),
+                Err(e) => break format!("broken: {e}"),
+            };
+            for (event, data) in sse.push(&chunk) {
+                if event != "status" {
+                    continue;
+                }
+                #[derive(serde::Deserialize)]
+                struct News {
+                    request_id: u64,
+                    status: CallStatus,
+                }
+                let news: News = match serde_json::from_str(&data) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        tracing::warn!("gateway link: GET /v1/events: bad status {data:?}: {e}");
+                        continue;
+                    }
+                };
+                let mut feed = lock(&self.feed);
+                let done = match feed.follows.get_mut(&news.request_id) {
+                    Some(follow) => self.deliver(follow, &news.status),
+                    None => {
+                        if feed.early.len() >= MAX_EARLY {
+                            tracing::warn!("gateway link: {MAX_EARLY} statuses of unknown calls: dropped");
+                            feed.early.clear();
+                        }
+                        feed.early.entry(news.request_id).or_default().push(news.status);
+                        false
+                    }
+                };
+                if done {
+                    feed.follows.remove(&news.request_id);
+                }
+            }
+        };
+        tracing::warn!("gateway link: GET /v1/events {why}: one stream per call from now on");
+        let follows: Vec<(u64, Follow)> = {
+            let mut feed = lock(&self.feed);
+            feed.open = false;
+            feed.failed = true;
+            feed.early.clear();
+            feed.follows.drain().collect()
+        };
+        for (id, f) in follows {
+            self.follow_alone(f.call, f.request_id, id, f.delivered);
+        }
+    }
+
+    /// Follows front request `id` on its own stream, skipping the first
+    /// `skip` statuses (already delivered).
+    fn follow_alone(self: &Arc<Self>, call: CallId, request_id: u64, id: u64, skip: usize) {
+        let me = Arc::clone(self);
+        // Counted as in flight until the stream is open, so a driver
+        // waits for it before it moves time on.
+        self.counts.started.fetch_add(1, Ordering::SeqCst);
+        self.rt.spawn(async move { me.follow(call, request_id, id, skip).await });
+    }
+
     /// Follows `GET /v1/calls/{id}/events` until the final status.
-    async fn follow(&self, call: CallId, request_id: u64, id: u64) {
+    async fn follow(&self, call: CallId, request_id: u64, id: u64, skip: usize) {
         let path = format!("/v1/calls/{id}/events");
         let resp = self.signed(reqwest::Method::GET, &path, Vec::new()).send().await;
         let mut resp = match resp {
@@ -389,6 +573,8 @@ impl Inner {
         };
         self.counts.finished.fetch_add(1, Ordering::SeqCst);
         let mut sse = SseBuffer::default();
+        let mut follow = Follow { call, request_id, delivered: 0 };
+        let mut seen = 0usize;
         loop {
             let chunk = match resp.chunk().await {
                 Ok(Some(c)) => c,
@@ -404,14 +590,10 @@ impl Inner {
                 }
                 match serde_json::from_str::<CallStatus>(&data) {
                     Ok(status) => {
-                        if let Some(web) = self.web.get() {
-                            // A stale attempt's news is no error for the stream.
-                            let _ = web.call_status(request_id, &status);
+                        seen += 1;
+                        if seen > skip {
+                            self.deliver(&mut follow, &status);
                         }
-                        if let Some(observe) = self.observer.get() {
-                            observe(call, &status);
-                        }
-                        self.counts.statuses.fetch_add(1, Ordering::SeqCst);
                     }
                     Err(e) => self.lost(call, format!("GET {path}: bad status {data:?}: {e}")),
                 }

@@ -88,6 +88,12 @@ pub struct ServeConfig {
     pub acd: Option<AcdConfig>,
     /// Instructions per minute the front allows the business.
     pub front_rate_limit: u32,
+    /// The business also lets the network take its pages' requests
+    /// straight (Fig. 9, `POST /v1/call-requests` at the front) with the
+    /// network's own ACD over its representatives, popping the consoles
+    /// through `/api/screen-pops`; set up at start with a signed
+    /// `PUT /v1/direct`.
+    pub fig9_desk: bool,
 }
 
 impl ServeConfig {
@@ -107,6 +113,7 @@ impl ServeConfig {
             representatives: None,
             acd: None,
             front_rate_limit: RATE_LIMIT,
+            fig9_desk: true,
         }
     }
 
@@ -424,6 +431,7 @@ pub fn start(cfg: ServeConfig) -> Result<Served, ServeError> {
             business.put_representative(rep).map_err(|e| ServeError::Business(e.to_string()))?;
         }
         let web = WebState::new(business, Arc::new(clock), Arc::new(link.clone()));
+        web.accept_network_pops("ABC", &key);
         link.attach(web.clone());
         web.set_network_view(Arc::clone(&live) as Arc<dyn NetworkView>);
         let listener = tokio::net::TcpListener::bind(cfg.listen)
@@ -438,6 +446,21 @@ pub fn start(cfg: ServeConfig) -> Result<Served, ServeError> {
                 tracing::warn!("business web server: {e}");
             }
         });
+        if cfg.fig9_desk {
+            let pops = format!("http://{web_addr}/api/screen-pops");
+            let reps =
+                cfg.representatives.clone().unwrap_or_else(|| abc::representatives(cfg.flights_at_home));
+            let body = direct_setup_body(&abc::config("", 0, 0).password, reps, Some(pops));
+            match link.put("/v1/direct", body).await {
+                Ok((200, _)) => {}
+                Ok((status, answer)) => {
+                    return Err(ServeError::Front(format!(
+                        "PUT /v1/direct (Fig. 9 desk) -> {status}: {answer}"
+                    )))
+                }
+                Err(e) => return Err(ServeError::Front(format!("PUT /v1/direct (Fig. 9 desk): {e}"))),
+            }
+        }
         Ok::<_, ServeError>((running, access, front, front_url, link, web, web_addr))
     })?;
     let (running, access, front_running, front_url, link, state, web) = started;
@@ -456,6 +479,22 @@ pub fn start(cfg: ServeConfig) -> Result<Served, ServeError> {
         network: Some(running),
         _temp: temp,
     })
+}
+
+/// The body of `PUT /v1/direct` for a business with `password` and
+/// `representatives`, popping its consoles at `screen_pop_url`.
+pub fn direct_setup_body(
+    password: &str,
+    representatives: Vec<Representative>,
+    screen_pop_url: Option<String>,
+) -> Vec<u8> {
+    let setup = ainsim_gateway::check::DirectSetup {
+        password: password.to_owned(),
+        representatives,
+        acd: AcdConfig::default(),
+        screen_pop_url,
+    };
+    serde_json::to_vec(&setup).unwrap_or_default()
 }
 
 /// Gives every phone without a holding time `holds`.

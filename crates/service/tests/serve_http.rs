@@ -175,3 +175,86 @@ fn the_network_bills_a_real_time_session_and_the_front_lists_it() {
     });
     served.shutdown();
 }
+
+/// Fig. 9 in real time: the shopper's page posts straight to the access
+/// server's front, the network's own ACD picks the cruise expert, the front
+/// posts the signed screen pop to the business web server, the expert's
+/// console pops (`via: network`), and the network bridges the call.
+#[test]
+fn a_fig9_request_pops_the_console_through_the_business_web_server_in_real_time() {
+    let mut cfg = ServeConfig::new("127.0.0.1:0".parse().expect("address"));
+    cfg.shopper_holds = Duration::from_secs(60);
+    let served = start(cfg).expect("serve starts");
+    let base = format!("http://{}", served.web);
+    let front = served.front_url.clone();
+    let link = served.link.clone();
+    served.block_on(async move {
+        let http = reqwest::Client::new();
+        let mut sse =
+            http.get(format!("{base}/api/representatives/cruise-1/events")).send().await.expect("events");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, String)>();
+        tokio::spawn(async move {
+            let mut buf = String::new();
+            while let Ok(Some(chunk)) = sse.chunk().await {
+                buf.push_str(&String::from_utf8_lossy(&chunk));
+                while let Some(end) = buf.find("\n\n") {
+                    let block: String = buf.drain(..end + 2).collect();
+                    let event = block.lines().find_map(|l| l.strip_prefix("event: ")).unwrap_or("message");
+                    let data = block.lines().find_map(|l| l.strip_prefix("data: ")).unwrap_or_default();
+                    let _ = tx.send((event.to_owned(), data.to_owned()));
+                }
+            }
+        });
+        let (event, _) = tokio::time::timeout(PATIENCE, rx.recv()).await.expect("hello in time").expect("hello");
+        assert_eq!(event, "hello");
+
+        let request = json!({
+            "equipment": "127.0.0.1", "business": "ABC", "customer_number": abc::SHOPPER,
+            "page": {"page": {"url": "/cruises", "title": "Cruises", "skill": "cruise"},
+                     "recently_viewed": [{"url": "/flights", "title": "Flights"}]}
+        });
+        let r = http.post(format!("{front}/v1/call-requests")).json(&request).send().await.expect("Fig. 9");
+        assert_eq!(r.status(), 202);
+        let answer: Value = r.json().await.expect("answer");
+        assert_eq!(answer["representative"], "cruise-1", "{answer}");
+        let id = answer["request_id"].as_u64().expect("request id");
+
+        let pop = tokio::time::timeout(PATIENCE, async {
+            loop {
+                match rx.recv().await {
+                    Some((e, d)) if e == "pop" => return d,
+                    Some(_) => {}
+                    None => panic!("the console's stream ended before the pop"),
+                }
+            }
+        })
+        .await
+        .expect("the pop in time");
+        let pop: Value = serde_json::from_str(&pop).expect("pop JSON");
+        assert_eq!((pop["via"].as_str(), pop["request_id"].as_u64()), (Some("network"), Some(id)), "{pop}");
+        assert_eq!(pop["customer"]["number"], abc::SHOPPER, "{pop}");
+        assert_eq!(pop["page"]["recently_viewed"][0]["url"], "/flights", "{pop}");
+
+        // The business follows the session at the front: bridged.
+        let path = format!("/v1/calls/{id}");
+        tokio::time::timeout(PATIENCE, async {
+            loop {
+                let (status, c) = link.get(&path).await.expect("GET the call");
+                assert_eq!(status, 200, "{c}");
+                if c["statuses"].as_array().is_some_and(|s| s.iter().any(|s| s["state"] == "connected")) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        })
+        .await
+        .expect("bridged in time");
+
+        // The representative reports on the popped call.
+        let call = pop["call"].as_u64().expect("call");
+        let note = json!({"representative": "cruise-1", "result": {"kind": "note", "text": "called via the network"}});
+        let r = http.post(format!("{base}/api/calls/{call}/result")).json(&note).send().await.expect("result");
+        assert_eq!(r.status(), 201);
+    });
+    served.shutdown();
+}

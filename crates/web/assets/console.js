@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
-  var source = null, call = null, watching = null;
+  var source = null, call = null, watching = null, viaNetwork = false;
   function rep() { return $("rep").value; }
   function say(m) { $("msg").textContent = m; }
   function post(path, body) {
@@ -20,6 +20,8 @@
   function showStatus(v) { $("status").textContent = v.status; }
   function showPop(p) {
     call = p.call;
+    // Fig. 9: the network's own ACD picked you; the business follows the call at the network.
+    viaNetwork = p.via === "network";
     $("pop-empty").hidden = true; $("pop-body").hidden = false;
     $("pop-call").textContent = String(p.call);
     $("pop-number").textContent = p.customer.number;
@@ -28,7 +30,9 @@
     var ul = $("pop-recent"); ul.textContent = "";
     (p.page.recently_viewed || []).forEach(function (v) { var li = document.createElement("li"); li.textContent = v.title + " (" + v.url + ")"; ul.appendChild(li); });
     $("pop-note").textContent = p.note || "";
-    $("pop-state").textContent = "being set up: the network calls the customer, then you";
+    $("pop-state").textContent = viaNetwork
+      ? "routed by the network (session " + p.request_id + "): it calls the customer, then you"
+      : "being set up: the network calls the customer, then you";
     say("Incoming call from " + p.customer.number);
   }
   // While logged in, keep the status and the popped call's progress fresh
@@ -37,7 +41,7 @@
     var who = rep();
     fetch("/api/representatives/" + encodeURIComponent(who)).then(function (r) { return r.ok ? r.json() : null; }).then(function (v) {
       if (v && who === rep()) { showStatus(v.representative); }
-      if (call === null) { return null; }
+      if (call === null || viaNetwork) { return null; }
       var mine = call;
       return fetch("/api/calls").then(function (r) { return r.json(); }).then(function (calls) {
         if (mine !== call) { return; }

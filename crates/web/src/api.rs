@@ -34,7 +34,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, field: Option<&str>, error: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, field: Option<&str>, error: impl Into<String>) -> Self {
         ApiError { status, field: field.map(str::to_owned), error: error.into() }
     }
 }
@@ -391,6 +391,7 @@ pub fn router(state: WebState) -> Router {
         .route("/api/orders", get(list_orders))
         .route("/api/results", get(list_results))
         .route("/api/network", get(network))
+        .route("/api/screen-pops", post(crate::network_pop::screen_pop))
         .fallback(not_found)
         .with_state(state)
 }

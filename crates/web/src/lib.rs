@@ -32,9 +32,11 @@ use ainsim_elements::Instant;
 use tokio::sync::broadcast;
 
 mod api;
+mod network_pop;
 pub mod pages;
 
 pub use crate::api::{router, ApiError, CallRequestAnswer, MAX_BODY};
+pub use crate::network_pop::MAX_SKEW_S as POP_MAX_SKEW_S;
 
 /// Where the run's time comes from: real time for `ainsim serve`, a hand-set
 /// clock in tests and simulated runs.
@@ -174,6 +176,8 @@ struct Inner {
     events: broadcast::Sender<ConsoleEvent>,
     /// The latest screen pop per representative, until its result is posted.
     pops: Mutex<HashMap<String, ScreenPop>>,
+    /// Who may post the network's screen pops (`POST /api/screen-pops`).
+    pop_auth: Mutex<Option<network_pop::PopAuth>>,
 }
 
 /// The business web server's shared state: clone it freely.
@@ -205,8 +209,35 @@ impl WebState {
                 sink,
                 events,
                 pops: Mutex::new(HashMap::new()),
+                pop_auth: Mutex::new(None),
             }),
         }
+    }
+
+    /// Takes the network's screen pops (`POST /api/screen-pops`, the Fig. 9
+    /// path) signed by `business`'s HMAC key `key`, the key it shares with
+    /// the access server. Without this call they are refused (403).
+    pub fn accept_network_pops(&self, business: &str, key: &[u8]) {
+        *lock(&self.inner.pop_auth) = Some(network_pop::PopAuth {
+            business: business.into(),
+            key: key.to_vec(),
+            nonces: HashMap::new(),
+        });
+    }
+
+    /// Shows a pop the network's ACD caused on its representative's
+    /// console: kept like the business's own pops (replayed when the
+    /// console opens, until a result is posted) and sent as a `pop` event
+    /// with `"via": "network"` and the session's `request_id` added.
+    pub(crate) fn network_pop(&self, pop: ScreenPop, request_id: Option<u64>) {
+        let mut data = serde_json::to_value(&pop).unwrap_or_default();
+        if let Some(o) = data.as_object_mut() {
+            o.insert("via".into(), "network".into());
+            o.insert("request_id".into(), request_id.into());
+        }
+        let agent = pop.agent.clone();
+        lock(&self.inner.pops).insert(agent.clone(), pop);
+        self.emit(&agent, "pop", &data);
     }
 
     /// Lets the live view (`/network`) show the network from `view`.
