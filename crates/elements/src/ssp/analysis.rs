@@ -34,6 +34,10 @@ pub struct Plan {
     /// Local numbers and their line indices, sorted by number (a binary
     /// search compares fewer keys than a B-tree's scan of each node).
     numbers: Vec<(String, u32)>,
+    /// The same numbers packed ([`pack`]), in the same order, when every one
+    /// fits (at most 16 octets, no NUL); empty otherwise. A lookup compares
+    /// integers in one array instead of following a pointer to each string.
+    keys: Vec<u128>,
     rules: Vec<(String, Option<usize>, bool, Option<TriggerKind>)>,
     number_length: Option<usize>,
 }
@@ -59,11 +63,18 @@ impl Plan {
                 (r.prefix.clone(), r.length.or(plan.number_length), !r.trunk_groups.is_empty(), r.trigger)
             })
             .collect();
-        Plan { numbers, rules, number_length: plan.number_length }
+        // Zero-padded big-endian packing keeps the order of strings without NUL.
+        let keys = numbers.iter().map(|(n, _)| pack(n)).collect::<Option<Vec<u128>>>().unwrap_or_default();
+        Plan { numbers, keys, rules, number_length: plan.number_length }
     }
 
     /// The line with directory number `n`.
     pub fn line(&self, n: &str) -> Option<u32> {
+        if self.keys.len() == self.numbers.len() {
+            // Every number fits a key, so one that does not fit is no line's.
+            let k = pack(n)?;
+            return self.keys.binary_search(&k).ok().map(|i| self.numbers[i].1);
+        }
         self.numbers.binary_search_by(|(k, _)| k.as_str().cmp(n)).ok().map(|i| self.numbers[i].1)
     }
 
@@ -107,6 +118,17 @@ impl Plan {
     pub fn routable(&self, i: usize) -> bool {
         self.rules.get(i).is_some_and(|r| r.2)
     }
+}
+
+/// `n` as a big-endian integer, zero-padded to 16 octets (None: longer, or with a NUL).
+fn pack(n: &str) -> Option<u128> {
+    let b = n.as_bytes();
+    if b.len() > 16 || b.contains(&0) {
+        return None;
+    }
+    let mut k = [0u8; 16];
+    k[..b.len()].copy_from_slice(b);
+    Some(u128::from_be_bytes(k))
 }
 
 #[cfg(test)]
@@ -155,5 +177,20 @@ mod tests {
     fn a_number_given_twice_names_its_last_line() {
         let p = Plan::new(&NumberingPlan { number_length: Some(10), routes: vec![] }, ["2", "1", "2", "3"]);
         assert_eq!((p.line("1"), p.line("2"), p.line("3")), (Some(1), Some(2), Some(3)));
+    }
+
+    #[test]
+    fn numbers_too_long_for_a_key_are_found_by_their_strings() {
+        let long = "12345678901234567";
+        let plan = NumberingPlan { number_length: None, routes: vec![] };
+        let p = Plan::new(&plan, ["2015550100", long]);
+        assert!(p.keys.is_empty());
+        assert_eq!(
+            (p.line(long), p.line("2015550100"), p.line("1234567890123456")),
+            (Some(1), Some(0), None)
+        );
+        let p = Plan::new(&plan, ["2015550100", "1234567890123456"]);
+        assert_eq!(p.keys.len(), 2);
+        assert_eq!((p.line(long), p.line("1234567890123456"), p.line("201555010")), (None, Some(1), None));
     }
 }

@@ -1,34 +1,51 @@
-//! The simulator's event queue: a timing wheel of one-microsecond buckets
-//! for the next [`WHEEL`] microseconds, a binary heap of small keys
-//! `(time, sequence number, slot)` for what lies beyond, and a slab of
-//! payloads both refer to.
+//! The simulator's event queue: a two-level timing wheel over a slab of
+//! payloads, with a binary heap of small keys `(time, sequence number, slot)`
+//! for what lies beyond the second level.
 //!
-//! Each bucket holds the events of one instant as a FIFO list threaded
-//! through the slab. Sequence numbers grow with every push, so a bucket is
-//! in sequence order by construction and popping needs no comparison at all:
-//! the next event is the head of the first non-empty bucket, found with a
-//! bitmap (one bit per bucket, one summary bit per 64 buckets). Most events
-//! are frames due a millisecond on, link states and line frames due now:
-//! they never touch the heap. Protocol timers (seconds to minutes ahead)
-//! and scripted calls go to the heap and move into their bucket, in
-//! `(time, sequence)` order, when the wheel's window reaches them — before
-//! anything else can be pushed at that instant, so the bucket stays in
+//! Level one has one-microsecond buckets for the current and the next block
+//! of [`BLOCK`] microseconds (a frame due a millisecond on is always there);
+//! level two has one bucket per block for the next [`LEVEL2`] blocks (about
+//! nine minutes: scripted calls, and protocol timers up to T5's five
+//! minutes); the heap holds the rest. Each level-one bucket holds the events
+//! of one instant as a FIFO list threaded through the slab. Sequence numbers
+//! grow with every push, so a bucket is in sequence order by construction and
+//! popping needs no comparison at all: the next event is the head of the
+//! first non-empty bucket, found with a bitmap (one bit per bucket, one
+//! summary bit per 64 buckets). A level-two bucket is a LIFO list (a push
+//! touches only the bucket); when the window reaches its block, the list is
+//! walked newest first and each entry put at the front of its level-one
+//! bucket, which restores push order within every instant. Keys move from
+//! the heap to level two (or one) as soon as their block comes in range,
+//! before anything else can be pushed there, so each instant stays in
 //! sequence order. An item pushed earlier than the last pop (the simulator
 //! pops stale events ahead of its clock when it peeks, then may schedule at
 //! its clock) goes to a third, "early" heap, which pops before the rest. The
 //! order of pops is exactly that of one heap ordered by `(time, sequence)`.
+//!
+//! Why two levels: a scripted phone sets all its call timers at start (200
+//! each in `ainsim bench`), and every call leaves cancelled T7/T9/T1/T5
+//! timers behind; in one heap those were hundreds of thousands of keys whose
+//! pops each missed the cache a dozen times.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use ainsim_elements::Instant;
 
-/// Buckets of the wheel, one per microsecond: events due less than this many
-/// microseconds after the last pop live in the wheel (4.096 ms: a
-/// millisecond link's frames, with room for jitter).
+/// Buckets of level one, one per microsecond: the block of the last pop and
+/// the next one (events due at least [`BLOCK`] microseconds after the last
+/// pop are always there: a millisecond link's frames, with room for jitter).
 const WHEEL: usize = 4096;
 const WORDS: usize = WHEEL / 64;
 const _: () = assert!(WORDS <= 64, "one summary word");
+/// Microseconds per block: level one holds the blocks `c` and `c + 1`, where
+/// `c` is the block of the last pop.
+const BLOCK: u64 = (WHEEL / 2) as u64;
+/// Buckets of level two, one per block: blocks `c + 2` to `c + 1 + LEVEL2`
+/// (2¹⁸ × 2.048 ms ≈ 537 s).
+const LEVEL2: usize = 1 << 18;
+const WORDS2: usize = LEVEL2 / 64;
+const SUMMARY2: usize = WORDS2 / 64;
 
 /// No slot (end of a bucket's list).
 const NIL: u32 = u32::MAX;
@@ -47,21 +64,31 @@ struct Entry<T> {
 enum Src {
     Early,
     Bucket(usize),
-    Far,
+    /// In level two or the heap: the window must move onto it first.
+    Later(u64),
 }
 
 pub(super) struct Queue<T> {
-    /// The latest time popped: every wheel entry is in `[base, base + WHEEL)`,
-    /// every `far` key at or after `base + WHEEL`, every `early` key before `base`.
+    /// The latest time popped: every level-one entry is in `[base, (block + 2) × BLOCK)`,
+    /// every `early` key before `base`.
     base: u64,
+    /// `base / BLOCK`.
+    block: u64,
     /// Keys pushed before `base` (rare).
     early: BinaryHeap<Key>,
-    /// `(head, tail)` slot of each bucket's list, by `time % WHEEL`.
+    /// `(head, tail)` slot of each level-one bucket's list, by `time % WHEEL`.
     buckets: Box<[(u32, u32)]>,
     /// Bit `b % 64` of word `b / 64`: bucket `b` is not empty.
     bits: [u64; WORDS],
     /// Bit `w`: word `w` of `bits` is not zero.
     summary: u64,
+    /// Head slot + 1 (0: empty) of each level-two bucket's list, by `block % LEVEL2`.
+    heads2: Vec<u32>,
+    bits2: Vec<u64>,
+    summary2: Vec<u64>,
+    /// Items in level two.
+    len2: usize,
+    /// Keys of blocks `block + 2 + LEVEL2` and later.
     far: BinaryHeap<Key>,
     slots: Vec<Entry<T>>,
     free: Vec<u32>,
@@ -72,10 +99,16 @@ impl<T> Queue<T> {
     pub(super) fn new() -> Self {
         Queue {
             base: 0,
+            block: 0,
             early: BinaryHeap::new(),
             buckets: vec![(NIL, NIL); WHEEL].into_boxed_slice(),
             bits: [0; WORDS],
             summary: 0,
+            // Zeroed: the allocator hands out untouched pages for these.
+            heads2: vec![0; LEVEL2],
+            bits2: vec![0; WORDS2],
+            summary2: vec![0; SUMMARY2],
+            len2: 0,
             far: BinaryHeap::new(),
             slots: Vec::new(),
             free: Vec::new(),
@@ -107,18 +140,98 @@ impl<T> Queue<T> {
         }
     }
 
-    /// Appends slot `s` (due at `at`, inside the window) to its bucket.
+    /// Appends slot `s` (due at `at`, inside level one) to its bucket.
     fn append(&mut self, at: u64, s: u32) {
         let b = (at % WHEEL as u64) as usize;
         let (head, tail) = self.buckets[b];
         if head == NIL {
             self.buckets[b] = (s, s);
-            self.bits[b / 64] |= 1 << (b % 64);
-            self.summary |= 1 << (b / 64);
+            self.mark(b);
         } else {
             self.slots[tail as usize].next = s;
             self.buckets[b].1 = s;
         }
+    }
+
+    /// Puts slot `s` (due at `at`, inside level one) at the front of its bucket.
+    fn prepend(&mut self, at: u64, s: u32) {
+        let b = (at % WHEEL as u64) as usize;
+        let (head, tail) = self.buckets[b];
+        if head == NIL {
+            self.slots[s as usize].next = NIL;
+            self.buckets[b] = (s, s);
+            self.mark(b);
+        } else {
+            self.slots[s as usize].next = head;
+            self.buckets[b] = (s, tail);
+        }
+    }
+
+    fn mark(&mut self, b: usize) {
+        self.bits[b / 64] |= 1 << (b % 64);
+        self.summary |= 1 << (b / 64);
+    }
+
+    /// Puts slot `s` (due at `at`, inside level two) at the front of its block's list.
+    fn push2(&mut self, at: u64, s: u32) {
+        let i = ((at / BLOCK) % LEVEL2 as u64) as usize;
+        let head = self.heads2[i];
+        self.slots[s as usize].next = if head == 0 { NIL } else { head - 1 };
+        self.heads2[i] = s + 1;
+        if head == 0 {
+            self.bits2[i / 64] |= 1 << (i % 64);
+            self.summary2[i / 4096] |= 1 << (i / 64 % 64);
+        }
+        self.len2 += 1;
+    }
+
+    /// Takes level-two bucket `i`'s list (its head slot).
+    fn take2(&mut self, i: usize) -> u32 {
+        let head = std::mem::take(&mut self.heads2[i]);
+        if head == 0 {
+            return NIL;
+        }
+        self.bits2[i / 64] &= !(1 << (i % 64));
+        if self.bits2[i / 64] == 0 {
+            self.summary2[i / 4096] &= !(1 << (i / 64 % 64));
+        }
+        head - 1
+    }
+
+    /// The first non-empty level-two bucket at or after index `from` (no wrap).
+    fn next2(&self, from: usize) -> Option<usize> {
+        if from >= LEVEL2 {
+            return None;
+        }
+        let w = from / 64;
+        let here = self.bits2[w] & (!0u64 << (from % 64));
+        if here != 0 {
+            return Some(w * 64 + here.trailing_zeros() as usize);
+        }
+        // Later words, through the summary.
+        let mut sw = (w + 1) / 64;
+        let mut mask = if (w + 1) % 64 == 0 { !0u64 } else { !0u64 << ((w + 1) % 64) };
+        while sw < SUMMARY2 {
+            let s = self.summary2[sw] & mask;
+            if s != 0 {
+                let word = sw * 64 + s.trailing_zeros() as usize;
+                return Some(word * 64 + self.bits2[word].trailing_zeros() as usize);
+            }
+            sw += 1;
+            mask = !0;
+        }
+        None
+    }
+
+    /// The first non-empty level-two block from `block + 2` on, as a block number.
+    fn first_block2(&self) -> Option<u64> {
+        if self.len2 == 0 {
+            return None;
+        }
+        let first = self.block + 2;
+        let start = (first % LEVEL2 as u64) as usize;
+        let i = self.next2(start).or_else(|| self.next2(0))?;
+        Some(first + ((i + LEVEL2 - start) % LEVEL2) as u64)
     }
 
     /// Queues `item` at `at`; `seq` must grow with every push.
@@ -126,16 +239,19 @@ impl<T> Queue<T> {
         let at = at.0;
         let s = self.alloc(at, item);
         self.len += 1;
+        let b = at / BLOCK;
         if at < self.base {
             self.early.push(Reverse((at, seq, s)));
-        } else if at - self.base < WHEEL as u64 {
+        } else if b < self.block + 2 {
             self.append(at, s);
+        } else if b < self.block + 2 + LEVEL2 as u64 {
+            self.push2(at, s);
         } else {
             self.far.push(Reverse((at, seq, s)));
         }
     }
 
-    /// The first non-empty bucket from `base` on, going round once.
+    /// The first non-empty level-one bucket from `base` on, going round once.
     fn first_bucket(&self) -> Option<usize> {
         if self.summary == 0 {
             return None;
@@ -154,30 +270,88 @@ impl<T> Queue<T> {
         (bits != 0).then(|| w * 64 + bits.trailing_zeros() as usize)
     }
 
-    /// Moves the heap's keys that the window now reaches into their buckets,
-    /// in `(time, sequence)` order.
-    fn migrate(&mut self) {
+    /// Moves the window to `base`'s block: level two's blocks that level one
+    /// now covers go there (each list newest first, each entry to the front
+    /// of its bucket: push order within an instant), then the heap's keys
+    /// that either level now covers, in `(time, sequence)` order.
+    fn advance(&mut self) {
+        let new = self.base / BLOCK;
+        if new <= self.block {
+            return;
+        }
+        let old = self.block;
+        self.block = new;
+        if self.len2 > 0 {
+            // Blocks old + 2 .. new + 2 that were in level two.
+            let span = (new - old).min(LEVEL2 as u64);
+            let start = ((old + 2) % LEVEL2 as u64) as usize;
+            // Distance from `start` (in blocks) already covered.
+            let mut done = 0usize;
+            while self.len2 > 0 && (done as u64) < span {
+                let from = (start + done) % LEVEL2;
+                let Some(i) = self.next2(from).or_else(|| self.next2(0)) else { break };
+                let dist = (i + LEVEL2 - start) % LEVEL2;
+                if dist < done || dist as u64 >= span {
+                    break;
+                }
+                let mut s = self.take2(i);
+                while s != NIL {
+                    let e = &self.slots[s as usize];
+                    let (at, next) = (e.at, e.next);
+                    self.len2 -= 1;
+                    self.prepend(at, s);
+                    s = next;
+                }
+                done = dist + 1;
+            }
+        }
+        let horizon = new + 2 + LEVEL2 as u64;
         while let Some(&Reverse((at, _, s))) = self.far.peek() {
-            if at.saturating_sub(self.base) >= WHEEL as u64 {
+            let b = at / BLOCK;
+            if b >= horizon {
                 break;
             }
             self.far.pop();
-            self.append(at, s);
+            if b < new + 2 {
+                self.slots[s as usize].next = NIL;
+                self.append(at, s);
+            } else {
+                self.push2(at, s);
+            }
         }
     }
 
-    /// The slot of the earliest item: the head of the first bucket, or the
-    /// heap's first key when the wheel is empty. (The window does not move
-    /// here: only a pop may move it, as an item may still be pushed at any
-    /// time from the last pop on.)
+    /// Level two's earliest item: the first non-empty block's list scanned
+    /// (newest first, so the last of the smallest times is the oldest push).
+    fn first2(&self) -> Option<u32> {
+        let b = self.first_block2()?;
+        let mut s = self.heads2[(b % LEVEL2 as u64) as usize].checked_sub(1)?;
+        let mut best = (u64::MAX, NIL);
+        while s != NIL {
+            let e = &self.slots[s as usize];
+            if e.at <= best.0 {
+                best = (e.at, s);
+            }
+            s = e.next;
+        }
+        (best.1 != NIL).then_some(best.1)
+    }
+
+    /// The slot of the earliest item and where it is. (The window does not
+    /// move here: only a pop may move it, as an item may still be pushed at
+    /// any time from the last pop on.)
     fn first(&self) -> Option<(u32, Src)> {
         if let Some(&Reverse((_, _, s))) = self.early.peek() {
             return Some((s, Src::Early));
         }
-        match self.first_bucket() {
-            Some(b) => Some((self.buckets[b].0, Src::Bucket(b))),
-            None => self.far.peek().map(|&Reverse((_, _, s))| (s, Src::Far)),
+        if let Some(b) = self.first_bucket() {
+            return Some((self.buckets[b].0, Src::Bucket(b)));
         }
+        let s = match self.first2() {
+            Some(s) => s,
+            None => self.far.peek().map(|&Reverse((_, _, s))| s)?,
+        };
+        Some((s, Src::Later(self.slots[s as usize].at)))
     }
 
     /// The earliest item and its time.
@@ -194,7 +368,20 @@ impl<T> Queue<T> {
 
     /// Takes the earliest item if it is due at or before `limit`.
     pub(super) fn pop_due(&mut self, limit: Instant) -> Option<(Instant, T)> {
-        let (s, src) = self.first()?;
+        let (s, src) = loop {
+            match self.first()? {
+                (_, Src::Later(at)) => {
+                    if at > limit.0 {
+                        return None;
+                    }
+                    // Level one is empty: the window moves onto the earliest
+                    // item, which brings it into level one.
+                    self.base = at;
+                    self.advance();
+                }
+                found => break found,
+            }
+        };
         let e = self.slots.get_mut(s as usize)?;
         let (at, next) = (e.at, e.next);
         if at > limit.0 {
@@ -205,10 +392,6 @@ impl<T> Queue<T> {
             Src::Early => {
                 self.early.pop();
             }
-            // The wheel is empty: the window moves onto this key below.
-            Src::Far => {
-                self.far.pop();
-            }
             Src::Bucket(b) if next == NIL => {
                 self.buckets[b] = (NIL, NIL);
                 self.bits[b / 64] &= !(1 << (b % 64));
@@ -217,12 +400,13 @@ impl<T> Queue<T> {
                 }
             }
             Src::Bucket(b) => self.buckets[b].0 = next,
+            Src::Later(_) => {}
         }
         self.free.push(s);
         self.len -= 1;
         if at > self.base {
             self.base = at;
-            self.migrate();
+            self.advance();
         }
         Some((Instant(at), item))
     }
@@ -231,30 +415,35 @@ impl<T> Queue<T> {
     pub(super) fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
         let (slots, free) = (&mut self.slots, &mut self.free);
         let mut dropped = 0;
+        // Filters the list from `s` in place; returns its new (head, tail).
+        let mut filter = |mut s: u32, dropped: &mut usize| {
+            let (mut head, mut tail) = (NIL, NIL);
+            while s != NIL {
+                let e = &mut slots[s as usize];
+                let next = e.next;
+                if e.item.as_ref().is_some_and(&mut keep) {
+                    e.next = NIL;
+                    if head == NIL {
+                        head = s;
+                    } else {
+                        slots[tail as usize].next = s;
+                    }
+                    tail = s;
+                } else {
+                    e.item = None;
+                    free.push(s);
+                    *dropped += 1;
+                }
+                s = next;
+            }
+            (head, tail)
+        };
         for w in 0..WORDS {
             let mut bits = self.bits[w];
             while bits != 0 {
                 let b = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                let (mut s, mut head, mut tail) = (self.buckets[b].0, NIL, NIL);
-                while s != NIL {
-                    let e = &mut slots[s as usize];
-                    let next = e.next;
-                    if e.item.as_ref().is_some_and(&mut keep) {
-                        e.next = NIL;
-                        if head == NIL {
-                            head = s;
-                        } else {
-                            slots[tail as usize].next = s;
-                        }
-                        tail = s;
-                    } else {
-                        e.item = None;
-                        free.push(s);
-                        dropped += 1;
-                    }
-                    s = next;
-                }
+                let (head, tail) = filter(self.buckets[b].0, &mut dropped);
                 self.buckets[b] = (head, tail);
                 if head == NIL {
                     self.bits[w] &= !(1 << (b % 64));
@@ -264,6 +453,31 @@ impl<T> Queue<T> {
                 self.summary &= !(1 << w);
             }
         }
+        let mut dropped2 = 0;
+        for sw in 0..SUMMARY2 {
+            let mut words = self.summary2[sw];
+            while words != 0 {
+                let w = sw * 64 + words.trailing_zeros() as usize;
+                words &= words - 1;
+                let mut bits = self.bits2[w];
+                while bits != 0 {
+                    let i = w * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let (head, _) = filter(self.heads2[i] - 1, &mut dropped2);
+                    if head == NIL {
+                        self.heads2[i] = 0;
+                        self.bits2[w] &= !(1 << (i % 64));
+                    } else {
+                        self.heads2[i] = head + 1;
+                    }
+                }
+                if self.bits2[w] == 0 {
+                    self.summary2[sw] &= !(1 << (w % 64));
+                }
+            }
+        }
+        self.len2 -= dropped2;
+        dropped += dropped2;
         let mut check = |&Reverse((_, _, s)): &Key| {
             let e = &mut slots[s as usize];
             let k = e.item.as_ref().is_some_and(&mut keep);
@@ -352,9 +566,26 @@ mod tests {
         };
         for _ in 0..20_000 {
             let r = rnd();
-            match r % 6 {
-                0 | 1 => {
-                    let at = now + [0, 1000, 2000, 5000, r % 20_000, r % 10_000_000][(r / 5 % 6) as usize];
+            match r % 7 {
+                6 if r % 100 < 3 => {
+                    // A purge of cancelled timers: drops a residue class.
+                    let k = r / 7 % 5;
+                    q.retain(|v| v % 5 != k);
+                    model.retain(|_, v| *v % 5 != k);
+                }
+                0 | 1 | 6 => {
+                    // Within level one, on block edges, in level two, beyond it (the heap).
+                    let at = now
+                        + [
+                            0,
+                            1000,
+                            2000,
+                            5000,
+                            r % 20_000,
+                            r % 10_000_000,
+                            r % 1_200_000_000,
+                            BLOCK * (r % 4),
+                        ][(r / 5 % 8) as usize];
                     q.push(Instant(at), seq, seq);
                     model.insert((at, seq), seq);
                     seq += 1;
@@ -410,7 +641,7 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                let at = now + [0, 1000, x % 50_000, x % 3_000_000][(x % 4) as usize];
+                let at = now + [0, 1000, x % 50_000, x % 3_000_000, x % 900_000_000, 4095][(x % 6) as usize];
                 if at == now && round % 2 == 0 {
                     q.push_now(Instant(at), seq, seq);
                 } else {
