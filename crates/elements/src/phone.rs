@@ -260,6 +260,9 @@ impl Phone {
                 }
                 self.next_dtmf(now, i, 0, out);
             }
+            (LineSignal::Digits(d), St::Talking | St::Calling(_)) => {
+                out.event(None, EventKind::Note(format!("{}: hears dtmf {d}", self.script.number)));
+            }
             (LineSignal::FarEndReleased, St::Talking | St::Calling(_) | St::Dialling(_)) => {
                 self.hang_up(now, out)
             }
