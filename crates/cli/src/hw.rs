@@ -313,9 +313,11 @@ fn bridge(
         .build()
         .map_err(|e| Failure::Other(anyhow::anyhow!("cannot start tokio: {e}")))?;
     rt.block_on(async {
-        let listen = crate::run::access_listen(&t)?;
+        // The access server's OSN listener stays closed: the bridge's network
+        // takes calls from its line and from outside SS7 peers, and a fixed
+        // port would clash with an `ainsim run` or `serve` of the same topology.
         let (mut running, mut ends, bound) =
-            start_network(&plan, number, listen).await.map_err(Failure::BadInput)?;
+            start_network(&plan, number, None).await.map_err(Failure::BadInput)?;
         let name = if t.name.is_empty() { t.file().to_owned() } else { t.name.clone() };
         outln!("network {name} running in real time: {} elements; line {number} on {port}", plan.nodes.len());
         crate::run::print_bound(&plan, &bound);

@@ -418,6 +418,25 @@ impl Fixed {
     }
 }
 
+/// The optional part of the IAM of a call from a `pbx` line whose own
+/// number is `own` and that presented `p` (see `Ssp::presented_iam`):
+/// the calling party number, and on ANSI the charge number.
+pub fn presented_calling(variant: Variant, own: &str, p: &Presented) -> Vec<P> {
+    let ansi = variant == Variant::Ansi;
+    let cgpn = match p {
+        Presented::Number(n) => Some(Number { screening: 1, ..Number::e164(3, n) }),
+        Presented::Restricted => Some(Number { screening: 3, presentation: 1, ..Number::e164(3, own) }),
+        Presented::Unavailable if ansi => None,
+        // Q.763 §3.10 note: no address signals, the other subfields 0, screening "network provided".
+        Presented::Unavailable => Some(Number { presentation: 2, screening: 3, ..Number::default() }),
+    };
+    let mut opt: Vec<P> = cgpn.into_iter().map(P::CallingPartyNumber).collect();
+    if ansi {
+        opt.push(P::ChargeNumber(Number::e164(3, own)));
+    }
+    opt
+}
+
 /// Backward signals and release between the two halves of a call.
 #[derive(Debug, Clone, Copy)]
 enum Sig<'a> {
@@ -1141,18 +1160,7 @@ impl Ssp {
     /// "ANI of the calling party; national number"), as for a PBX trunk.
     fn presented_iam(&self, setup: &Setup, own: &str, p: &Presented) -> IsupRepr {
         let mut r = self.fresh_iam(0, setup);
-        let ansi = self.variant == Variant::Ansi;
-        let cgpn = match p {
-            Presented::Number(n) => Some(Number { screening: 1, ..Number::e164(3, n) }),
-            Presented::Restricted => Some(Number { screening: 3, presentation: 1, ..Number::e164(3, own) }),
-            Presented::Unavailable if ansi => None,
-            // Q.763 §3.10 note: no address signals, the other subfields 0, screening "network provided".
-            Presented::Unavailable => Some(Number { presentation: 2, screening: 3, ..Number::default() }),
-        };
-        let mut opt: Vec<P> = cgpn.into_iter().map(P::CallingPartyNumber).collect();
-        if ansi {
-            opt.push(P::ChargeNumber(Number::e164(3, own)));
-        }
+        let opt = presented_calling(self.variant, own, p);
         if let isup::Body::Parameters { optional, .. } = &mut r.body {
             *optional = Some(opt);
         }
