@@ -210,10 +210,14 @@ impl Phone {
     }
 
     fn hang_up(&mut self, now: Instant, out: &mut Outputs) {
-        for t in [ANSWER, HANGUP, GIVE_UP, DTMF] {
+        for t in [ANSWER, HANGUP, GIVE_UP] {
             out.cancel_timer(TimerId(t));
         }
-        self.dtmf = None;
+        // The DTMF timer runs only while post-dial digits wait: no extra
+        // cancel on the hang-up of an ordinary call.
+        if self.dtmf.take().is_some() {
+            out.cancel_timer(TimerId(DTMF));
+        }
         self.state = St::OnHook;
         self.send(now, LineSignal::OnHook, out);
     }
