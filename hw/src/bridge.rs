@@ -10,19 +10,26 @@
 //!
 //! | line (device) | network |
 //! |---|---|
-//! | RING (+ caller ID) | off hook, dial `--to` (the switch sends the IAM) |
+//! | RING, then caller ID (or the next RING) | off hook, present the caller ID, dial `--to`: the IAM carries that calling number |
 //! | `ATA` → VCON once the network says Connected | answer seen by the caller |
 //! | network rings the line | modem dials `--dial` / gateway rings its phone |
 //! | probable answer | off hook → ANM |
 //! | BUSY / NO ANSWER / NO DIALTONE | `Refuse` with cause 17 / 19 / 41 → REL with that cause |
 //! | loop break / busy tone on the line | on hook → REL 16 |
 //! | FarEndReleased | `ATH0` |
+//! | DTMF `<DLE>d` from the line during a call | `Digits`: the far party hears them |
+//! | `Digits` from the network during a call | `AT+VTS` on the line |
 //! | port gone (unplug) | on hook → REL, log line, re-initialise when back |
 //!
-//! What it is not: the line protocol of the emulated network
-//! (`ainsim_elements::line`) has no way for a line to present a calling
-//! number, so the switch puts the line's own number in the IAM, not the
-//! caller ID heard on the line (logged; in the README's not-done list). [`LinePort`] polls its device queue every
+//! The bridged line is made a line of class `pbx` in the plan, so its
+//! switch takes the calling number the bridge presents
+//! ([`LineSignal::Present`]): the caller ID heard on the line, `P`
+//! (private) as restricted, `O` as unavailable. The network is started by
+//! [`Plan::run_replacing`], as `ainsim run` starts it, `[[external]]`
+//! links included.
+//!
+//! What it is not: no audio crosses the emulated network (it carries no
+//! voice). [`LinePort`] polls its device queue every
 //! [`POLL`] on a timer: the runtime has no way yet to wake an element
 //! from outside.
 //!
@@ -32,11 +39,12 @@
 use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 
-use ainsim_elements::line::{LineSignal, Tone};
+use ainsim_elements::line::{LineSignal, Presented, Tone};
 use ainsim_elements::phone::Phone;
+use ainsim_elements::ssp::config::LineClass;
 use ainsim_elements::{Element, EventKind, Input, Instant, Outputs, TimerId};
-use ainsim_runtime::rt::{Rt, Running};
-use ainsim_runtime::topology::{phone_name, Plan};
+use ainsim_runtime::rt::Running;
+use ainsim_runtime::topology::{phone_name, NodeSpec, Plan};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 
@@ -113,11 +121,20 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Start the plan's elements and links on tokio with a [`LinePort`] as subscriber `number`.
+/// Start the plan's elements, links and `[[external]]` links on tokio, as
+/// `ainsim run` does ([`Plan::run_replacing`]), with a [`LinePort`] as
+/// subscriber `number`, whose line becomes of class `pbx` (it presents the
+/// caller ID heard on the line). Returns the running network, the line's
+/// ends, and the addresses bound for outside peers.
 ///
 /// # Errors
-/// When `number` is no subscriber line of the plan, or an element cannot be built.
-pub fn start_network(plan: &Plan, number: &str) -> Result<(Running, LineEnds), String> {
+/// When `number` is no subscriber line of the plan, an element cannot be
+/// built, or a socket for an outside peer cannot be bound.
+pub async fn start_network(
+    plan: &Plan,
+    number: &str,
+    access_listen: Option<std::net::SocketAddr>,
+) -> Result<(Running, LineEnds, Vec<(String, std::net::SocketAddr)>), String> {
     let phone = phone_name(number);
     if !plan.nodes.iter().any(|(n, _)| *n == phone) {
         let known: Vec<&str> = plan.lines.keys().map(String::as_str).collect();
@@ -126,27 +143,15 @@ pub fn start_network(plan: &Plan, number: &str) -> Result<(Running, LineEnds), S
             known.join(", ")
         ));
     }
-    let mut rt = Rt::new();
-    let mut nodes = std::collections::BTreeMap::new();
-    let mut ends = None;
-    for (name, spec) in &plan.nodes {
-        let r = if *name == phone {
-            let (port, e) = LinePort::new(number);
-            ends = Some(e);
-            rt.add(port)
-        } else {
-            rt.add_boxed(spec.element()?)
-        };
-        nodes.insert(name.as_str(), r);
+    let mut plan = plan.clone();
+    for (_, spec) in &mut plan.nodes {
+        if let NodeSpec::Ssp(c) = spec {
+            c.lines.iter_mut().filter(|l| l.number == number).for_each(|l| l.class = LineClass::Pbx);
+        }
     }
-    for l in &plan.links {
-        let (Some(a), Some(b)) = (nodes.get(l.a.0.as_str()), nodes.get(l.b.0.as_str())) else {
-            return Err(format!("link {} - {}: unknown element", l.a.0, l.b.0));
-        };
-        rt.wire_kind(*a, l.a.1, *b, l.b.1, l.kind);
-    }
-    let ends = ends.ok_or_else(|| format!("--number {number}: no line"))?;
-    Ok((rt.start(), ends))
+    let (port, ends) = LinePort::new(number);
+    let (running, bound) = plan.run_replacing(None, access_listen, Some((&phone, Box::new(port)))).await?;
+    Ok((running, ends, bound))
 }
 
 /// What the bridge does with calls.
@@ -180,10 +185,13 @@ impl Default for BridgeConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum St {
     Idle,
-    /// The line rang; we placed the call into the network and wait for its answer.
+    /// The line rings: until caller ID or the second RING, the call waits
+    /// (`placed` false); then we place it into the network and wait for
+    /// its answer.
     Inbound {
-        caller: Option<String>,
+        caller: Option<Presented>,
         last_ring: tokio::time::Instant,
+        placed: bool,
     },
     Talking,
 }
@@ -303,9 +311,16 @@ async fn drive_inner<T: AsyncRead + AsyncWrite + Unpin>(
                     net(ends, LineSignal::OnHook);
                     *st = St::Idle;
                 }
-                (LineSignal::Tone(Tone::Dial), St::Inbound { .. }) => {
+                (LineSignal::Tone(Tone::Dial), St::Inbound { caller, .. }) => {
+                    if let Some(p) = caller {
+                        net(ends, LineSignal::Present(p));
+                    }
                     let to = cfg.to.clone().unwrap_or_default();
                     net(ends, LineSignal::Digits(to));
+                }
+                (LineSignal::Digits(d), St::Talking) => {
+                    log(format!("dtmf {d} from the network: AT+VTS on the line"));
+                    m.send_dtmf(&d).await?;
                 }
                 (LineSignal::FarEndReleased | LineSignal::StopRing, St::Talking | St::Inbound { .. }) => {
                     log("network side hung up: hanging up the line".into());
@@ -318,10 +333,12 @@ async fn drive_inner<T: AsyncRead + AsyncWrite + Unpin>(
             }
         }
         // Then the device.
-        if let St::Inbound { last_ring, .. } = st {
+        if let St::Inbound { last_ring, placed, .. } = st {
             if last_ring.elapsed() > cfg.ring_gone {
                 log("the line stopped ringing: the caller gave up".into());
-                net(ends, LineSignal::OnHook);
+                if *placed {
+                    net(ends, LineSignal::OnHook);
+                }
                 *st = St::Idle;
             }
         }
@@ -332,28 +349,31 @@ async fn drive_inner<T: AsyncRead + AsyncWrite + Unpin>(
                     log("the line rings, but no --to says where calls from it go".into());
                     continue;
                 };
-                log(format!("the line rings: calling {to} in the network"));
-                *st = St::Inbound { caller: None, last_ring: tokio::time::Instant::now() };
+                log(format!("the line rings: calling {to} in the network after its caller id"));
+                *st = St::Inbound { caller: None, last_ring: tokio::time::Instant::now(), placed: false };
+            }
+            (ModemEvent::Ring(_), St::Inbound { caller, placed, .. }) => {
+                if !placed {
+                    log("no caller id by the second ring: calling without one".into());
+                    net(ends, LineSignal::OffHook);
+                }
+                *st = St::Inbound { caller, last_ring: tokio::time::Instant::now(), placed: true };
+            }
+            (ModemEvent::Cid(CidField::Number(n)), St::Inbound { last_ring, placed: false, .. }) => {
+                let caller = presented(Some(&n), log);
                 net(ends, LineSignal::OffHook);
+                *st = St::Inbound { caller, last_ring, placed: true };
             }
-            (ModemEvent::Ring(_), St::Inbound { caller, .. }) => {
-                *st = St::Inbound { caller, last_ring: tokio::time::Instant::now() };
-            }
-            (ModemEvent::Cid(CidField::Number(n)), St::Inbound { last_ring, .. }) => {
-                let shown = match &n {
-                    CidValue::Value(v) => v.clone(),
-                    CidValue::Private => "private".into(),
-                    CidValue::Unavailable => "unavailable".into(),
-                };
-                log(format!("caller id {shown} (the network sees the line's own number)"));
-                *st = St::Inbound { caller: Some(shown), last_ring };
-            }
-            (ModemEvent::RawCid(Ok(c)), St::Inbound { last_ring, .. }) => {
-                log(format!("caller id {:?} (raw)", c.number()));
-                *st = St::Inbound { caller: c.number().map(str::to_string), last_ring };
+            (ModemEvent::RawCid(Ok(c)), St::Inbound { last_ring, placed: false, .. }) => {
+                let caller = presented(c.number.as_ref(), log);
+                net(ends, LineSignal::OffHook);
+                *st = St::Inbound { caller, last_ring, placed: true };
             }
             (ModemEvent::RawCid(Err(e)), _) => log(format!("caller id refused: {e}")),
-            (ModemEvent::Dtmf(d), St::Talking) => log(format!("dtmf {} from the line", char::from(d))),
+            (ModemEvent::Dtmf(d), St::Talking) => {
+                log(format!("dtmf {} from the line: to the network", char::from(d)));
+                net(ends, LineSignal::Digits(char::from(d).to_string()));
+            }
             (ModemEvent::Tone(DleEvent::LoopBreak | DleEvent::Busy | DleEvent::DialTone), St::Talking) => {
                 log("the line hung up: releasing the network side".into());
                 m.hang_up().await?;
@@ -368,6 +388,35 @@ async fn drive_inner<T: AsyncRead + AsyncWrite + Unpin>(
             (e, _) => tracing::debug!("hw bridge: {e:?} in {st:?}"),
         }
     }
+}
+
+/// The calling number to present for caller ID `v` heard on the line
+/// (none: the switch puts the line's own number).
+fn presented(v: Option<&CidValue>, log: &mut impl FnMut(String)) -> Option<Presented> {
+    let p = match v {
+        Some(CidValue::Value(n))
+            if !n.is_empty() && n.len() <= 32 && n.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Presented::Number(n.clone())
+        }
+        Some(CidValue::Value(n)) => {
+            log(format!("caller id {n:?} is not a number: the network sees the line's own number"));
+            return None;
+        }
+        Some(CidValue::Private) => Presented::Restricted,
+        Some(CidValue::Unavailable) => Presented::Unavailable,
+        None => {
+            log("caller id without a number: the network sees the line's own number".into());
+            return None;
+        }
+    };
+    let shown = match &p {
+        Presented::Number(n) => n.as_str(),
+        Presented::Restricted => "private (presentation restricted)",
+        Presented::Unavailable => "unavailable (number not available)",
+    };
+    log(format!("caller id {shown}: presented to the network"));
+    Some(p)
 }
 
 /// Keep a line bridged for as long as the network runs: open the device

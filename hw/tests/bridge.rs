@@ -21,6 +21,12 @@ const OTHER: &str = "2015550100";
 const WAIT: Duration = Duration::from_secs(15);
 
 fn plan(other_calls_line: bool) -> Plan {
+    plan_to(other_calls_line, LINE)
+}
+
+/// The plan; when `other_calls_line`, OTHER calls `to` (a dial string: the
+/// line's number, then perhaps post-dial DTMF).
+fn plan_to(other_calls_line: bool, to: &str) -> Plan {
     let mut p = Topology::default_fig1().plan(None).expect("default plan");
     if other_calls_line {
         for (name, spec) in &mut p.nodes {
@@ -28,8 +34,8 @@ fn plan(other_calls_line: bool) -> Plan {
                 let NodeSpec::Phone(s) = spec else { panic!("a phone") };
                 s.calls = vec![PlacedCall {
                     at: Duration::from_millis(300),
-                    to: LINE.into(),
-                    holding: Some(Duration::from_secs(1)),
+                    to: to.into(),
+                    holding: Some(Duration::from_secs(if to == LINE { 1 } else { 4 })),
                     give_up_after: Some(Duration::from_secs(20)),
                 }];
             }
@@ -89,7 +95,15 @@ async fn bridged(
     other_calls_line: bool,
     to: Option<&str>,
 ) -> (Running, tokio::task::JoinHandle<Stopped>, Log) {
-    let (running, mut ends) = start_network(&plan(other_calls_line), LINE).expect("network");
+    bridged_plan(emu, &plan(other_calls_line), to).await
+}
+
+async fn bridged_plan(
+    emu: &PtyModem,
+    plan: &Plan,
+    to: Option<&str>,
+) -> (Running, tokio::task::JoinHandle<Stopped>, Log) {
+    let (running, mut ends, _) = start_network(plan, LINE, None).await.expect("network");
     let mut m = serial::open(emu.path().to_str().expect("path")).expect("open");
     let log: Log = Log::default();
     let mut lg = logger(&log);
@@ -134,8 +148,12 @@ async fn a_busy_far_end_on_the_line_releases_the_network_call_with_cause_17() {
     assert!(log.contains("cause 17"), "{log}");
 }
 
+fn note(e: &RtEvent, text: &str) -> bool {
+    matches!(&e.event.kind, EventKind::Note(n) if n.contains(text))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_line_rings_a_network_phone_dtmf_then_far_hang_up_releases() {
+async fn the_line_rings_a_network_phone_with_caller_id_dtmf_crosses_far_hang_up_releases() {
     let emu = emulator();
     let (mut running, bridge, log) = bridged(&emu, false, Some(OTHER)).await;
 
@@ -143,12 +161,23 @@ async fn the_line_rings_a_network_phone_dtmf_then_far_hang_up_releases() {
         number: Some(CidValue::Value("3035550111".into())),
         ..CallerId::default()
     })));
+    // The IAM carries the caller ID heard on the line as the calling number.
     let attempt = await_event(&mut running, |e| matches!(e.event.kind, EventKind::CallAttempt { .. })).await;
-    assert_eq!(attempt.event.kind, EventKind::CallAttempt { from: LINE.into(), to: OTHER.into() });
+    assert_eq!(attempt.event.kind, EventKind::CallAttempt { from: "3035550111".into(), to: OTHER.into() });
+    let far = await_event(&mut running, |e| matches!(e.event.kind, EventKind::CallAttempt { .. })).await;
+    assert_eq!(
+        far.event.kind,
+        EventKind::CallAttempt { from: "3035550111".into(), to: OTHER.into() },
+        "at the far switch too"
+    );
     await_event(&mut running, |e| e.event.kind == EventKind::Answered).await;
     // The network answered: the bridge answers the ringing line.
     assert_eq!(next_line(&emu), LineEvent::OffHook);
+    // DTMF from the line's far end crosses the network to the phone.
     emu.script(Script::FarDtmf(b'7'));
+    emu.script(Script::FarDtmf(b'#'));
+    await_event(&mut running, |e| note(e, &format!("{OTHER}: hears dtmf 7"))).await;
+    await_event(&mut running, |e| note(e, &format!("{OTHER}: hears dtmf #"))).await;
     emu.script(Script::FarHangup);
     let rel = await_event(&mut running, |e| matches!(e.event.kind, EventKind::Released { .. })).await;
     assert_eq!(rel.event.kind, EventKind::Released { cause: 16 });
@@ -156,8 +185,46 @@ async fn the_line_rings_a_network_phone_dtmf_then_far_hang_up_releases() {
     running.shutdown();
     let _ = tokio::time::timeout(WAIT, bridge).await;
     let log = log.lock().expect("log").join("\n");
-    assert!(log.contains("caller id 3035550111"), "{log}");
+    assert!(log.contains("caller id 3035550111: presented to the network"), "{log}");
     assert!(log.contains("dtmf 7 from the line"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_caller_id_is_presented_restricted() {
+    let emu = emulator();
+    let (mut running, bridge, log) = bridged(&emu, false, Some(OTHER)).await;
+    emu.script(Script::Ring(Some(CallerId { number: Some(CidValue::Private), ..CallerId::default() })));
+    // Restricted: the network carries the line's own number, not shown to the phone.
+    let attempt = await_event(&mut running, |e| matches!(e.event.kind, EventKind::CallAttempt { .. })).await;
+    assert_eq!(attempt.event.kind, EventKind::CallAttempt { from: LINE.into(), to: OTHER.into() });
+    await_event(&mut running, |e| e.event.kind == EventKind::Answered).await;
+    running.shutdown();
+    let _ = tokio::time::timeout(WAIT, bridge).await;
+    let log = log.lock().expect("log").join("\n");
+    assert!(log.contains("caller id private (presentation restricted)"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_network_phone_keys_dtmf_the_bridge_plays_it_on_the_line() {
+    let emu = emulator();
+    let plan = plan_to(true, &format!("{LINE},12#"));
+    let (mut running, bridge, log) = bridged_plan(&emu, &plan, None).await;
+
+    assert_eq!(next_line(&emu), LineEvent::OffHook);
+    assert_eq!(next_line(&emu), LineEvent::Dial("5550199".into()));
+    await_event(&mut running, |e| e.event.kind == EventKind::Answered).await;
+    // A second after the answer the caller keys 12#: AT+VTS on the line.
+    for d in *b"12#" {
+        assert_eq!(next_line(&emu), LineEvent::Dtmf(d));
+    }
+    // And the line's far end keys back.
+    emu.script(Script::FarDtmf(b'9'));
+    await_event(&mut running, |e| note(e, &format!("{OTHER}: hears dtmf 9"))).await;
+    assert_eq!(next_line(&emu), LineEvent::OnHook, "the caller hangs up after 4 s");
+    running.shutdown();
+    let _ = tokio::time::timeout(WAIT, bridge).await;
+    let log = log.lock().expect("log").join("\n");
+    assert!(log.contains("dtmf 12# from the network: AT+VTS on the line"), "{log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,7 +247,7 @@ async fn unplugging_mid_call_releases_the_network_side() {
 async fn after_an_unplug_the_bridge_re_initialises_the_device_when_it_is_back() {
     let first = emulator();
     let path = Arc::new(Mutex::new(first.path().to_str().expect("path").to_string()));
-    let (mut running, mut ends) = start_network(&plan(false), LINE).expect("network");
+    let (mut running, mut ends, _) = start_network(&plan(false), LINE, None).await.expect("network");
     let (log_tx, log_rx) = std::sync::mpsc::channel::<String>();
     let p = Arc::clone(&path);
     let open = move || {
@@ -213,4 +280,25 @@ async fn after_an_unplug_the_bridge_re_initialises_the_device_when_it_is_back() 
     assert_eq!(attempt.event.kind, EventKind::CallAttempt { from: LINE.into(), to: OTHER.into() });
     running.shutdown();
     bridge.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bridge_opens_the_topologys_external_links_as_run_does() {
+    let text = format!(
+        "{}\n[[external]]\nname = \"lab-stp\"\nkind = \"m3ua_tcp\"\nswitch = \"SSP-A\"\npoint_code = \"1-1-8\"\nlocal = \"127.0.0.1:0\"\nrole = \"sgp\"\nrouting_context = 1\nprefixes = [\"415\"]\n",
+        ainsim_runtime::topology::DEFAULT
+    );
+    let plan = Topology::parse(&text, "lab.toml").expect("topology").plan(None).expect("plan");
+    let (running, _ends, bound) = start_network(&plan, LINE, None).await.expect("network");
+    let [(name, addr)] = bound.as_slice() else { panic!("one outside link bound: {bound:?}") };
+    assert_eq!(name, "lab-stp");
+    // An outside peer can reach the network the line is bridged into.
+    tokio::time::timeout(WAIT, tokio::net::TcpStream::connect(addr))
+        .await
+        .expect("in time")
+        .expect("connects");
+    running.shutdown();
+    // A number that is no line is refused before anything starts.
+    let err = start_network(&plan, "5550000", None).await.err().expect("refused");
+    assert!(err.contains("--number 5550000"), "{err}");
 }

@@ -181,6 +181,11 @@ fn user_parts(variant: Variant) -> Vec<UserPart> {
         let bytes = bytes_of(&name, r.to_bytes());
         v.push(UserPart { name, si: si::ISUP, bytes });
     }
+    for (n, r) in ssp_examples(variant) {
+        let name = format!("ssp: {n}");
+        let bytes = bytes_of(&name, r.to_bytes());
+        v.push(UserPart { name, si: si::ISUP, bytes });
+    }
     for (n, r) in sccp::examples(variant) {
         let name = format!("sccp: {n}");
         let bytes = bytes_of(&name, r.to_bytes(variant));
@@ -208,6 +213,30 @@ fn user_parts(variant: Variant) -> Vec<UserPart> {
         }
     }
     v
+}
+
+/// What the SSP adds on top of the codec's examples: DTMF and heard text in
+/// a USR (`ainsim_elements::ssp::bridge`), and the IAMs of a `pbx` line
+/// that presented a calling number, a withheld one, or none.
+fn ssp_examples(variant: Variant) -> Vec<(&'static str, isup::Repr)> {
+    use ainsim_elements::line::Presented;
+    use ainsim_elements::ssp::{bridge, presented_calling};
+    use isup::{MessageType as M, Parameter as P};
+    let usr = |uui| isup::Repr::new(variant, 7, M::Usr, vec![P::UserToUserInformation(uui)], Some(vec![]));
+    let iam = |p: &Presented| {
+        let mut r = isup::examples(variant).into_iter().find(|(n, _)| *n == "IAM").expect("IAM example").1;
+        if let isup::Body::Parameters { optional, .. } = &mut r.body {
+            *optional = Some(presented_calling(variant, "2125550142", p));
+        }
+        r
+    };
+    vec![
+        ("USR (DTMF)", usr(bridge::encode_dtmf("123#"))),
+        ("USR (heard text)", usr(bridge::encode_hear("Please hold"))),
+        ("IAM (pbx line, presented number)", iam(&Presented::Number("3035550111".into()))),
+        ("IAM (pbx line, withheld)", iam(&Presented::Restricted)),
+        ("IAM (pbx line, no number)", iam(&Presented::Unavailable)),
+    ]
 }
 
 /// An SCCP UDT (class 1, return on error) between the TCAP subsystems of

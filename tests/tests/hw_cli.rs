@@ -96,7 +96,7 @@ fn probe_of_a_missing_port_fails_clearly() {
 #[test]
 fn the_network_rings_the_emulated_line_it_answers_dtmf_and_hang_up() {
     let topo = format!(
-        "{}\n[[phone]]\nnumber = \"2015550100\"\ncalls = [{{ at = \"2s\", to = \"2125550142\", holding = \"4s\", give_up_after = \"30s\" }}]\n",
+        "{}\n[[phone]]\nnumber = \"2015550100\"\ncalls = [{{ at = \"2s\", to = \"2125550142,123#\", holding = \"5s\", give_up_after = \"30s\" }}]\n",
         ainsim_runtime::topology::DEFAULT
     );
     let file = TempFile::new("hw-bridge.toml", topo.as_bytes());
@@ -133,13 +133,56 @@ fn the_network_rings_the_emulated_line_it_answers_dtmf_and_hang_up() {
     emu.expect("line: dialled 5550199");
     bridge.expect("probable answer");
     bridge.expect("answered");
+    // A second after the answer the network caller keys 123#: AT+VTS on the line.
+    bridge.expect("dtmf 123# from the network");
+    for d in ["1", "2", "3", "#"] {
+        emu.expect(&format!("line: dtmf {d}"));
+    }
+    // The line's far end keys 5: the network caller hears it.
     writeln!(emu.stdin(), "dtmf 5").unwrap();
     bridge.expect("dtmf 5 from the line");
-    // The network caller hangs up after 4 s: the network releases, the modem hangs up.
+    bridge.expect("2015550100: hears dtmf 5");
+    // The network caller hangs up after 5 s: the network releases, the modem hangs up.
     let rel = bridge.expect("released");
     assert!(rel.contains("cause 16"), "{rel}");
     bridge.expect("network side hung up");
     emu.expect("line: on hook");
+}
+
+#[test]
+fn a_ring_with_caller_id_enters_the_network_with_that_number_and_externals_open() {
+    let topo = format!(
+        "{}\n[[external]]\nname = \"lab-stp\"\nkind = \"m3ua_tcp\"\nswitch = \"SSP-A\"\npoint_code = \"1-1-8\"\nlocal = \"127.0.0.1:0\"\nrole = \"sgp\"\nrouting_context = 1\nprefixes = [\"415\"]\n",
+        ainsim_runtime::topology::DEFAULT
+    );
+    let file = TempFile::new("hw-bridge-cid.toml", topo.as_bytes());
+    let mut emu = Proc::start(&["hw", "emulate", "--ring-period", "300ms", "--stop-after", "60s"]);
+    let path = emu.lines.recv_timeout(WAIT).expect("the first line");
+    let mut bridge = Proc::start(&[
+        "hw",
+        "bridge",
+        "--port",
+        &path,
+        "--number",
+        "2125550142",
+        "--to",
+        "2015550100",
+        "--topology",
+        file.path().to_str().unwrap(),
+        "--stop-after",
+        "40s",
+    ]);
+    bridge.expect("lab-stp: M3UA/TCP listening on 127.0.0.1:");
+    bridge.expect(&format!("{path} ready"));
+    writeln!(emu.stdin(), "ring 3035550111").unwrap();
+    bridge.expect("caller id 3035550111: presented to the network");
+    bridge.expect("call attempt 3035550111 -> 2015550100");
+    bridge.expect("network answered: answering the line");
+    emu.expect("line: off hook");
+    writeln!(emu.stdin(), "hangup").unwrap();
+    bridge.expect("the line hung up");
+    let rel = bridge.expect("released");
+    assert!(rel.contains("cause 16"), "{rel}");
 }
 
 #[test]

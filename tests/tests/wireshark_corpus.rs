@@ -219,8 +219,14 @@ const CHECKS: &[Check] = &[
         },
     },
     Check {
+        // A calling number "address not available" has no digits: Wireshark
+        // then shows no `isup.calling` at all.
         field: "isup.calling",
-        ours: |f| f.isup.as_ref().map(|_| opt(isup_number(f, isup::code::CALLING).map(|n| n.digits.clone()))),
+        ours: |f| {
+            f.isup.as_ref().map(|_| {
+                opt(isup_number(f, isup::code::CALLING).map(|n| n.digits.clone()).filter(|d| !d.is_empty()))
+            })
+        },
     },
     Check {
         // Wireshark uses this field for every number parameter laid out like

@@ -313,12 +313,14 @@ fn bridge(
         .build()
         .map_err(|e| Failure::Other(anyhow::anyhow!("cannot start tokio: {e}")))?;
     rt.block_on(async {
-        let (mut running, mut ends) = start_network(&plan, number).map_err(Failure::BadInput)?;
+        // The access server's OSN listener stays closed: the bridge's network
+        // takes calls from its line and from outside SS7 peers, and a fixed
+        // port would clash with an `ainsim run` or `serve` of the same topology.
+        let (mut running, mut ends, bound) =
+            start_network(&plan, number, None).await.map_err(Failure::BadInput)?;
         let name = if t.name.is_empty() { t.file().to_owned() } else { t.name.clone() };
         outln!("network {name} running in real time: {} elements; line {number} on {port}", plan.nodes.len());
-        if !plan.externals.is_empty() {
-            outln!("  note: the bridge does not open the topology's [[external]] links (README: not done)");
-        }
+        crate::run::print_bound(&plan, &bound);
         let mut events = std::mem::replace(&mut running.events, tokio::sync::mpsc::unbounded_channel().1);
         tokio::spawn(async move {
             while let Some(ev) = events.recv().await {

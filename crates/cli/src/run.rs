@@ -7,7 +7,7 @@ use std::time::Duration;
 use ainsim_elements::ssp::LINE_EVENT_BASE;
 use ainsim_elements::EventKind;
 use ainsim_runtime::rt::Tap;
-use ainsim_runtime::topology::{ExternalKind, Topology};
+use ainsim_runtime::topology::{ExternalKind, Plan, Topology};
 use ainsim_wire::Variant;
 
 use crate::codec::Failure;
@@ -34,42 +34,11 @@ pub(crate) fn run(a: &RunArgs<'_>) -> Result<(), Failure> {
         .map_err(|e| Failure::Other(anyhow::anyhow!("cannot start tokio: {e}")))?;
     rt.block_on(async {
         let tap = a.pcap.map(|_| Tap::new());
-        let listen = match t.access_server.as_ref().and_then(|a| a.get_ref().listen.clone()) {
-            Some(a) => Some(a.parse::<std::net::SocketAddr>().map_err(|_| {
-                Failure::BadInput(format!("{}: access_server listen: {a:?} is not an address:port", t.file()))
-            })?),
-            None => None,
-        };
+        let listen = access_listen(&t)?;
         let (mut running, bound) = plan.run(tap.clone(), listen).await.map_err(Failure::BadInput)?;
         let name = if t.name.is_empty() { t.file().to_owned() } else { t.name.clone() };
         outln!("network {name} ({}) running in real time: {} elements", plan.variant, plan.nodes.len());
-        for (name, addr) in &bound {
-            match plan.externals.iter().find(|e| &e.name == name) {
-                Some(spec) => {
-                    let how = match (spec.kind, spec.local) {
-                        (ExternalKind::Mtp2Udp, _) => format!(
-                            "MTP2/UDP on {addr} <-> {}",
-                            spec.remote.map_or("?".to_owned(), |r| r.to_string())
-                        ),
-                        (ExternalKind::M3uaTcp, Some(_)) => {
-                            format!("M3UA/TCP listening on {addr} as {:?}", spec.role)
-                        }
-                        (ExternalKind::M3uaTcp, None) => {
-                            format!("M3UA/TCP connecting to {addr} as {:?}", spec.role)
-                        }
-                    };
-                    outln!(
-                        "  {name}: {how} (peer point code {}, on {})",
-                        spec.peer_pc.display(plan.variant),
-                        spec.switch
-                    );
-                }
-                None => outln!("  {name}: call instructions (OSN over TCP) on {addr}"),
-            }
-        }
-        if bound.is_empty() {
-            outln!("  no [[external]] links in the topology: nothing from outside can reach it");
-        }
+        print_bound(&plan, &bound);
         outln!("  Ctrl-C stops it");
         let stop = stopped(a.stop_after);
         tokio::pin!(stop);
@@ -107,6 +76,47 @@ pub(crate) fn run(a: &RunArgs<'_>) -> Result<(), Failure> {
         }
         Ok(())
     })
+}
+
+/// The access server's OSN listen address from the topology, if any.
+pub(crate) fn access_listen(t: &Topology) -> Result<Option<std::net::SocketAddr>, Failure> {
+    match t.access_server.as_ref().and_then(|a| a.get_ref().listen.clone()) {
+        Some(a) => Ok(Some(a.parse::<std::net::SocketAddr>().map_err(|_| {
+            Failure::BadInput(format!("{}: access_server listen: {a:?} is not an address:port", t.file()))
+        })?)),
+        None => Ok(None),
+    }
+}
+
+/// Prints what [`Plan::run`](ainsim_runtime::topology::Plan::run) bound for outside peers.
+pub(crate) fn print_bound(plan: &Plan, bound: &[(String, std::net::SocketAddr)]) {
+    for (name, addr) in bound {
+        match plan.externals.iter().find(|e| &e.name == name) {
+            Some(spec) => {
+                let how = match (spec.kind, spec.local) {
+                    (ExternalKind::Mtp2Udp, _) => format!(
+                        "MTP2/UDP on {addr} <-> {}",
+                        spec.remote.map_or("?".to_owned(), |r| r.to_string())
+                    ),
+                    (ExternalKind::M3uaTcp, Some(_)) => {
+                        format!("M3UA/TCP listening on {addr} as {:?}", spec.role)
+                    }
+                    (ExternalKind::M3uaTcp, None) => {
+                        format!("M3UA/TCP connecting to {addr} as {:?}", spec.role)
+                    }
+                };
+                outln!(
+                    "  {name}: {how} (peer point code {}, on {})",
+                    spec.peer_pc.display(plan.variant),
+                    spec.switch
+                );
+            }
+            None => outln!("  {name}: call instructions (OSN over TCP) on {addr}"),
+        }
+    }
+    if bound.is_empty() {
+        outln!("  no [[external]] links in the topology: nothing from outside can reach it");
+    }
 }
 
 /// Resolves after `after` (for tests and timed runs) or, without it, at Ctrl-C.

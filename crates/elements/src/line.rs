@@ -31,7 +31,11 @@ pub enum LineSignal {
     OffHook,
     /// Phone → switch: the handset is put down.
     OnHook,
-    /// Phone → switch: dialled digits (DTMF or pulse), `0-9 * #`.
+    /// Phone → switch: dialled digits (DTMF or pulse), `0-9 * #`. During a
+    /// call (after the digits that chose the called party), the DTMF the
+    /// party keys on its voice path, which the switch carries to the far
+    /// party. Switch → phone: DTMF keyed by the far party, as the phone's
+    /// earpiece hears it.
     Digits(String),
     /// Switch → phone: ringing starts, with caller ID if presented.
     Ring { caller: Option<String> },
@@ -52,6 +56,23 @@ pub enum LineSignal {
     /// (cause 21); a line bridged to real gear (crate `ainsim-hw`) knows
     /// why its far end did not answer and says so.
     Refuse(u8),
+    /// Phone → switch, off hook before the called digits: the calling
+    /// number of the call it is about to dial (a PBX or gateway trunk that
+    /// passes on the caller ID it heard). The switch takes it only from a
+    /// line of class `pbx` and ignores it elsewhere.
+    Present(Presented),
+}
+
+/// A calling number a line presents ([`LineSignal::Present`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presented {
+    /// The caller's number, `0-9` (1-32 digits).
+    Number(String),
+    /// The caller withheld it (caller ID `P`, private).
+    Restricted,
+    /// The line heard none (caller ID `O`, out of area / unavailable).
+    Unavailable,
 }
 
 /// Why a line frame was refused.
@@ -85,6 +106,8 @@ mod ty {
     pub(super) const HEAR: u8 = 0x09;
     pub(super) const FAR_END_RELEASED: u8 = 0x0a;
     pub(super) const REFUSE: u8 = 0x0b;
+    pub(super) const PRESENT_NUMBER: u8 = 0x0c;
+    pub(super) const PRESENT_NONE: u8 = 0x0d;
 }
 
 fn tone_code(t: Tone) -> u8 {
@@ -95,6 +118,10 @@ fn tone_code(t: Tone) -> u8 {
         Tone::Congestion => 4,
         Tone::Sit => 5,
     }
+}
+
+fn valid_number(s: &str) -> bool {
+    (1..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn valid_digits(s: &str) -> bool {
@@ -154,6 +181,21 @@ impl LineSignal {
                 [c] => Err(LineError::BadCause(*c)),
                 [_, more @ ..] => Err(LineError::Trailing(more.len())),
             },
+            ty::PRESENT_NUMBER => {
+                let n = text("presented number")?;
+                if valid_number(&n) {
+                    Ok(LineSignal::Present(Presented::Number(n)))
+                } else {
+                    Err(LineError::BadText { what: "presented number" })
+                }
+            }
+            ty::PRESENT_NONE => match rest {
+                [1] => Ok(LineSignal::Present(Presented::Restricted)),
+                [2] => Ok(LineSignal::Present(Presented::Unavailable)),
+                [] => Err(LineError::Truncated { what: "presentation", offset: 1, len: 1, left: 0 }),
+                [_] => Err(LineError::BadText { what: "presentation" }),
+                [_, more @ ..] => Err(LineError::Trailing(more.len())),
+            },
             other => Err(LineError::UnknownType(other)),
         }
     }
@@ -192,6 +234,14 @@ impl LineSignal {
                 }
                 out.extend_from_slice(&[ty::REFUSE, *c]);
             }
+            LineSignal::Present(Presented::Number(n)) => {
+                if !valid_number(n) {
+                    return Err(LineError::BadText { what: "presented number" });
+                }
+                text(out, ty::PRESENT_NUMBER, n)?;
+            }
+            LineSignal::Present(Presented::Restricted) => out.extend_from_slice(&[ty::PRESENT_NONE, 1]),
+            LineSignal::Present(Presented::Unavailable) => out.extend_from_slice(&[ty::PRESENT_NONE, 2]),
         }
         Ok(())
     }
@@ -211,8 +261,11 @@ impl LineSignal {
     /// The frame's length in octets (as [`LineSignal::emit`] writes it, when it can).
     fn encoded_len(&self) -> usize {
         match self {
-            LineSignal::Digits(s) | LineSignal::Ring { caller: Some(s) } | LineSignal::Hear(s) => 2 + s.len(),
-            LineSignal::Tone(_) | LineSignal::Refuse(_) => 2,
+            LineSignal::Digits(s)
+            | LineSignal::Ring { caller: Some(s) }
+            | LineSignal::Hear(s)
+            | LineSignal::Present(Presented::Number(s)) => 2 + s.len(),
+            LineSignal::Tone(_) | LineSignal::Refuse(_) | LineSignal::Present(_) => 2,
             _ => 1,
         }
     }
@@ -232,6 +285,9 @@ impl fmt::Display for LineSignal {
             LineSignal::Hear(s) => write!(f, "hears {s:?}"),
             LineSignal::FarEndReleased => f.write_str("far end released"),
             LineSignal::Refuse(c) => write!(f, "refuse (cause {c})"),
+            LineSignal::Present(Presented::Number(n)) => write!(f, "presents {n}"),
+            LineSignal::Present(Presented::Restricted) => f.write_str("presents a withheld number"),
+            LineSignal::Present(Presented::Unavailable) => f.write_str("presents no number"),
         }
     }
 }
@@ -253,6 +309,9 @@ mod tests {
             LineSignal::Hear("Please hold while we connect you".into()),
             LineSignal::FarEndReleased,
             LineSignal::Refuse(17),
+            LineSignal::Present(Presented::Number("3035550111".into())),
+            LineSignal::Present(Presented::Restricted),
+            LineSignal::Present(Presented::Unavailable),
         ]
     }
 
@@ -278,6 +337,10 @@ mod tests {
         assert_eq!(LineSignal::parse(&[ty::REFUSE, 200]), Err(LineError::BadCause(200)));
         assert!(matches!(LineSignal::parse(&[ty::REFUSE]), Err(LineError::Truncated { .. })));
         assert_eq!(LineSignal::Refuse(0).to_bytes(), Err(LineError::BadCause(0)));
+        assert!(matches!(LineSignal::parse(&[ty::PRESENT_NUMBER, 1, b'*']), Err(LineError::BadText { .. })));
+        assert!(matches!(LineSignal::parse(&[ty::PRESENT_NUMBER, 0]), Err(LineError::BadText { .. })));
+        assert!(matches!(LineSignal::parse(&[ty::PRESENT_NONE, 3]), Err(LineError::BadText { .. })));
+        assert!(LineSignal::Present(Presented::Number("12a".into())).to_bytes().is_err());
     }
 
     proptest::proptest! {

@@ -11,6 +11,14 @@
 //! frame it heard and sent ([`Phone::log`]). A mobile phone is the same
 //! element behind the MTSO.
 //!
+//! **DTMF after answer.** A number to call may go on with post-dial DTMF,
+//! as a phone's stored number does: `2125550142,123#` dials 2125550142,
+//! and once the call is answered waits one pause ([`PAUSE`] per comma) and
+//! keys `123#`; `2125550142,12,,34` keys `12` after one pause and `34` two
+//! pauses later. The switch carries the digits to the far party in band;
+//! DTMF the far party keys arrives as [`LineSignal::Digits`] and is in
+//! [`Phone::dtmf_heard`].
+//!
 //! Contract: never panics on input; a frame that does not parse is logged as
 //! `Event::Dropped` with its hex and otherwise ignored.
 
@@ -22,6 +30,29 @@ use crate::ssp::config::{humane, humane_opt};
 
 /// How long a caller listens to busy, congestion or SIT before hanging up.
 pub const LISTEN: Duration = Duration::from_secs(1);
+
+/// What one comma of a number's post-dial DTMF waits.
+pub const PAUSE: Duration = Duration::from_secs(1);
+
+/// The digits dialled and the post-dial DTMF of a number to call
+/// (`2125550142,,12#` → `2125550142` and `[(2 pauses, "12#")]`).
+pub fn post_dial(to: &str) -> (&str, Vec<(Duration, &str)>) {
+    let (dial, mut rest) = to.split_once(',').map_or((to, ""), |(d, r)| (d, r));
+    let mut groups = Vec::new();
+    let mut pauses = 1u32;
+    while !rest.is_empty() {
+        let end = rest.find(',').unwrap_or(rest.len());
+        let (digits, tail) = rest.split_at(end);
+        if digits.is_empty() {
+            pauses += 1;
+        } else {
+            groups.push((PAUSE * pauses, digits));
+            pauses = 1;
+        }
+        rest = tail.strip_prefix(',').unwrap_or(tail);
+    }
+    (dial, groups)
+}
 
 /// What the phone does when it rings.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -57,7 +88,8 @@ pub struct PlacedCall {
     /// When to lift the handset, from the phone's start.
     #[serde(with = "humane")]
     pub at: Duration,
-    /// The digits to dial.
+    /// The digits to dial, then optional post-dial DTMF after commas
+    /// (`2125550142,123#`: see the module's doc).
     pub to: String,
     /// Hang up this long after the far end answers (none: wait for the far end).
     #[serde(default, with = "humane_opt", skip_serializing_if = "Option::is_none")]
@@ -118,6 +150,7 @@ enum St {
 const ANSWER: u64 = 1;
 const HANGUP: u64 = 2;
 const GIVE_UP: u64 = 3;
+const DTMF: u64 = 4;
 const CALL_BASE: u64 = 16;
 
 /// A scripted phone.
@@ -126,6 +159,8 @@ pub struct Phone {
     script: PhoneScript,
     state: St,
     log: Vec<Seen>,
+    /// Post-dial DTMF of the call in progress: (call, next group).
+    dtmf: Option<(usize, usize)>,
 }
 
 impl Phone {
@@ -134,7 +169,7 @@ impl Phone {
 
     /// A phone following `script`.
     pub fn new(script: PhoneScript) -> Self {
-        Phone { script, state: St::OnHook, log: Vec::new() }
+        Phone { script, state: St::OnHook, log: Vec::new(), dtmf: None }
     }
 
     /// Every frame heard and sent, in order.
@@ -153,6 +188,17 @@ impl Phone {
             .collect()
     }
 
+    /// The DTMF digits the far party keyed during calls, in order.
+    pub fn dtmf_heard(&self) -> String {
+        self.log
+            .iter()
+            .filter_map(|s| match &s.signal {
+                LineSignal::Digits(d) if !s.sent => Some(d.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether the phone heard `sig`.
     pub fn saw(&self, sig: &LineSignal) -> bool {
         self.log.iter().any(|s| !s.sent && &s.signal == sig)
@@ -166,6 +212,11 @@ impl Phone {
     fn hang_up(&mut self, now: Instant, out: &mut Outputs) {
         for t in [ANSWER, HANGUP, GIVE_UP] {
             out.cancel_timer(TimerId(t));
+        }
+        // The DTMF timer runs only while post-dial digits wait: no extra
+        // cancel on the hang-up of an ordinary call.
+        if self.dtmf.take().is_some() {
+            out.cancel_timer(TimerId(DTMF));
         }
         self.state = St::OnHook;
         self.send(now, LineSignal::OnHook, out);
@@ -192,7 +243,7 @@ impl Phone {
                 self.state = St::OnHook;
             }
             (LineSignal::Tone(Tone::Dial), St::Dialling(i)) => {
-                let to = self.script.calls.get(i).map(|c| c.to.clone()).unwrap_or_default();
+                let to = self.script.calls.get(i).map(|c| post_dial(&c.to).0.to_owned()).unwrap_or_default();
                 self.state = St::Calling(i);
                 self.send(now, LineSignal::Digits(to), out);
             }
@@ -211,6 +262,10 @@ impl Phone {
                 if let Some(h) = self.script.calls.get(i).and_then(|c| c.holding) {
                     out.set_timer(TimerId(HANGUP), now.after(h));
                 }
+                self.next_dtmf(now, i, 0, out);
+            }
+            (LineSignal::Digits(d), St::Talking | St::Calling(_)) => {
+                out.event(None, EventKind::Note(format!("{}: hears dtmf {d}", self.script.number)));
             }
             (LineSignal::FarEndReleased, St::Talking | St::Calling(_) | St::Dialling(_)) => {
                 self.hang_up(now, out)
@@ -219,8 +274,27 @@ impl Phone {
         }
     }
 
+    /// Arms the timer of group `k` of call `i`'s post-dial DTMF, if it has one.
+    fn next_dtmf(&mut self, now: Instant, i: usize, k: usize, out: &mut Outputs) {
+        self.dtmf = None;
+        let Some(c) = self.script.calls.get(i) else { return };
+        if let Some((wait, _)) = post_dial(&c.to).1.get(k) {
+            self.dtmf = Some((i, k));
+            out.set_timer(TimerId(DTMF), now.after(*wait));
+        }
+    }
+
     fn on_timer(&mut self, now: Instant, id: TimerId, out: &mut Outputs) {
         match (id.0, self.state) {
+            (DTMF, St::Talking) => {
+                let Some((i, k)) = self.dtmf else { return };
+                let digits =
+                    self.script.calls.get(i).and_then(|c| post_dial(&c.to).1.get(k).map(|g| g.1.to_owned()));
+                if let Some(d) = digits {
+                    self.send(now, LineSignal::Digits(d), out);
+                }
+                self.next_dtmf(now, i, k + 1, out);
+            }
             (ANSWER, St::Ringing) => {
                 self.state = St::Talking;
                 self.send(now, LineSignal::OffHook, out);
@@ -305,6 +379,17 @@ mod tests {
         assert_eq!(s.calls[0].give_up_after, None);
         let back: PhoneScript = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
         assert_eq!(back, s);
+    }
+
+    #[test]
+    fn post_dial_dtmf_splits_at_commas() {
+        assert_eq!(post_dial("2125550142"), ("2125550142", vec![]));
+        assert_eq!(post_dial("2125550142,123#"), ("2125550142", vec![(PAUSE, "123#")]));
+        assert_eq!(
+            post_dial("1,,12,34,"),
+            ("1", vec![(PAUSE * 2, "12"), (PAUSE, "34")]),
+            "a trailing comma waits for nothing"
+        );
     }
 
     #[test]

@@ -14,7 +14,16 @@
 //! ([`encode_hear`], [`decode_hear`]). USR is end-to-end, passes transit
 //! exchanges unchanged, and Wireshark shows it, so an announcement played by
 //! a peripheral on a trunk reaches whatever line is bridged to that trunk,
-//! through any number of switches. Only two-party bridges exist today; the
+//! through any number of switches.
+//!
+//! **DTMF.** Digits a party keys during a call cross the bridge the same
+//! way: from a line as [`LineSignal::Digits`] (after the called digits), to
+//! a line as `LineSignal::Digits`, and on a circuit as a USR whose
+//! user-to-user information is protocol discriminator 0x00, then DLE (0x10,
+//! the code a V.253 voice modem puts before a DTMF it detects), then the
+//! digits `0-9 * #` in ASCII ([`encode_dtmf`], [`decode_dtmf`]). Heard text
+//! never starts with a control character, so the two cannot be confused.
+//! Only two-party bridges exist today; the
 //! IP's conference ports will add legs with more than one peer.
 //!
 //! [`LineSignal::Hear`]: crate::line::LineSignal::Hear
@@ -108,7 +117,33 @@ pub fn encode_hear(text: &str) -> Vec<u8> {
 /// The heard text in a USR's user-to-user information, if it is one.
 pub fn decode_hear(uui: &[u8]) -> Option<&str> {
     match uui {
+        [0x00, DLE, ..] => None,
         [0x00, text @ ..] => std::str::from_utf8(text).ok(),
+        _ => None,
+    }
+}
+
+/// DLE: before the digits of a DTMF USR ([`encode_dtmf`]).
+const DLE: u8 = 0x10;
+
+/// The user-to-user information of a USR that carries DTMF digits
+/// (`0-9 * #`; the caller checks them).
+pub fn encode_dtmf(digits: &str) -> Vec<u8> {
+    let mut v = Vec::with_capacity(digits.len() + 2);
+    v.extend_from_slice(&[0x00, DLE]);
+    v.extend_from_slice(digits.as_bytes());
+    v
+}
+
+/// The DTMF digits in a USR's user-to-user information, if it carries
+/// some (1 or more of `0-9 * #`).
+pub fn decode_dtmf(uui: &[u8]) -> Option<&str> {
+    match uui {
+        [0x00, DLE, d @ ..]
+            if !d.is_empty() && d.iter().all(|b| b.is_ascii_digit() || *b == b'*' || *b == b'#') =>
+        {
+            std::str::from_utf8(d).ok()
+        }
         _ => None,
     }
 }
@@ -139,5 +174,15 @@ mod tests {
     fn heard_text_round_trips() {
         assert_eq!(decode_hear(&encode_hear("Please hold")), Some("Please hold"));
         assert_eq!(decode_hear(&[0x04, b'x']), None);
+    }
+
+    #[test]
+    fn dtmf_round_trips_and_is_not_heard_text() {
+        assert_eq!(encode_dtmf("12#"), [0x00, 0x10, b'1', b'2', b'#']);
+        assert_eq!(decode_dtmf(&encode_dtmf("*09#")), Some("*09#"));
+        assert_eq!(decode_hear(&encode_dtmf("5")), None);
+        assert_eq!(decode_dtmf(&encode_hear("5")), None);
+        assert_eq!(decode_dtmf(&[0x00, 0x10]), None, "no digits");
+        assert_eq!(decode_dtmf(&[0x00, 0x10, b'x']), None);
     }
 }

@@ -176,13 +176,18 @@ pub enum LineClass {
     Ordinary,
     /// Payphone (category 15).
     Payphone,
+    /// A PBX or gateway trunk on a line (category 10): it may present the
+    /// calling number of the call it dials ([`LineSignal::Present`]).
+    ///
+    /// [`LineSignal::Present`]: crate::line::LineSignal::Present
+    Pbx,
 }
 
 impl LineClass {
     /// The calling party's category (Q.763 §3.11).
     pub fn category(self) -> u8 {
         match self {
-            LineClass::Ordinary => 10,
+            LineClass::Ordinary | LineClass::Pbx => 10,
             LineClass::Payphone => 15,
         }
     }

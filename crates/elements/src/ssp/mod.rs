@@ -55,7 +55,7 @@ pub use self::config::{
     PrefixRoute, RouteConfig, SignallingConfig, SspConfig, TimeoutAction, TriggerKind, TrunkGroupConfig,
 };
 use crate::core::{Element, EventKind, Input, Instant, Outputs, Port, TimerId};
-use crate::line::{LineSignal, Tone};
+use crate::line::{LineSignal, Presented, Tone};
 use crate::sp::{LinkSetId, SignallingPoint};
 
 /// `Event::call` of a line event is this plus the line index.
@@ -180,6 +180,8 @@ struct Line {
     defer_alerting: bool,
     /// Calls to the line go on to this number with redirection information (a roaming mobile).
     forward_to: Option<String>,
+    /// The calling number a `pbx` line presented for the call it dials ([`LineSignal::Present`]).
+    presented: Option<Presented>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -416,6 +418,25 @@ impl Fixed {
     }
 }
 
+/// The optional part of the IAM of a call from a `pbx` line whose own
+/// number is `own` and that presented `p` (see `Ssp::presented_iam`):
+/// the calling party number, and on ANSI the charge number.
+pub fn presented_calling(variant: Variant, own: &str, p: &Presented) -> Vec<P> {
+    let ansi = variant == Variant::Ansi;
+    let cgpn = match p {
+        Presented::Number(n) => Some(Number { screening: 1, ..Number::e164(3, n) }),
+        Presented::Restricted => Some(Number { screening: 3, presentation: 1, ..Number::e164(3, own) }),
+        Presented::Unavailable if ansi => None,
+        // Q.763 §3.10 note: no address signals, the other subfields 0, screening "network provided".
+        Presented::Unavailable => Some(Number { presentation: 2, screening: 3, ..Number::default() }),
+    };
+    let mut opt: Vec<P> = cgpn.into_iter().map(P::CallingPartyNumber).collect();
+    if ansi {
+        opt.push(P::ChargeNumber(Number::e164(3, own)));
+    }
+    opt
+}
+
 /// Backward signals and release between the two halves of a call.
 #[derive(Debug, Clone, Copy)]
 enum Sig<'a> {
@@ -426,6 +447,8 @@ enum Sig<'a> {
     Resume(Option<&'a [u8]>),
     Release(u8),
     Hear(&'a str),
+    /// DTMF digits keyed by the party on the other leg.
+    Dtmf(&'a str),
 }
 
 mod tk {
@@ -605,6 +628,7 @@ impl Ssp {
                 digits: String::new(),
                 defer_alerting: false,
                 forward_to: None,
+                presented: None,
             });
         }
         let plan = Plan::new(&cfg.numbering, cfg.lines.iter().map(|l| l.number.as_str()));
@@ -1126,6 +1150,32 @@ impl Ssp {
         IsupRepr::new(self.variant, cic, M::Iam, m, Some(opt.unwrap_or_default()))
     }
 
+    /// The IAM of a call from a `pbx` line `own` that presented `p`
+    /// ([`LineSignal::Present`]): the presented number in the calling party
+    /// number with screening "user provided, verified and passed" (the
+    /// switch trusts a line of class `pbx`); a withheld one as the line's
+    /// own number, presentation restricted, "network provided"; none as a
+    /// calling party number "address not available" (ITU; ANSI sends none).
+    /// ANSI adds the line's own number as the charge number (T1.113 §3.8,
+    /// "ANI of the calling party; national number"), as for a PBX trunk.
+    fn presented_iam(&self, setup: &Setup, own: &str, p: &Presented) -> IsupRepr {
+        let mut r = self.fresh_iam(0, setup);
+        let opt = presented_calling(self.variant, own, p);
+        if let isup::Body::Parameters { optional, .. } = &mut r.body {
+            *optional = Some(opt);
+        }
+        r
+    }
+
+    /// The caller ID a local line is rung with: none when the calling party
+    /// number of the call's IAM is not "presentation allowed".
+    fn shown_caller(setup: &Setup) -> Option<String> {
+        match setup.iam.as_ref().and_then(|r| r.find(isup::code::CALLING)) {
+            Some(P::CallingPartyNumber(n)) if n.presentation != 0 => None,
+            _ => setup.calling.clone(),
+        }
+    }
+
     /// Offers a call from `from` to local line `li`.
     fn terminate(&mut self, now: Instant, li: u32, from: Leg, setup: &Setup, out: &mut Outputs) {
         // GR-1298: Termination_Attempt is detected before the line is examined.
@@ -1150,7 +1200,7 @@ impl Ssp {
         let l = &mut self.lines[li as usize];
         l.state = Ls::Ringing;
         l.originating = false;
-        self.line_send(li, &LineSignal::Ring { caller: setup.calling.clone() }, out);
+        self.line_send(li, &LineSignal::Ring { caller: Self::shown_caller(setup) }, out);
         if !self.lines[li as usize].defer_alerting {
             Self::line_event(li, EventKind::Alerting, out);
             self.deliver(now, from, Sig::Alerting(None), out);
@@ -1201,6 +1251,9 @@ impl Ssp {
                 Self::line_event(li, EventKind::Answered, out);
             }
             Sig::Hear(text) => self.line_send(li, &LineSignal::Hear(text.to_owned()), out),
+            Sig::Dtmf(d) if matches!(state, Ls::Talking | Ls::Proceeding) => {
+                self.line_send(li, &LineSignal::Digits(d.to_owned()), out)
+            }
             Sig::Release(c) => {
                 self.bridge.split(Leg::Line(li));
                 self.counters.line_released[usize::from(c & 0x7f)] += 1;
@@ -1244,6 +1297,9 @@ impl Ssp {
             Sig::Release(cause_value) => self.release_circuit(now, ci, cause_value, out),
             Sig::Hear(text) if state != Cs::Idle && state != Cs::Releasing => {
                 self.send(ci, M::Usr, vec![P::UserToUserInformation(bridge::encode_hear(text))], None, out);
+            }
+            Sig::Dtmf(d) if state != Cs::Idle && state != Cs::Releasing => {
+                self.send(ci, M::Usr, vec![P::UserToUserInformation(bridge::encode_dtmf(d))], None, out);
             }
             Sig::Alerting(raw) | Sig::Progress(raw)
                 if incoming && matches!(state, Cs::InSetup | Cs::InAlerting) =>
@@ -1316,6 +1372,7 @@ impl Ssp {
                 l.state = Ls::Dialling;
                 l.originating = true;
                 l.digits.clear();
+                l.presented = None;
                 self.line_send(li, &LineSignal::Tone(Tone::Dial), out);
             }
             (LineSignal::OffHook, Ls::Ringing) => {
@@ -1343,16 +1400,46 @@ impl Ssp {
                 }
                 let l = &mut self.lines[li as usize];
                 l.state = Ls::Proceeding;
-                let setup = Box::new(Setup {
+                let presented = l.presented.take();
+                let mut setup = Box::new(Setup {
                     called: std::mem::take(&mut l.digits),
                     calling: Some(l.number.clone()),
                     category: l.class.category(),
                     iam: None,
                     rule: None,
                 });
+                if let Some(p) = presented {
+                    let own = setup.calling.take().unwrap_or_default();
+                    setup.iam = Some(self.presented_iam(&setup, &own, &p));
+                    setup.calling = match p {
+                        Presented::Number(n) => Some(n),
+                        Presented::Restricted => Some(own),
+                        Presented::Unavailable => None,
+                    };
+                }
                 self.counters.attempts += 1;
                 Self::line_event(li, call_attempt(out, setup.calling.as_deref(), &setup.called), out);
                 self.route(now, Leg::Line(li), setup, a, out);
+            }
+            // DTMF keyed during a call: to the other party, in band.
+            (LineSignal::Digits(d), Ls::Talking | Ls::Proceeding) => {
+                if let Some(p) = peer {
+                    self.deliver(now, p, Sig::Dtmf(&d), out);
+                }
+            }
+            // A PBX or gateway trunk passes on its caller's number before dialling.
+            (LineSignal::Present(p), Ls::Dialling) if self.lines[li as usize].class == LineClass::Pbx => {
+                self.lines[li as usize].presented = Some(p);
+            }
+            (LineSignal::Present(_), _) => {
+                let number = &self.lines[li as usize].number;
+                let why = if self.lines[li as usize].class == LineClass::Pbx {
+                    "only off hook before the digits"
+                } else {
+                    "not a pbx line"
+                };
+                let note = format!("{}: line {number} presents a calling number: ignored ({why})", self.name);
+                Self::line_event(li, EventKind::Note(note), out);
             }
             // A line that knows why it cannot take the call (crate
             // `ainsim-hw`: busy, no answer, no dial tone on real gear).
@@ -1371,6 +1458,7 @@ impl Ssp {
                 let originating = l.originating;
                 l.state = Ls::Idle;
                 l.digits.clear();
+                l.presented = None;
                 let Some(p) = peer else { return self.ain_leg_gone(now, Leg::Line(li), out) };
                 match state {
                     // Q.764 §2.5: an analogue called party going on-hook
@@ -1719,11 +1807,17 @@ impl Ssp {
                 }
             }
             M::Usr => {
-                let text = repr.as_ref().and_then(|r| match r.find(isup::code::UUI) {
-                    Some(P::UserToUserInformation(u)) => bridge::decode_hear(u).map(str::to_owned),
+                let uui = repr.as_ref().and_then(|r| match r.find(isup::code::UUI) {
+                    Some(P::UserToUserInformation(u)) => Some(u.as_slice()),
                     _ => None,
                 });
-                if let (Some(t), Some(p)) = (text, peer) {
+                let Some(uui) = uui else { return };
+                if let Some(d) = bridge::decode_dtmf(uui) {
+                    let d = d.to_owned();
+                    if let Some(p) = peer {
+                        self.deliver(now, p, Sig::Dtmf(&d), out);
+                    }
+                } else if let (Some(t), Some(p)) = (bridge::decode_hear(uui).map(str::to_owned), peer) {
                     self.deliver(now, p, Sig::Hear(&t), out);
                 }
             }

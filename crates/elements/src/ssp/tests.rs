@@ -788,3 +788,162 @@ fn the_idle_set_finds_the_first_idle_circuit_in_a_range_and_a_parity() {
     idle.put(127, true);
     assert_eq!(idle.first(100, 130, !EVEN_BITS, |ci| ci != 101), Some(103));
 }
+
+#[test]
+fn dtmf_crosses_a_transit_call_both_ways() {
+    for v in BOTH {
+        // A (SSP-1) calls D (SSP-3) through SSP-2 and keys 12# a second after
+        // the answer; later D calls A and keys *9 two pauses after it.
+        let mut a = caller(A, &format!("{D},12#"), 1, Some(6));
+        a.when_called = answers(1);
+        let mut d = caller(D, &format!("{A},,*9"), 20, Some(6));
+        d.when_called = answers(1);
+        let mut t = build(v, vec![a, d]);
+        t.net.run_for(secs(40));
+        assert_eq!(t.phone(D).dtmf_heard(), "12#", "{v}");
+        assert_eq!(t.phone(A).dtmf_heard(), "*9", "{v}");
+        let calls = t.calls();
+        for hop in
+            ["SSP-1 -> SSP-2: USR", "SSP-2 -> SSP-3: USR", "SSP-3 -> SSP-2: USR", "SSP-2 -> SSP-1: USR"]
+        {
+            assert!(calls.iter().any(|c| c.starts_with(hop)), "{v}: no {hop} in {calls:?}");
+        }
+        // The digits came after the answer, one USR per group and hop.
+        assert_eq!(calls.iter().filter(|c| c.contains("USR")).count(), 4, "{v}: {calls:?}");
+    }
+}
+
+#[test]
+fn dtmf_between_two_lines_of_one_switch() {
+    let mut t = build(Variant::Itu, vec![caller(A, &format!("{A2},5"), 1, Some(5)), callee(A2, answers(1))]);
+    t.net.run_for(secs(20));
+    assert_eq!(t.phone(A2).dtmf_heard(), "5");
+    assert!(t.calls().is_empty());
+}
+
+#[test]
+fn a_usr_with_dtmf_reaches_the_line_and_heard_text_stays_text() {
+    let v = Variant::Itu;
+    let mut t = build(v, vec![caller(A, D, 1, None), callee(D, WhenCalled::NoAnswer)]);
+    t.net.run_for(secs(3));
+    let s2 = t.ssp[1];
+    for uui in [bridge::encode_dtmf("0#"), bridge::encode_hear("Hello")] {
+        let usr = IsupRepr::new(v, 1, M::Usr, vec![P::UserToUserInformation(uui)], Some(vec![]));
+        t.net.inject(s2, LINK2, &msu_from(v, 3, 2, &usr.to_bytes().expect("usr")));
+    }
+    t.net.run_for(secs(1));
+    // A's call is still ringing D (proceeding): what crosses reaches A in band.
+    assert_eq!(t.phone(A).dtmf_heard(), "0#");
+    assert_eq!(t.phone(A).heard(), ["Hello"]);
+}
+
+/// SSP-1 with A as a `pbx` line; A's phone stays passive while the test
+/// plays the line's side by hand on SSP-1's port 0.
+fn pbx_topo(v: Variant) -> Topo {
+    build_with(
+        v,
+        vec![callee(A, WhenCalled::NoAnswer), callee(B, WhenCalled::NoAnswer)],
+        [GlareControl::Auto; 2],
+        |c| {
+            for l in &mut c.lines {
+                if l.number == A {
+                    l.class = LineClass::Pbx;
+                }
+            }
+        },
+    )
+}
+
+fn dial_from_a(t: &mut Topo, present: Option<crate::line::Presented>, to: &str) {
+    let s1 = t.ssp[0];
+    let mut sigs = vec![LineSignal::OffHook];
+    sigs.extend(present.map(LineSignal::Present));
+    sigs.push(LineSignal::Digits(to.into()));
+    for s in sigs {
+        t.net.inject(s1, Port(0), &s.to_bytes().expect("line frame"));
+        t.net.run_for(Duration::from_millis(50));
+    }
+    t.net.run_for(secs(1));
+}
+
+fn attempts(t: &Topo, ssp: &str) -> Vec<String> {
+    t.net
+        .events
+        .iter()
+        .filter(|(_, n, _)| n == ssp)
+        .filter_map(|(_, _, e)| match &e.kind {
+            EventKind::CallAttempt { from, .. } => Some(from.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_pbx_line_presents_the_calling_number_of_its_call() {
+    use crate::line::Presented;
+    for v in BOTH {
+        let mut t = pbx_topo(v);
+        dial_from_a(&mut t, Some(Presented::Number("3035550111".into())), B);
+        assert_eq!(attempts(&t, "SSP-2"), ["3035550111"], "{v}");
+        assert!(t.phone(B).saw(&LineSignal::Ring { caller: Some("3035550111".into()) }), "{v}");
+
+        // Withheld: the far switch gets the line's own number, restricted,
+        // and rings B without caller ID.
+        let mut t = pbx_topo(v);
+        dial_from_a(&mut t, Some(Presented::Restricted), B);
+        assert_eq!(attempts(&t, "SSP-2"), [A], "{v}");
+        assert!(t.phone(B).saw(&LineSignal::Ring { caller: None }), "{v}");
+
+        let mut t = pbx_topo(v);
+        dial_from_a(&mut t, Some(Presented::Unavailable), B);
+        assert_eq!(attempts(&t, "SSP-2"), [""], "{v}");
+        assert!(t.phone(B).saw(&LineSignal::Ring { caller: None }), "{v}");
+    }
+}
+
+#[test]
+fn an_ordinary_line_cannot_present_a_number() {
+    let mut t = build(Variant::Itu, vec![callee(A, WhenCalled::NoAnswer), callee(B, WhenCalled::NoAnswer)]);
+    dial_from_a(&mut t, Some(crate::line::Presented::Number("3035550111".into())), B);
+    assert_eq!(attempts(&t, "SSP-2"), [A]);
+    assert!(t
+        .net
+        .events
+        .iter()
+        .any(|(_, _, e)| matches!(&e.kind, EventKind::Note(n) if n.contains("not a pbx line"))));
+}
+
+#[test]
+fn the_presented_iam_codes_calling_number_and_charge_number() {
+    use crate::line::Presented;
+    let setup = |calling: &str| Setup {
+        called: B.into(),
+        calling: Some(calling.into()),
+        category: 10,
+        iam: None,
+        rule: None,
+    };
+    for v in BOTH {
+        let ssp = Ssp::new(&config(v, 1, [GlareControl::Auto; 2])).expect("config");
+        let round = |r: IsupRepr| IsupRepr::parse(&r.to_bytes().expect("emit"), v).expect("parse");
+        let r = round(ssp.presented_iam(&setup("3035550111"), A, &Presented::Number("3035550111".into())));
+        let Some(P::CallingPartyNumber(n)) = r.find(isup::code::CALLING) else { panic!("{v}: no CgPN") };
+        assert_eq!((n.digits.as_str(), n.screening, n.presentation), ("3035550111", 1, 0), "{v}");
+        let charge = r.find(isup::code::CHARGE_NUMBER);
+        match v {
+            Variant::Ansi => assert!(matches!(charge, Some(P::ChargeNumber(c)) if c.digits.as_str() == A)),
+            Variant::Itu => assert_eq!(charge, None),
+        }
+        let r = round(ssp.presented_iam(&setup(A), A, &Presented::Restricted));
+        let Some(P::CallingPartyNumber(n)) = r.find(isup::code::CALLING) else { panic!("{v}: no CgPN") };
+        assert_eq!((n.digits.as_str(), n.screening, n.presentation), (A, 3, 1), "{v}");
+        let r = round(ssp.presented_iam(&setup(A), A, &Presented::Unavailable));
+        match (v, r.find(isup::code::CALLING)) {
+            (Variant::Itu, Some(P::CallingPartyNumber(n))) => {
+                assert_eq!((n.digits.as_str(), n.screening, n.presentation), ("", 3, 2))
+            }
+            (Variant::Ansi, None) => {}
+            other => panic!("{v}: {other:?}"),
+        }
+    }
+}

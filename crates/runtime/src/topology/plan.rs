@@ -974,12 +974,38 @@ impl Plan {
         tap: Option<crate::rt::Tap>,
         access_listen: Option<SocketAddr>,
     ) -> Result<(Running, Vec<(String, SocketAddr)>), String> {
+        self.run_replacing(tap, access_listen, None).await
+    }
+
+    /// As [`Plan::run`], with element `instead.0` replaced by `instead.1`
+    /// (`ainsim hw bridge` puts a real line in place of a phone).
+    ///
+    /// # Errors
+    /// As [`Plan::run`], or no element of that name.
+    pub async fn run_replacing(
+        &self,
+        tap: Option<crate::rt::Tap>,
+        access_listen: Option<SocketAddr>,
+        instead: Option<(&str, Box<dyn Element + Send>)>,
+    ) -> Result<(Running, Vec<(String, SocketAddr)>), String> {
         let mut rt = Rt::new();
         if let Some(t) = tap {
             rt.tap(t);
         }
+        let mut instead = instead;
+        if let Some((name, _)) = &instead {
+            if !self.nodes.iter().any(|(n, _)| n == name) {
+                return Err(format!("no element {name} to replace"));
+            }
+        }
         let mut nodes: BTreeMap<&str, NodeRef> = BTreeMap::new();
         for (name, spec) in &self.nodes {
+            if instead.as_ref().is_some_and(|(n, _)| n == name) {
+                if let Some((_, e)) = instead.take() {
+                    nodes.insert(name, rt.add_boxed(e));
+                    continue;
+                }
+            }
             let element = match spec {
                 // The access server compares contact times with the wall clock.
                 NodeSpec::Access(c) => {
