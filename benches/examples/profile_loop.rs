@@ -11,7 +11,7 @@ use std::hint::black_box;
 use ainsim_benches as frames;
 use ainsim_wire::{IsupRepr, M3uaRepr, SccpRepr, TcapRepr, Variant};
 
-const CASES: [&str; 36] = [
+const CASES: [&str; 38] = [
     "isup-iam-parse",
     "isup-iam-emit",
     "isup-iam-parse-emit",
@@ -32,7 +32,9 @@ const CASES: [&str; 36] = [
     "tcap-itu-emit",
     "tcap-ansi-parse",
     "m3ua-data-parse",
+    "m3ua-data-emit",
     "sccp-udt-parse",
+    "sccp-udt-emit",
     "peer-isup-iam-parse",
     "peer-isup-iam-emit",
     "peer-isup-iam-parse-emit",
@@ -151,6 +153,14 @@ fn main() {
         "sccp-udt-parse" => {
             let b = frames::sccp_udt(v);
             run(&|| SccpRepr::parse(black_box(&b), v).is_ok());
+        }
+        "m3ua-data-emit" => {
+            let r = M3uaRepr::parse(&frames::m3ua_data()).unwrap();
+            run(&|| black_box(&r).to_bytes().is_ok());
+        }
+        "sccp-udt-emit" => {
+            let r = SccpRepr::parse(&frames::sccp_udt(v), v).unwrap();
+            run(&|| black_box(&r).to_bytes(v).is_ok());
         }
         "peer-isup-iam-parse" => {
             let b = isup("IAM");

@@ -331,7 +331,7 @@ fn m3ua_capture(variant: Variant) -> Capture {
         let m = M3uaRepr::new(
             M3uaMessageType::Data,
             vec![
-                M3uaParameter::RoutingContext(vec![1]),
+                M3uaParameter::routing_context(1),
                 M3uaParameter::ProtocolData(ProtocolData {
                     opc: ssp,
                     dpc: scp,
@@ -339,7 +339,7 @@ fn m3ua_capture(variant: Variant) -> Capture {
                     ni: ni::NATIONAL,
                     mp: if variant == Variant::Ansi { (i % 4) as u8 } else { 0 },
                     sls: (i % 16) as u8,
-                    user_data: u.bytes,
+                    user_data: u.bytes.into(),
                 }),
             ],
         );

@@ -85,7 +85,7 @@ fn gt_digits(gt: &GlobalTitle) -> Option<String> {
         GlobalTitle::Nai { digits, .. }
         | GlobalTitle::Tt { digits, .. }
         | GlobalTitle::TtNpEs { digits, .. }
-        | GlobalTitle::TtNpEsNai { digits, .. } => Some(digits.clone()),
+        | GlobalTitle::TtNpEsNai { digits, .. } => Some(digits.to_string()),
         GlobalTitle::None | GlobalTitle::Raw { .. } => None,
     }
 }

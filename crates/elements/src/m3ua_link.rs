@@ -490,14 +490,14 @@ impl M3uaLink {
             ni: p.ni(),
             mp: p.priority(),
             sls: p.sls(),
-            user_data: p.sif().to_vec(),
+            user_data: p.sif().into(),
         };
         let mut params = Vec::with_capacity(3);
         if let Some(na) = self.cfg.network_appearance {
             params.push(P::NetworkAppearance(na));
         }
         if let Some(rc) = self.cfg.routing_context {
-            params.push(P::RoutingContext(vec![rc]));
+            params.push(P::routing_context(rc));
         }
         params.push(P::ProtocolData(pd));
         self.counters.tx_data += 1;
@@ -563,7 +563,7 @@ impl M3uaLink {
             params.push(P::NetworkAppearance(na));
         }
         if let Some(rc) = self.cfg.routing_context {
-            params.push(P::RoutingContext(vec![rc]));
+            params.push(P::routing_context(rc));
         }
         params.extend(extra);
         params
@@ -684,7 +684,7 @@ impl M3uaLink {
                 m,
                 "DATA with an unknown routing context",
                 ErrorCode::InvalidRoutingContext,
-                vec![P::RoutingContext(rc)],
+                vec![P::RoutingContext(rc.into())],
                 out,
             );
             return;
@@ -764,7 +764,7 @@ impl M3uaLink {
     // ----- ASP role -----
 
     fn send_asp(&mut self, now: Instant, what: Awaiting, out: &mut Vec<M3uaOutput>) {
-        let rc = || self.cfg.routing_context.map(|rc| P::RoutingContext(vec![rc]));
+        let rc = || self.cfg.routing_context.map(P::routing_context);
         let repr = match what {
             Awaiting::Up => {
                 M3uaRepr::new(T::AspUp, self.cfg.asp_identifier.map(P::AspIdentifier).into_iter().collect())
@@ -810,7 +810,7 @@ impl M3uaLink {
                 m,
                 "ASPAC ACK for another routing context",
                 ErrorCode::InvalidRoutingContext,
-                vec![P::RoutingContext(rc)],
+                vec![P::RoutingContext(rc.into())],
                 out,
             );
             return;
@@ -966,7 +966,7 @@ impl M3uaLink {
                 m,
                 "ASPAC for an unknown routing context",
                 ErrorCode::InvalidRoutingContext,
-                vec![P::RoutingContext(rc)],
+                vec![P::RoutingContext(rc.into())],
                 out,
             );
             return;
@@ -990,7 +990,7 @@ impl M3uaLink {
             }
         }
         let mut params = vec![P::TrafficModeType(mode.unwrap_or(self.cfg.traffic_mode))];
-        params.extend(self.cfg.routing_context.map(|rc| P::RoutingContext(vec![rc])));
+        params.extend(self.cfg.routing_context.map(P::routing_context));
         self.transmit(&M3uaRepr::new(T::AspAcAck, params), out);
         self.t_r = None;
         self.set_asp(AspState::Active, "ASPAC", out);
@@ -1000,7 +1000,7 @@ impl M3uaLink {
 
     fn sgp_on_ia(&mut self, now: Instant, repr: &M3uaRepr, out: &mut Vec<M3uaOutput>) {
         let mut params = Vec::new();
-        params.extend(repr.routing_context().map(|rc| P::RoutingContext(rc.to_vec())));
+        params.extend(repr.routing_context().map(|rc| P::RoutingContext(rc.into())));
         self.transmit(&M3uaRepr::new(T::AspIaAck, params), out);
         if self.asp == AspState::Active {
             self.set_asp(AspState::Inactive, "ASPIA", out);
@@ -1083,7 +1083,7 @@ impl M3uaLink {
         // RFC 4666 §3.8.2: NTFY to the ASPs of the AS that are up.
         let mut params = vec![P::Status { status_type: 1, status_info: s.status_info() }];
         params.extend(self.peer_asp_id.map(P::AspIdentifier));
-        params.extend(self.cfg.routing_context.map(|rc| P::RoutingContext(vec![rc])));
+        params.extend(self.cfg.routing_context.map(P::routing_context));
         self.transmit(&M3uaRepr::new(T::Ntfy, params), out);
     }
 

@@ -23,6 +23,7 @@ pub mod digits;
 mod error;
 pub mod hexser;
 pub mod inap;
+mod inline;
 pub mod isup;
 pub mod m3ua;
 pub mod mtp2;
@@ -39,9 +40,10 @@ mod variant;
 pub use ain::{AinOpcode, AinOperation, AinParameter, AinParameterSet, Packet as AinPacket};
 pub use error::{Error, ErrorInner, Layer, Reason, Result};
 pub use inap::{InapArgument, InapElement, InapOpcode, InapOperation, Packet as InapPacket};
+pub use inline::InlineBytes;
 pub use isup::{
-    Body as IsupBody, MessageType as IsupMessageType, Packet as IsupPacket, Parameter as IsupParameter,
-    Repr as IsupRepr,
+    Body as IsupBody, Digits, MessageType as IsupMessageType, Packet as IsupPacket,
+    Parameter as IsupParameter, Repr as IsupRepr,
 };
 pub use m3ua::{
     M3uaFramer, M3uaMessageType, M3uaPacket, M3uaParameter, M3uaRepr, ProtocolData as M3uaProtocolData,

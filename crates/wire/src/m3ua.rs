@@ -21,7 +21,10 @@
 //!   have its defined shape is an error (not carried as `Unknown`). Unknown
 //!   message classes/types and unknown parameter tags are kept byte-exact.
 
+use smallvec::SmallVec;
+
 use crate::error::{Error, Layer, Reason, Result};
+use crate::inline::InlineBytes;
 use crate::reader::Reader;
 use crate::variant::PointCode;
 
@@ -157,7 +160,16 @@ const KNOWN_TYPES: &[(M3uaMessageType, u8, u8)] = {
 
 impl M3uaMessageType {
     /// The message for a class/type pair.
+    #[inline]
     pub fn from_class_type(class: u8, msg_type: u8) -> Self {
+        // DATA (transfer class 1, type 1) is nearly all the traffic.
+        if class == 1 && msg_type == 1 {
+            return M3uaMessageType::Data;
+        }
+        Self::from_table(class, msg_type)
+    }
+
+    fn from_table(class: u8, msg_type: u8) -> Self {
         KNOWN_TYPES
             .iter()
             .find(|&&(_, c, t)| c == class && t == msg_type)
@@ -321,6 +333,11 @@ pub struct MaskedPointCode {
     pub pc: PointCode,
 }
 
+/// Octets of [`ProtocolData::user_data`] kept without allocating: a 64-byte
+/// value, room for a typical ISUP message (an IAM is 30-60 octets). SCCP
+/// messages carrying TCAP are usually longer and go to the heap, as before.
+pub const USER_DATA_INLINE: usize = 62;
+
 /// The Protocol Data parameter of a DATA message (RFC 4666 §3.3.1).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolData {
@@ -336,10 +353,21 @@ pub struct ProtocolData {
     pub mp: u8,
     /// Signalling link selection.
     pub sls: u8,
-    /// The MTP3-user message (ISUP, SCCP, ...), raw.
-    #[serde(with = "crate::hexser", default, skip_serializing_if = "Vec::is_empty")]
-    pub user_data: Vec<u8>,
+    /// The MTP3-user message (ISUP, SCCP, ...), raw; held inline up to
+    /// [`USER_DATA_INLINE`] octets (an ISUP message), on the heap beyond.
+    #[serde(default, skip_serializing_if = "InlineBytes::is_empty")]
+    pub user_data: InlineBytes<USER_DATA_INLINE>,
 }
+
+/// The values of a Routing Context: nearly always one, so up to two are
+/// kept without allocating. Build one with `smallvec![rc]` or
+/// `RoutingContexts::from(vec)`; it reads as a `&[u32]`.
+pub type RoutingContexts = SmallVec<[u32; 2]>;
+
+/// The parameters of an M3UA message: up to four (a DATA's network
+/// appearance, routing context, protocol data, correlation id) without
+/// allocating. Reads as a slice; `M3uaRepr::new` takes a `Vec`.
+pub type M3uaParameters = SmallVec<[M3uaParameter; 4]>;
 
 /// One M3UA parameter, typed where RFC 4666 defines its shape.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -347,8 +375,8 @@ pub struct ProtocolData {
 pub enum M3uaParameter {
     /// 0x0004 INFO String (UTF-8).
     InfoString(String),
-    /// 0x0006 Routing Context: one or more 32-bit values.
-    RoutingContext(Vec<u32>),
+    /// 0x0006 Routing Context: one or more 32-bit values (two inline).
+    RoutingContext(RoutingContexts),
     /// 0x0007 Diagnostic Information (typically the offending message).
     DiagnosticInformation(#[serde(with = "crate::hexser")] Vec<u8>),
     /// 0x0009 Heartbeat Data (opaque).
@@ -384,6 +412,11 @@ pub enum M3uaParameter {
 }
 
 impl M3uaParameter {
+    /// A Routing Context with the one value `rc` (no allocation).
+    pub fn routing_context(rc: u32) -> Self {
+        M3uaParameter::RoutingContext(smallvec::smallvec![rc])
+    }
+
     /// The parameter tag.
     pub fn tag(&self) -> u16 {
         use M3uaParameter::*;
@@ -482,8 +515,15 @@ impl M3uaParameter {
     /// Parse the value of a parameter with tag `t`; `base` is the value's absolute offset.
     // Inlined into `M3uaRepr::parse` so the parameter is built in place
     // rather than moved out of a `Result` and into the list.
+    /// The parameter is appended to `out` (built in its slot rather than
+    /// moved out of a `Result`).
     #[inline(always)]
-    fn parse_value(t: u16, v: &[u8], base: usize) -> Result<Self> {
+    fn parse_value_into<A: smallvec::Array<Item = Self>>(
+        t: u16,
+        v: &[u8],
+        base: usize,
+        out: &mut SmallVec<A>,
+    ) -> Result<()> {
         let fixed = |n: usize| -> Result<()> {
             if v.len() == n {
                 Ok(())
@@ -529,7 +569,7 @@ impl M3uaParameter {
                 multiple_of_4()?;
                 // Nearly always one context: no iterator for it.
                 if v.len() == 4 {
-                    M3uaParameter::RoutingContext(vec![be32(0)])
+                    M3uaParameter::RoutingContext(smallvec::smallvec![be32(0)])
                 } else {
                     M3uaParameter::RoutingContext((0..v.len() / 4).map(|i| be32(4 * i)).collect())
                 }
@@ -593,12 +633,13 @@ impl M3uaParameter {
                     ni: v[9],
                     mp: v[10],
                     sls: v[11],
-                    user_data: v[12..].to_vec(),
+                    user_data: InlineBytes::from_slice(&v[12..]),
                 })
             }
             t => M3uaParameter::Unknown { tag: t, value: v.to_vec() },
         };
-        Ok(p)
+        out.push(p);
+        Ok(())
     }
 
     /// Append the parameter (header, value, zero padding).
@@ -609,8 +650,8 @@ impl M3uaParameter {
     /// a tag this crate types, a congestion level over 255.
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<()> {
         let t = self.tag();
-        let name = Self::tag_name(t);
-        let err = |reason: Reason| Error::new(Layer::M3ua, out.len(), reason).parameter(name);
+        // Named only on the error paths: the lookup is a long match.
+        let err = |reason: Reason| Error::new(Layer::M3ua, out.len(), reason).parameter(Self::tag_name(t));
         let vlen = self.value_len();
         let total = vlen.saturating_add(4);
         if total > usize::from(u16::MAX) {
@@ -683,20 +724,20 @@ pub struct M3uaRepr {
     /// Message class and type.
     pub message: M3uaMessageType,
     /// Parameters, in the order they appear on the wire.
-    pub params: Vec<M3uaParameter>,
+    pub params: M3uaParameters,
 }
 
 impl M3uaRepr {
     /// A message of type `message` with `params`.
     pub fn new(message: M3uaMessageType, params: Vec<M3uaParameter>) -> Self {
-        M3uaRepr { message, params }
+        M3uaRepr { message, params: params.into_iter().collect() }
     }
 
     /// A DATA message: optional routing context, then Protocol Data.
     pub fn data(routing_context: Option<u32>, pd: ProtocolData) -> Self {
-        let mut params = Vec::with_capacity(2);
+        let mut params = M3uaParameters::new();
         if let Some(rc) = routing_context {
-            params.push(M3uaParameter::RoutingContext(vec![rc]));
+            params.push(M3uaParameter::RoutingContext(smallvec::smallvec![rc]));
         }
         params.push(M3uaParameter::ProtocolData(pd));
         M3uaRepr { message: M3uaMessageType::Data, params }
@@ -722,17 +763,16 @@ impl M3uaRepr {
             )
             .message(name()));
         }
-        // Room for a DATA's usual four (network appearance, routing context,
-        // protocol data, correlation id) without regrowing.
-        let mut params = Vec::with_capacity(4);
+        // A DATA's usual four (network appearance, routing context,
+        // protocol data, correlation id) fit inline.
+        let mut repr = M3uaRepr { message, params: M3uaParameters::new() };
         let mut raws = pkt.raw_params();
         while raws.pos < raws.end {
             let raw = raws.step().map_err(|e| e.message(name()))?;
-            let p = M3uaParameter::parse_value(raw.tag, raw.value, raw.offset + 4)
+            M3uaParameter::parse_value_into(raw.tag, raw.value, raw.offset + 4, &mut repr.params)
                 .map_err(|e| e.message(name()).parameter(M3uaParameter::tag_name(raw.tag)))?;
-            params.push(p);
         }
-        Ok(M3uaRepr { message, params })
+        Ok(repr)
     }
 
     /// Octets the message takes on the wire.
@@ -756,20 +796,24 @@ impl M3uaRepr {
                 );
             }
         }
-        let len = self.buffer_len();
-        let Ok(len32) = u32::try_from(len) else {
-            return Err(
-                Error::new(Layer::M3ua, start, Reason::TooLong { len, max: u32::MAX as usize }).message(name)
-            );
-        };
-        out.reserve(len);
-        out.extend_from_slice(&[M3UA_VERSION, 0, class, msg_type]);
-        out.extend_from_slice(&len32.to_be_bytes());
+        // The length is patched in once the parameters are written (one walk
+        // over them, not two).
+        out.extend_from_slice(&[M3UA_VERSION, 0, class, msg_type, 0, 0, 0, 0]);
         for p in &self.params {
             if let Err(e) = p.emit(out) {
                 out.truncate(start);
                 return Err(e.message(name));
             }
+        }
+        let len = out.len() - start;
+        let Ok(len32) = u32::try_from(len) else {
+            out.truncate(start);
+            return Err(
+                Error::new(Layer::M3ua, start, Reason::TooLong { len, max: u32::MAX as usize }).message(name)
+            );
+        };
+        if let Some(field) = out.get_mut(start + 4..start + 8) {
+            field.copy_from_slice(&len32.to_be_bytes());
         }
         Ok(())
     }
@@ -882,6 +926,10 @@ impl<'a> RawParams<'a> {
                 Reason::Truncated { needed: padded - len, available: self.end - offset - len },
             )
             .parameter(name()));
+        }
+        if padded == len {
+            self.pos = offset + padded;
+            return Ok(RawParam { tag: t, value, offset });
         }
         if let Some(k) = area[offset + len..offset + padded].iter().position(|&b| b != 0) {
             return Err(Error::new(
@@ -1281,7 +1329,7 @@ pub fn examples() -> Vec<(&'static str, M3uaRepr)> {
                 T::Err,
                 vec![
                     P::ErrorCode(ErrorCode::InvalidRoutingContext),
-                    P::RoutingContext(vec![7]),
+                    P::RoutingContext(smallvec::smallvec![7]),
                     P::DiagnosticInformation(vec![0x01, 0x00, 0x04, 0x01, 0x00, 0x00, 0x00, 0x08]),
                 ],
             ),
@@ -1293,7 +1341,7 @@ pub fn examples() -> Vec<(&'static str, M3uaRepr)> {
                 vec![
                     P::Status { status_type: 1, status_info: 3 },
                     P::AspIdentifier(1),
-                    P::RoutingContext(vec![1]),
+                    P::RoutingContext(smallvec::smallvec![1]),
                     P::InfoString("AS active".into()),
                 ],
             ),
@@ -1304,7 +1352,7 @@ pub fn examples() -> Vec<(&'static str, M3uaRepr)> {
                 T::Data,
                 vec![
                     P::NetworkAppearance(1),
-                    P::RoutingContext(vec![1]),
+                    P::RoutingContext(smallvec::smallvec![1]),
                     P::ProtocolData(ProtocolData {
                         opc,
                         dpc,
@@ -1312,7 +1360,7 @@ pub fn examples() -> Vec<(&'static str, M3uaRepr)> {
                         ni: 2,
                         mp: 0,
                         sls: 7,
-                        user_data: example_isup_iam(),
+                        user_data: example_isup_iam().into(),
                     }),
                     P::CorrelationId(42),
                 ],
@@ -1324,7 +1372,7 @@ pub fn examples() -> Vec<(&'static str, M3uaRepr)> {
                 T::Duna,
                 vec![
                     P::NetworkAppearance(1),
-                    P::RoutingContext(vec![1]),
+                    P::RoutingContext(smallvec::smallvec![1]),
                     P::AffectedPointCode(vec![MaskedPointCode { mask: 0, pc: dpc }]),
                     P::InfoString("destination unavailable".into()),
                 ],
@@ -1335,7 +1383,7 @@ pub fn examples() -> Vec<(&'static str, M3uaRepr)> {
             m(
                 T::Dava,
                 vec![
-                    P::RoutingContext(vec![1]),
+                    P::RoutingContext(smallvec::smallvec![1]),
                     P::AffectedPointCode(vec![
                         MaskedPointCode { mask: 0, pc: dpc },
                         MaskedPointCode { mask: 3, pc: PointCode::itu(3, 4, 0) },
@@ -1348,7 +1396,7 @@ pub fn examples() -> Vec<(&'static str, M3uaRepr)> {
             m(
                 T::Daud,
                 vec![
-                    P::RoutingContext(vec![1]),
+                    P::RoutingContext(smallvec::smallvec![1]),
                     P::AffectedPointCode(vec![MaskedPointCode { mask: 0, pc: dpc }]),
                 ],
             ),
@@ -1359,7 +1407,7 @@ pub fn examples() -> Vec<(&'static str, M3uaRepr)> {
                 T::Scon,
                 vec![
                     P::NetworkAppearance(1),
-                    P::RoutingContext(vec![1]),
+                    P::RoutingContext(smallvec::smallvec![1]),
                     P::AffectedPointCode(vec![MaskedPointCode { mask: 0, pc: dpc }]),
                     P::ConcernedDestination(opc),
                     P::CongestionIndications(2),
@@ -1371,7 +1419,7 @@ pub fn examples() -> Vec<(&'static str, M3uaRepr)> {
             m(
                 T::Dupu,
                 vec![
-                    P::RoutingContext(vec![1]),
+                    P::RoutingContext(smallvec::smallvec![1]),
                     P::AffectedPointCode(vec![MaskedPointCode { mask: 0, pc: dpc }]),
                     P::UserCause { cause: 1, user: 5 },
                 ],
@@ -1382,7 +1430,7 @@ pub fn examples() -> Vec<(&'static str, M3uaRepr)> {
             m(
                 T::Drst,
                 vec![
-                    P::RoutingContext(vec![1]),
+                    P::RoutingContext(smallvec::smallvec![1]),
                     P::AffectedPointCode(vec![MaskedPointCode { mask: 0, pc: dpc }]),
                 ],
             ),
@@ -1395,14 +1443,20 @@ pub fn examples() -> Vec<(&'static str, M3uaRepr)> {
         ("BEAT ACK", m(T::BeatAck, vec![P::HeartbeatData(b"ainsim-beat-0001".to_vec())])),
         (
             "ASPAC loadshare",
-            m(T::AspAc, vec![P::TrafficModeType(TrafficMode::Loadshare), P::RoutingContext(vec![1])]),
+            m(
+                T::AspAc,
+                vec![P::TrafficModeType(TrafficMode::Loadshare), P::RoutingContext(smallvec::smallvec![1])],
+            ),
         ),
-        ("ASPIA", m(T::AspIa, vec![P::RoutingContext(vec![1])])),
+        ("ASPIA", m(T::AspIa, vec![P::RoutingContext(smallvec::smallvec![1])])),
         (
             "ASPAC ACK",
-            m(T::AspAcAck, vec![P::TrafficModeType(TrafficMode::Loadshare), P::RoutingContext(vec![1])]),
+            m(
+                T::AspAcAck,
+                vec![P::TrafficModeType(TrafficMode::Loadshare), P::RoutingContext(smallvec::smallvec![1])],
+            ),
         ),
-        ("ASPIA ACK", m(T::AspIaAck, vec![P::RoutingContext(vec![1])])),
+        ("ASPIA ACK", m(T::AspIaAck, vec![P::RoutingContext(smallvec::smallvec![1])])),
         (
             // Routing key: Local-RK-Identifier 1, Routing Context 1, DPC 2-2-2, SI 5 (ISUP).
             "REG REQ",
@@ -1434,7 +1488,7 @@ pub fn examples() -> Vec<(&'static str, M3uaRepr)> {
                 }],
             ),
         ),
-        ("DEREG REQ", m(T::DeregReq, vec![P::RoutingContext(vec![1])])),
+        ("DEREG REQ", m(T::DeregReq, vec![P::RoutingContext(smallvec::smallvec![1])])),
         (
             // Deregistration Result: RC 1, status 0 (successfully deregistered).
             "DEREG RSP",
@@ -1536,7 +1590,7 @@ mod tests {
                 ni: 2,
                 mp: 0,
                 sls: 7,
-                user_data: vec![0xaa, 0xbb, 0xcc],
+                user_data: vec![0xaa, 0xbb, 0xcc].into(),
             },
         );
         assert_eq!(r, want);
@@ -1564,7 +1618,7 @@ mod tests {
             [0x01, 0x00, 0x07, 0x09, 0x00, 0x00, 0x00, 0x14, 0x7f, 0x00, 0x00, 0x09, 1, 2, 3, 4, 5, 0, 0, 0];
         let r = M3uaRepr::parse(&b).unwrap();
         assert_eq!(r.message, M3uaMessageType::Unknown { class: 7, msg_type: 9 });
-        assert_eq!(r.params, vec![M3uaParameter::Unknown { tag: 0x7f00, value: vec![1, 2, 3, 4, 5] }]);
+        assert_eq!(r.params[..], [M3uaParameter::Unknown { tag: 0x7f00, value: vec![1, 2, 3, 4, 5] }]);
         assert_eq!(r.to_bytes().unwrap(), b);
     }
 
@@ -1613,7 +1667,8 @@ mod tests {
             vec![M3uaParameter::Unknown { tag: tag::ASP_IDENTIFIER, value: vec![0; 4] }],
         );
         assert!(bad.to_bytes().is_err());
-        let bad = M3uaRepr::new(M3uaMessageType::Daud, vec![M3uaParameter::RoutingContext(vec![])]);
+        let bad =
+            M3uaRepr::new(M3uaMessageType::Daud, vec![M3uaParameter::RoutingContext(smallvec::smallvec![])]);
         assert!(bad.to_bytes().is_err());
         let bad = M3uaRepr::new(M3uaMessageType::Beat, vec![M3uaParameter::HeartbeatData(vec![0; 70000])]);
         assert!(bad.to_bytes().is_err());

@@ -274,7 +274,7 @@ impl Frame {
                 if let Some(up) = user_part {
                     for p in &mut m.params {
                         if let M3uaParameter::ProtocolData(pd) = p {
-                            pd.user_data.clone_from(&up);
+                            pd.user_data = crate::InlineBytes::from_slice(&up);
                         }
                     }
                 }
@@ -438,7 +438,7 @@ fn example_bytes(variant: Variant) -> Vec<(String, Start, Vec<u8>)> {
             out.push((format!("mtp2/{name}"), Start::Mtp2, b));
         }
         out.push((format!("mtp3/{name}"), Start::Mtp3, mtp3));
-        let pd = crate::M3uaProtocolData { opc, dpc, si, ni: 2, mp: 0, sls: 5, user_data: user };
+        let pd = crate::M3uaProtocolData { opc, dpc, si, ni: 2, mp: 0, sls: 5, user_data: user.into() };
         if let Ok(b) = M3uaRepr::data(Some(1), pd).to_bytes() {
             out.push((format!("m3ua/{name}"), Start::M3ua, b));
         }

@@ -39,7 +39,7 @@ fn param() -> impl Strategy<Value = M3uaParameter> {
     let pc24 = || (0u32..=0x00ff_ffff).prop_map(PointCode);
     prop_oneof![
         "[ -~]{0,20}".prop_map(M3uaParameter::InfoString),
-        proptest::collection::vec(any::<u32>(), 1..4).prop_map(M3uaParameter::RoutingContext),
+        proptest::collection::vec(any::<u32>(), 1..4).prop_map(|v| M3uaParameter::RoutingContext(v.into())),
         bytes().prop_map(M3uaParameter::DiagnosticInformation),
         bytes().prop_map(M3uaParameter::HeartbeatData),
         any::<u32>().prop_map(|v| M3uaParameter::TrafficModeType(TrafficMode::from_value(v))),
@@ -57,26 +57,28 @@ fn param() -> impl Strategy<Value = M3uaParameter> {
         (any::<u16>(), any::<u16>()).prop_map(|(cause, user)| M3uaParameter::UserCause { cause, user }),
         any::<u8>().prop_map(M3uaParameter::CongestionIndications),
         pc24().prop_map(M3uaParameter::ConcernedDestination),
-        (any::<u32>(), any::<u32>(), any::<[u8; 4]>(), bytes()).prop_map(|(o, d, f, user_data)| {
-            M3uaParameter::ProtocolData(ProtocolData {
-                opc: PointCode(o),
-                dpc: PointCode(d),
-                si: f[0],
-                ni: f[1],
-                mp: f[2],
-                sls: f[3],
-                user_data,
-            })
-        }),
+        // Up to 100 octets: both sides of the inline limit (62).
+        (any::<u32>(), any::<u32>(), any::<[u8; 4]>(), proptest::collection::vec(any::<u8>(), 0..100))
+            .prop_map(|(o, d, f, user_data)| {
+                M3uaParameter::ProtocolData(ProtocolData {
+                    opc: PointCode(o),
+                    dpc: PointCode(d),
+                    si: f[0],
+                    ni: f[1],
+                    mp: f[2],
+                    sls: f[3],
+                    user_data: user_data.into(),
+                })
+            }),
         (any::<u16>().prop_filter("untyped tag", |t| !M3uaParameter::is_typed_tag(*t)), bytes())
             .prop_map(|(tag, value)| M3uaParameter::Unknown { tag, value }),
     ]
 }
 
 fn repr() -> impl Strategy<Value = M3uaRepr> {
-    (any::<u8>(), any::<u8>(), proptest::collection::vec(param(), 0..5)).prop_map(|(c, t, params)| M3uaRepr {
-        message: M3uaMessageType::from_class_type(c % 12, t % 8),
-        params,
+    (any::<u8>(), any::<u8>(), proptest::collection::vec(param(), 0..7)).prop_map(|(c, t, params)| {
+        // Up to six parameters: both sides of the inline limit (4).
+        M3uaRepr::new(M3uaMessageType::from_class_type(c % 12, t % 8), params)
     })
 }
 

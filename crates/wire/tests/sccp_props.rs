@@ -68,10 +68,12 @@ fn even_digits(max_pairs: usize) -> impl Strategy<Value = String> {
 fn global_title(v: Variant) -> BoxedStrategy<GlobalTitle> {
     let common = prop_oneof![
         Just(GlobalTitle::None),
-        (any::<u8>(), even_digits(8))
-            .prop_map(|(translation_type, digits)| GlobalTitle::Tt { translation_type, digits }),
+        (any::<u8>(), even_digits(8)).prop_map(|(translation_type, digits)| GlobalTitle::Tt {
+            translation_type,
+            digits: digits.into()
+        }),
         (any::<u8>(), 0u8..16, digits(8)).prop_map(|(translation_type, numbering_plan, digits)| {
-            GlobalTitle::TtNpEs { translation_type, numbering_plan, digits }
+            GlobalTitle::TtNpEs { translation_type, numbering_plan, digits: digits.into() }
         }),
         (0u8..16, proptest::collection::vec(any::<u8>(), 0..8))
             .prop_map(|(gti, bytes)| GlobalTitle::Raw { gti, bytes }),
@@ -80,14 +82,16 @@ fn global_title(v: Variant) -> BoxedStrategy<GlobalTitle> {
         Variant::Ansi => common.boxed(),
         Variant::Itu => prop_oneof![
             common,
-            (0u8..128, digits(8))
-                .prop_map(|(nature_of_address, digits)| GlobalTitle::Nai { nature_of_address, digits }),
+            (0u8..128, digits(8)).prop_map(|(nature_of_address, digits)| GlobalTitle::Nai {
+                nature_of_address,
+                digits: digits.into()
+            }),
             (any::<u8>(), 0u8..16, 0u8..128, digits(8)).prop_map(
                 |(translation_type, numbering_plan, nature_of_address, digits)| GlobalTitle::TtNpEsNai {
                     translation_type,
                     numbering_plan,
                     nature_of_address,
-                    digits
+                    digits: digits.into()
                 }
             ),
         ]

@@ -275,7 +275,15 @@ fn data_carries_protocol_data_with_rc_and_na() {
     assert_eq!(r.routing_context(), Some(&[7u32][..]));
     assert_eq!(
         r.protocol_data(),
-        Some(&ProtocolData { opc: a, dpc: b, si: 5, ni: 2, mp: 0, sls: 9, user_data: vec![0xaa, 0xbb] })
+        Some(&ProtocolData {
+            opc: a,
+            dpc: b,
+            si: 5,
+            ni: 2,
+            mp: 0,
+            sls: 9,
+            user_data: vec![0xaa, 0xbb].into()
+        })
     );
 }
 
@@ -340,7 +348,7 @@ fn bad_messages_are_answered_with_err_and_never_crash() {
         // A Routing Context of 3 octets.
         (vec![1, 0, 1, 1, 0, 0, 0, 16, 0, 6, 0, 7, 1, 2, 3, 0], "ParameterFieldError"),
         // DATA without Protocol Data.
-        (M3uaRepr::new(T::Data, vec![P::RoutingContext(vec![7])]).to_bytes().unwrap(), "MissingParameter"),
+        (M3uaRepr::new(T::Data, vec![P::routing_context(7)]).to_bytes().unwrap(), "MissingParameter"),
         // DATA for routing context 99.
         (
             M3uaRepr::data(
@@ -352,7 +360,7 @@ fn bad_messages_are_answered_with_err_and_never_crash() {
                     ni: 2,
                     mp: 0,
                     sls: 0,
-                    user_data: vec![1],
+                    user_data: vec![1].into(),
                 },
             )
             .to_bytes()
@@ -370,7 +378,7 @@ fn bad_messages_are_answered_with_err_and_never_crash() {
                     ni: 2,
                     mp: 0,
                     sls: 0,
-                    user_data: vec![1],
+                    user_data: vec![1].into(),
                 },
             )
             .to_bytes()
@@ -420,7 +428,7 @@ fn data_before_active_is_refused_and_aspac_from_down_is_unexpected() {
             ni: 2,
             mp: 0,
             sls: 0,
-            user_data: vec![1],
+            user_data: vec![1].into(),
         },
     );
     p.inject(SGP, &d.to_bytes().unwrap());
@@ -571,7 +579,7 @@ fn daud_is_answered_with_dava_and_duna() {
     let apc = |pc: u32| MaskedPointCode { mask: 0, pc: PointCode(pc) };
     let daud = M3uaRepr::new(
         T::Daud,
-        vec![P::RoutingContext(vec![7]), P::AffectedPointCode(vec![apc(2), apc(30), apc(44)])],
+        vec![P::routing_context(7), P::AffectedPointCode(vec![apc(2), apc(30), apc(44)])],
     );
     let mut out = vec![];
     p.ends[SGP].receive(p.now, &daud.to_bytes().unwrap(), &mut out);
@@ -650,7 +658,7 @@ fn split_and_coalesced_stream_bytes_make_the_same_messages() {
     let d = |x: u8| {
         M3uaRepr::data(
             Some(7),
-            ProtocolData { opc: b, dpc: a, si: 5, ni: 2, mp: 0, sls: 1, user_data: vec![x; 3] },
+            ProtocolData { opc: b, dpc: a, si: 5, ni: 2, mp: 0, sls: 1, user_data: vec![x; 3].into() },
         )
         .to_bytes()
         .unwrap()

@@ -564,7 +564,7 @@ impl Ssp {
         let called = match &cfg.iscp_gt {
             Some(gt) => Address::gt(
                 v,
-                GlobalTitle::Tt { translation_type: cfg.gt_tt, digits: gt.clone() },
+                GlobalTitle::Tt { translation_type: cfg.gt_tt, digits: gt.as_str().into() },
                 Some(self.ain.iscp_ssn),
             ),
             None => Address::pc_ssn(v, cfg.iscp_pc, self.ain.iscp_ssn),

@@ -25,8 +25,8 @@
 //! anything else (spare GTI, encoding scheme 0, 3 or spare, a non-zero filler
 //! nibble, a non-zero spare bit) is kept whole as [`GlobalTitle::Raw`].
 
-use crate::digits;
 use crate::error::{Error, Layer, Reason, Result};
+use crate::isup::Digits;
 use crate::reader::Reader;
 use crate::variant::{PointCode, Variant};
 
@@ -48,16 +48,16 @@ pub enum GlobalTitle {
     #[default]
     None,
     /// ITU GTI 1: nature of address (7 bits) and odd/even, BCD digits.
-    Nai { nature_of_address: u8, digits: String },
+    Nai { nature_of_address: u8, digits: Digits },
     /// ITU GTI 2 and ANSI GTI 2: translation type only. Every nibble is a
     /// digit (no odd/even indicator), so `digits` has an even length.
-    Tt { translation_type: u8, digits: String },
+    Tt { translation_type: u8, digits: Digits },
     /// ITU GTI 3 and ANSI GTI 1: translation type, numbering plan and a BCD
     /// encoding scheme (1 = odd, 2 = even; set from the digit count).
-    TtNpEs { translation_type: u8, numbering_plan: u8, digits: String },
+    TtNpEs { translation_type: u8, numbering_plan: u8, digits: Digits },
     /// ITU GTI 4: translation type, numbering plan, BCD encoding scheme,
     /// nature of address.
-    TtNpEsNai { translation_type: u8, numbering_plan: u8, nature_of_address: u8, digits: String },
+    TtNpEsNai { translation_type: u8, numbering_plan: u8, nature_of_address: u8, digits: Digits },
     /// A global title this codec does not decode: every octet after the
     /// point code and SSN, kept as received.
     Raw {
@@ -114,7 +114,7 @@ impl GlobalTitle {
             GlobalTitle::Nai { digits, .. }
             | GlobalTitle::Tt { digits, .. }
             | GlobalTitle::TtNpEs { digits, .. }
-            | GlobalTitle::TtNpEsNai { digits, .. } => Some(digits),
+            | GlobalTitle::TtNpEsNai { digits, .. } => Some(digits.as_str()),
             GlobalTitle::None | GlobalTitle::Raw { .. } => None,
         }
     }
@@ -130,20 +130,21 @@ impl GlobalTitle {
     }
 
     /// Decode the GT octets for `gti`; never fails (falls back to `Raw`).
+    #[inline]
     pub(crate) fn decode(gti: u8, b: &[u8], variant: Variant) -> Self {
         let raw = || GlobalTitle::Raw { gti, bytes: b.to_vec() };
         // BCD signals with the odd indicator: the filler nibble must be 0 and
         // there must be at least one digit, or the digits would not re-encode.
-        let bcd = |sig: &[u8], odd: bool| -> Option<String> {
+        let bcd = |sig: &[u8], odd: bool| -> Option<Digits> {
             if odd {
                 let last = sig.last()?;
                 if last >> 4 != 0 {
                     return None;
                 }
             }
-            Some(digits::unpack(sig, odd))
+            Some(Digits::unpack(sig, odd))
         };
-        let es_digits = |npes: u8, sig: &[u8]| -> Option<String> {
+        let es_digits = |npes: u8, sig: &[u8]| -> Option<Digits> {
             match npes & 0x0f {
                 1 => bcd(sig, true),
                 2 => bcd(sig, false),
@@ -155,7 +156,7 @@ impl GlobalTitle {
             (Variant::Itu, 1, [oe_nai, sig @ ..]) => bcd(sig, oe_nai & 0x80 != 0)
                 .map(|digits| GlobalTitle::Nai { nature_of_address: oe_nai & 0x7f, digits }),
             (_, 2, [tt, sig @ ..]) => {
-                Some(GlobalTitle::Tt { translation_type: *tt, digits: digits::unpack(sig, false) })
+                Some(GlobalTitle::Tt { translation_type: *tt, digits: Digits::unpack(sig, false) })
             }
             (Variant::Itu, 3, [tt, npes, sig @ ..]) | (Variant::Ansi, 1, [tt, npes, sig @ ..]) => {
                 es_digits(*npes, sig).map(|digits| GlobalTitle::TtNpEs {
@@ -180,15 +181,28 @@ impl GlobalTitle {
     fn emit(&self, variant: Variant, out: &mut Vec<u8>) -> Result<()> {
         // Upper-case only: parse writes nibbles 10–15 as `A`–`F`, so a lower-case
         // digit would not survive parse(emit(r)) == r.
-        let pack = |d: &str, out: &mut Vec<u8>| {
-            if let Some(c) = d.chars().find(|c| !matches!(c, '0'..='9' | 'A'..='F')) {
+        // From the digits' bytes: no UTF-8 check per call (`Digits` derefs to
+        // `str` through one); the `str` only to name a bad character.
+        let pack = |d: &Digits, out: &mut Vec<u8>| -> Result<()> {
+            let b = d.as_bytes();
+            if b.iter().any(|c| !matches!(c, b'0'..=b'9' | b'A'..=b'F')) {
+                let c = d.as_str().chars().find(|c| !matches!(c, '0'..='9' | 'A'..='F')).unwrap_or('?');
                 return Err(
                     Error::new(Layer::Sccp, 0, Reason::BadDigit { digit: c }).parameter("global title")
                 );
             }
-            digits::pack(d, 0, Layer::Sccp, out)
+            let nibble = |c: u8| if c <= b'9' { c - b'0' } else { c - b'A' + 10 };
+            for pair in b.chunks(2) {
+                let (lo, hi) = match *pair {
+                    [lo, hi] => (nibble(lo), nibble(hi)),
+                    [lo] => (nibble(lo), 0),
+                    _ => continue,
+                };
+                out.push(lo | hi << 4);
+            }
+            Ok(())
         };
-        let es = |d: &str| if d.len() % 2 == 1 { 1 } else { 2 };
+        let es = |d: &Digits| if d.len() % 2 == 1 { 1 } else { 2 };
         let check = |ok: bool, value: u8, expected: &'static str| {
             if ok {
                 Ok(())
@@ -289,6 +303,65 @@ impl Address {
     /// # Errors
     /// Truncated fields, or an ITU point code with its spare bits set.
     pub fn parse(b: &[u8], variant: Variant) -> Result<Self> {
+        match Self::parse_fast(b, variant) {
+            Some(a) => Ok(a),
+            None => Self::parse_slow(b, variant),
+        }
+    }
+
+    /// [`parse`](Self::parse) with plain slice reads: `Some` exactly when
+    /// `parse_slow` returns `Ok`, with the same address; `None` sends the
+    /// caller to `parse_slow`, which names the error.
+    #[inline]
+    pub(crate) fn parse_fast(b: &[u8], variant: Variant) -> Option<Self> {
+        let &ai = b.first()?;
+        let variant = layout_variant(variant, ai & 0x80 != 0);
+        let (pci, ssni) = match variant {
+            Variant::Itu => (ai & 0x01 != 0, ai & 0x02 != 0),
+            Variant::Ansi => (ai & 0x02 != 0, ai & 0x01 != 0),
+        };
+        let mut at = 1;
+        let mut ssn = None;
+        let mut point_code = None;
+        if variant == Variant::Ansi && ssni {
+            ssn = Some(*b.get(at)?);
+            at += 1;
+        }
+        if pci {
+            let pc = match variant {
+                Variant::Itu => {
+                    let &[lo, hi] = b.get(at..at + 2)? else { return None };
+                    let v = u16::from_le_bytes([lo, hi]);
+                    if v > 0x3fff {
+                        return None;
+                    }
+                    at += 2;
+                    u32::from(v)
+                }
+                Variant::Ansi => {
+                    let &[m, c, n] = b.get(at..at + 3)? else { return None };
+                    at += 3;
+                    u32::from_le_bytes([m, c, n, 0])
+                }
+            };
+            point_code = Some(PointCode(pc));
+        }
+        if variant == Variant::Itu && ssni {
+            ssn = Some(*b.get(at)?);
+            at += 1;
+        }
+        let global_title = GlobalTitle::decode((ai >> 2) & 0x0f, b.get(at..)?, variant);
+        Some(Address {
+            national: ai & 0x80 != 0,
+            routing: if ai & 0x40 != 0 { Routing::PcSsn } else { Routing::GlobalTitle },
+            point_code,
+            ssn,
+            global_title,
+        })
+    }
+
+    /// The full [`parse`](Self::parse), naming any error.
+    fn parse_slow(b: &[u8], variant: Variant) -> Result<Self> {
         let mut r = Reader::new(Layer::Sccp, b);
         let ai = r.u8().map_err(|e| e.parameter("address indicator"))?;
         let variant = layout_variant(variant, ai & 0x80 != 0);
@@ -392,6 +465,7 @@ impl Address {
 
 /// The variant whose layout an address follows: an ANSI address with the
 /// national indicator clear is coded to ITU (international) rules.
+#[inline]
 pub fn layout_variant(variant: Variant, national: bool) -> Variant {
     match variant {
         Variant::Ansi if !national => Variant::Itu,
@@ -412,6 +486,7 @@ impl<'a> AddressView<'a> {
     ///
     /// # Errors
     /// The address is shorter than its indicator says.
+    #[inline]
     pub fn new_checked(buf: &'a [u8], variant: Variant) -> Result<Self> {
         let Some(&ai) = buf.first() else { return Err(Error::truncated(Layer::Sccp, 0, 1, 0)) };
         let v = AddressView { buf, variant: layout_variant(variant, ai & 0x80 != 0) };
@@ -422,10 +497,12 @@ impl<'a> AddressView<'a> {
         Ok(v)
     }
 
+    #[inline]
     fn ai(&self) -> u8 {
         self.buf[0]
     }
 
+    #[inline]
     fn pci(&self) -> bool {
         match self.variant {
             Variant::Itu => self.ai() & 0x01 != 0,
@@ -433,6 +510,7 @@ impl<'a> AddressView<'a> {
         }
     }
 
+    #[inline]
     fn ssni(&self) -> bool {
         match self.variant {
             Variant::Itu => self.ai() & 0x02 != 0,
@@ -440,6 +518,7 @@ impl<'a> AddressView<'a> {
         }
     }
 
+    #[inline]
     fn pc_len(&self) -> usize {
         match self.variant {
             Variant::Itu => 2,
@@ -447,11 +526,13 @@ impl<'a> AddressView<'a> {
         }
     }
 
+    #[inline]
     fn gt_offset(&self) -> usize {
         1 + usize::from(self.ssni()) + if self.pci() { self.pc_len() } else { 0 }
     }
 
     /// Routing indicator.
+    #[inline]
     pub fn routing(&self) -> Routing {
         if self.ai() & 0x40 != 0 {
             Routing::PcSsn
@@ -461,11 +542,13 @@ impl<'a> AddressView<'a> {
     }
 
     /// Global title indicator.
+    #[inline]
     pub fn gti(&self) -> u8 {
         (self.ai() >> 2) & 0x0f
     }
 
     /// Subsystem number, if indicated.
+    #[inline]
     pub fn ssn(&self) -> Option<u8> {
         if !self.ssni() {
             return None;
@@ -478,6 +561,7 @@ impl<'a> AddressView<'a> {
     }
 
     /// Point code, if indicated (ITU spare bits masked).
+    #[inline]
     pub fn point_code(&self) -> Option<PointCode> {
         if !self.pci() {
             return None;
@@ -495,6 +579,7 @@ impl<'a> AddressView<'a> {
     }
 
     /// The global title octets (everything after PC and SSN).
+    #[inline]
     pub fn global_title_bytes(&self) -> &'a [u8] {
         self.buf.get(self.gt_offset()..).unwrap_or(&[])
     }

@@ -48,6 +48,7 @@ const fn l(name: &'static str, fixed: usize, vars: &'static [Var], optional: boo
 }
 
 /// The layout of message type `mt`, if known.
+#[inline]
 pub(crate) fn layout(mt: u8) -> Option<Layout> {
     Some(match mt {
         // CR: SLR, protocol class | called | optional.
@@ -105,6 +106,7 @@ pub(crate) struct Skeleton {
 }
 
 impl Layout {
+    #[inline]
     fn pointer_size(&self) -> usize {
         if self.long_pointers {
             2
@@ -113,6 +115,7 @@ impl Layout {
         }
     }
 
+    #[inline]
     fn pointers(&self) -> usize {
         self.vars.len() + usize::from(self.optional)
     }
@@ -174,7 +177,7 @@ impl Layout {
     /// reads: `Some` exactly when `check_slow` returns `Ok`, with the same
     /// skeleton; `None` for anything `check_slow` refuses.
     #[inline]
-    fn check_fast(&self, buf: &[u8]) -> Option<Skeleton> {
+    pub(crate) fn check_fast(&self, buf: &[u8]) -> Option<Skeleton> {
         let ps = self.pointer_size();
         let fixed_end = 1 + self.fixed;
         let mut expected = fixed_end + self.pointers() * ps;

@@ -530,6 +530,13 @@ impl Repr {
         let Some(lay) = layout(mt) else {
             return Ok(Repr::Unknown { message_type: mt, body: buf[1..].to_vec() });
         };
+        // UDT, the everyday connectionless message: its three parts straight
+        // from the skeleton (the same reads and errors as `parse_fields`).
+        if mt == 0x09 {
+            if let Some(sk) = lay.check_fast(buf) {
+                return Self::parse_udt(buf, &sk, &lay, variant);
+            }
+        }
         let sk = lay.check(buf)?;
         let mut f = Fields {
             buf,
@@ -540,6 +547,36 @@ impl Repr {
             variant,
         };
         Self::parse_fields(mt, &mut f).map_err(|e| e.message(lay.name))
+    }
+
+    /// [`parse_fields`](Self::parse_fields) for a UDT that `check` accepted.
+    #[inline]
+    fn parse_udt(buf: &[u8], sk: &Skeleton, lay: &Layout, variant: Variant) -> Result<Self> {
+        let part = |i: usize| {
+            let (s, e) = sk.vars[i];
+            (buf.get(s..e).unwrap_or_default(), s)
+        };
+        // `parse_fast` inlined here builds each address in place; only an
+        // address it refuses goes through `Address::parse`, which names the error.
+        let address = |i: usize| match Address::parse_fast(part(i).0, variant) {
+            Some(a) => Ok(a),
+            None => {
+                let (b, at) = part(i);
+                Address::parse(b, variant)
+                    .map_err(|e| e.at_base(at).parameter(lay.vars[i].name).message(lay.name))
+            }
+        };
+        let Some(&class) = buf.get(sk.fixed.0) else {
+            return Err(Error::truncated(Layer::Sccp, sk.fixed.0, 1, 0)
+                .parameter("protocol class")
+                .message(lay.name));
+        };
+        Ok(Repr::Udt(Udt {
+            protocol_class: ProtocolClass::from_octet(class),
+            called_party: address(0)?,
+            calling_party: address(1)?,
+            data: part(2).0.to_vec(),
+        }))
     }
 
     fn parse_fields(mt: u8, f: &mut Fields<'_>) -> Result<Self> {

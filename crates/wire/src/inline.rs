@@ -1,0 +1,264 @@
+//! [`InlineBytes`]: a byte string kept in place up to `N` octets.
+//!
+//! What it is: the owned bytes of a payload field (M3UA Protocol Data's
+//! MTP3-user message, SCCP user data) that reads like a `&[u8]`
+//! (`Deref<Target = [u8]>`, comparisons with slices, arrays and `Vec<u8>`,
+//! JSON as a hex string like the `Vec<u8>` fields it replaces), but keeps up
+//! to `N` octets inline, so parsing a typical message does not allocate.
+//! Longer payloads fall back to a `Vec<u8>`; nothing is refused.
+//!
+//! What it isn't: a `Vec` with every method. Build one with `From`
+//! (`Vec<u8>`, `&[u8]`, arrays) or [`InlineBytes::from_slice`]; read it as a
+//! slice; [`InlineBytes::to_vec`] / `Vec::from` give a `Vec` back.
+
+use std::fmt;
+
+/// Bytes held inline up to `N` octets (`N <= 255`), on the heap beyond.
+#[derive(Clone)]
+pub struct InlineBytes<const N: usize>(Inner<N>);
+
+#[derive(Clone)]
+enum Inner<const N: usize> {
+    /// `len <= N`.
+    Inline {
+        len: u8,
+        buf: [u8; N],
+    },
+    Heap(Vec<u8>),
+}
+
+impl<const N: usize> InlineBytes<N> {
+    /// The empty string.
+    pub const fn new() -> Self {
+        InlineBytes(Inner::Inline { len: 0, buf: [0; N] })
+    }
+
+    /// A copy of `b`: inline when it fits, else one allocation.
+    #[inline]
+    pub fn from_slice(b: &[u8]) -> Self {
+        if b.len() <= N && N <= usize::from(u8::MAX) {
+            let mut buf = [0u8; N];
+            if let Some(dst) = buf.get_mut(..b.len()) {
+                dst.copy_from_slice(b);
+            }
+            InlineBytes(Inner::Inline { len: b.len() as u8, buf })
+        } else {
+            InlineBytes(Inner::Heap(b.to_vec()))
+        }
+    }
+
+    /// The octets.
+    #[inline]
+    pub fn as_slice(&self) -> &[u8] {
+        match &self.0 {
+            Inner::Inline { len, buf } => buf.get(..usize::from(*len)).unwrap_or(&[]),
+            Inner::Heap(v) => v,
+        }
+    }
+
+    /// Number of octets.
+    pub fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    /// Whether there are no octets.
+    pub fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
+    }
+
+    /// Whether the octets are held inline (no allocation).
+    pub fn is_inline(&self) -> bool {
+        matches!(self.0, Inner::Inline { .. })
+    }
+
+    /// Empties it (inline afterwards).
+    pub fn clear(&mut self) {
+        *self = Self::new();
+    }
+
+    /// The octets as a new `Vec`.
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.as_slice().to_vec()
+    }
+}
+
+impl<const N: usize> Default for InlineBytes<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> std::ops::Deref for InlineBytes<N> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl<const N: usize> AsRef<[u8]> for InlineBytes<N> {
+    fn as_ref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl<const N: usize> std::borrow::Borrow<[u8]> for InlineBytes<N> {
+    fn borrow(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl<const N: usize> From<&[u8]> for InlineBytes<N> {
+    fn from(b: &[u8]) -> Self {
+        Self::from_slice(b)
+    }
+}
+
+impl<const N: usize, const K: usize> From<[u8; K]> for InlineBytes<N> {
+    fn from(b: [u8; K]) -> Self {
+        Self::from_slice(&b)
+    }
+}
+
+impl<const N: usize, const K: usize> From<&[u8; K]> for InlineBytes<N> {
+    fn from(b: &[u8; K]) -> Self {
+        Self::from_slice(b)
+    }
+}
+
+impl<const N: usize> From<Vec<u8>> for InlineBytes<N> {
+    fn from(v: Vec<u8>) -> Self {
+        if v.len() <= N {
+            Self::from_slice(&v)
+        } else {
+            InlineBytes(Inner::Heap(v))
+        }
+    }
+}
+
+impl<const N: usize> From<&Vec<u8>> for InlineBytes<N> {
+    fn from(v: &Vec<u8>) -> Self {
+        Self::from_slice(v)
+    }
+}
+
+impl<const N: usize> From<InlineBytes<N>> for Vec<u8> {
+    fn from(b: InlineBytes<N>) -> Self {
+        match b.0 {
+            Inner::Heap(v) => v,
+            Inner::Inline { .. } => b.as_slice().to_vec(),
+        }
+    }
+}
+
+impl<const N: usize> FromIterator<u8> for InlineBytes<N> {
+    fn from_iter<I: IntoIterator<Item = u8>>(iter: I) -> Self {
+        Self::from(iter.into_iter().collect::<Vec<u8>>())
+    }
+}
+
+impl<'a, const N: usize> IntoIterator for &'a InlineBytes<N> {
+    type Item = &'a u8;
+    type IntoIter = std::slice::Iter<'a, u8>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
+impl<const N: usize> PartialEq for InlineBytes<N> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl<const N: usize> Eq for InlineBytes<N> {}
+
+impl<const N: usize> std::hash::Hash for InlineBytes<N> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // As a `Vec<u8>` hashes, so swapping the field type keeps hashes.
+        self.as_slice().hash(state);
+    }
+}
+
+impl<const N: usize> PartialEq<[u8]> for InlineBytes<N> {
+    fn eq(&self, other: &[u8]) -> bool {
+        self.as_slice() == other
+    }
+}
+
+impl<const N: usize> PartialEq<&[u8]> for InlineBytes<N> {
+    fn eq(&self, other: &&[u8]) -> bool {
+        self.as_slice() == *other
+    }
+}
+
+impl<const N: usize, const K: usize> PartialEq<[u8; K]> for InlineBytes<N> {
+    fn eq(&self, other: &[u8; K]) -> bool {
+        self.as_slice() == other
+    }
+}
+
+impl<const N: usize> PartialEq<Vec<u8>> for InlineBytes<N> {
+    fn eq(&self, other: &Vec<u8>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl<const N: usize> PartialEq<InlineBytes<N>> for [u8] {
+    fn eq(&self, other: &InlineBytes<N>) -> bool {
+        self == other.as_slice()
+    }
+}
+
+impl<const N: usize> PartialEq<InlineBytes<N>> for &[u8] {
+    fn eq(&self, other: &InlineBytes<N>) -> bool {
+        *self == other.as_slice()
+    }
+}
+
+impl<const N: usize> PartialEq<InlineBytes<N>> for Vec<u8> {
+    fn eq(&self, other: &InlineBytes<N>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl<const N: usize> fmt::Debug for InlineBytes<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_slice(), f)
+    }
+}
+
+/// JSON (and any serde format) as a hex string, as `crate::hexser` writes a `Vec<u8>`.
+impl<const N: usize> serde::Serialize for InlineBytes<N> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        crate::hexser::serialize(self.as_slice(), s)
+    }
+}
+
+impl<'de, const N: usize> serde::Deserialize<'de> for InlineBytes<N> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        crate::hexser::deserialize(d).map(Self::from)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_and_heap_agree() {
+        let long: Vec<u8> = (0..=200u8).collect();
+        for b in [&[][..], &[1, 2, 3], &long[..8], &long[..]] {
+            let x = InlineBytes::<8>::from_slice(b);
+            assert_eq!(x.is_inline(), b.len() <= 8);
+            assert_eq!(x, b);
+            assert_eq!(x, InlineBytes::<8>::from(b.to_vec()));
+            assert_eq!(Vec::from(x.clone()), b);
+            assert_eq!(format!("{x:?}"), format!("{b:?}"));
+            let json = serde_json::to_string(&x).unwrap();
+            assert_eq!(json, format!("\"{}\"", hex::encode(b)));
+            let back: InlineBytes<8> = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, x);
+        }
+    }
+}
