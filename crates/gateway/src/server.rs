@@ -423,9 +423,7 @@ pub async fn start(cfg: ServerConfig, mut gateway: Gateway) -> Result<Running, S
         .route("/v1/call-requests", post(direct_request).options(preflight))
         .layer(DefaultBodyLimit::max(HARD_BODY_LIMIT))
         .with_state(Arc::clone(&shared));
-    let listener = std::net::TcpListener::bind(cfg.listen)
-        .map_err(|err| StartError::Listen { addr: cfg.listen, err })?;
-    listener.set_nonblocking(true).map_err(|err| StartError::Listen { addr: cfg.listen, err })?;
+    let listener = listen(cfg.listen).map_err(|err| StartError::Listen { addr: cfg.listen, err })?;
     let addr = listener.local_addr().map_err(|err| StartError::Listen { addr: cfg.listen, err })?;
     let handle = axum_server::Handle::new();
     match &cfg.tls {
@@ -444,6 +442,22 @@ pub async fn start(cfg: ServerConfig, mut gateway: Gateway) -> Result<Running, S
         }
     }
     Ok(Running { addr, handle, shared })
+}
+
+/// A non-blocking listener on `addr` with a backlog of 1 024 connections.
+///
+/// `std::net::TcpListener::bind` listens with a backlog of 128: when a
+/// business web server opens a few hundred connections at once (its HTTP
+/// client pool at a burst of call requests), the SYNs beyond the backlog are
+/// dropped and each of those clients waits for its one-second SYN
+/// retransmission.
+fn listen(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    let listener = socket.listen(1024)?.into_std()?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
 }
 
 impl Shared {

@@ -26,6 +26,12 @@ fn main() {
             }
         }
     }
+    if let Some(ms) = args.get(2).and_then(|a| a.parse().ok()) {
+        cfg.holding = std::time::Duration::from_millis(ms);
+    }
+    if let Some(n) = args.get(3).and_then(|a| a.parse().ok()) {
+        cfg.clients = n;
+    }
     match click_to_call(&cfg) {
         Ok(r) => println!(
             "sessions/s {:.0}  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms  cpu/session {:.3} ms  {} of {} in {:.2} s, lost {} (refused {}, timed out {}) {:?}",

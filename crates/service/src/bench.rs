@@ -43,8 +43,7 @@ use crate::serve::{self, ServeConfig};
 /// The scale of a run.
 #[derive(Debug, Clone)]
 pub struct C2cConfig {
-    /// Subscriber lines on SSP-A the shoppers use (below 1,000: with more,
-    /// the plan fails with `port already in use`, not looked into).
+    /// Subscriber lines on SSP-A the shoppers use.
     pub shoppers: usize,
     /// Representatives, each a line on SSP-B, all logged in.
     pub representatives: usize,
@@ -83,7 +82,7 @@ impl C2cConfig {
             representatives: 600,
             clients: 480,
             sessions: 10_000,
-            holding: Duration::from_millis(400),
+            holding: Duration::from_millis(100),
             deadline: Duration::from_secs(90),
             variant: None,
         }
