@@ -452,7 +452,8 @@ pub async fn start(cfg: ServerConfig, mut gateway: Gateway) -> Result<Running, S
 /// dropped and each of those clients waits for its one-second SYN
 /// retransmission.
 fn listen(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
-    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    let socket =
+        if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
     let listener = socket.listen(1024)?.into_std()?;
