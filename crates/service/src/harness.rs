@@ -370,6 +370,19 @@ impl Harness {
         if let Some(b) = body {
             req = req.json(b);
         }
+        let (status, body) = self.exchange(req, method, path)?;
+        self.settle()?;
+        Ok((status, body))
+    }
+
+    /// Sends `req` and reads its answer: the status and the body as JSON (or
+    /// as a JSON string when it is not JSON).
+    fn exchange(
+        &self,
+        req: reqwest::RequestBuilder,
+        method: &str,
+        path: &str,
+    ) -> Result<(u16, serde_json::Value), HarnessError> {
         let err = |e: reqwest::Error| HarnessError::Http {
             method: method.into(),
             path: path.into(),
@@ -380,9 +393,7 @@ impl Harness {
             let status = resp.status().as_u16();
             Ok::<_, HarnessError>((status, resp.text().await.map_err(err)?))
         })?;
-        self.settle()?;
-        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
-        Ok((status, body))
+        Ok((status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))))
     }
 
     /// Opens `agent`'s console event stream (real SSE), collected for
@@ -669,20 +680,10 @@ impl Harness {
         body: &serde_json::Value,
     ) -> Result<(u16, serde_json::Value), HarnessError> {
         let url = format!("http://{}{path}", self.front.addr);
-        let req = self.http.post(url).json(body);
-        let err = |e: reqwest::Error| HarnessError::Http {
-            method: "POST".into(),
-            path: path.into(),
-            err: e.to_string(),
-        };
-        let (status, text) = self.rt.block_on(async {
-            let resp = req.send().await.map_err(err)?;
-            let status = resp.status().as_u16();
-            Ok::<_, HarnessError>((status, resp.text().await.map_err(err)?))
-        })?;
+        let (status, answer) = self.exchange(self.http.post(url).json(body), "POST", path)?;
         self.note("browser→front", format!("POST {path} -> {status}"));
         self.settle()?;
-        Ok((status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))))
+        Ok((status, answer))
     }
 
     /// Stops the servers.

@@ -52,12 +52,12 @@ fn with_a_config_file_the_front_speaks_tls_and_the_data_stays() {
 }
 
 /// The story over HTTP against the business web server at `base`.
-async fn story(base: String) {
-    let http = reqwest::Client::new();
-    let r = http.post(format!("{base}/api/representatives/cruise-1/login")).send().await.expect("login");
-    assert_eq!(r.status(), 200);
-
-    // The console's stream: hello first, then the pop.
+/// Opens cruise-1's console stream (real SSE) and waits for its hello; the
+/// receiver gets every later event as (event, data).
+async fn console(
+    http: &reqwest::Client,
+    base: &str,
+) -> tokio::sync::mpsc::UnboundedReceiver<(String, String)> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, String)>();
     let mut sse =
         http.get(format!("{base}/api/representatives/cruise-1/events")).send().await.expect("events");
@@ -75,14 +75,11 @@ async fn story(base: String) {
     });
     let (event, _) = tokio::time::timeout(PATIENCE, rx.recv()).await.expect("hello in time").expect("hello");
     assert_eq!(event, "hello");
+    rx
+}
 
-    let request = serde_json::to_value(abc::cruise_request()).expect("request");
-    let r = http.post(format!("{base}/api/call-requests")).json(&request).send().await.expect("request");
-    assert_eq!(r.status(), 202);
-    let answer: Value = r.json().await.expect("answer");
-    assert_eq!(answer["state"], "calling", "{answer}");
-    let call = answer["call"].as_u64().expect("call id");
-
+/// The next pop on the console stream, as JSON.
+async fn next_pop(rx: &mut tokio::sync::mpsc::UnboundedReceiver<(String, String)>) -> Value {
     let pop = tokio::time::timeout(PATIENCE, async {
         loop {
             match rx.recv().await {
@@ -94,7 +91,25 @@ async fn story(base: String) {
     })
     .await
     .expect("the pop in time");
-    let pop: Value = serde_json::from_str(&pop).expect("pop JSON");
+    serde_json::from_str(&pop).expect("pop JSON")
+}
+
+async fn story(base: String) {
+    let http = reqwest::Client::new();
+    let r = http.post(format!("{base}/api/representatives/cruise-1/login")).send().await.expect("login");
+    assert_eq!(r.status(), 200);
+
+    // The console's stream: hello first, then the pop.
+    let mut rx = console(&http, &base).await;
+
+    let request = serde_json::to_value(abc::cruise_request()).expect("request");
+    let r = http.post(format!("{base}/api/call-requests")).json(&request).send().await.expect("request");
+    assert_eq!(r.status(), 202);
+    let answer: Value = r.json().await.expect("answer");
+    assert_eq!(answer["state"], "calling", "{answer}");
+    let call = answer["call"].as_u64().expect("call id");
+
+    let pop = next_pop(&mut rx).await;
     assert_eq!(pop["customer"]["number"], abc::SHOPPER, "{pop}");
     assert_eq!(pop["page"]["page"]["url"], "/cruises", "{pop}");
 
@@ -190,23 +205,7 @@ fn a_fig9_request_pops_the_console_through_the_business_web_server_in_real_time(
     let link = served.link.clone();
     served.block_on(async move {
         let http = reqwest::Client::new();
-        let mut sse =
-            http.get(format!("{base}/api/representatives/cruise-1/events")).send().await.expect("events");
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, String)>();
-        tokio::spawn(async move {
-            let mut buf = String::new();
-            while let Ok(Some(chunk)) = sse.chunk().await {
-                buf.push_str(&String::from_utf8_lossy(&chunk));
-                while let Some(end) = buf.find("\n\n") {
-                    let block: String = buf.drain(..end + 2).collect();
-                    let event = block.lines().find_map(|l| l.strip_prefix("event: ")).unwrap_or("message");
-                    let data = block.lines().find_map(|l| l.strip_prefix("data: ")).unwrap_or_default();
-                    let _ = tx.send((event.to_owned(), data.to_owned()));
-                }
-            }
-        });
-        let (event, _) = tokio::time::timeout(PATIENCE, rx.recv()).await.expect("hello in time").expect("hello");
-        assert_eq!(event, "hello");
+        let mut rx = console(&http, &base).await;
 
         let request = json!({
             "equipment": "127.0.0.1", "business": "ABC", "customer_number": abc::SHOPPER,
@@ -219,18 +218,7 @@ fn a_fig9_request_pops_the_console_through_the_business_web_server_in_real_time(
         assert_eq!(answer["representative"], "cruise-1", "{answer}");
         let id = answer["request_id"].as_u64().expect("request id");
 
-        let pop = tokio::time::timeout(PATIENCE, async {
-            loop {
-                match rx.recv().await {
-                    Some((e, d)) if e == "pop" => return d,
-                    Some(_) => {}
-                    None => panic!("the console's stream ended before the pop"),
-                }
-            }
-        })
-        .await
-        .expect("the pop in time");
-        let pop: Value = serde_json::from_str(&pop).expect("pop JSON");
+        let pop = next_pop(&mut rx).await;
         assert_eq!((pop["via"].as_str(), pop["request_id"].as_u64()), (Some("network"), Some(id)), "{pop}");
         assert_eq!(pop["customer"]["number"], abc::SHOPPER, "{pop}");
         assert_eq!(pop["page"]["recently_viewed"][0]["url"], "/flights", "{pop}");
