@@ -644,27 +644,35 @@ fn pack_strict(b: &[u8], out: &mut Vec<u8>) -> Result<bool> {
     if b.len() > 32 {
         return pack_long(b, out);
     }
-    let n = b.len();
+    if !pack_nibbles(b, &mut buf) {
+        return Err(bad_digit(b));
+    }
+    out.extend_from_slice(&buf[..b.len().div_ceil(2)]);
+    Ok(b.len() % 2 == 1)
+}
+
+/// Packs up to 32 digits (`0`-`9`, `A`-`F`) into `buf` (16 octets), low
+/// nibble first, the last high nibble of an odd count 0; `false` when a
+/// byte is not a digit (`buf` then holds garbage). Plain indexed loads and
+/// stores, one test for every digit's validity at the end.
+#[inline(always)]
+fn pack_nibbles(d: &[u8], buf: &mut [u8]) -> bool {
+    let n = d.len();
     // Any invalid byte maps to 0xff, which sets a high bit here.
     let mut acc = 0u8;
     let mut i = 0;
     while i + 1 < n {
-        let (lo, hi) = (NIBBLE[usize::from(b[i])], NIBBLE[usize::from(b[i + 1])]);
+        let (lo, hi) = (NIBBLE[usize::from(d[i])], NIBBLE[usize::from(d[i + 1])]);
         acc |= lo | hi;
         buf[i / 2] = lo | hi << 4;
         i += 2;
     }
-    let odd = n % 2 == 1;
-    if odd {
-        let lo = NIBBLE[usize::from(b[n - 1])];
+    if n % 2 == 1 {
+        let lo = NIBBLE[usize::from(d[n - 1])];
         acc |= lo;
         buf[n / 2] = lo;
     }
-    if acc & 0xf0 != 0 {
-        return Err(bad_digit(b));
-    }
-    out.extend_from_slice(&buf[..n.div_ceil(2)]);
-    Ok(odd)
+    acc & 0xf0 == 0
 }
 
 #[cold]
@@ -779,21 +787,7 @@ impl Number {
         buf[k] = (2 + m) as u8;
         buf[k + 1] = self.nature_of_address | u8::from(odd) << 7;
         buf[k + 2] = self.inn_ni << 7 | self.numbering_plan << 4 | self.presentation << 2 | self.screening;
-        let digits = &mut buf[k + 3..k + 3 + 16];
-        let mut acc = 0u8;
-        let mut i = 0;
-        while i + 1 < n {
-            let (lo, hi) = (NIBBLE[usize::from(d[i])], NIBBLE[usize::from(d[i + 1])]);
-            acc |= lo | hi;
-            digits[i / 2] = lo | hi << 4;
-            i += 2;
-        }
-        if odd {
-            let lo = NIBBLE[usize::from(d[n - 1])];
-            acc |= lo;
-            digits[n / 2] = lo;
-        }
-        if acc & 0xf0 != 0 {
+        if !pack_nibbles(d, &mut buf[k + 3..k + 3 + 16]) {
             return false;
         }
         let at = out.len();
