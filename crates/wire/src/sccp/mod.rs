@@ -524,19 +524,27 @@ impl Repr {
     /// Truncation, a bad pointer or length, trailing octets, a bad address
     /// field; the error names the message, the parameter and the absolute offset.
     pub fn parse(buf: &[u8], variant: Variant) -> Result<Self> {
+        // UDT, the everyday connectionless message: read in one pass with the
+        // offsets of its fixed layout; anything it does not accept (an error,
+        // an address `parse_fast` refuses) takes the general walk, which gives
+        // the same repr or names the error.
+        if buf.first() == Some(&0x09) {
+            if let Some(udt) = Self::parse_udt(buf, variant) {
+                return Ok(Repr::Udt(udt));
+            }
+        }
+        Self::parse_general(buf, variant)
+    }
+
+    /// [`parse`](Self::parse) for every message type, through the layout walk.
+    #[inline(never)]
+    fn parse_general(buf: &[u8], variant: Variant) -> Result<Self> {
         let Some(&mt) = buf.first() else {
             return Err(Error::truncated(Layer::Sccp, 0, 1, 0).parameter("message type"));
         };
         let Some(lay) = layout(mt) else {
             return Ok(Repr::Unknown { message_type: mt, body: buf[1..].to_vec() });
         };
-        // UDT, the everyday connectionless message: its three parts straight
-        // from the skeleton (the same reads and errors as `parse_fields`).
-        if mt == 0x09 {
-            if let Some(sk) = lay.check_fast(buf) {
-                return Self::parse_udt(buf, &sk, &lay, variant);
-            }
-        }
         let sk = lay.check(buf)?;
         let mut f = Fields {
             buf,
@@ -549,34 +557,38 @@ impl Repr {
         Self::parse_fields(mt, &mut f).map_err(|e| e.message(lay.name))
     }
 
-    /// [`parse_fields`](Self::parse_fields) for a UDT that `check` accepted.
-    #[inline]
-    fn parse_udt(buf: &[u8], sk: &Skeleton, lay: &Layout, variant: Variant) -> Result<Self> {
-        let part = |i: usize| {
-            let (s, e) = sk.vars[i];
-            (buf.get(s..e).unwrap_or_default(), s)
-        };
-        // `parse_fast` inlined here builds each address in place; only an
-        // address it refuses goes through `Address::parse`, which names the error.
-        let address = |i: usize| match Address::parse_fast(part(i).0, variant) {
-            Some(a) => Ok(a),
-            None => {
-                let (b, at) = part(i);
-                Address::parse(b, variant)
-                    .map_err(|e| e.at_base(at).parameter(lay.vars[i].name).message(lay.name))
-            }
-        };
-        let Some(&class) = buf.get(sk.fixed.0) else {
-            return Err(Error::truncated(Layer::Sccp, sk.fixed.0, 1, 0)
-                .parameter("protocol class")
-                .message(lay.name));
-        };
-        Ok(Repr::Udt(Udt {
+    /// A well-formed UDT (message type at 0) in the canonical layout, as
+    /// `Layout::check_fast` and `parse_fields` would read it, with both
+    /// addresses accepted by `Address::parse_fast`; `None` for anything else.
+    ///
+    /// UDT: type, protocol class, three one-octet pointers (at 2, 3, 4), then
+    /// called, calling and data, each a length octet and its contents, the
+    /// called party at 5. A pointer counts from itself, so the canonical layout
+    /// is: pointer 1 is 3, each next pointer lands right after the previous
+    /// part, and the data ends the message.
+    #[inline(always)]
+    fn parse_udt(buf: &[u8], variant: Variant) -> Option<Udt> {
+        let &[_, class, p1, p2, p3, l1, ..] = buf else { return None };
+        if p1 != 3 {
+            return None;
+        }
+        let calling_at = 6 + usize::from(l1);
+        let data_at = calling_at + 1 + usize::from(*buf.get(calling_at)?);
+        if 3 + usize::from(p2) != calling_at || 4 + usize::from(p3) != data_at {
+            return None;
+        }
+        let data = buf.get(data_at + 1..)?;
+        if data.len() != usize::from(*buf.get(data_at)?) {
+            return None;
+        }
+        let called = buf.get(6..calling_at)?;
+        let calling = buf.get(calling_at + 1..data_at)?;
+        Some(Udt {
             protocol_class: ProtocolClass::from_octet(class),
-            called_party: address(0)?,
-            calling_party: address(1)?,
-            data: part(2).0.to_vec(),
-        }))
+            called_party: Address::parse_fast(called, variant)?,
+            calling_party: Address::parse_fast(calling, variant)?,
+            data: data.to_vec(),
+        })
     }
 
     fn parse_fields(mt: u8, f: &mut Fields<'_>) -> Result<Self> {

@@ -222,3 +222,48 @@ fn emit_refuses_overlong_and_leaves_out_untouched() {
     let b = x.to_bytes(Variant::Itu).unwrap();
     assert_eq!(Repr::parse(&b, Variant::Itu).unwrap(), x);
 }
+
+/// The one-pass UDT read must agree with the general walk on every input:
+/// the same repr, or `None` where the walk refuses (or the walk's error).
+fn udt_paths_agree(buf: &[u8], v: Variant) {
+    let general = Repr::parse_general(buf, v);
+    // `parse` takes the one-pass read only for message type 0x09.
+    match Repr::parse_udt(buf, v).filter(|_| buf.first() == Some(&0x09)) {
+        Some(udt) => assert_eq!(general.ok(), Some(Repr::Udt(udt)), "{buf:02x?}"),
+        // Refused by the one-pass read: `parse` is the general walk.
+        None => assert_eq!(Repr::parse(buf, v).ok(), general.ok(), "{buf:02x?}"),
+    }
+    assert_eq!(
+        Repr::parse(buf, v).map_err(|e| e.to_string()),
+        Repr::parse_general(buf, v).map_err(|e| e.to_string())
+    );
+}
+
+#[test]
+fn one_pass_udt_agrees_with_the_general_walk() {
+    for v in [Variant::Itu, Variant::Ansi] {
+        let mut frames: Vec<Vec<u8>> = examples(v)
+            .into_iter()
+            .filter(|(_, r)| r.message_type() == MessageType::Udt)
+            .map(|(_, r)| r.to_bytes(v).unwrap())
+            .collect();
+        frames.push(UDT_ITU.to_vec());
+        for b in frames {
+            udt_paths_agree(&b, v);
+            for n in 0..b.len() {
+                udt_paths_agree(&b[..n], v);
+            }
+            let mut longer = b.clone();
+            longer.push(0);
+            udt_paths_agree(&longer, v);
+            for i in 0..b.len() {
+                for x in [0u8, 1, 2, 3, 4, 5, 6, 0x7f, 0x80, 0xc3, 0xfe, 0xff, b[i] ^ 1, b[i].wrapping_sub(1)]
+                {
+                    let mut m = b.clone();
+                    m[i] = x;
+                    udt_paths_agree(&m, v);
+                }
+            }
+        }
+    }
+}
