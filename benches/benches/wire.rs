@@ -233,8 +233,9 @@ fn views(c: &mut Criterion) {
     let mut g = c.benchmark_group("view/sccp-called-party");
     g.bench_function("ainsim/view", |x| {
         x.iter(|| {
-            SccpPacket::new_checked(black_box(&udt[..]), Variant::Itu)
-                .map(|p| p.called_party().map(|a| (a.gti(), a.ssn(), a.global_title_bytes().len())))
+            SccpPacket::new_checked(black_box(&udt[..]), Variant::Itu).and_then(|p| {
+                p.called_party().map(|a| a.map(|a| (a.gti(), a.ssn(), a.global_title_bytes().len())))
+            })
         })
     });
     g.bench_function("sccp/parse", |x| {

@@ -226,7 +226,8 @@ fn main() {
             let b = frames::sccp_udt(v);
             run(&|| {
                 ainsim_wire::SccpPacket::new_checked(black_box(&b[..]), v).is_ok_and(|p| {
-                    p.called_party().is_some_and(|a| black_box((a.gti(), a.ssn())).1.is_some())
+                    p.called_party()
+                        .is_ok_and(|a| a.is_some_and(|a| black_box((a.gti(), a.ssn())).1.is_some()))
                 })
             });
         }

@@ -206,9 +206,19 @@ pub fn sccp(data: &[u8]) {
     let v = variant(sel);
     let view = SccpPacket::new_checked(buf, v);
     if let Ok(p) = &view {
-        let _ = (p.message_type(), p.called_party(), p.calling_party(), p.user_data());
-        let _ = (p.protocol_class(), p.return_cause(), p.hop_counter());
+        let _ = (p.called_party(), p.calling_party());
+        let lazy = (
+            p.called_party_address().is_ok(),
+            p.calling_party_address().is_ok(),
+            p.user_data().is_ok(),
+            p.hop_counter().is_ok(),
+        );
+        let _ = (p.message_type(), p.protocol_class(), p.return_cause());
         let _ = (p.destination_local_reference(), p.source_local_reference());
+        // After the full layout check no accessor may refuse.
+        if p.check_layout().is_ok() {
+            assert_eq!(lazy, (true, true, true, true), "an accessor refused a checked layout");
+        }
     }
     match SccpRepr::parse(buf, v) {
         Ok(r) => {
@@ -216,6 +226,9 @@ pub fn sccp(data: &[u8]) {
             json_round_trip(&r);
             let p = view.expect("the view refuses a message the repr accepted");
             assert_eq!(p.message_type(), r.message_type());
+            assert!(p.check_layout().is_ok(), "the view's layout check refuses a message the repr accepted");
+            assert_eq!(p.user_data().ok(), Some(r.data()));
+            assert!(p.called_party().is_ok() && p.calling_party().is_ok(), "an address view refused");
         }
         Err(e) => refused(&e, buf.len()),
     }

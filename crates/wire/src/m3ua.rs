@@ -980,10 +980,12 @@ impl<T: AsRef<[u8]>> M3uaPacket<T> {
         M3uaPacket { buffer }
     }
 
-    /// Wrap after [`M3uaPacket::check_len`].
+    /// Wrap after [`M3uaPacket::check_len`] (the common header only: the
+    /// parameters are checked by the accessors that read them).
     ///
     /// # Errors
     /// As [`M3uaPacket::check_len`].
+    #[inline]
     pub fn new_checked(buffer: T) -> Result<Self> {
         let p = M3uaPacket { buffer };
         p.check_len()?;
@@ -995,46 +997,18 @@ impl<T: AsRef<[u8]>> M3uaPacket<T> {
     ///
     /// # Errors
     /// Truncated header, bad version, non-zero reserved octet, bad length.
+    #[inline]
     pub fn check_len(&self) -> Result<()> {
+        // One test for the everyday header; the error is built out of line.
         let b = self.buffer.as_ref();
-        if b.len() < HEADER_LEN {
-            return Err(Error::truncated(Layer::M3ua, 0, HEADER_LEN, b.len()));
+        if let Some(&[M3UA_VERSION, 0, _, _, l0, l1, l2, l3]) = b.get(..HEADER_LEN) {
+            let len = u32::from_be_bytes([l0, l1, l2, l3]) as usize;
+            if len >= HEADER_LEN && len & 3 == 0 && len <= b.len() {
+                return Ok(());
+            }
         }
-        if b[field::VERSION] != M3UA_VERSION {
-            return Err(Error::new(
-                Layer::M3ua,
-                field::VERSION,
-                Reason::BadValue { value: u64::from(b[field::VERSION]), expected: "version 1" },
-            ));
-        }
-        if b[field::RESERVED] != 0 {
-            return Err(Error::new(
-                Layer::M3ua,
-                field::RESERVED,
-                Reason::BadValue {
-                    value: u64::from(b[field::RESERVED]),
-                    expected: "zero in the reserved octet",
-                },
-            ));
-        }
-        let len = self.length() as usize;
-        if len < HEADER_LEN || len & 3 != 0 {
-            return Err(Error::new(
-                Layer::M3ua,
-                field::LENGTH.start,
-                Reason::BadValue { value: len as u64, expected: "a message length >= 8 and a multiple of 4" },
-            ));
-        }
-        if len > b.len() {
-            return Err(Error::new(
-                Layer::M3ua,
-                field::LENGTH.start,
-                Reason::BadLength { declared: len, available: b.len() },
-            ));
-        }
-        Ok(())
+        Err(header_error(b))
     }
-
     /// The underlying buffer.
     pub fn into_inner(self) -> T {
         self.buffer
@@ -1091,6 +1065,7 @@ impl<T: AsRef<[u8]>> M3uaPacket<T> {
     /// A parameter before it whose length is under 4 or runs past the
     /// message, or a Protocol Data under 12 octets. When there is no
     /// Protocol Data, any malformed parameter (padding included).
+    #[inline]
     pub fn protocol_data(&self) -> Result<Option<ProtocolDataRef<'_>>> {
         if let Some(pd) = self.protocol_data_fast() {
             return Ok(Some(pd));
@@ -1109,14 +1084,17 @@ impl<T: AsRef<[u8]>> M3uaPacket<T> {
         let b = self.buffer.as_ref();
         let area = b.get(..self.total_len())?;
         let mut pos = HEADER_LEN;
-        while let Some(&[t0, t1, l0, l1, ..]) = area.get(pos..) {
+        loop {
+            // Tag and length as one big-endian word.
+            let &[t0, t1, l0, l1] = area.get(pos..pos + 4)? else { return None };
             let len = usize::from(u16::from_be_bytes([l0, l1]));
-            if len < 4 || pad4(len) > area.len() - pos {
-                return None;
-            }
             if u16::from_be_bytes([t0, t1]) == tag::PROTOCOL_DATA {
                 let v = area.get(pos + 4..pos + len)?;
                 let [o0, o1, o2, o3, d0, d1, d2, d3, si, ni, mp, sls, ..] = *v else { return None };
+                // The padded end inside the message, as the walk requires.
+                if pad4(len) > area.len() - pos {
+                    return None;
+                }
                 return Some(ProtocolDataRef {
                     opc: PointCode(u32::from_be_bytes([o0, o1, o2, o3])),
                     dpc: PointCode(u32::from_be_bytes([d0, d1, d2, d3])),
@@ -1128,13 +1106,19 @@ impl<T: AsRef<[u8]>> M3uaPacket<T> {
                     user_data_offset: pos + 16,
                 });
             }
-            pos += pad4(len);
+            if len < 4 {
+                return None;
+            }
+            // `len` is at most 0xffff: no overflow; a padded end past the
+            // message ends the loop at the next `get`.
+            pos += (len + 3) & !3;
         }
-        None
     }
 
     /// The full walk behind [`protocol_data`](Self::protocol_data): every
     /// parameter before Protocol Data checked, padding included.
+    #[cold]
+    #[inline(never)]
     fn protocol_data_slow(&self) -> Result<Option<ProtocolDataRef<'_>>> {
         // `step` directly rather than the iterator: no `Option<Result<_>>`
         // wrapping or `failed` flag per parameter (an error returns at once).
@@ -1163,6 +1147,38 @@ impl<T: AsRef<[u8]>> M3uaPacket<T> {
         }
         Ok(None)
     }
+}
+
+/// The error [`M3uaPacket::check_len`] gives for a header it refuses.
+#[cold]
+#[inline(never)]
+fn header_error(b: &[u8]) -> Error {
+    if b.len() < HEADER_LEN {
+        return Error::truncated(Layer::M3ua, 0, HEADER_LEN, b.len());
+    }
+    if b[field::VERSION] != M3UA_VERSION {
+        return Error::new(
+            Layer::M3ua,
+            field::VERSION,
+            Reason::BadValue { value: u64::from(b[field::VERSION]), expected: "version 1" },
+        );
+    }
+    if b[field::RESERVED] != 0 {
+        return Error::new(
+            Layer::M3ua,
+            field::RESERVED,
+            Reason::BadValue { value: u64::from(b[field::RESERVED]), expected: "zero in the reserved octet" },
+        );
+    }
+    let len = u32::from_be_bytes([b[4], b[5], b[6], b[7]]) as usize;
+    if len < HEADER_LEN || len & 3 != 0 {
+        return Error::new(
+            Layer::M3ua,
+            field::LENGTH.start,
+            Reason::BadValue { value: len as u64, expected: "a message length >= 8 and a multiple of 4" },
+        );
+    }
+    Error::new(Layer::M3ua, field::LENGTH.start, Reason::BadLength { declared: len, available: b.len() })
 }
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> M3uaPacket<T> {

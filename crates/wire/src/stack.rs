@@ -504,10 +504,8 @@ fn sccp_data_mut(s: &mut SccpRepr) -> Option<&mut Vec<u8>> {
 
 /// Offset of an SCCP message's user data within `buf` (0 if the view refuses it).
 fn sccp_user_data_offset(buf: &[u8], variant: Variant) -> usize {
-    crate::SccpPacket::new_checked(buf, variant)
-        .ok()
-        .and_then(|p| p.user_data().map(|d| (d.as_ptr() as usize).saturating_sub(buf.as_ptr() as usize)))
-        .unwrap_or(0)
+    let Ok(p) = crate::SccpPacket::new_checked(buf, variant) else { return 0 };
+    p.user_data().ok().flatten().map_or(0, |d| (d.as_ptr() as usize).saturating_sub(buf.as_ptr() as usize))
 }
 
 #[cfg(test)]

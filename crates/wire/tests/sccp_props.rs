@@ -21,20 +21,38 @@ fn variant() -> impl Strategy<Value = Variant> {
 fn check_bytes(b: &[u8], v: Variant) -> std::result::Result<(), TestCaseError> {
     let view = Packet::new_checked(b, v);
     if let Ok(p) = &view {
-        // Exercise every accessor: none may panic.
+        // Exercise every accessor on arbitrary bytes: none may panic, and
+        // each says `Ok` or a typed error for what it reads.
         let _ = (p.message_type(), p.protocol_class(), p.return_cause(), p.hop_counter());
         let _ = (p.user_data(), p.destination_local_reference(), p.source_local_reference());
-        for a in [p.called_party(), p.calling_party()].into_iter().flatten() {
+        for a in [p.called_party(), p.calling_party()].into_iter().flatten().flatten() {
             let _ = (a.ssn(), a.point_code(), a.gti(), a.routing(), a.global_title_bytes());
         }
+        // After the full layout check no accessor refuses what it reads.
+        if p.check_layout().is_ok() {
+            prop_assert!(p.called_party_address().is_ok() && p.calling_party_address().is_ok());
+            prop_assert!(p.user_data().is_ok() && p.hop_counter().is_ok());
+        }
     }
+    // The lazy view over the same bytes, without any check: no panic either.
+    let raw = Packet::new_unchecked(b, v);
+    let _ = (raw.message_type(), raw.protocol_class(), raw.called_party(), raw.calling_party());
+    let _ = (raw.user_data(), raw.hop_counter(), raw.check_layout());
     if let Ok(r) = Repr::parse(b, v) {
         prop_assert!(view.is_ok(), "parse accepted what the view refused");
         let out = r.to_bytes(v);
         prop_assert_eq!(out.as_deref().ok(), Some(b), "re-emit differs for {:?}", r);
         if let Ok(p) = view {
-            prop_assert_eq!(p.user_data(), r.data());
+            prop_assert!(p.check_layout().is_ok(), "parse accepted what the layout check refused");
+            prop_assert_eq!(p.user_data().ok(), Some(r.data()));
             prop_assert_eq!(p.message_type(), r.message_type());
+            let called = p.called_party().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            // (A CC or CREF optional address the repr keeps raw may still
+            // read as a view: compare only what the repr decoded.)
+            if let Some(a) = r.called_party() {
+                prop_assert_eq!(called.map(|c| c.ssn()), Some(a.ssn));
+            }
+            prop_assert!(p.calling_party().is_ok());
         }
     }
     Ok(())

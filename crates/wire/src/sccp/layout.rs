@@ -49,7 +49,7 @@ const fn l(name: &'static str, fixed: usize, vars: &'static [Var], optional: boo
 
 /// The layout of message type `mt`, if known.
 #[inline]
-pub(crate) fn layout(mt: u8) -> Option<Layout> {
+pub(crate) const fn layout(mt: u8) -> Option<Layout> {
     Some(match mt {
         // CR: SLR, protocol class | called | optional.
         0x01 => l("CR", 4, &[CALLED], true),
@@ -93,6 +93,32 @@ pub(crate) fn layout(mt: u8) -> Option<Layout> {
         _ => return None,
     })
 }
+
+/// What the lazy view reads first, per message type octet, from the layout
+/// table at compile time: the octets up to the end of the pointers (0 for
+/// an unknown type), and for the types with one-octet pointers where the
+/// first pointer sits (1 + fixed part) and how many mandatory variable
+/// parameters there are ((0, 0) for LUDT/LUDTS and unknown types).
+pub(crate) struct ViewTable {
+    pub(crate) header_len: [u8; 256],
+    pub(crate) short_vars: [(u8, u8); 256],
+}
+
+pub(crate) const VIEW: ViewTable = {
+    let mut t = ViewTable { header_len: [0; 256], short_vars: [(0, 0); 256] };
+    let mut i = 0;
+    while i < 256 {
+        if let Some(l) = layout(i as u8) {
+            let ps = if l.long_pointers { 2 } else { 1 };
+            t.header_len[i] = (1 + l.fixed + (l.vars.len() + l.optional as usize) * ps) as u8;
+            if !l.long_pointers {
+                t.short_vars[i] = ((1 + l.fixed) as u8, l.vars.len() as u8);
+            }
+        }
+        i += 1;
+    }
+    t
+};
 
 /// Where the parts of a checked message are: absolute byte ranges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -141,14 +167,27 @@ impl Layout {
         }
     }
 
-    /// The contents of mandatory variable parameter `i` of a message
-    /// [`check`](Self::check) accepted, read again from its pointer.
+    /// Octets up to the end of the pointers: message type, fixed part, pointers.
+    #[inline]
+    pub(crate) fn header_len(&self) -> usize {
+        1 + self.fixed + self.pointers() * self.pointer_size()
+    }
+
+    /// The contents of mandatory variable parameter `i`, read from its
+    /// pointer and length: `None` when the pointer is missing or zero, or
+    /// the length or contents run past `buf` ([`var_error`](Self::var_error)
+    /// says which). The canonical order is not checked (that is
+    /// [`check`](Self::check)'s job).
     #[inline]
     pub(crate) fn var_in<'b>(&self, buf: &'b [u8], i: usize) -> Option<&'b [u8]> {
         let var = self.vars.get(i)?;
         let ps = self.pointer_size();
         let ptr_at = 1 + self.fixed + i * ps;
-        let at = ptr_at + ps - 1 + read_ptr(buf, ptr_at, ps)?;
+        let p = read_ptr(buf, ptr_at, ps)?;
+        if p == 0 {
+            return None;
+        }
+        let at = ptr_at + ps - 1 + p;
         if var.long {
             let &[a, b] = buf.get(at..at + 2)? else { return None };
             let len = usize::from(u16::from_le_bytes([a, b]));
@@ -159,17 +198,56 @@ impl Layout {
         }
     }
 
-    /// Where the optional part of a message [`check`](Self::check) accepted
-    /// starts, if it has one.
-    pub(crate) fn optional_start(&self, buf: &[u8]) -> Option<usize> {
+    /// Why [`var_in`](Self::var_in) refused parameter `i` of `buf`.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn var_error(&self, buf: &[u8], i: usize) -> Error {
+        let name = self.vars.get(i).map_or("mandatory variable parameter", |v| v.name);
+        let long = self.vars.get(i).is_some_and(|v| v.long);
+        let ps = self.pointer_size();
+        let ptr_at = 1 + self.fixed + i * ps;
+        let e = match read_ptr(buf, ptr_at, ps) {
+            None => Error::truncated(Layer::Sccp, ptr_at, ps, buf.len().saturating_sub(ptr_at)),
+            Some(0) => Error::new(Layer::Sccp, ptr_at, Reason::BadPointer { pointer: 0 }),
+            Some(p) => {
+                let at = ptr_at + ps - 1 + p;
+                let ll = if long { 2 } else { 1 };
+                match buf.get(at..at + ll) {
+                    None => Error::new(Layer::Sccp, ptr_at, Reason::BadPointer { pointer: p }),
+                    Some(l) => {
+                        let len = match *l {
+                            [a, b] => usize::from(u16::from_le_bytes([a, b])),
+                            [a] => usize::from(a),
+                            _ => 0,
+                        };
+                        let available = buf.len() - (at + ll);
+                        Error::new(Layer::Sccp, at, Reason::BadLength { declared: len, available })
+                    }
+                }
+            }
+        };
+        e.message(self.name).parameter(name)
+    }
+
+    /// Where the optional part starts, if the message type has one and its
+    /// pointer is not 0.
+    ///
+    /// # Errors
+    /// The pointer is missing or points past the end of `buf`.
+    pub(crate) fn optional_start_checked(&self, buf: &[u8]) -> Result<Option<usize>> {
         if !self.optional {
-            return None;
+            return Ok(None);
         }
         let ps = self.pointer_size();
         let ptr_at = 1 + self.fixed + self.vars.len() * ps;
-        match read_ptr(buf, ptr_at, ps)? {
-            0 => None,
-            p => Some(ptr_at + ps - 1 + p),
+        let err = |reason: Reason| {
+            Error::new(Layer::Sccp, ptr_at, reason).message(self.name).parameter("optional part")
+        };
+        match read_ptr(buf, ptr_at, ps) {
+            None => Err(err(Reason::Truncated { needed: ps, available: buf.len().saturating_sub(ptr_at) })),
+            Some(0) => Ok(None),
+            Some(p) if ptr_at + ps - 1 + p >= buf.len() => Err(err(Reason::BadPointer { pointer: p })),
+            Some(p) => Ok(Some(ptr_at + ps - 1 + p)),
         }
     }
 
@@ -456,6 +534,24 @@ mod tests {
         let Some(&mt) = buf.first() else { return };
         let Some(l) = layout(mt) else { return };
         assert_eq!(l.check_fast(buf), l.check_slow(buf).ok(), "{buf:02x?}");
+    }
+
+    #[test]
+    fn view_table_follows_the_layouts() {
+        for mt in 0..=255u8 {
+            let (h, (p0, n)) = (VIEW.header_len[usize::from(mt)], VIEW.short_vars[usize::from(mt)]);
+            match layout(mt) {
+                None => assert_eq!((h, p0, n), (0, 0, 0), "{mt}"),
+                Some(l) => {
+                    assert_eq!(usize::from(h), l.header_len(), "{mt}");
+                    if l.long_pointers {
+                        assert_eq!((p0, n), (0, 0), "{mt}");
+                    } else {
+                        assert_eq!((usize::from(p0), usize::from(n)), (1 + l.fixed, l.vars.len()), "{mt}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,44 +1,78 @@
 //! A zero-copy view over an SCCP message, for an STP or a router that needs
 //! the message type, the addresses, the hop counter and the user data without
 //! a full parse or an allocation.
+//!
+//! Lazy, in the smoltcp manner: [`Packet::new_checked`] checks only what
+//! every accessor needs (the message type octet and, for a known type, its
+//! mandatory fixed part and pointers); each accessor then reads its own
+//! pointer, length and contents and returns a typed [`Error`] when they do not
+//! fit the buffer. [`Packet::check_layout`] runs the full check
+//! [`super::Repr::parse`] makes of the layout (canonical order, no trailing
+//! octets, a well-formed optional part) when a caller wants it up front. No
+//! accessor panics, whatever the buffer, even through [`Packet::new_unchecked`].
 
 use super::address::AddressView;
-use super::layout::{layout, Layout, OptionalIter};
+use super::layout::{layout, Layout, OptionalIter, VIEW};
 use super::params::{code, ProtocolClass, ReturnCause};
 use super::MessageType;
-use crate::error::{Error, Layer, Result};
+use crate::error::{Error, Layer, Reason, Result};
 use crate::variant::Variant;
 
-/// A checked view of an SCCP message. Once [`Packet::new_checked`] has
-/// passed, no accessor can panic.
+/// A view of an SCCP message (see the module documentation).
 #[derive(Debug, Clone)]
 pub struct Packet<T: AsRef<[u8]>> {
     buffer: T,
     variant: Variant,
-    /// Whether the message type is one with a known layout (checked).
-    known: bool,
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
-    /// Check the message type, pointers, lengths and optional part.
+    /// Wrap without any check. The accessors still never panic: on a buffer
+    /// too short for what they read they return an error or `None`.
+    pub fn new_unchecked(buffer: T, variant: Variant) -> Self {
+        Packet { buffer, variant }
+    }
+
+    /// Wrap after [`check_len`](Self::check_len).
     ///
     /// # Errors
-    /// As [`super::Repr::parse`] for the layout (addresses are not decoded).
+    /// As [`check_len`](Self::check_len).
+    #[inline]
     pub fn new_checked(buffer: T, variant: Variant) -> Result<Self> {
-        let buf = buffer.as_ref();
-        let Some(&mt) = buf.first() else {
-            return Err(Error::truncated(Layer::Sccp, 0, 1, 0).parameter("message type"));
-        };
-        // The layout is checked here; the accessors read the pointers again
-        // (a few octets) rather than keep a skeleton of byte ranges.
-        let known = match layout(mt) {
-            Some(l) => {
-                l.validate(buf)?;
-                true
-            }
-            None => false,
-        };
-        Ok(Packet { buffer, variant, known })
+        let p = Packet { buffer, variant };
+        p.check_len()?;
+        Ok(p)
+    }
+
+    /// Check what every accessor needs: the message type octet and, for a
+    /// known message type, its mandatory fixed part and pointer octets.
+    /// Pointers, lengths and the optional part are checked by the accessors
+    /// that read them, or all at once by [`check_layout`](Self::check_layout).
+    ///
+    /// # Errors
+    /// An empty buffer, or one that ends inside the fixed part or pointers.
+    #[inline]
+    pub fn check_len(&self) -> Result<()> {
+        let buf = self.buffer.as_ref();
+        match buf.first() {
+            Some(&mt) if buf.len() >= usize::from(VIEW.header_len[usize::from(mt)]) => Ok(()),
+            _ => Err(header_error(buf)),
+        }
+    }
+
+    /// The full layout check of [`super::Repr::parse`]: every pointer and
+    /// length, the canonical order, the optional part, no trailing octets
+    /// (addresses are not decoded). A message that passes gets `Ok` from every
+    /// accessor.
+    ///
+    /// # Errors
+    /// As [`super::Repr::parse`] for the layout.
+    pub fn check_layout(&self) -> Result<()> {
+        self.check_len()?;
+        let buf = self.buffer.as_ref();
+        match buf.first().and_then(|&mt| layout(mt)) {
+            Some(l) => l.validate(buf),
+            None => Ok(()),
+        }
     }
 
     /// The underlying buffer.
@@ -51,32 +85,69 @@ impl<T: AsRef<[u8]>> Packet<T> {
         self.buffer.as_ref()
     }
 
-    /// Message type.
+    /// Message type (`Unknown(0)` for an empty buffer, which only
+    /// [`new_unchecked`](Self::new_unchecked) lets through).
+    #[inline]
     pub fn message_type(&self) -> MessageType {
-        MessageType::from_u8(self.buffer.as_ref()[0])
+        MessageType::from_u8(self.mt())
     }
 
-    /// The layout of a checked message of a known type.
+    #[inline]
+    fn mt(&self) -> u8 {
+        self.buffer.as_ref().first().copied().unwrap_or(0)
+    }
+
+    /// The layout of a known message type.
+    #[inline]
     fn layout(&self) -> Option<Layout> {
-        if !self.known {
-            return None;
-        }
-        layout(*self.buffer.as_ref().first()?)
+        layout(self.mt())
     }
 
     fn fixed(&self) -> &[u8] {
         self.layout().and_then(|l| self.buffer.as_ref().get(1..1 + l.fixed)).unwrap_or(&[])
     }
 
-    fn var(&self, i: usize) -> Option<&[u8]> {
-        let lay = self.layout()?;
-        lay.var_in(self.buffer.as_ref(), i)
+    /// Mandatory variable parameter `i` of a known type: its pointer, length
+    /// and contents checked against the buffer.
+    #[inline]
+    fn var(&self, i: usize) -> Result<Option<&[u8]>> {
+        let buf = self.buffer.as_ref();
+        // One-octet pointers (every type but LUDT/LUDTS): straight from the
+        // view table, without building the layout.
+        let (ptr0, n) = VIEW.short_vars[usize::from(self.mt())];
+        if i < usize::from(n) {
+            let ptr_at = usize::from(ptr0) + i;
+            if let Some(&p) = buf.get(ptr_at) {
+                let at = ptr_at + usize::from(p);
+                if p != 0 {
+                    if let Some(&len) = buf.get(at) {
+                        if let Some(d) = buf.get(at + 1..at + 1 + usize::from(len)) {
+                            return Ok(Some(d));
+                        }
+                    }
+                }
+            }
+        }
+        let Some(lay) = self.layout() else { return Ok(None) };
+        match lay.var_in(buf, i) {
+            Some(d) => Ok(Some(d)),
+            None => Err(lay.var_error(buf, i)),
+        }
     }
 
-    fn optional(&self, want: u8) -> Option<&[u8]> {
-        let start = self.layout()?.optional_start(self.buffer.as_ref())?;
-        OptionalIter::new(self.buffer.as_ref(), start)
-            .find_map(|p| p.ok().filter(|(c, _, _)| *c == want).map(|(_, d, _)| d))
+    /// Optional parameter `want` of a known type with an optional part: the
+    /// part is walked up to it, each parameter's length checked.
+    fn optional(&self, want: u8) -> Result<Option<&[u8]>> {
+        let Some(lay) = self.layout() else { return Ok(None) };
+        let buf = self.buffer.as_ref();
+        let Some(start) = lay.optional_start_checked(buf)? else { return Ok(None) };
+        for p in OptionalIter::new(buf, start) {
+            let (c, d, _) = p.map_err(|e| e.message(lay.name))?;
+            if c == want {
+                return Ok(Some(d));
+            }
+        }
+        Ok(None)
     }
 
     fn is_connectionless(&self) -> bool {
@@ -93,50 +164,93 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// Called party address octets (after the length octet): the mandatory
     /// parameter of UDT/UDTS/XUDT/XUDTS/LUDT/LUDTS/CR, or the optional one of
-    /// CC/CREF.
-    pub fn called_party_address(&self) -> Option<&[u8]> {
-        match self.message_type() {
-            MessageType::Cr => self.var(0),
-            MessageType::Cc | MessageType::Cref => self.optional(code::CALLED_PARTY_ADDRESS),
-            _ if self.is_connectionless() => self.var(0),
-            _ => None,
+    /// CC/CREF; `Ok(None)` for other message types or an absent optional one.
+    ///
+    /// # Errors
+    /// A pointer, length or optional part that does not fit the buffer.
+    #[inline]
+    pub fn called_party_address(&self) -> Result<Option<&[u8]>> {
+        // On the type octet: CR and the connectionless types (UDT, UDTS,
+        // XUDT, XUDTS, LUDT, LUDTS) carry it first, CC and CREF as an option.
+        match self.mt() {
+            0x01 | 0x09 | 0x0a | 0x11..=0x14 => self.var(0),
+            0x02 | 0x03 => self.optional(code::CALLED_PARTY_ADDRESS),
+            _ => Ok(None),
         }
     }
 
     /// Calling party address octets: mandatory in the connectionless
     /// messages, optional in CR.
-    pub fn calling_party_address(&self) -> Option<&[u8]> {
+    ///
+    /// # Errors
+    /// As [`called_party_address`](Self::called_party_address).
+    pub fn calling_party_address(&self) -> Result<Option<&[u8]>> {
         match self.message_type() {
             MessageType::Cr => self.optional(code::CALLING_PARTY_ADDRESS),
             _ if self.is_connectionless() => self.var(1),
-            _ => None,
+            _ => Ok(None),
         }
     }
 
-    /// The called party address as a view (`None` if absent or too short).
-    pub fn called_party(&self) -> Option<AddressView<'_>> {
-        AddressView::new_checked(self.called_party_address()?, self.variant).ok()
+    /// An address's octets as a view, its error named and placed.
+    #[inline]
+    fn address<'a>(&self, b: Option<&'a [u8]>, name: &'static str) -> Result<Option<AddressView<'a>>> {
+        let Some(b) = b else { return Ok(None) };
+        match AddressView::new_checked(b, self.variant) {
+            Ok(a) => Ok(Some(a)),
+            Err(e) => Err(self.address_error(e, b, name)),
+        }
     }
 
-    /// The calling party address as a view (`None` if absent or too short).
-    pub fn calling_party(&self) -> Option<AddressView<'_>> {
-        AddressView::new_checked(self.calling_party_address()?, self.variant).ok()
+    #[cold]
+    #[inline(never)]
+    fn address_error(&self, e: Error, b: &[u8], name: &'static str) -> Error {
+        // Where the address starts in the message (it is a sub-slice of it).
+        let at = (b.as_ptr() as usize).saturating_sub(self.buffer.as_ref().as_ptr() as usize);
+        // Named after the message's parameter, not the view's generic "address".
+        let e = Error::new(e.layer, e.offset.saturating_add(at), e.reason.clone()).parameter(name);
+        match self.layout() {
+            Some(l) => e.message(l.name),
+            None => e,
+        }
+    }
+
+    /// The called party address as a view.
+    ///
+    /// # Errors
+    /// As [`called_party_address`](Self::called_party_address), or an address
+    /// shorter than its indicator says.
+    #[inline]
+    pub fn called_party(&self) -> Result<Option<AddressView<'_>>> {
+        self.address(self.called_party_address()?, "called party address")
+    }
+
+    /// The calling party address as a view.
+    ///
+    /// # Errors
+    /// As [`called_party`](Self::called_party).
+    pub fn calling_party(&self) -> Result<Option<AddressView<'_>>> {
+        self.address(self.calling_party_address()?, "calling party address")
     }
 
     /// User data: the data / long data parameter, or the optional data
     /// parameter of CR, CC, CREF and RLSD.
-    pub fn user_data(&self) -> Option<&[u8]> {
+    ///
+    /// # Errors
+    /// As [`called_party_address`](Self::called_party_address).
+    pub fn user_data(&self) -> Result<Option<&[u8]>> {
         match self.message_type() {
             MessageType::Dt1 | MessageType::Dt2 | MessageType::Ed => self.var(0),
             MessageType::Cr | MessageType::Cc | MessageType::Cref | MessageType::Rlsd => {
                 self.optional(code::DATA)
             }
             _ if self.is_connectionless() => self.var(2),
-            _ => None,
+            _ => Ok(None),
         }
     }
 
-    /// Protocol class of UDT, XUDT, LUDT, CR, CC and IT.
+    /// Protocol class of UDT, XUDT, LUDT, CR, CC and IT (`None` for other
+    /// types, or a buffer [`check_len`](Self::check_len) refuses).
     pub fn protocol_class(&self) -> Option<ProtocolClass> {
         let at = match self.message_type() {
             MessageType::Udt | MessageType::Xudt | MessageType::Ludt => 0,
@@ -160,20 +274,23 @@ impl<T: AsRef<[u8]>> Packet<T> {
     fn hop_counter_at(&self) -> Option<usize> {
         match self.message_type() {
             MessageType::Xudt | MessageType::Xudts | MessageType::Ludt | MessageType::Ludts => {
-                self.known.then_some(2)
+                (self.buffer.as_ref().len() > 2).then_some(2)
             }
             _ => None,
         }
     }
 
     /// Hop counter of XUDT/XUDTS/LUDT/LUDTS (mandatory), or of CR (optional).
-    pub fn hop_counter(&self) -> Option<u8> {
+    ///
+    /// # Errors
+    /// CR only: an optional part that does not fit the buffer.
+    pub fn hop_counter(&self) -> Result<Option<u8>> {
         match self.hop_counter_at() {
-            Some(at) => self.buffer.as_ref().get(at).copied(),
+            Some(at) => Ok(self.buffer.as_ref().get(at).copied()),
             None if self.message_type() == MessageType::Cr => {
-                self.optional(code::HOP_COUNTER).and_then(|d| d.first().copied())
+                Ok(self.optional(code::HOP_COUNTER)?.and_then(|d| d.first().copied()))
             }
-            None => None,
+            None => Ok(None),
         }
     }
 
@@ -199,6 +316,27 @@ impl<T: AsRef<[u8]>> Packet<T> {
             _ => None,
         }
     }
+}
+
+/// The error [`Packet::check_len`] gives for a buffer it refuses.
+#[cold]
+#[inline(never)]
+fn header_error(buf: &[u8]) -> Error {
+    let Some(l) = buf.first().and_then(|&mt| layout(mt)) else {
+        return Error::truncated(Layer::Sccp, 0, 1, 0).parameter("message type");
+    };
+    let fixed_end = 1 + l.fixed;
+    let e = if buf.len() < fixed_end {
+        Error::truncated(Layer::Sccp, 1, l.fixed, buf.len() - 1).parameter("mandatory fixed part")
+    } else {
+        Error::new(
+            Layer::Sccp,
+            fixed_end,
+            Reason::Truncated { needed: l.header_len() - fixed_end, available: buf.len() - fixed_end },
+        )
+        .parameter("pointers")
+    };
+    e.message(l.name)
 }
 
 fn ref3(b: &[u8]) -> Option<u32> {

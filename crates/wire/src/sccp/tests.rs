@@ -51,17 +51,17 @@ fn deconstruct_udt() {
     let p = Packet::new_checked(&UDT_ITU[..], Variant::Itu).unwrap();
     assert_eq!(p.message_type(), MessageType::Udt);
     assert_eq!(p.protocol_class(), Some(ProtocolClass::class1(true)));
-    assert_eq!(p.called_party_address(), Some(&UDT_ITU[6..17]));
-    assert_eq!(p.calling_party_address(), Some(&UDT_ITU[18..22]));
-    assert_eq!(p.user_data(), Some(&UDT_ITU[23..]));
-    let called = p.called_party().unwrap();
+    assert_eq!(p.called_party_address().unwrap(), Some(&UDT_ITU[6..17]));
+    assert_eq!(p.calling_party_address().unwrap(), Some(&UDT_ITU[18..22]));
+    assert_eq!(p.user_data().unwrap(), Some(&UDT_ITU[23..]));
+    let called = p.called_party().unwrap().unwrap();
     assert_eq!(called.ssn(), Some(241));
     assert_eq!(called.gti(), 4);
     assert_eq!(called.routing(), Routing::GlobalTitle);
     assert_eq!(called.global_title_bytes(), &UDT_ITU[8..17]);
-    let calling = p.calling_party().unwrap();
+    let calling = p.calling_party().unwrap().unwrap();
     assert_eq!(calling.point_code(), Some(PointCode::itu(2, 100, 5)));
-    assert_eq!(p.hop_counter(), None);
+    assert_eq!(p.hop_counter().unwrap(), None);
 }
 
 #[test]
@@ -94,10 +94,10 @@ fn ansi_xudts_vector() {
     let mut buf = b.to_vec();
     let mut p = Packet::new_checked(&mut buf[..], Variant::Ansi).unwrap();
     assert_eq!(p.return_cause(), Some(ReturnCause::HopCounterViolation));
-    assert_eq!(p.hop_counter(), Some(14));
+    assert_eq!(p.hop_counter().unwrap(), Some(14));
     assert!(p.set_hop_counter(13));
-    assert_eq!(p.hop_counter(), Some(13));
-    assert_eq!(p.called_party().unwrap().point_code(), Some(PointCode::ansi(245, 16, 1)));
+    assert_eq!(p.hop_counter().unwrap(), Some(13));
+    assert_eq!(p.called_party().unwrap().unwrap().point_code(), Some(PointCode::ansi(245, 16, 1)));
 }
 
 #[test]
@@ -112,7 +112,8 @@ fn examples_round_trip() {
             assert_eq!(back.message_type().to_u8(), b[0]);
             let p = Packet::new_checked(&b[..], variant).unwrap();
             assert_eq!(p.message_type(), r.message_type());
-            assert_eq!(p.user_data(), r.data(), "{variant} {name}");
+            assert_eq!(p.user_data().unwrap(), r.data(), "{variant} {name}");
+            p.check_layout().unwrap();
             let json = serde_json::to_string(&r).unwrap();
             let from_json: Repr = serde_json::from_str(&json).unwrap();
             assert_eq!(from_json, r, "{json}");
@@ -266,4 +267,38 @@ fn one_pass_udt_agrees_with_the_general_walk() {
             }
         }
     }
+}
+
+#[test]
+fn lazy_view_checks_what_each_accessor_reads() {
+    // The data length says 9 octets, 8 follow: the header and the addresses
+    // are fine, the user data is refused with a typed error.
+    let mut b = UDT_ITU.to_vec();
+    b[22] = 9;
+    let p = Packet::new_checked(&b[..], Variant::Itu).unwrap();
+    assert_eq!(p.called_party().unwrap().unwrap().ssn(), Some(241));
+    assert_eq!(p.calling_party_address().unwrap(), Some(&UDT_ITU[18..22]));
+    let e = p.user_data().unwrap_err().into_inner();
+    assert_eq!((e.offset, e.message.as_deref(), e.parameter.as_deref()), (22, Some("UDT"), Some("data")));
+    assert!(matches!(e.reason, Reason::BadLength { declared: 9, available: 8 }), "{:?}", e.reason);
+    assert!(p.check_layout().is_err());
+    // A zero pointer: refused by the accessor that reads it.
+    let mut b = UDT_ITU.to_vec();
+    b[3] = 0;
+    let p = Packet::new_checked(&b[..], Variant::Itu).unwrap();
+    assert!(p.called_party().is_ok());
+    let e = p.calling_party().unwrap_err().into_inner();
+    assert_eq!((e.offset, e.parameter.as_deref()), (3, Some("calling party address")));
+    // Header only: the fixed part and the pointers must be there.
+    for n in 1..5 {
+        let e = Packet::new_checked(&UDT_ITU[..n], Variant::Itu).unwrap_err().into_inner();
+        assert_eq!(e.message.as_deref(), Some("UDT"), "{n}");
+    }
+    assert!(Packet::new_checked(&[][..], Variant::Itu).is_err());
+    // An address shorter than its indicator: the address view's error, placed.
+    let mut b = UDT_ITU.to_vec();
+    b[5] = 1; // called party: the indicator only (SSN missing)
+    let p = Packet::new_checked(&b[..], Variant::Itu).unwrap();
+    let e = p.called_party().unwrap_err().into_inner();
+    assert_eq!((e.offset, e.parameter.as_deref()), (6, Some("called party address")));
 }
