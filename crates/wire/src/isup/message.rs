@@ -258,6 +258,39 @@ static FORMATS: [[Option<&'static Format>; 256]; 2] = {
     t
 };
 
+/// For every code octet, `[ITU, ANSI][code]`: the length of the message
+/// when its format has no parameter at all (3, or 4 with the optional-part
+/// pointer at 0: ANM, RLC, CCR, BLO, ...), else 0. `Repr::parse` answers those
+/// messages without the walk.
+static BARE: [[u8; 256]; 2] = {
+    const fn bare(f: Option<&'static Format>) -> u8 {
+        match f {
+            Some(f) if f.fixed.is_empty() && f.variable.is_empty() => 3 + f.optional as u8,
+            _ => 0,
+        }
+    }
+    let mut t = [[0; 256]; 2];
+    let mut c = 0;
+    while c < 256 {
+        let mt = MessageType::from_code(c as u8);
+        t[0][c] = bare(format_of(mt, true));
+        t[1][c] = bare(format_of(mt, false));
+        c += 1;
+    }
+    t
+};
+
+/// See [`BARE`].
+#[inline(always)]
+pub(crate) fn bare_len(c: u8, variant: Variant) -> usize {
+    usize::from(
+        BARE[match variant {
+            Variant::Itu => 0,
+            Variant::Ansi => 1,
+        }][usize::from(c)],
+    )
+}
+
 /// The format of `mt` in `variant`, or `None` when the body is carried raw.
 #[inline]
 pub fn format(mt: MessageType, variant: Variant) -> Option<&'static Format> {

@@ -204,7 +204,29 @@ impl Repr {
     /// Truncation, a bad pointer, a parameter running past the end, a typed
     /// parameter with a bad length, a missing end-of-optional-parameters octet,
     /// or trailing octets. The offset is absolute in `buf`.
+    #[inline]
     pub fn parse(buf: &[u8], variant: Variant) -> Result<Self> {
+        // A message without any parameter (ANM, RLC, ... with the optional
+        // pointer at 0): answered here, the rest goes to the walk. The
+        // general path below reads it the same way (the `no_parameters` arm).
+        if let (&[c0, c1, mt, ref rest @ ..], 3..=4) = (buf, buf.len()) {
+            if buf.len() == message::bare_len(mt, variant) && rest.first().is_none_or(|&p| p == 0) {
+                let field = u16::from_le_bytes([c0, c1]);
+                return Ok(Repr {
+                    variant,
+                    cic: field & cic_mask(variant),
+                    cic_spare: (field >> cic_shift(variant)) as u8,
+                    message_type: MessageType::lookup(mt),
+                    body: Body::Parameters { mandatory: Vec::new(), optional: None },
+                });
+            }
+        }
+        Self::parse_general(buf, variant)
+    }
+
+    /// [`parse`](Self::parse) through the parameter walk.
+    #[inline(never)]
+    fn parse_general(buf: &[u8], variant: Variant) -> Result<Self> {
         let p = Packet::new_checked(buf, variant)?;
         let mt = p.message_type();
         let body = match message::format_by_code(buf[2], variant) {

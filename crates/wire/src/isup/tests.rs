@@ -363,3 +363,24 @@ fn ansi_only_messages_are_raw_in_itu() {
     assert_eq!(i.body, Body::Raw(vec![0x01, 0x05, 0x00]));
     assert_eq!(i.to_bytes().unwrap(), cvr);
 }
+
+/// `parse` answers messages without parameters itself; it must agree with
+/// the walk on every short buffer (every code, CIC spare bits, pointer octet).
+#[test]
+fn bare_messages_agree_with_the_walk() {
+    for v in [Variant::Itu, Variant::Ansi] {
+        for mt in 0..=255u8 {
+            for cic in [[0x00, 0x00], [0x01, 0x00], [0xff, 0xff], [0x34, 0xc2]] {
+                let mut bufs = vec![vec![cic[0], cic[1], mt]];
+                for p in [0u8, 1, 2, 0xff] {
+                    bufs.push(vec![cic[0], cic[1], mt, p]);
+                }
+                for b in bufs {
+                    let a = Repr::parse(&b, v).map_err(|e| e.to_string());
+                    let g = Repr::parse_general(&b, v).map_err(|e| e.to_string());
+                    assert_eq!(a, g, "{v} {b:02x?}");
+                }
+            }
+        }
+    }
+}
