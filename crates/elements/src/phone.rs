@@ -297,9 +297,7 @@ impl Phone {
                     out.event(None, EventKind::Note(format!("{}: hears dtmf {d}", self.script.number)));
                 }
             }
-            (Heard::FarEndReleased, St::Talking | St::Calling(_) | St::Dialling(_)) => {
-                self.hang_up(now, out)
-            }
+            (Heard::FarEndReleased, St::Talking | St::Calling(_) | St::Dialling(_)) => self.hang_up(now, out),
             _ => {}
         }
     }

@@ -123,20 +123,21 @@ pub struct SignallingPoint {
     routes: Vec<Route>,
     by_dpc: BTreeMap<PointCode, usize>,
     default_route: Option<usize>,
-    /// Ports chosen by [`SignallingPoint::route`] (nothing to avoid), by
-    /// the selected SLS modulo [`ROUTE_CACHE`]: `(dpc, sls & sls_mask,
-    /// port)`. Every change of the state a choice reads (links up, down or
+    /// Ports chosen by [`SignallingPoint::route`] (nothing to avoid), two
+    /// ways per set, the set chosen by the selected SLS modulo
+    /// [`ROUTE_SETS`]: `(dpc, sls & sls_mask, port)`, the newest first (an
+    /// STP routes each SLS toward two or more destinations). Every change of the state a choice reads (links up, down or
     /// held, link sets, routes, transfer-prohibited, the SLS width, any
     /// management message) empties it, so a hit is the port `select`
     /// would return. Saves the walk over the route's ranks, link sets and
     /// links (a handful of small allocations, cold by the time the next MSU
     /// of a busy switch comes) for every MSU sent.
-    route_cache: [Cell<Option<(PointCode, u8, Port)>>; ROUTE_CACHE],
+    route_cache: [Cell<Option<(PointCode, u8, Port)>>; 2 * ROUTE_SETS],
 }
 
-/// Entries of [`SignallingPoint`]'s route cache (an ITU or 5-bit ANSI SLS
+/// Sets of [`SignallingPoint`]'s route cache (an ITU or 5-bit ANSI SLS
 /// gets one each).
-const ROUTE_CACHE: usize = 32;
+const ROUTE_SETS: usize = 32;
 
 impl SignallingPoint {
     /// A signalling point with no links yet. The SLS is 4 bits in ITU and
@@ -156,7 +157,7 @@ impl SignallingPoint {
             routes: Vec::new(),
             by_dpc: BTreeMap::new(),
             default_route: None,
-            route_cache: [const { Cell::new(None) }; ROUTE_CACHE],
+            route_cache: [const { Cell::new(None) }; 2 * ROUTE_SETS],
         }
     }
 
@@ -444,14 +445,18 @@ impl SignallingPoint {
     pub fn route_avoiding(&self, dpc: PointCode, sls: u8, avoid: Option<Port>) -> Result<Port, RouteError> {
         if avoid.is_none() {
             let s = sls & self.sls_mask;
-            let c = &self.route_cache[usize::from(s) % ROUTE_CACHE];
-            if let Some((d, cs, port)) = c.get() {
-                if d == dpc && cs == s {
-                    return Ok(port);
+            let set = usize::from(s) % ROUTE_SETS * 2;
+            let (first, second) = (&self.route_cache[set], &self.route_cache[set + 1]);
+            for way in [first, second] {
+                if let Some((d, cs, port)) = way.get() {
+                    if d == dpc && cs == s {
+                        return Ok(port);
+                    }
                 }
             }
             let found = self.select_route(dpc, sls, avoid)?;
-            c.set(Some((dpc, s, found)));
+            second.set(first.get());
+            first.set(Some((dpc, s, found)));
             return Ok(found);
         }
         self.select_route(dpc, sls, avoid)

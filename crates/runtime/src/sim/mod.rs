@@ -416,6 +416,10 @@ pub struct Simulator {
     names: HashMap<Arc<str>, NodeId>,
     pcap: Option<PcapTap>,
     next_group: u32,
+    /// Some node is in a partition group other than 0 (a `partition` not
+    /// yet healed): only then do sends and deliveries compare the two
+    /// ends' groups (all 0 otherwise), which reads the far node's slot.
+    partitioned: bool,
 }
 
 impl std::fmt::Debug for Simulator {
@@ -454,6 +458,7 @@ impl Simulator {
             names: HashMap::new(),
             pcap: None,
             next_group: 1,
+            partitioned: false,
         }
     }
 
@@ -993,7 +998,8 @@ impl Simulator {
         l.in_flight[d] = l.in_flight[d].saturating_sub(1);
         let (from, _) = l.ends[d];
         let (to, port) = l.ends[1 - d];
-        let (from_group, to) = (self.nodes[from.0 as usize].group, &self.nodes[to.0 as usize]);
+        let to = &self.nodes[to.0 as usize];
+        let from_group = if self.partitioned { self.nodes[from.0 as usize].group } else { to.group };
         let lost = if to.crashed {
             Some(LossReason::Crashed)
         } else if to.group != from_group {
@@ -1121,7 +1127,8 @@ impl Simulator {
         l.stats.sent_by[d] += 1;
         l.stats.octets_by[d] += bytes.len() as u64;
         let to = l.ends[1 - d].0;
-        let partitioned = self.nodes[from.0 as usize].group != self.nodes[to.0 as usize].group;
+        let partitioned =
+            self.partitioned && self.nodes[from.0 as usize].group != self.nodes[to.0 as usize].group;
         let lost = if !l.up {
             Some(LossReason::LinkDown)
         } else if partitioned {
@@ -1307,6 +1314,7 @@ impl Simulator {
     pub fn partition(&mut self, set: &[NodeId]) {
         let g = self.next_group;
         self.next_group += 1;
+        self.partitioned = true;
         for n in set {
             self.nodes[n.0 as usize].group = g;
         }
@@ -1317,6 +1325,7 @@ impl Simulator {
         for n in &mut self.nodes {
             n.group = 0;
         }
+        self.partitioned = false;
     }
 }
 
