@@ -132,8 +132,12 @@ pub struct SignallingPoint {
     /// would return. Saves the walk over the route's ranks, link sets and
     /// links (a handful of small allocations, cold by the time the next MSU
     /// of a busy switch comes) for every MSU sent.
-    route_cache: [Cell<Option<(PointCode, u8, Port)>>; 2 * ROUTE_SETS],
+    /// Boxed: a kilobyte the signalling point's owners need not carry inline.
+    route_cache: Box<[Cell<Option<CachedRoute>>; 2 * ROUTE_SETS]>,
 }
+
+/// A cached route choice: `(dpc, sls & sls_mask, port)`.
+type CachedRoute = (PointCode, u8, Port);
 
 /// Sets of [`SignallingPoint`]'s route cache (an ITU or 5-bit ANSI SLS
 /// gets one each).
@@ -157,7 +161,7 @@ impl SignallingPoint {
             routes: Vec::new(),
             by_dpc: BTreeMap::new(),
             default_route: None,
-            route_cache: [const { Cell::new(None) }; 2 * ROUTE_SETS],
+            route_cache: Box::new([const { Cell::new(None) }; 2 * ROUTE_SETS]),
         }
     }
 
@@ -311,7 +315,7 @@ impl SignallingPoint {
 
     /// Empties the route cache (the state a route choice reads is changing).
     fn forget_routes(&mut self) {
-        for c in &self.route_cache {
+        for c in self.route_cache.iter() {
             c.set(None);
         }
     }
