@@ -147,6 +147,25 @@ enum St {
     Busy,
 }
 
+/// The kind of a line signal heard, as [`Phone::on_signal`] acts on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Heard {
+    Ring,
+    StopRing,
+    DialTone,
+    /// Busy, congestion or SIT.
+    Failure,
+    Connected,
+    Digits,
+    FarEndReleased,
+    Other,
+}
+
+/// Log entries a placed call adds at most when all goes well (off-hook, dial
+/// tone, digits, ringback, connected, on-hook): the log is sized for the
+/// script's calls at start instead of growing by copies as they happen.
+const LOG_PER_CALL: usize = 6;
+
 const ANSWER: u64 = 1;
 const HANGUP: u64 = 2;
 const GIVE_UP: u64 = 3;
@@ -223,9 +242,21 @@ impl Phone {
     }
 
     fn on_signal(&mut self, now: Instant, sig: LineSignal, out: &mut Outputs) {
-        self.log.push(Seen { at: now, sent: false, signal: sig.clone() });
-        match (sig, self.state) {
-            (LineSignal::Ring { .. }, St::OnHook) => {
+        // What was heard, taken before the signal moves into the log (no clone
+        // of its caller ID or digits).
+        let heard = match &sig {
+            LineSignal::Ring { .. } => Heard::Ring,
+            LineSignal::StopRing => Heard::StopRing,
+            LineSignal::Tone(Tone::Dial) => Heard::DialTone,
+            LineSignal::Tone(Tone::Busy | Tone::Congestion | Tone::Sit) => Heard::Failure,
+            LineSignal::Connected => Heard::Connected,
+            LineSignal::Digits(_) => Heard::Digits,
+            LineSignal::FarEndReleased => Heard::FarEndReleased,
+            _ => Heard::Other,
+        };
+        self.log.push(Seen { at: now, sent: false, signal: sig });
+        match (heard, self.state) {
+            (Heard::Ring, St::OnHook) => {
                 self.state = St::Ringing;
                 out.event(None, EventKind::Alerting);
                 match self.script.when_called {
@@ -238,24 +269,21 @@ impl Phone {
                     WhenCalled::NoAnswer | WhenCalled::Busy => {}
                 }
             }
-            (LineSignal::StopRing, St::Ringing) => {
+            (Heard::StopRing, St::Ringing) => {
                 out.cancel_timer(TimerId(ANSWER));
                 self.state = St::OnHook;
             }
-            (LineSignal::Tone(Tone::Dial), St::Dialling(i)) => {
+            (Heard::DialTone, St::Dialling(i)) => {
                 let to = self.script.calls.get(i).map(|c| post_dial(&c.to).0.to_owned()).unwrap_or_default();
                 self.state = St::Calling(i);
                 self.send(now, LineSignal::Digits(to), out);
             }
-            (
-                LineSignal::Tone(Tone::Busy | Tone::Congestion | Tone::Sit),
-                St::Dialling(_) | St::Calling(_),
-            ) => {
+            (Heard::Failure, St::Dialling(_) | St::Calling(_)) => {
                 self.state = St::Failed;
                 out.cancel_timer(TimerId(GIVE_UP));
                 out.set_timer(TimerId(HANGUP), now.after(LISTEN));
             }
-            (LineSignal::Connected, St::Calling(i)) => {
+            (Heard::Connected, St::Calling(i)) => {
                 self.state = St::Talking;
                 out.event(None, EventKind::Answered);
                 out.cancel_timer(TimerId(GIVE_UP));
@@ -264,12 +292,12 @@ impl Phone {
                 }
                 self.next_dtmf(now, i, 0, out);
             }
-            (LineSignal::Digits(d), St::Talking | St::Calling(_)) => {
-                out.event(None, EventKind::Note(format!("{}: hears dtmf {d}", self.script.number)));
+            (Heard::Digits, St::Talking | St::Calling(_)) => {
+                if let Some(Seen { signal: LineSignal::Digits(d), .. }) = self.log.last() {
+                    out.event(None, EventKind::Note(format!("{}: hears dtmf {d}", self.script.number)));
+                }
             }
-            (LineSignal::FarEndReleased, St::Talking | St::Calling(_) | St::Dialling(_)) => {
-                self.hang_up(now, out)
-            }
+            (Heard::FarEndReleased, St::Talking | St::Calling(_) | St::Dialling(_)) => self.hang_up(now, out),
             _ => {}
         }
     }
@@ -338,6 +366,7 @@ impl Element for Phone {
         match input {
             Input::Start => {
                 self.state = St::OnHook;
+                self.log.reserve(self.script.calls.len().saturating_mul(LOG_PER_CALL));
                 for (i, c) in self.script.calls.iter().enumerate() {
                     out.set_timer(TimerId(CALL_BASE + i as u64), now.after(c.at));
                 }

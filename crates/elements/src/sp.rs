@@ -28,6 +28,7 @@
 //! needs with an incoming frame in one call. Contract: no method panics on any input; `route` does not
 //! allocate.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use ainsim_wire::mtp3::si;
@@ -122,7 +123,25 @@ pub struct SignallingPoint {
     routes: Vec<Route>,
     by_dpc: BTreeMap<PointCode, usize>,
     default_route: Option<usize>,
+    /// Ports chosen by [`SignallingPoint::route`] (nothing to avoid), two
+    /// ways per set, the set chosen by the selected SLS modulo
+    /// [`ROUTE_SETS`]: `(dpc, sls & sls_mask, port)`, the newest first (an
+    /// STP routes each SLS toward two or more destinations). Every change of the state a choice reads (links up, down or
+    /// held, link sets, routes, transfer-prohibited, the SLS width, any
+    /// management message) empties it, so a hit is the port `select`
+    /// would return. Saves the walk over the route's ranks, link sets and
+    /// links (a handful of small allocations, cold by the time the next MSU
+    /// of a busy switch comes) for every MSU sent.
+    /// Boxed: a kilobyte the signalling point's owners need not carry inline.
+    route_cache: Box<[Cell<Option<CachedRoute>>; 2 * ROUTE_SETS]>,
 }
+
+/// A cached route choice: `(dpc, sls & sls_mask, port)`.
+type CachedRoute = (PointCode, u8, Port);
+
+/// Sets of [`SignallingPoint`]'s route cache (an ITU or 5-bit ANSI SLS
+/// gets one each).
+const ROUTE_SETS: usize = 32;
 
 impl SignallingPoint {
     /// A signalling point with no links yet. The SLS is 4 bits in ITU and
@@ -142,12 +161,14 @@ impl SignallingPoint {
             routes: Vec::new(),
             by_dpc: BTreeMap::new(),
             default_route: None,
+            route_cache: Box::new([const { Cell::new(None) }; 2 * ROUTE_SETS]),
         }
     }
 
     /// Uses `bits` of the SLS for link selection: 4 (ITU), 5 or 8 (ANSI,
     /// T1.111.5 §2.3.5 8-bit SLS); other values are clamped to 1..=8.
     pub fn set_sls_bits(&mut self, bits: u8) {
+        self.forget_routes();
         let bits = bits.clamp(1, 8);
         self.sls_mask = u8::try_from((1u16 << bits) - 1).unwrap_or(u8::MAX);
     }
@@ -160,6 +181,7 @@ impl SignallingPoint {
     /// Adds a link set toward `adjacent` made of the links on `ports`
     /// (signalling link codes 0, 1, … in that order). The links start up.
     pub fn add_linkset(&mut self, adjacent: PointCode, ports: &[Port]) -> LinkSetId {
+        self.forget_routes();
         let ls = self.linksets.len();
         let first = self.links.len();
         for (slc, &port) in ports.iter().enumerate() {
@@ -176,6 +198,7 @@ impl SignallingPoint {
     /// later ranks are used only when no link set of the earlier ones can
     /// carry the traffic. A second route for the same `dpc` replaces the first.
     pub fn add_route(&mut self, dpc: Option<PointCode>, ranks: &[&[LinkSetId]]) {
+        self.forget_routes();
         let route = Route { ranks: ranks.iter().map(|r| r.to_vec()).collect(), prohibited: Vec::new() };
         let slot = match dpc {
             Some(pc) => self.by_dpc.get(&pc).copied(),
@@ -203,6 +226,7 @@ impl SignallingPoint {
     /// A link that comes back starts counting accepted MSUs from 0 again
     /// (as MTP2 restarts its sequence numbers on alignment).
     pub fn set_link_state(&mut self, port: Port, up: bool) {
+        self.forget_routes();
         if let Some(&i) = self.by_port.get(&port) {
             if up && !self.links[i].up {
                 self.links[i].rx = 0;
@@ -215,6 +239,7 @@ impl SignallingPoint {
     /// carries (for its owner to buffer) the SLSs that select it, but
     /// [`SignallingPoint::route_avoiding`] with an `avoid` never picks it.
     pub fn set_link_held(&mut self, port: Port, held: bool) {
+        self.forget_routes();
         if let Some(&i) = self.by_port.get(&port) {
             self.links[i].held = held;
         }
@@ -288,6 +313,13 @@ impl SignallingPoint {
         self.by_port.get(&port).map(|&i| self.links[i].rx)
     }
 
+    /// Empties the route cache (the state a route choice reads is changing).
+    fn forget_routes(&mut self) {
+        for c in self.route_cache.iter() {
+            c.set(None);
+        }
+    }
+
     fn route_index(&self, dpc: PointCode) -> Option<usize> {
         self.by_dpc.get(&dpc).copied().or(self.default_route)
     }
@@ -297,6 +329,7 @@ impl SignallingPoint {
     /// `adjacent` are not used for `dest` while prohibited. A destination
     /// reached by the default route gets its own copy of it.
     pub fn set_transfer_prohibited(&mut self, adjacent: PointCode, dest: PointCode, prohibited: bool) {
+        self.forget_routes();
         if dest == self.pc {
             return;
         }
@@ -414,6 +447,27 @@ impl SignallingPoint {
     /// # Errors
     /// [`RouteError::NoRoute`] or [`RouteError::AllLinksDown`].
     pub fn route_avoiding(&self, dpc: PointCode, sls: u8, avoid: Option<Port>) -> Result<Port, RouteError> {
+        if avoid.is_none() {
+            let s = sls & self.sls_mask;
+            let set = usize::from(s) % ROUTE_SETS * 2;
+            let (first, second) = (&self.route_cache[set], &self.route_cache[set + 1]);
+            for way in [first, second] {
+                if let Some((d, cs, port)) = way.get() {
+                    if d == dpc && cs == s {
+                        return Ok(port);
+                    }
+                }
+            }
+            let found = self.select_route(dpc, sls, avoid)?;
+            second.set(first.get());
+            first.set(Some((dpc, s, found)));
+            return Ok(found);
+        }
+        self.select_route(dpc, sls, avoid)
+    }
+
+    /// [`SignallingPoint::route_avoiding`] without the cache.
+    fn select_route(&self, dpc: PointCode, sls: u8, avoid: Option<Port>) -> Result<Port, RouteError> {
         let i = self.route_index(dpc).ok_or(RouteError::NoRoute(dpc))?;
         let avoid = Avoid { port: avoid, held: avoid.is_some() };
         self.select(&self.routes[i], sls, avoid).map(|(_, p)| p).ok_or(RouteError::AllLinksDown(dpc))
@@ -556,6 +610,7 @@ impl SignallingPoint {
     /// answered SLTA. Returns the SNM message, or `None` for any other MSU
     /// (or one that does not parse). Never panics.
     pub fn on_management(&mut self, port: Port, msu: &Mtp3Packet<&[u8]>, out: &mut Outputs) -> Option<Snm> {
+        self.forget_routes();
         let opc = msu.opc();
         match msu.si() {
             si::SNM => {}

@@ -1130,11 +1130,12 @@ impl Ssp {
 
     /// A new IAM for `setup` on `cic` (a call that did not arrive by IAM).
     fn fresh_iam(&self, cic: u16, setup: &Setup) -> IsupRepr {
-        let mut m = vec![
-            P::NatureOfConnectionIndicators(NatureOfConnection::default()),
-            P::ForwardCallIndicators(ForwardCallIndicators::default().with_isup(1)),
-            P::CallingPartysCategory(setup.category),
-        ];
+        // Room for the five mandatory parameters at once (a `vec![]` of three
+        // grew by a reallocation on the fourth).
+        let mut m = Vec::with_capacity(5);
+        m.push(P::NatureOfConnectionIndicators(NatureOfConnection::default()));
+        m.push(P::ForwardCallIndicators(ForwardCallIndicators::default().with_isup(1)));
+        m.push(P::CallingPartysCategory(setup.category));
         match self.variant {
             // Q.931 bearer capability: speech, circuit mode 64 kbit/s, G.711 mu-law.
             Variant::Ansi => {

@@ -56,6 +56,10 @@ struct Entry<T> {
     at: u64,
     /// The next entry of the same bucket (`NIL`: last).
     next: u32,
+    /// The previous entry of the same bucket, valid unless this entry is the
+    /// bucket's head (pops do not write the new head's `prev`: [`Queue::remove`]
+    /// checks for the head first).
+    prev: u32,
     item: Option<T>,
 }
 
@@ -121,13 +125,13 @@ impl<T> Queue<T> {
     }
 
     /// Queues `item` at the current time `at` (no earlier than any item
-    /// pushed before); `seq` must grow with every push.
-    pub(super) fn push_now(&mut self, at: Instant, seq: u64, item: T) {
-        self.push(at, seq, item);
+    /// pushed before); `seq` must grow with every push. Returns its slot.
+    pub(super) fn push_now(&mut self, at: Instant, seq: u64, item: T) -> u32 {
+        self.push(at, seq, item)
     }
 
     fn alloc(&mut self, at: u64, item: T) -> u32 {
-        let e = Entry { at, next: NIL, item: Some(item) };
+        let e = Entry { at, next: NIL, prev: NIL, item: Some(item) };
         match self.free.pop() {
             Some(s) => {
                 self.slots[s as usize] = e;
@@ -149,6 +153,7 @@ impl<T> Queue<T> {
             self.mark(b);
         } else {
             self.slots[tail as usize].next = s;
+            self.slots[s as usize].prev = tail;
             self.buckets[b].1 = s;
         }
     }
@@ -163,6 +168,7 @@ impl<T> Queue<T> {
             self.mark(b);
         } else {
             self.slots[s as usize].next = head;
+            self.slots[head as usize].prev = s;
             self.buckets[b] = (s, tail);
         }
     }
@@ -177,6 +183,9 @@ impl<T> Queue<T> {
         let i = ((at / BLOCK) % LEVEL2 as u64) as usize;
         let head = self.heads2[i];
         self.slots[s as usize].next = if head == 0 { NIL } else { head - 1 };
+        if head != 0 {
+            self.slots[(head - 1) as usize].prev = s;
+        }
         self.heads2[i] = s + 1;
         if head == 0 {
             self.bits2[i / 64] |= 1 << (i % 64);
@@ -234,8 +243,9 @@ impl<T> Queue<T> {
         Some(first + ((i + LEVEL2 - start) % LEVEL2) as u64)
     }
 
-    /// Queues `item` at `at`; `seq` must grow with every push.
-    pub(super) fn push(&mut self, at: Instant, seq: u64, item: T) {
+    /// Queues `item` at `at`; `seq` must grow with every push. Returns its
+    /// slot (for [`Queue::remove`], valid until the item is popped or dropped).
+    pub(super) fn push(&mut self, at: Instant, seq: u64, item: T) -> u32 {
         let at = at.0;
         let s = self.alloc(at, item);
         self.len += 1;
@@ -249,6 +259,7 @@ impl<T> Queue<T> {
         } else {
             self.far.push(Reverse((at, seq, s)));
         }
+        s
     }
 
     /// The first non-empty level-one bucket from `base` on, going round once.
@@ -411,6 +422,65 @@ impl<T> Queue<T> {
         Some((Instant(at), item))
     }
 
+    /// Takes the item in slot `s` out of the queue now, if it sits in one of
+    /// the wheel's levels (a cancelled timer: it would only be skipped when
+    /// due). Items in the heaps (due before the last pop or beyond level
+    /// two) stay: `None`. The order of the others is unchanged.
+    pub(super) fn remove(&mut self, s: u32) -> Option<T> {
+        let e = self.slots.get(s as usize)?;
+        e.item.as_ref()?;
+        let (at, next, prev) = (e.at, e.next, e.prev);
+        let b = at / BLOCK;
+        if at < self.base || b >= self.block + 2 + LEVEL2 as u64 {
+            return None;
+        }
+        if b < self.block + 2 {
+            let w = (at % WHEEL as u64) as usize;
+            let (head, tail) = self.buckets[w];
+            if head == s {
+                if next == NIL {
+                    self.buckets[w] = (NIL, NIL);
+                    self.bits[w / 64] &= !(1 << (w % 64));
+                    if self.bits[w / 64] == 0 {
+                        self.summary &= !(1 << (w / 64));
+                    }
+                } else {
+                    self.buckets[w].0 = next;
+                }
+            } else {
+                self.slots[prev as usize].next = next;
+                if s == tail {
+                    self.buckets[w].1 = prev;
+                } else {
+                    self.slots[next as usize].prev = prev;
+                }
+            }
+        } else {
+            let i = (b % LEVEL2 as u64) as usize;
+            if self.heads2[i] == s + 1 {
+                if next == NIL {
+                    self.heads2[i] = 0;
+                    self.bits2[i / 64] &= !(1 << (i % 64));
+                    if self.bits2[i / 64] == 0 {
+                        self.summary2[i / 4096] &= !(1 << (i / 64 % 64));
+                    }
+                } else {
+                    self.heads2[i] = next + 1;
+                }
+            } else {
+                self.slots[prev as usize].next = next;
+                if next != NIL {
+                    self.slots[next as usize].prev = prev;
+                }
+            }
+            self.len2 -= 1;
+        }
+        let item = self.slots[s as usize].item.take();
+        self.free.push(s);
+        self.len -= 1;
+        item
+    }
+
     /// Drops every item `keep` refuses (their slots are reused).
     pub(super) fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
         let (slots, free) = (&mut self.slots, &mut self.free);
@@ -423,6 +493,7 @@ impl<T> Queue<T> {
                 let next = e.next;
                 if e.item.as_ref().is_some_and(&mut keep) {
                     e.next = NIL;
+                    e.prev = tail;
                     if head == NIL {
                         head = s;
                     } else {
@@ -624,6 +695,65 @@ mod tests {
             }
             assert_eq!(q.len(), model.len());
         }
+    }
+
+    #[test]
+    fn removals_leave_the_rest_in_order() {
+        // Pushes at every distance, pops, and removals of random live items
+        // (as cancelled timers): the queue pops as a sorted map from which
+        // the removed items were deleted; items in a heap stay.
+        let mut q = Queue::new();
+        let mut model = std::collections::BTreeMap::new();
+        let mut slots = std::collections::BTreeMap::new();
+        let (mut x, mut seq, mut now) = (7u64, 0u64, 0u64);
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let (mut removed, mut kept) = (0, 0);
+        for _ in 0..30_000 {
+            let r = rnd();
+            match r % 5 {
+                0 | 1 => {
+                    let at = now
+                        + [0, 1, 2047, 2048, 4096, r % 20_000, r % 10_000_000, r % 1_200_000_000]
+                            [(r / 5 % 8) as usize];
+                    let s = q.push(Instant(at), seq, seq);
+                    model.insert((at, seq), seq);
+                    slots.insert(seq, (at, s));
+                    seq += 1;
+                }
+                2 => {
+                    let Some((&v, &(at, s))) = slots.range(r % seq.max(1)..).next() else { continue };
+                    match q.remove(s) {
+                        Some(got) => {
+                            assert_eq!(got, v);
+                            model.remove(&(at, v));
+                            slots.remove(&v);
+                            removed += 1;
+                        }
+                        None => kept += 1,
+                    }
+                }
+                _ => {
+                    let got = q.pop();
+                    let want = model.pop_first();
+                    assert_eq!(got.map(|(t, s)| (t.0, s)), want.map(|((at, _), v)| (at, v)));
+                    if let Some(((at, v), _)) = want {
+                        slots.remove(&v);
+                        now = now.max(at);
+                    }
+                }
+            }
+            assert_eq!(q.len(), model.len());
+        }
+        while let Some(((at, _), v)) = model.pop_first() {
+            assert_eq!(q.pop(), Some((Instant(at), v)));
+        }
+        assert_eq!(q.pop(), None);
+        assert!(removed > 1000 && kept > 10, "both cases seen: {removed} removed, {kept} kept");
     }
 
     #[test]
