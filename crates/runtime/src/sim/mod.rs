@@ -377,14 +377,19 @@ impl Link {
     }
 }
 
+/// A queued event. In `Deliver`, `trace` is the low 32 bits of the frame's
+/// trace index, if `traced` (see [`Simulator::trace_index`]): a 48-byte event
+/// makes a one-line queue entry.
 enum What {
     Start { node: NodeId, incarnation: u32 },
-    Deliver { link: u32, dir: u8, epoch: u32, fsn: u8, trace: u64, bytes: Bytes },
+    Deliver { link: u32, dir: u8, epoch: u32, fsn: u8, traced: bool, trace: u32, bytes: Bytes },
     Timer { node: NodeId, id: TimerId, gen: u64 },
     LinkState { node: NodeId, port: Port, up: bool, incarnation: u32 },
     Inject { node: NodeId, port: Port, bytes: Bytes },
     Fault(Fault),
 }
+
+const _: () = assert!(std::mem::size_of::<What>() == 48, "a one-line queue entry");
 
 const NO_TRACE: u64 = u64::MAX;
 
@@ -932,7 +937,8 @@ impl Simulator {
         if let What::Timer { .. } = what {
             self.stale_timers = self.stale_timers.saturating_sub(1);
         }
-        if let What::Deliver { link, dir, epoch, trace, .. } = what {
+        if let What::Deliver { link, dir, epoch, traced, trace, .. } = what {
+            let trace = self.trace_index(traced, trace);
             let reason = self.links_cold[link as usize].cuts[dir as usize]
                 .get(epoch as usize)
                 .copied()
@@ -955,6 +961,20 @@ impl Simulator {
             _ => true,
         });
         self.stale_timers = 0;
+    }
+
+    /// The trace index of a frame in flight from the low 32 bits kept in its
+    /// event: the entries in `trace` are the indices `trace_base ..
+    /// trace_base + len`, so the offset from `trace_base` modulo 2³² finds
+    /// it. An entry already taken ([`Simulator::take_trace`]) was sent a
+    /// little before `trace_base`: its offset wraps to nearly 2³², beyond
+    /// any trace held in memory, and [`Simulator::set_fate`] ignores it as
+    /// before. `NO_TRACE` if the frame was sent untraced.
+    fn trace_index(&self, traced: bool, low: u32) -> u64 {
+        if !traced {
+            return NO_TRACE;
+        }
+        self.trace_base + u64::from(low.wrapping_sub(self.trace_base as u32))
     }
 
     fn set_fate(&mut self, trace: u64, fate: Fate) {
@@ -987,7 +1007,10 @@ impl Simulator {
                     self.dispatch(node, Input::Recv { port, bytes: &bytes });
                 }
             }
-            What::Deliver { link, dir, fsn, trace, bytes, .. } => self.deliver(link, dir, fsn, trace, &bytes),
+            What::Deliver { link, dir, fsn, traced, trace, bytes, .. } => {
+                let trace = self.trace_index(traced, trace);
+                self.deliver(link, dir, fsn, trace, &bytes);
+            }
             What::Fault(f) => self.apply(f),
         }
     }
@@ -1182,7 +1205,11 @@ impl Simulator {
         match (lost, arrival) {
             (Some(reason), _) => self.count_loss(li, reason),
             (None, Some((at, epoch))) => {
-                self.schedule_what(at, What::Deliver { link: li, dir: d as u8, epoch, fsn, trace, bytes });
+                let (traced, trace) = (trace != NO_TRACE, trace as u32);
+                self.schedule_what(
+                    at,
+                    What::Deliver { link: li, dir: d as u8, epoch, fsn, traced, trace, bytes },
+                );
             }
             (None, None) => {}
         }
@@ -1466,5 +1493,48 @@ mod tests {
         let fired = &sim.element::<Churn>(n).unwrap().fired;
         let want: Vec<_> = (0..10).map(|k| (Instant(1_000_007 + k * 1000), TimerId(7 + k * 1000))).collect();
         assert_eq!(fired, &want);
+    }
+
+    /// Sends two frames at start and one more at its timer (500 µs).
+    struct Sender;
+
+    impl Element for Sender {
+        fn name(&self) -> &str {
+            "sender"
+        }
+
+        fn handle(&mut self, _now: Instant, input: Input<'_>, out: &mut Outputs) {
+            match input {
+                Input::Start => {
+                    out.send(Port(0), vec![1u8]);
+                    out.send(Port(0), vec![2u8]);
+                    out.set_timer(TimerId(0), Instant(500));
+                }
+                Input::Timer(_) => out.send(Port(0), vec![3u8]),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn frames_in_flight_find_their_trace_entries_after_a_take() {
+        // A frame in flight keeps 32 bits of its trace index: the frames
+        // whose entries were taken must not mark the new entries.
+        let mut sim = Simulator::new(1);
+        let a = sim.add_node("a", Sender).unwrap();
+        let b = sim.add_node("b", Churn { fired: vec![] }).unwrap();
+        let model = LinkModel::fixed(Duration::from_millis(1));
+        sim.link((a, Port(0)), (b, Port(0)), LinkKind::Line, model).unwrap();
+        sim.start();
+        sim.run_until(Instant(100));
+        let taken = sim.take_trace();
+        assert_eq!(taken.len(), 2);
+        assert!(taken.iter().all(|e| e.fate == Fate::InFlight));
+        // The first two arrive at 1 000 µs, the third is sent at 500 µs.
+        sim.run_until(Instant(1_200));
+        assert_eq!(sim.trace().len(), 1);
+        assert_eq!(sim.trace()[0].fate, Fate::InFlight);
+        assert!(sim.run_until_idle(Instant(10_000_000)));
+        assert_eq!(sim.trace()[0].fate, Fate::Delivered(Instant(1_500)));
     }
 }
