@@ -71,6 +71,23 @@ impl<const N: usize> InlineBytes<N> {
         matches!(self.0, Inner::Inline { .. })
     }
 
+    /// Replace the octets with a copy of `b`, in place: an inline value is
+    /// overwritten where it lies (no temporary to move), so a parser can
+    /// fill a value already in its final slot.
+    #[inline]
+    pub fn assign(&mut self, b: &[u8]) {
+        if let Inner::Inline { len, buf } = &mut self.0 {
+            if let Some(dst) = buf.get_mut(..b.len()) {
+                if N <= usize::from(u8::MAX) {
+                    dst.copy_from_slice(b);
+                    *len = b.len() as u8;
+                    return;
+                }
+            }
+        }
+        *self = Self::from_slice(b);
+    }
+
     /// Empties it (inline afterwards).
     pub fn clear(&mut self) {
         *self = Self::new();
@@ -259,6 +276,21 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", hex::encode(b)));
             let back: InlineBytes<8> = serde_json::from_str(&json).unwrap();
             assert_eq!(back, x);
+        }
+    }
+
+    #[test]
+    fn assign_replaces_in_place_or_spills() {
+        let long: Vec<u8> = (0..=200u8).collect();
+        // Every transition: inline to inline (shorter and longer), inline to
+        // heap, heap to inline, heap to heap.
+        let seq =
+            [&long[..5], &long[..2], &long[..8], &long[..], &long[..3], &long[..9], &long[..10], &[][..]];
+        let mut x = InlineBytes::<8>::new();
+        for b in seq {
+            x.assign(b);
+            assert_eq!(x, InlineBytes::<8>::from_slice(b));
+            assert_eq!(x.is_inline(), b.len() <= 8);
         }
     }
 }
