@@ -92,6 +92,25 @@ impl Digits {
         // `n <= INLINE <= 255`.
         Digits(Inner::Inline { len: n as u8, buf })
     }
+
+    /// Replaces the digits with `b` unpacked as [`unpack`](Self::unpack)
+    /// does, writing an inline value where it lies (no 32-byte temporary
+    /// to copy).
+    #[inline(always)]
+    pub(crate) fn assign_unpacked(&mut self, b: &[u8], odd: bool) {
+        let n = (b.len() * 2).saturating_sub(usize::from(odd && !b.is_empty()));
+        if let Inner::Inline { len, buf } = &mut self.0 {
+            if n <= Self::INLINE {
+                for (pair, &x) in buf.chunks_exact_mut(2).zip(b) {
+                    pair.copy_from_slice(&PAIRS[usize::from(x)]);
+                }
+                // `n <= INLINE <= 255`.
+                *len = n as u8;
+                return;
+            }
+        }
+        *self = Self::unpack(b, odd);
+    }
 }
 
 impl Default for Digits {

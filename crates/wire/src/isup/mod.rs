@@ -566,13 +566,17 @@ fn parse_body_inline(
     optional: &mut Option<Vec<Parameter>>,
 ) -> Result<()> {
     let mut pos = HEADER_LEN;
+    // Sized once and filled by index (see `Parameter::fill`); `mandatory`
+    // is empty on entry, so every slot holds the placeholder.
     mandatory.reserve_exact(f.mandatory_len());
-    for &(c, len) in f.fixed {
+    mandatory.extend((0..f.mandatory_len()).map(|_| Parameter::PLACEHOLDER));
+    let (fixed_slots, variable_slots) = mandatory.split_at_mut(f.fixed.len());
+    for (&(c, len), slot) in f.fixed.iter().zip(fixed_slots) {
         let avail = buf.len() - pos;
         let bytes = buf
             .get(pos..pos + len)
             .ok_or_else(|| Error::truncated(Layer::Isup, pos, len, avail).parameter(parameter_name(c, v)))?;
-        Parameter::parse_into_inline(c, bytes, v, pos, mandatory)?;
+        Parameter::fill(slot, c, bytes, v, pos)?;
         pos += len;
     }
     let ptr_base = pos;
@@ -582,7 +586,7 @@ fn parse_body_inline(
     }
     // Where the next parameter must start in the canonical layout.
     let mut next = ptr_base + nptr;
-    for (i, &c) in f.variable.iter().enumerate() {
+    for (i, (&c, slot)) in f.variable.iter().zip(variable_slots).enumerate() {
         // Named only on error paths.
         let name = || parameter_name(c, v);
         let pp = ptr_base + i;
@@ -599,7 +603,7 @@ fn parse_body_inline(
             return Err(Error::new(Layer::Isup, next, Reason::BadLength { declared: len, available: avail })
                 .parameter(name()));
         }
-        Parameter::parse_into_inline(c, &buf[vstart..vstart + len], v, vstart, mandatory)?;
+        Parameter::fill(slot, c, &buf[vstart..vstart + len], v, vstart)?;
         next = vstart + len;
     }
     if !f.optional {
@@ -625,6 +629,11 @@ fn parse_body_inline(
                 }
                 None => optional.insert(Vec::with_capacity(n)),
             };
+            // Filled by index like the mandatory part. The pre-scan counts
+            // exactly the parameters a successful walk reads; the walk
+            // checks anyway (`got`).
+            opts.extend((0..n).map(|_| Parameter::PLACEHOLDER));
+            let mut got = 0;
             loop {
                 let c = *buf.get(next).ok_or_else(|| {
                     Error::truncated(Layer::Isup, next, 1, 0).parameter("end of optional parameters")
@@ -648,9 +657,14 @@ fn parse_body_inline(
                     )
                     .parameter(name()));
                 }
-                Parameter::parse_into_inline(c, &buf[vstart..vstart + len], v, vstart, opts)?;
+                let slot = opts.get_mut(got).ok_or_else(|| {
+                    Error::other(Layer::Isup, next, "more optional parameters than counted").parameter(name())
+                })?;
+                Parameter::fill(slot, c, &buf[vstart..vstart + len], v, vstart)?;
+                got += 1;
                 next = vstart + len;
             }
+            opts.truncate(got);
         }
     }
     if next != buf.len() {
