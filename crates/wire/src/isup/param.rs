@@ -1461,6 +1461,21 @@ mod tests {
     }
 
     #[test]
+    fn parse_into_appends_nothing_on_error() {
+        let mut v = vec![Parameter::HopCounter(7)];
+        // A bad filler (number filled in place) and a bad length (one octet).
+        assert!(
+            Parameter::parse_into(code::CALLED, &[0x83, 0x10, 0x55, 0x84], Variant::Itu, 0, &mut v).is_err()
+        );
+        assert!(Parameter::parse_into(code::HOP_COUNTER, &[1, 2], Variant::Itu, 0, &mut v).is_err());
+        assert_eq!(v, [Parameter::HopCounter(7)]);
+        Parameter::parse_into(code::CALLING, &[0x03, 0x13, 0x21, 0x43], Variant::Itu, 0, &mut v).unwrap();
+        let Parameter::CallingPartyNumber(n) = &v[1] else { panic!() };
+        assert_eq!(n.digits, "1234");
+        assert_eq!((n.nature_of_address, n.numbering_plan, n.screening), (3, 1, 3));
+    }
+
+    #[test]
     fn cause_with_recommendation() {
         let b = [0x02, 0x80, 0x90, 0x01];
         let p = Parameter::parse(code::CAUSE, &b, Variant::Itu, 0).unwrap();
