@@ -180,6 +180,12 @@ pub struct Phone {
     log: Vec<Seen>,
     /// Post-dial DTMF of the call in progress: (call, next group).
     dtmf: Option<(usize, usize)>,
+    /// Bit `t` set: timer `t` (`ANSWER`, `HANGUP`, `GIVE_UP`) may be armed.
+    /// A cancel is sent only for these: a hang-up no longer asks the
+    /// runtime to cancel three timers of which mostly none is set (each a
+    /// lookup in a cold timer table). A bit may stay set after the runtime
+    /// forgot the timer (a crash): that costs one needless cancel, as before.
+    armed: u8,
 }
 
 impl Phone {
@@ -188,7 +194,7 @@ impl Phone {
 
     /// A phone following `script`.
     pub fn new(script: PhoneScript) -> Self {
-        Phone { script, state: St::OnHook, log: Vec::new(), dtmf: None }
+        Phone { script, state: St::OnHook, log: Vec::new(), dtmf: None, armed: 0 }
     }
 
     /// Every frame heard and sent, in order.
@@ -228,9 +234,24 @@ impl Phone {
         self.log.push(Seen { at: now, sent: true, signal: sig });
     }
 
+    /// Sets timer `t` (`ANSWER`, `HANGUP` or `GIVE_UP`) and remembers it.
+    fn arm(&mut self, t: u64, at: Instant, out: &mut Outputs) {
+        self.armed |= 1 << t;
+        out.set_timer(TimerId(t), at);
+    }
+
+    /// Cancels timer `t` if it may be armed (a cancel of a timer that is not
+    /// set does nothing, so skipping it changes nothing).
+    fn disarm(&mut self, t: u64, out: &mut Outputs) {
+        if self.armed & 1 << t != 0 {
+            self.armed &= !(1 << t);
+            out.cancel_timer(TimerId(t));
+        }
+    }
+
     fn hang_up(&mut self, now: Instant, out: &mut Outputs) {
         for t in [ANSWER, HANGUP, GIVE_UP] {
-            out.cancel_timer(TimerId(t));
+            self.disarm(t, out);
         }
         // The DTMF timer runs only while post-dial digits wait: no extra
         // cancel on the hang-up of an ordinary call.
@@ -260,7 +281,7 @@ impl Phone {
                 self.state = St::Ringing;
                 out.event(None, EventKind::Alerting);
                 match self.script.when_called {
-                    WhenCalled::Answer { after } => out.set_timer(TimerId(ANSWER), now.after(after)),
+                    WhenCalled::Answer { after } => self.arm(ANSWER, now.after(after), out),
                     WhenCalled::Reject => self.hang_up(now, out),
                     WhenCalled::Refuse { cause } => {
                         self.state = St::OnHook;
@@ -270,7 +291,7 @@ impl Phone {
                 }
             }
             (Heard::StopRing, St::Ringing) => {
-                out.cancel_timer(TimerId(ANSWER));
+                self.disarm(ANSWER, out);
                 self.state = St::OnHook;
             }
             (Heard::DialTone, St::Dialling(i)) => {
@@ -280,15 +301,15 @@ impl Phone {
             }
             (Heard::Failure, St::Dialling(_) | St::Calling(_)) => {
                 self.state = St::Failed;
-                out.cancel_timer(TimerId(GIVE_UP));
-                out.set_timer(TimerId(HANGUP), now.after(LISTEN));
+                self.disarm(GIVE_UP, out);
+                self.arm(HANGUP, now.after(LISTEN), out);
             }
             (Heard::Connected, St::Calling(i)) => {
                 self.state = St::Talking;
                 out.event(None, EventKind::Answered);
-                out.cancel_timer(TimerId(GIVE_UP));
+                self.disarm(GIVE_UP, out);
                 if let Some(h) = self.script.calls.get(i).and_then(|c| c.holding) {
-                    out.set_timer(TimerId(HANGUP), now.after(h));
+                    self.arm(HANGUP, now.after(h), out);
                 }
                 self.next_dtmf(now, i, 0, out);
             }
@@ -313,6 +334,10 @@ impl Phone {
     }
 
     fn on_timer(&mut self, now: Instant, id: TimerId, out: &mut Outputs) {
+        // A timer that fired is no longer set.
+        if id.0 < 8 {
+            self.armed &= !(1 << id.0);
+        }
         match (id.0, self.state) {
             (DTMF, St::Talking) => {
                 let Some((i, k)) = self.dtmf else { return };
@@ -327,7 +352,7 @@ impl Phone {
                 self.state = St::Talking;
                 self.send(now, LineSignal::OffHook, out);
                 if let Some(h) = self.script.holding {
-                    out.set_timer(TimerId(HANGUP), now.after(h));
+                    self.arm(HANGUP, now.after(h), out);
                 }
             }
             (HANGUP, St::Talking | St::Failed) | (GIVE_UP, St::Dialling(_) | St::Calling(_)) => {
@@ -337,7 +362,7 @@ impl Phone {
                 let i = (n - CALL_BASE) as usize;
                 let Some(c) = self.script.calls.get(i) else { return };
                 if let Some(g) = c.give_up_after {
-                    out.set_timer(TimerId(GIVE_UP), now.after(g));
+                    self.arm(GIVE_UP, now.after(g), out);
                 }
                 self.state = St::Dialling(i);
                 self.send(now, LineSignal::OffHook, out);

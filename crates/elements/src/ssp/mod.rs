@@ -242,6 +242,11 @@ struct Circuit {
     resetting: bool,
     maint: Option<(MaintKind, bool)>,
     setup: Option<Box<Setup>>,
+    /// Bit `k` set: the circuit's timer of kind `k` (`tk::T1` … `tk::MAINT_LONG`)
+    /// may be armed. [`Ssp::cancel`] sends a cancel only for these: a release
+    /// used to cancel T7, T9, T6 and T35 whether set or not, each a lookup in
+    /// the runtime's timer table of the switch (thousands of live timers, cold).
+    armed: u16,
 }
 
 /// Hashes a line's port with one multiply: every frame from a line looks its
@@ -348,6 +353,7 @@ impl Circuit {
             resetting: false,
             maint: None,
             setup: None,
+            armed: 0,
         }
     }
 }
@@ -519,6 +525,9 @@ pub struct Ssp {
     buf: Vec<u8>,
     /// Encoded [`Fixed`] messages at CIC 0 (see [`Ssp::send_fixed`]).
     fixed: Vec<(Fixed, Vec<u8>)>,
+    /// The last fresh IAM built (see [`Ssp::emit_fresh_iam`]): its parameter
+    /// vectors are refilled for the next call instead of allocated anew.
+    iam: Option<IsupRepr>,
     ain: ain::Ain,
 }
 
@@ -652,6 +661,7 @@ impl Ssp {
             counters: Counters::default(),
             buf: Vec::with_capacity(64),
             fixed: Vec::new(),
+            iam: None,
             ain,
         })
     }
@@ -869,8 +879,26 @@ impl Ssp {
         out.event(Some(LINE_EVENT_BASE + u64::from(li)), kind);
     }
 
-    fn set(&self, now: Instant, kind: u64, idx: u32, d: Duration, out: &mut Outputs) {
+    /// Sets timer `kind` for `idx` (a circuit for the kinds below
+    /// `tk::GROUP_SHORT`, whose being armed is remembered for [`Ssp::cancel`]).
+    fn set(&mut self, now: Instant, kind: u64, idx: u32, d: Duration, out: &mut Outputs) {
+        if kind < tk::GROUP_SHORT {
+            if let Some(c) = self.circuits.get_mut(idx as usize) {
+                c.armed |= 1 << kind;
+            }
+        }
         out.set_timer(tid(kind, idx), now.after(d));
+    }
+
+    /// Cancels the circuit timer `kind` (below `tk::GROUP_SHORT`) of `ci` if
+    /// it may be armed: a cancel of a timer that is not set does nothing, so
+    /// skipping it changes nothing.
+    fn cancel(&mut self, kind: u64, ci: u32, out: &mut Outputs) {
+        let Some(c) = self.circuits.get_mut(ci as usize) else { return };
+        if c.armed & 1 << kind != 0 {
+            c.armed &= !(1 << kind);
+            out.cancel_timer(tid(kind, ci));
+        }
     }
 
     fn dropped(&mut self, reason: String, bytes: &[u8], out: &mut Outputs) {
@@ -910,8 +938,8 @@ impl Ssp {
         let c = &mut self.circuits[ci as usize];
         if c.maint.is_some_and(|(k, _)| k == kind) {
             c.maint = None;
-            out.cancel_timer(tid(tk::MAINT_SHORT, ci));
-            out.cancel_timer(tid(tk::MAINT_LONG, ci));
+            self.cancel(tk::MAINT_SHORT, ci, out);
+            self.cancel(tk::MAINT_LONG, ci, out);
         }
     }
 
@@ -986,9 +1014,9 @@ impl Ssp {
 
     // ----- call control -----
 
-    fn cancel_call_timers(ci: u32, out: &mut Outputs) {
+    fn cancel_call_timers(&mut self, ci: u32, out: &mut Outputs) {
         for k in [tk::T7, tk::T9, tk::T6, tk::T35] {
-            out.cancel_timer(tid(k, ci));
+            self.cancel(k, ci, out);
         }
     }
 
@@ -1002,10 +1030,10 @@ impl Ssp {
         c.setup = None;
         c.suspended = false;
         c.acm_sent = false;
-        Self::cancel_call_timers(ci, out);
+        self.cancel_call_timers(ci, out);
         if was == Cs::Releasing {
-            out.cancel_timer(tid(tk::T1, ci));
-            out.cancel_timer(tid(tk::T5, ci));
+            self.cancel(tk::T1, ci, out);
+            self.cancel(tk::T5, ci, out);
         }
         if let Some(peer) = self.bridge.split(Leg::Circuit(ci)) {
             self.deliver(now, peer, Sig::Release(cause), out);
@@ -1092,7 +1120,7 @@ impl Ssp {
     /// Sends the IAM on circuit `ci` and starts T7.
     fn start_outgoing(&mut self, now: Instant, ci: u32, setup: Box<Setup>, out: &mut Outputs) {
         let (dpc, cic) = self.far(ci);
-        let repr = match &setup.iam {
+        let emitted = match &setup.iam {
             Some(iam) => {
                 let mut r = iam.clone();
                 r.cic = cic;
@@ -1103,12 +1131,12 @@ impl Ssp {
                         }
                     }
                 }
-                r
+                self.buf.clear();
+                r.emit(&mut self.buf)
             }
-            None => self.fresh_iam(cic, &setup),
+            None => self.emit_fresh_iam(cic, &setup),
         };
-        self.buf.clear();
-        if let Err(e) = repr.emit(&mut self.buf) {
+        if let Err(e) = emitted {
             out.event(
                 Some(u64::from(cic)),
                 EventKind::Note(format!("{}: cannot encode IAM: {e}", self.name)),
@@ -1130,9 +1158,41 @@ impl Ssp {
 
     /// A new IAM for `setup` on `cic` (a call that did not arrive by IAM).
     fn fresh_iam(&self, cic: u16, setup: &Setup) -> IsupRepr {
+        let mut r = IsupRepr::new(self.variant, cic, M::Iam, Vec::with_capacity(5), Some(Vec::new()));
+        self.fill_fresh_iam(&mut r, cic, setup);
+        r
+    }
+
+    /// Emits [`Ssp::fresh_iam`] into `self.buf`, in the repr kept from the
+    /// previous call (its vectors keep their room: no allocation per call;
+    /// the same bytes, as every field is written again).
+    fn emit_fresh_iam(&mut self, cic: u16, setup: &Setup) -> Result<(), ainsim_wire::Error> {
+        let r = match self.iam.take() {
+            Some(mut r) => {
+                self.fill_fresh_iam(&mut r, cic, setup);
+                r
+            }
+            None => self.fresh_iam(cic, setup),
+        };
+        self.buf.clear();
+        let emitted = r.emit(&mut self.buf);
+        self.iam = Some(r);
+        emitted
+    }
+
+    /// Writes every field of a fresh IAM for `setup` on `cic` into `r`.
+    fn fill_fresh_iam(&self, r: &mut IsupRepr, cic: u16, setup: &Setup) {
+        r.variant = self.variant;
+        r.cic = cic;
+        r.cic_spare = 0;
+        r.message_type = M::Iam;
+        if !matches!(r.body, isup::Body::Parameters { .. }) {
+            r.body = isup::Body::Parameters { mandatory: Vec::with_capacity(5), optional: None };
+        }
+        let isup::Body::Parameters { mandatory: m, optional } = &mut r.body else { return };
         // Room for the five mandatory parameters at once (a `vec![]` of three
         // grew by a reallocation on the fourth).
-        let mut m = Vec::with_capacity(5);
+        m.clear();
         m.push(P::NatureOfConnectionIndicators(NatureOfConnection::default()));
         m.push(P::ForwardCallIndicators(ForwardCallIndicators::default().with_isup(1)));
         m.push(P::CallingPartysCategory(setup.category));
@@ -1144,11 +1204,11 @@ impl Ssp {
             Variant::Itu => m.push(P::TransmissionMediumRequirement(0)),
         }
         m.push(P::CalledPartyNumber(Number::e164(3, &setup.called)));
-        let opt = setup
-            .calling
-            .as_deref()
-            .map(|d| vec![P::CallingPartyNumber(Number { screening: 3, ..Number::e164(3, d) })]);
-        IsupRepr::new(self.variant, cic, M::Iam, m, Some(opt.unwrap_or_default()))
+        let opt = optional.get_or_insert_with(Vec::new);
+        opt.clear();
+        if let Some(d) = setup.calling.as_deref() {
+            opt.push(P::CallingPartyNumber(Number { screening: 3, ..Number::e164(3, d) }));
+        }
     }
 
     /// The IAM of a call from a `pbx` line `own` that presented `p`
@@ -1220,7 +1280,7 @@ impl Ssp {
         c.setup = None;
         c.suspended = false;
         self.bridge.split(Leg::Circuit(ci));
-        Self::cancel_call_timers(ci, out);
+        self.cancel_call_timers(ci, out);
         self.counters.released[usize::from(cause_value & 0x7f)] += 1;
         self.send_fixed(ci, Fixed::Rel(cause_value), out);
         self.set(now, tk::T1, ci, self.timers.t1, out);
@@ -1305,7 +1365,7 @@ impl Ssp {
             Sig::Alerting(raw) | Sig::Progress(raw)
                 if incoming && matches!(state, Cs::InSetup | Cs::InAlerting) =>
             {
-                out.cancel_timer(tid(tk::T35, ci));
+                self.cancel(tk::T35, ci, out);
                 let alerting = matches!(sig, Sig::Alerting(_));
                 // A second ACM (the call was re-routed by the ISCP after we
                 // sent ours) goes no further: CPG alerting instead.
@@ -1326,7 +1386,7 @@ impl Ssp {
                 self.idle.put(ci, false);
             }
             Sig::Answer(raw) if incoming && matches!(state, Cs::InSetup | Cs::InAlerting) => {
-                out.cancel_timer(tid(tk::T35, ci));
+                self.cancel(tk::T35, ci, out);
                 if let Some(raw) = raw {
                     self.relay(ci, raw, out);
                 } else if !acm_sent && itu {
@@ -1616,7 +1676,7 @@ impl Ssp {
                         let back = self.bridge.split(Leg::Circuit(ci));
                         self.circuits[ci as usize].cs = Cs::Idle;
                         self.idle.put(ci, true);
-                        out.cancel_timer(tid(tk::T7, ci));
+                        self.cancel(tk::T7, ci, out);
                         self.incoming_iam(now, ci, r, out);
                         if let (Some(setup), Some(back)) = (setup, back) {
                             match setup.rule.and_then(|rule| self.seize(rule, Some(ci))) {
@@ -1650,7 +1710,7 @@ impl Ssp {
                 self.analyse_incoming(now, ci, out);
             }
             M::Acm if matches!(state, Cs::OutSetup) => {
-                out.cancel_timer(tid(tk::T7, ci));
+                self.cancel(tk::T7, ci, out);
                 self.circuits[ci as usize].cs = Cs::OutAlerting;
                 self.idle.put(ci, false);
                 if matches!(peer, Some(Leg::Line(_))) {
@@ -1671,8 +1731,8 @@ impl Ssp {
                 }
             }
             M::Anm | M::Con if matches!(state, Cs::OutSetup | Cs::OutAlerting) => {
-                out.cancel_timer(tid(tk::T7, ci));
-                out.cancel_timer(tid(tk::T9, ci));
+                self.cancel(tk::T7, ci, out);
+                self.cancel(tk::T9, ci, out);
                 self.circuits[ci as usize].cs = Cs::Answered;
                 self.idle.put(ci, false);
                 if let Some(p) = peer {
@@ -1685,7 +1745,7 @@ impl Ssp {
                 match peer {
                     // Q.764 §2.5.1 c): the controlling exchange times the suspension (T6).
                     Some(Leg::Line(_)) if suspend => self.set(now, tk::T6, ci, self.timers.t6, out),
-                    Some(Leg::Line(_)) => out.cancel_timer(tid(tk::T6, ci)),
+                    Some(Leg::Line(_)) => self.cancel(tk::T6, ci, out),
                     Some(p) => {
                         let sig = if suspend { Sig::Suspend(Some(raw)) } else { Sig::Resume(Some(raw)) };
                         self.deliver(now, p, sig, out);
@@ -1702,8 +1762,8 @@ impl Ssp {
                     })
                     .unwrap_or(cause::NORMAL_UNSPECIFIED);
                 if state == Cs::Releasing {
-                    out.cancel_timer(tid(tk::T1, ci));
-                    out.cancel_timer(tid(tk::T5, ci));
+                    self.cancel(tk::T1, ci, out);
+                    self.cancel(tk::T5, ci, out);
                 } else if state != Cs::Idle {
                     self.counters.released[usize::from(value & 0x7f)] += 1;
                 }
@@ -1712,7 +1772,7 @@ impl Ssp {
                 self.idle.put(ci, true);
                 c.setup = None;
                 c.suspended = false;
-                Self::cancel_call_timers(ci, out);
+                self.cancel_call_timers(ci, out);
                 self.send_fixed(ci, Fixed::Rlc, out);
                 if let Some(p) = self.bridge.split(Leg::Circuit(ci)) {
                     self.deliver(now, p, Sig::Release(value), out);
@@ -1722,8 +1782,8 @@ impl Ssp {
             }
             M::Rlc => {
                 if state == Cs::Releasing {
-                    out.cancel_timer(tid(tk::T1, ci));
-                    out.cancel_timer(tid(tk::T5, ci));
+                    self.cancel(tk::T1, ci, out);
+                    self.cancel(tk::T5, ci, out);
                     self.circuits[ci as usize].cs = Cs::Idle;
                     self.idle.put(ci, true);
                 }
@@ -1795,7 +1855,7 @@ impl Ssp {
                     let setup = c.setup.take();
                     c.cs = Cs::Idle;
                     self.idle.put(ci, true);
-                    out.cancel_timer(tid(tk::T7, ci));
+                    self.cancel(tk::T7, ci, out);
                     if let (Some(setup), Some(back)) = (setup, self.bridge.split(Leg::Circuit(ci))) {
                         match setup.rule.and_then(|rule| self.seize(rule, Some(ci))) {
                             Some(nc) => {
@@ -1888,7 +1948,7 @@ impl Ssp {
             self.set(now, tk::T35, ci, self.timers.t35, out);
             return;
         }
-        out.cancel_timer(tid(tk::T35, ci));
+        self.cancel(tk::T35, ci, out);
         let Some(mut setup) = self.circuits[ci as usize].setup.take() else { return };
         let complete = setup.called.trim_end_matches(['F', '#']).len();
         setup.called.truncate(complete);
@@ -1963,7 +2023,9 @@ impl Ssp {
         if kind >= tk::GROUP_SHORT {
             return self.on_group_timer(now, kind, idx as usize, out);
         }
-        let Some(c) = self.circuits.get(idx as usize) else { return };
+        let Some(c) = self.circuits.get_mut(idx as usize) else { return };
+        // A timer that fired is no longer set.
+        c.armed &= !(1 << kind);
         let (state, cic) = (c.cs, c.cic);
         let note = |out: &mut Outputs, what: String| out.event(Some(u64::from(cic)), EventKind::Note(what));
         match kind {
@@ -1976,7 +2038,7 @@ impl Ssp {
             tk::T5 if state == Cs::Releasing => {
                 // Q.764 §2.3.1 d): stop T1, send RSC, alert maintenance; RSC
                 // is then repeated at T17 intervals until RLC.
-                out.cancel_timer(tid(tk::T1, idx));
+                self.cancel(tk::T1, idx, out);
                 note(out, format!("{}: T5 expired on CIC {cic}: RSC, maintenance alerted", self.name));
                 let c = &mut self.circuits[idx as usize];
                 c.cs = Cs::Idle;
@@ -2006,7 +2068,7 @@ impl Ssp {
                 if let Some((k, _)) = self.circuits[idx as usize].maint {
                     note(out, format!("{}: {k:?} on CIC {cic} unanswered: maintenance alerted", self.name));
                     self.circuits[idx as usize].maint = Some((k, true));
-                    out.cancel_timer(tid(tk::MAINT_SHORT, idx));
+                    self.cancel(tk::MAINT_SHORT, idx, out);
                     self.maint_msg(idx, k, out);
                     let (_, long) = self.maint_timers(k);
                     self.set(now, tk::MAINT_LONG, idx, long, out);
