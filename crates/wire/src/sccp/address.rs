@@ -417,6 +417,21 @@ impl Address {
         self.emit(variant, &mut v).map_or(0, |()| v.len())
     }
 
+    /// An upper bound of the octets `emit` writes, without checking or
+    /// packing anything (to size an output buffer).
+    #[inline]
+    pub(crate) fn len_bound(&self) -> usize {
+        let gt = match &self.global_title {
+            GlobalTitle::None => 0,
+            GlobalTitle::Nai { digits, .. } | GlobalTitle::Tt { digits, .. } => 1 + digits.len().div_ceil(2),
+            GlobalTitle::TtNpEs { digits, .. } => 2 + digits.len().div_ceil(2),
+            GlobalTitle::TtNpEsNai { digits, .. } => 3 + digits.len().div_ceil(2),
+            GlobalTitle::Raw { bytes, .. } => bytes.len(),
+        };
+        // Address indicator, SSN, point code (3 octets at most).
+        5 + gt
+    }
+
     /// Append the address contents (without the length octet).
     ///
     /// # Errors
