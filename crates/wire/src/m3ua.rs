@@ -494,6 +494,7 @@ impl M3uaParameter {
     }
 
     /// Length of the value (no tag/length header, no padding).
+    #[inline]
     pub fn value_len(&self) -> usize {
         use M3uaParameter::*;
         match self {
@@ -508,6 +509,7 @@ impl M3uaParameter {
     }
 
     /// Octets this parameter takes on the wire, padding included.
+    #[inline]
     pub fn buffer_len(&self) -> usize {
         pad4(self.value_len().saturating_add(4))
     }
@@ -843,14 +845,17 @@ impl M3uaRepr {
     /// An `Unknown` message type that names a known class/type, or any
     /// parameter error (see [`M3uaParameter::emit`]), or a message over 4 GiB.
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<()> {
-        let name = self.message.name();
+        // Named only on the error paths.
+        let name = || self.message.name();
         let start = out.len();
-        let (class, msg_type) = self.message.class_type();
+        let (class, msg_type) = match self.message {
+            M3uaMessageType::Data => (class::TRANSFER, 1),
+            m => m.class_type(),
+        };
         if let M3uaMessageType::Unknown { .. } = self.message {
             if M3uaMessageType::from_class_type(class, msg_type) != self.message {
-                return Err(
-                    Error::other(Layer::M3ua, start, "use the named message type, not Unknown").message(name)
-                );
+                return Err(Error::other(Layer::M3ua, start, "use the named message type, not Unknown")
+                    .message(name()));
             }
         }
         // The length is patched in once the parameters are written (one walk
@@ -859,15 +864,14 @@ impl M3uaRepr {
         for p in &self.params {
             if let Err(e) = p.emit(out) {
                 out.truncate(start);
-                return Err(e.message(name));
+                return Err(e.message(name()));
             }
         }
         let len = out.len() - start;
         let Ok(len32) = u32::try_from(len) else {
             out.truncate(start);
-            return Err(
-                Error::new(Layer::M3ua, start, Reason::TooLong { len, max: u32::MAX as usize }).message(name)
-            );
+            return Err(Error::new(Layer::M3ua, start, Reason::TooLong { len, max: u32::MAX as usize })
+                .message(name()));
         };
         if let Some(field) = out.get_mut(start + 4..start + 8) {
             field.copy_from_slice(&len32.to_be_bytes());
