@@ -853,6 +853,12 @@ impl Repr {
         r
     }
 
+    /// At least the octets `emit_udt` writes for `m`.
+    #[inline]
+    fn udt_len_bound(m: &Udt) -> usize {
+        8 + m.called_party.len_bound() + m.calling_party.len_bound() + m.data.len()
+    }
+
     /// A UDT in its canonical layout (as `fill` + `layout::assemble` write
     /// it), each part written in place and its length octet or pointer
     /// patched after it; `false` (with `out` partly written: the caller
@@ -861,7 +867,7 @@ impl Repr {
     fn emit_udt(m: &Udt, variant: Variant, out: &mut Vec<u8>) -> bool {
         let Ok(class) = m.protocol_class.to_octet() else { return false };
         let base = out.len();
-        out.reserve(8 + m.called_party.len_bound() + m.calling_party.len_bound() + m.data.len());
+        out.reserve(Self::udt_len_bound(m));
         // Type, class, pointer 1 (the called party's length octet is 3 past it),
         // pointers 2 and 3, the called party's length octet.
         out.extend_from_slice(&[0x09, class, 3, 0, 0, 0]);
@@ -903,8 +909,11 @@ impl Repr {
     /// # Errors
     /// As [`Repr::emit`].
     pub fn to_bytes(&self, variant: Variant) -> Result<Vec<u8>> {
-        // A UDT reserves its size once (`emit_udt`); others grow as they go.
-        let mut v = Vec::new();
+        // A UDT is sized once; others grow as they go.
+        let mut v = match self {
+            Repr::Udt(m) => Vec::with_capacity(Self::udt_len_bound(m)),
+            _ => Vec::new(),
+        };
         self.emit(variant, &mut v)?;
         Ok(v)
     }
