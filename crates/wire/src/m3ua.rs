@@ -494,6 +494,7 @@ impl M3uaParameter {
     }
 
     /// Length of the value (no tag/length header, no padding).
+    #[inline]
     pub fn value_len(&self) -> usize {
         use M3uaParameter::*;
         match self {
@@ -508,6 +509,7 @@ impl M3uaParameter {
     }
 
     /// Octets this parameter takes on the wire, padding included.
+    #[inline]
     pub fn buffer_len(&self) -> usize {
         pad4(self.value_len().saturating_add(4))
     }
@@ -665,7 +667,42 @@ impl M3uaParameter {
     /// A value that does not fit its field: too long for the 16-bit length,
     /// an empty list, a 24-bit point code over 0xffffff, an `Unknown` using
     /// a tag this crate types, a congestion level over 255.
+    #[inline]
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<()> {
+        use M3uaParameter::*;
+        // The parameters of a DATA, in one match each and one append of the
+        // header with the fixed fields; `emit_general` for the rest (it
+        // writes the same octets, and names any error).
+        let (t, word) = match self {
+            NetworkAppearance(x) => (tag::NETWORK_APPEARANCE, *x),
+            CorrelationId(x) => (tag::CORRELATION_ID, *x),
+            RoutingContext(v) if v.len() == 1 => (tag::ROUTING_CONTEXT, v[0]),
+            ProtocolData(pd) if pd.user_data.len() <= usize::from(u16::MAX) - 16 => {
+                let ud = pd.user_data.as_slice();
+                let total = 16 + ud.len();
+                let [t0, t1] = tag::PROTOCOL_DATA.to_be_bytes();
+                let [l0, l1] = (total as u16).to_be_bytes();
+                let [o0, o1, o2, o3] = pd.opc.0.to_be_bytes();
+                let [d0, d1, d2, d3] = pd.dpc.0.to_be_bytes();
+                out.reserve(pad4(total));
+                out.extend_from_slice(&[
+                    t0, t1, l0, l1, o0, o1, o2, o3, d0, d1, d2, d3, pd.si, pd.ni, pd.mp, pd.sls,
+                ]);
+                out.extend_from_slice(ud);
+                out.extend_from_slice(&[0; 3][..pad4(total) - total]);
+                return Ok(());
+            }
+            _ => return self.emit_general(out),
+        };
+        let [t0, t1] = t.to_be_bytes();
+        let [w0, w1, w2, w3] = word.to_be_bytes();
+        out.extend_from_slice(&[t0, t1, 0, 8, w0, w1, w2, w3]);
+        Ok(())
+    }
+
+    /// [`emit`](Self::emit) for every parameter.
+    #[inline(never)]
+    fn emit_general(&self, out: &mut Vec<u8>) -> Result<()> {
         let t = self.tag();
         // Named only on the error paths: the lookup is a long match.
         let err = |reason: Reason| Error::new(Layer::M3ua, out.len(), reason).parameter(Self::tag_name(t));
@@ -808,14 +845,17 @@ impl M3uaRepr {
     /// An `Unknown` message type that names a known class/type, or any
     /// parameter error (see [`M3uaParameter::emit`]), or a message over 4 GiB.
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<()> {
-        let name = self.message.name();
+        // Named only on the error paths.
+        let name = || self.message.name();
         let start = out.len();
-        let (class, msg_type) = self.message.class_type();
+        let (class, msg_type) = match self.message {
+            M3uaMessageType::Data => (class::TRANSFER, 1),
+            m => m.class_type(),
+        };
         if let M3uaMessageType::Unknown { .. } = self.message {
             if M3uaMessageType::from_class_type(class, msg_type) != self.message {
-                return Err(
-                    Error::other(Layer::M3ua, start, "use the named message type, not Unknown").message(name)
-                );
+                return Err(Error::other(Layer::M3ua, start, "use the named message type, not Unknown")
+                    .message(name()));
             }
         }
         // The length is patched in once the parameters are written (one walk
@@ -824,15 +864,14 @@ impl M3uaRepr {
         for p in &self.params {
             if let Err(e) = p.emit(out) {
                 out.truncate(start);
-                return Err(e.message(name));
+                return Err(e.message(name()));
             }
         }
         let len = out.len() - start;
         let Ok(len32) = u32::try_from(len) else {
             out.truncate(start);
-            return Err(
-                Error::new(Layer::M3ua, start, Reason::TooLong { len, max: u32::MAX as usize }).message(name)
-            );
+            return Err(Error::new(Layer::M3ua, start, Reason::TooLong { len, max: u32::MAX as usize })
+                .message(name()));
         };
         if let Some(field) = out.get_mut(start + 4..start + 8) {
             field.copy_from_slice(&len32.to_be_bytes());
@@ -1710,6 +1749,36 @@ mod tests {
         assert!(bad.to_bytes().is_err());
         let bad = M3uaRepr::new(M3uaMessageType::Beat, vec![M3uaParameter::HeartbeatData(vec![0; 70000])]);
         assert!(bad.to_bytes().is_err());
+    }
+
+    /// The one-match emit of a DATA's parameters must write what the general
+    /// emit writes, after whatever `out` holds, or give its error.
+    #[test]
+    fn direct_parameter_emit_agrees_with_the_general_path() {
+        let mut params: Vec<M3uaParameter> =
+            examples().into_iter().flat_map(|(_, r)| r.params.into_iter()).collect();
+        params.push(M3uaParameter::RoutingContext(smallvec::smallvec![1, 2]));
+        params.push(M3uaParameter::RoutingContext(smallvec::smallvec![]));
+        params.push(M3uaParameter::NetworkAppearance(u32::MAX));
+        params.push(M3uaParameter::CorrelationId(0));
+        for n in [0, 1, 2, 3, 4, 5, 62, 63, 65_518, 65_519, 65_520, 65_521, 70_000] {
+            params.push(M3uaParameter::ProtocolData(ProtocolData {
+                opc: PointCode(0x0102_0304),
+                dpc: PointCode(0xa0b0_c0d0),
+                si: 5,
+                ni: 2,
+                mp: 1,
+                sls: 15,
+                user_data: InlineBytes::from(vec![0x5a; n]),
+            }));
+        }
+        for p in &params {
+            let (mut direct, mut general) = (vec![0xee], vec![0xee]);
+            let a = p.emit(&mut direct).map_err(|e| e.to_string());
+            let b = p.emit_general(&mut general).map_err(|e| e.to_string());
+            assert_eq!(a, b, "{:?}", p.tag());
+            assert_eq!(direct, general, "{:?}", p.tag());
+        }
     }
 
     #[test]

@@ -185,20 +185,33 @@ impl GlobalTitle {
         // `str` through one); the `str` only to name a bad character.
         let pack = |d: &Digits, out: &mut Vec<u8>| -> Result<()> {
             let b = d.as_bytes();
-            if b.iter().any(|c| !matches!(c, b'0'..=b'9' | b'A'..=b'F')) {
+            // Checked and packed in one pass into octets appended at once
+            // (one push per octet was a capacity check each).
+            let nibble = |c: u8| match c {
+                b'0'..=b'9' => c - b'0',
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => 0xff,
+            };
+            let start = out.len();
+            out.resize(start + b.len().div_ceil(2), 0);
+            let mut bad = 0u8;
+            if let Some(dst) = out.get_mut(start..) {
+                for (o, pair) in dst.iter_mut().zip(b.chunks(2)) {
+                    let (lo, hi) = match *pair {
+                        [lo, hi] => (nibble(lo), nibble(hi)),
+                        [lo] => (nibble(lo), 0),
+                        _ => (0, 0),
+                    };
+                    bad |= (lo | hi) & 0xf0;
+                    *o = lo | hi << 4;
+                }
+            }
+            if bad != 0 {
+                out.truncate(start);
                 let c = d.as_str().chars().find(|c| !matches!(c, '0'..='9' | 'A'..='F')).unwrap_or('?');
                 return Err(
                     Error::new(Layer::Sccp, 0, Reason::BadDigit { digit: c }).parameter("global title")
                 );
-            }
-            let nibble = |c: u8| if c <= b'9' { c - b'0' } else { c - b'A' + 10 };
-            for pair in b.chunks(2) {
-                let (lo, hi) = match *pair {
-                    [lo, hi] => (nibble(lo), nibble(hi)),
-                    [lo] => (nibble(lo), 0),
-                    _ => continue,
-                };
-                out.push(lo | hi << 4);
             }
             Ok(())
         };
@@ -415,6 +428,21 @@ impl Address {
     pub fn buffer_len(&self, variant: Variant) -> usize {
         let mut v = Vec::new();
         self.emit(variant, &mut v).map_or(0, |()| v.len())
+    }
+
+    /// An upper bound of the octets `emit` writes, without checking or
+    /// packing anything (to size an output buffer).
+    #[inline]
+    pub(crate) fn len_bound(&self) -> usize {
+        let gt = match &self.global_title {
+            GlobalTitle::None => 0,
+            GlobalTitle::Nai { digits, .. } | GlobalTitle::Tt { digits, .. } => 1 + digits.len().div_ceil(2),
+            GlobalTitle::TtNpEs { digits, .. } => 2 + digits.len().div_ceil(2),
+            GlobalTitle::TtNpEsNai { digits, .. } => 3 + digits.len().div_ceil(2),
+            GlobalTitle::Raw { bytes, .. } => bytes.len(),
+        };
+        // Address indicator, SSN, point code (3 octets at most).
+        5 + gt
     }
 
     /// Append the address contents (without the length octet).

@@ -808,6 +808,23 @@ impl Repr {
     /// A value that does not fit its field (point code, digits, lengths,
     /// pointers), or an `Unknown` message whose type is known.
     pub fn emit(&self, variant: Variant, out: &mut Vec<u8>) -> Result<()> {
+        // UDT, the everyday message: written straight into `out` (no parts
+        // collected in scratch vectors first). Anything it refuses takes the
+        // general path below, which writes the same octets or names the error.
+        if let Repr::Udt(m) = self {
+            let start = out.len();
+            if Self::emit_udt(m, variant, out) {
+                return Ok(());
+            }
+            out.truncate(start);
+        }
+        self.emit_general(variant, out)
+    }
+
+    /// [`emit`](Self::emit) for every message type: the parts collected,
+    /// then laid out by `layout::assemble`.
+    #[inline(never)]
+    fn emit_general(&self, variant: Variant, out: &mut Vec<u8>) -> Result<()> {
         let mt = self.message_type().to_u8();
         let Some(lay) = layout(mt) else {
             if let Repr::Unknown { body, .. } = self {
@@ -836,6 +853,52 @@ impl Repr {
         r
     }
 
+    /// At least the octets `emit_udt` writes for `m`.
+    #[inline]
+    fn udt_len_bound(m: &Udt) -> usize {
+        8 + m.called_party.len_bound() + m.calling_party.len_bound() + m.data.len()
+    }
+
+    /// A UDT in its canonical layout (as `fill` + `layout::assemble` write
+    /// it), each part written in place and its length octet or pointer
+    /// patched after it; `false` (with `out` partly written: the caller
+    /// truncates) for anything the general path would refuse.
+    #[inline]
+    fn emit_udt(m: &Udt, variant: Variant, out: &mut Vec<u8>) -> bool {
+        let Ok(class) = m.protocol_class.to_octet() else { return false };
+        let base = out.len();
+        out.reserve(Self::udt_len_bound(m));
+        // Type, class, pointer 1 (the called party's length octet is 3 past it),
+        // pointers 2 and 3, the called party's length octet.
+        out.extend_from_slice(&[0x09, class, 3, 0, 0, 0]);
+        if m.called_party.emit(variant, out).is_err() {
+            return false;
+        }
+        let calling_at = out.len() - base;
+        out.push(0);
+        if m.calling_party.emit(variant, out).is_err() {
+            return false;
+        }
+        let data_at = out.len() - base;
+        out.push(0);
+        out.extend_from_slice(&m.data);
+        let (l1, l2, l3) = (calling_at - 6, data_at - calling_at - 1, m.data.len());
+        // Pointers count from their own octet (at 3 and 4).
+        let (p2, p3) = (calling_at - 3, data_at - 4);
+        let (Ok(l1), Ok(l2), Ok(l3), Ok(p2), Ok(p3)) =
+            (u8::try_from(l1), u8::try_from(l2), u8::try_from(l3), u8::try_from(p2), u8::try_from(p3))
+        else {
+            return false;
+        };
+        let Some(b) = out.get_mut(base..) else { return false };
+        b[3] = p2;
+        b[4] = p3;
+        b[5] = l1;
+        b[calling_at] = l2;
+        b[data_at] = l3;
+        true
+    }
+
     /// Octets `emit` writes (0 if it would fail).
     pub fn buffer_len(&self, variant: Variant) -> usize {
         self.to_bytes(variant).map_or(0, |b| b.len())
@@ -846,7 +909,11 @@ impl Repr {
     /// # Errors
     /// As [`Repr::emit`].
     pub fn to_bytes(&self, variant: Variant) -> Result<Vec<u8>> {
-        let mut v = Vec::new();
+        // A UDT is sized once; others grow as they go.
+        let mut v = match self {
+            Repr::Udt(m) => Vec::with_capacity(Self::udt_len_bound(m)),
+            _ => Vec::new(),
+        };
         self.emit(variant, &mut v)?;
         Ok(v)
     }

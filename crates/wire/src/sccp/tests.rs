@@ -269,6 +269,63 @@ fn one_pass_udt_agrees_with_the_general_walk() {
     }
 }
 
+/// The direct UDT emit must write what the general path writes, after
+/// whatever `out` already holds, or leave `out` alone and give its error.
+fn udt_emits_agree(r: &Repr, v: Variant) {
+    let (mut fast, mut general) = (vec![0xaa, 0x55], vec![0xaa, 0x55]);
+    let a = r.emit(v, &mut fast).map_err(|e| e.to_string());
+    let b = r.emit_general(v, &mut general).map_err(|e| e.to_string());
+    assert_eq!(a, b, "{r:?}");
+    assert_eq!(fast, general, "{r:?}");
+    if a.is_ok() {
+        assert_eq!(r.to_bytes(v).ok().as_deref(), general.get(2..), "{r:?}");
+    }
+}
+
+#[test]
+fn direct_udt_emit_agrees_with_the_general_path() {
+    use crate::isup::Digits;
+    for v in [Variant::Itu, Variant::Ansi] {
+        for (_, r) in examples(v) {
+            let Repr::Udt(m) = r else { continue };
+            let mut cases = vec![m.clone()];
+            // User data around the one-octet length limit.
+            for n in [0, 1, 200, 240, 250, 255, 256, 300] {
+                cases.push(Udt { data: vec![0x5a; n], ..m.clone() });
+            }
+            // Addresses around the pointer limit, bad point codes and digits,
+            // a bad protocol class.
+            for gt_len in [0, 100, 200, 240, 250, 251, 252, 253, 255] {
+                let raw = GlobalTitle::Raw { gti: 5, bytes: vec![0x21; gt_len] };
+                let mut c = m.clone();
+                c.called_party.global_title = raw.clone();
+                cases.push(c.clone());
+                c.calling_party.global_title = raw;
+                cases.push(c.clone());
+                c.data = vec![1; 60];
+                cases.push(c);
+            }
+            let mut c = m.clone();
+            c.called_party.point_code = Some(crate::variant::PointCode(0x0100_0000));
+            cases.push(c);
+            let mut c = m.clone();
+            c.calling_party.global_title =
+                GlobalTitle::Tt { translation_type: 0, digits: Digits::from("12G4") };
+            cases.push(c);
+            let mut c = m.clone();
+            c.calling_party.global_title =
+                GlobalTitle::Tt { translation_type: 0, digits: Digits::from("123") };
+            cases.push(c);
+            let mut c = m.clone();
+            c.protocol_class.class = 0x10;
+            cases.push(c);
+            for c in cases {
+                udt_emits_agree(&Repr::Udt(c), v);
+            }
+        }
+    }
+}
+
 #[test]
 fn lazy_view_checks_what_each_accessor_reads() {
     // The data length says 9 octets, 8 follow: the header and the addresses
