@@ -1158,7 +1158,7 @@ impl Ssp {
 
     /// A new IAM for `setup` on `cic` (a call that did not arrive by IAM).
     fn fresh_iam(&self, cic: u16, setup: &Setup) -> IsupRepr {
-        let mut r = IsupRepr::new(self.variant, cic, M::Iam, Vec::with_capacity(5), Some(Vec::new()));
+        let mut r = IsupRepr::new(self.variant, cic, M::Iam, Vec::new(), None);
         self.fill_fresh_iam(&mut r, cic, setup);
         r
     }
@@ -1186,12 +1186,13 @@ impl Ssp {
         r.cic = cic;
         r.cic_spare = 0;
         r.message_type = M::Iam;
-        if !matches!(r.body, isup::Body::Parameters { .. }) {
-            r.body = isup::Body::Parameters { mandatory: Vec::with_capacity(5), optional: None };
-        }
-        let isup::Body::Parameters { mandatory: m, optional } = &mut r.body else { return };
-        // Room for the five mandatory parameters at once (a `vec![]` of three
-        // grew by a reallocation on the fourth).
+        // The vectors of the previous IAM are kept (with their room); a new
+        // one has room for the five mandatory parameters at once (a `vec![]`
+        // of three grew by a reallocation on the fourth).
+        let (mut m, mut opt) = match std::mem::replace(&mut r.body, isup::Body::Raw(Vec::new())) {
+            isup::Body::Parameters { mandatory, optional } => (mandatory, optional.unwrap_or_default()),
+            isup::Body::Raw(_) => (Vec::with_capacity(5), Vec::new()),
+        };
         m.clear();
         m.push(P::NatureOfConnectionIndicators(NatureOfConnection::default()));
         m.push(P::ForwardCallIndicators(ForwardCallIndicators::default().with_isup(1)));
@@ -1204,11 +1205,11 @@ impl Ssp {
             Variant::Itu => m.push(P::TransmissionMediumRequirement(0)),
         }
         m.push(P::CalledPartyNumber(Number::e164(3, &setup.called)));
-        let opt = optional.get_or_insert_with(Vec::new);
         opt.clear();
         if let Some(d) = setup.calling.as_deref() {
             opt.push(P::CallingPartyNumber(Number { screening: 3, ..Number::e164(3, d) }));
         }
+        r.body = isup::Body::Parameters { mandatory: m, optional: Some(opt) };
     }
 
     /// The IAM of a call from a `pbx` line `own` that presented `p`

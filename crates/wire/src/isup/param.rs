@@ -762,11 +762,11 @@ fn set(slot: &mut Parameter, v: Parameter) {
     std::mem::forget(std::mem::replace(slot, v));
 }
 
-/// Checks a number parameter's value, then pushes `wrap(number)` with
-/// empty digits and unpacks the digits into the pushed value where it lies
+/// Checks a number parameter's value, then writes `wrap(number)` with
+/// empty digits into `slot` and unpacks the digits where they lie
 /// (no 40-byte temporary built with narrow stores and copied wide).
 #[inline(always)]
-fn push_number(
+fn fill_number(
     c: u8,
     b: &[u8],
     variant: Variant,
@@ -916,7 +916,7 @@ impl Parameter {
     /// dropped). On error `slot` is left as it was.
     ///
     /// This is the hot path of message parsing. The walk sizes its vector
-    /// once (`resize` with the placeholder) and fills the slots by index, so
+    /// once (extended with placeholders) and fills the slots by index, so
     /// every value is written straight into its slot. A `push` per
     /// parameter built each one in a 48-byte stack temporary with narrow
     /// stores and copied it with 16-byte loads, which stalled on store
@@ -927,28 +927,28 @@ impl Parameter {
     pub(crate) fn fill(slot: &mut Self, c: u8, b: &[u8], variant: Variant, offset: usize) -> Result<()> {
         use Parameter as P;
         let ansi = variant == Variant::Ansi;
+        // An indicator parameter of one or two octets, typed by `from_raw`.
+        macro_rules! bits {
+            ($v:ident, $t:ident, $read:ident) => {
+                set(slot, P::$v($t::from_raw($read(c, b, variant, offset)?)))
+            };
+        }
         match c {
-            code::NATURE_OF_CONNECTION => {
-                *slot =
-                    P::NatureOfConnectionIndicators(NatureOfConnection::from_raw(one(c, b, variant, offset)?))
-            }
-            code::FORWARD_CALL => set(
-                slot,
-                P::ForwardCallIndicators(ForwardCallIndicators::from_raw(two(c, b, variant, offset)?)),
-            ),
+            code::NATURE_OF_CONNECTION => bits!(NatureOfConnectionIndicators, NatureOfConnection, one),
+            code::FORWARD_CALL => bits!(ForwardCallIndicators, ForwardCallIndicators, two),
             code::CALLING_CATEGORY => set(slot, P::CallingPartysCategory(one(c, b, variant, offset)?)),
             code::TMR => set(slot, P::TransmissionMediumRequirement(one(c, b, variant, offset)?)),
             code::USER_SERVICE_INFO => {
                 set(slot, P::UserServiceInformation(UserServiceInformation { bytes: b.to_vec() }))
             }
-            code::CALLED => push_number(c, b, variant, offset, slot, P::CalledPartyNumber)?,
-            code::CALLING => push_number(c, b, variant, offset, slot, P::CallingPartyNumber)?,
-            code::REDIRECTING => push_number(c, b, variant, offset, slot, P::RedirectingNumber)?,
-            code::REDIRECTION_NUMBER => push_number(c, b, variant, offset, slot, P::RedirectionNumber)?,
-            code::ORIGINAL_CALLED => push_number(c, b, variant, offset, slot, P::OriginalCalledNumber)?,
-            code::CONNECTED => push_number(c, b, variant, offset, slot, P::ConnectedNumber)?,
-            code::LOCATION => push_number(c, b, variant, offset, slot, P::LocationNumber)?,
-            code::CHARGE_NUMBER if ansi => push_number(c, b, variant, offset, slot, P::ChargeNumber)?,
+            code::CALLED => fill_number(c, b, variant, offset, slot, P::CalledPartyNumber)?,
+            code::CALLING => fill_number(c, b, variant, offset, slot, P::CallingPartyNumber)?,
+            code::REDIRECTING => fill_number(c, b, variant, offset, slot, P::RedirectingNumber)?,
+            code::REDIRECTION_NUMBER => fill_number(c, b, variant, offset, slot, P::RedirectionNumber)?,
+            code::ORIGINAL_CALLED => fill_number(c, b, variant, offset, slot, P::OriginalCalledNumber)?,
+            code::CONNECTED => fill_number(c, b, variant, offset, slot, P::ConnectedNumber)?,
+            code::LOCATION => fill_number(c, b, variant, offset, slot, P::LocationNumber)?,
+            code::CHARGE_NUMBER if ansi => fill_number(c, b, variant, offset, slot, P::ChargeNumber)?,
             code::GENERIC_NUMBER => {
                 let [q, rest @ ..] = b else {
                     return Err(bad_len(c, variant, offset, b.len(), "at least 3 octets"));
@@ -1007,35 +1007,16 @@ impl Parameter {
                 };
                 set(slot, P::RangeAndStatus(RangeAndStatus { range: *range, status: status.to_vec() }))
             }
-            code::CGSMT => set(
-                slot,
-                P::CircuitGroupSupervisionMessageType(CircuitGroupSupervision::from_raw(one(
-                    c, b, variant, offset,
-                )?)),
-            ),
-            code::EVENT_INFO => {
-                set(slot, P::EventInformation(EventInformation::from_raw(one(c, b, variant, offset)?)))
+            code::CGSMT => bits!(CircuitGroupSupervisionMessageType, CircuitGroupSupervision, one),
+            code::EVENT_INFO => bits!(EventInformation, EventInformation, one),
+            code::BACKWARD_CALL => bits!(BackwardCallIndicators, BackwardCallIndicators, two),
+            code::OPTIONAL_FORWARD_CALL => {
+                bits!(OptionalForwardCallIndicators, OptionalForwardCallIndicators, one)
             }
-            code::BACKWARD_CALL => {
-                *slot =
-                    P::BackwardCallIndicators(BackwardCallIndicators::from_raw(two(c, b, variant, offset)?))
+            code::OPTIONAL_BACKWARD_CALL => {
+                bits!(OptionalBackwardCallIndicators, OptionalBackwardCallIndicators, one)
             }
-            code::OPTIONAL_FORWARD_CALL => set(
-                slot,
-                P::OptionalForwardCallIndicators(OptionalForwardCallIndicators::from_raw(one(
-                    c, b, variant, offset,
-                )?)),
-            ),
-            code::OPTIONAL_BACKWARD_CALL => set(
-                slot,
-                P::OptionalBackwardCallIndicators(OptionalBackwardCallIndicators::from_raw(one(
-                    c, b, variant, offset,
-                )?)),
-            ),
-            code::REDIRECTION_INFO => {
-                *slot =
-                    P::RedirectionInformation(RedirectionInformation::from_raw(two(c, b, variant, offset)?))
-            }
+            code::REDIRECTION_INFO => bits!(RedirectionInformation, RedirectionInformation, two),
             code::GENERIC_DIGITS => {
                 let [o1, rest @ ..] = b else {
                     return Err(bad_len(c, variant, offset, b.len(), "at least 1 octet"));
@@ -1052,24 +1033,10 @@ impl Parameter {
             code::HOP_COUNTER => set(slot, P::HopCounter(one(c, b, variant, offset)?)),
             code::ACCESS_TRANSPORT => set(slot, P::AccessTransport(b.to_vec())),
             code::UUI => set(slot, P::UserToUserInformation(b.to_vec())),
-            code::INFO => set(
-                slot,
-                P::InformationIndicators(InformationIndicators::from_raw(two(c, b, variant, offset)?)),
-            ),
-            code::INFO_REQUEST => set(
-                slot,
-                P::InformationRequestIndicators(InformationRequestIndicators::from_raw(two(
-                    c, b, variant, offset,
-                )?)),
-            ),
-            code::CONTINUITY => set(
-                slot,
-                P::ContinuityIndicators(ContinuityIndicators::from_raw(one(c, b, variant, offset)?)),
-            ),
-            code::SUSPEND_RESUME => {
-                *slot =
-                    P::SuspendResumeIndicators(SuspendResumeIndicators::from_raw(one(c, b, variant, offset)?))
-            }
+            code::INFO => bits!(InformationIndicators, InformationIndicators, two),
+            code::INFO_REQUEST => bits!(InformationRequestIndicators, InformationRequestIndicators, two),
+            code::CONTINUITY => bits!(ContinuityIndicators, ContinuityIndicators, one),
+            code::SUSPEND_RESUME => bits!(SuspendResumeIndicators, SuspendResumeIndicators, one),
             code::PROPAGATION_DELAY => {
                 set(slot, P::PropagationDelayCounter(two(c, b, variant, offset)?.swap_bytes()))
             }
