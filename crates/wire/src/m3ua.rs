@@ -412,6 +412,11 @@ pub enum M3uaParameter {
 }
 
 impl M3uaParameter {
+    /// What [`parse_value_into`](Self::parse_value_into) pushes before it
+    /// writes the parsed value over it: owns nothing, so it is overwritten
+    /// without a drop.
+    const PLACEHOLDER: M3uaParameter = M3uaParameter::CorrelationId(0);
+
     /// A Routing Context with the one value `rc` (no allocation).
     pub fn routing_context(rc: u32) -> Self {
         M3uaParameter::RoutingContext(smallvec::smallvec![rc])
@@ -514,11 +519,11 @@ impl M3uaParameter {
         pad4(self.value_len().saturating_add(4))
     }
 
-    /// Parse the value of a parameter with tag `t`; `base` is the value's absolute offset.
-    // Inlined into `M3uaRepr::parse` so the parameter is built in place
-    // rather than moved out of a `Result` and into the list.
-    /// The parameter is appended to `out` (built in its slot rather than
-    /// moved out of a `Result`).
+    /// Parse the value of a parameter with tag `t`; `base` is the value's
+    /// absolute offset. The parameter is appended to `out`, built in its slot
+    /// rather than moved out of a `Result`. On error `out` ends with a
+    /// placeholder: the caller discards the list.
+    // Inlined into `M3uaRepr::parse` so the parameter is built in place.
     #[inline(always)]
     fn parse_value_into<A: smallvec::Array<Item = Self>>(
         t: u16,
@@ -560,9 +565,22 @@ impl M3uaParameter {
                 )),
             }
         };
-        let p = match t {
+        // Every parameter goes into a slot pushed first as a constant and
+        // then overwritten where it lies: a value built in a stack
+        // temporary with narrow stores and pushed was read back in 16-byte
+        // loads (a store-forwarding stall; perf cpu-clock put over half of
+        // a DATA parse's samples on the load after its Routing Context's
+        // push).
+        out.push(M3uaParameter::PLACEHOLDER);
+        let Some(slot) = out.last_mut() else { return Ok(()) };
+        // The slot's placeholder owns nothing: overwritten without a drop.
+        #[inline(always)]
+        fn set(slot: &mut M3uaParameter, p: M3uaParameter) {
+            std::mem::forget(std::mem::replace(slot, p));
+        }
+        match t {
             tag::INFO_STRING => match std::str::from_utf8(v) {
-                Ok(s) => M3uaParameter::InfoString(s.to_owned()),
+                Ok(s) => set(slot, M3uaParameter::InfoString(s.to_owned())),
                 Err(e) => {
                     return Err(Error::other(Layer::M3ua, base + e.valid_up_to(), "INFO String is not UTF-8"))
                 }
@@ -571,93 +589,94 @@ impl M3uaParameter {
                 multiple_of_4()?;
                 // Nearly always one context: no iterator for it.
                 if v.len() == 4 {
-                    M3uaParameter::RoutingContext(smallvec::smallvec![be32(0)])
+                    set(slot, M3uaParameter::RoutingContext(smallvec::smallvec![be32(0)]))
                 } else {
-                    M3uaParameter::RoutingContext((0..v.len() / 4).map(|i| be32(4 * i)).collect())
+                    set(slot, M3uaParameter::RoutingContext((0..v.len() / 4).map(|i| be32(4 * i)).collect()))
                 }
             }
-            tag::DIAGNOSTIC_INFORMATION => M3uaParameter::DiagnosticInformation(v.to_vec()),
-            tag::HEARTBEAT_DATA => M3uaParameter::HeartbeatData(v.to_vec()),
+            tag::DIAGNOSTIC_INFORMATION => set(slot, M3uaParameter::DiagnosticInformation(v.to_vec())),
+            tag::HEARTBEAT_DATA => set(slot, M3uaParameter::HeartbeatData(v.to_vec())),
             tag::TRAFFIC_MODE_TYPE => {
                 fixed(4)?;
-                M3uaParameter::TrafficModeType(TrafficMode::from_value(be32(0)))
+                set(slot, M3uaParameter::TrafficModeType(TrafficMode::from_value(be32(0))))
             }
             tag::ERROR_CODE => {
                 fixed(4)?;
-                M3uaParameter::ErrorCode(ErrorCode::from_value(be32(0)))
+                set(slot, M3uaParameter::ErrorCode(ErrorCode::from_value(be32(0))))
             }
             tag::STATUS => {
                 fixed(4)?;
-                M3uaParameter::Status { status_type: be16(0), status_info: be16(2) }
+                set(slot, M3uaParameter::Status { status_type: be16(0), status_info: be16(2) })
             }
             tag::ASP_IDENTIFIER => {
                 fixed(4)?;
-                M3uaParameter::AspIdentifier(be32(0))
+                set(slot, M3uaParameter::AspIdentifier(be32(0)))
             }
             tag::AFFECTED_POINT_CODE => {
                 multiple_of_4()?;
-                M3uaParameter::AffectedPointCode(
-                    (0..v.len() / 4)
-                        .map(|i| MaskedPointCode { mask: v[4 * i], pc: PointCode(be32(4 * i) & 0x00ff_ffff) })
-                        .collect(),
+                set(
+                    slot,
+                    M3uaParameter::AffectedPointCode(
+                        (0..v.len() / 4)
+                            .map(|i| MaskedPointCode {
+                                mask: v[4 * i],
+                                pc: PointCode(be32(4 * i) & 0x00ff_ffff),
+                            })
+                            .collect(),
+                    ),
                 )
             }
             tag::CORRELATION_ID => {
                 fixed(4)?;
-                M3uaParameter::CorrelationId(be32(0))
+                set(slot, M3uaParameter::CorrelationId(be32(0)))
             }
             tag::NETWORK_APPEARANCE => {
                 fixed(4)?;
-                M3uaParameter::NetworkAppearance(be32(0))
+                set(slot, M3uaParameter::NetworkAppearance(be32(0)))
             }
             tag::USER_CAUSE => {
                 fixed(4)?;
-                M3uaParameter::UserCause { cause: be16(0), user: be16(2) }
+                set(slot, M3uaParameter::UserCause { cause: be16(0), user: be16(2) })
             }
             tag::CONGESTION_INDICATIONS => {
                 fixed(4)?;
                 reserved_zero(0, 3)?;
-                M3uaParameter::CongestionIndications(v[3])
+                set(slot, M3uaParameter::CongestionIndications(v[3]))
             }
             tag::CONCERNED_DESTINATION => {
                 fixed(4)?;
                 reserved_zero(0, 1)?;
-                M3uaParameter::ConcernedDestination(PointCode(be32(0)))
+                set(slot, M3uaParameter::ConcernedDestination(PointCode(be32(0))))
             }
             tag::PROTOCOL_DATA => {
                 if v.len() < 12 {
                     return Err(Error::truncated(Layer::M3ua, base, 12, v.len()));
                 }
-                // An empty value is pushed, then filled where it lies: the
-                // user data is copied once, straight into the list's slot.
-                // Built by `InlineBytes::from_slice` in a temporary, the
-                // 64-byte value was copied twice more, each copy reading in
-                // 16-byte loads what the previous one had just stored in
-                // other sizes (store-forwarding stalls; perf cpu-clock put
-                // half of parse's samples on those loads).
-                out.push(M3uaParameter::ProtocolData(ProtocolData {
-                    opc: PointCode(0),
-                    dpc: PointCode(0),
-                    si: 0,
-                    ni: 0,
-                    mp: 0,
-                    sls: 0,
-                    user_data: InlineBytes::new(),
-                }));
-                if let Some(M3uaParameter::ProtocolData(pd)) = out.last_mut() {
-                    pd.opc = PointCode(be32(0));
-                    pd.dpc = PointCode(be32(4));
-                    pd.si = v[8];
-                    pd.ni = v[9];
-                    pd.mp = v[10];
-                    pd.sls = v[11];
+                // Filled where it lies: the user data is copied once,
+                // straight into the list's slot. Built by
+                // `InlineBytes::from_slice` in a temporary, the 64-byte value
+                // was copied twice more, each copy reading in 16-byte loads
+                // what the previous one had just stored in other sizes
+                // (store-forwarding stalls; perf cpu-clock put half of
+                // parse's samples on those loads).
+                set(
+                    slot,
+                    M3uaParameter::ProtocolData(ProtocolData {
+                        opc: PointCode(be32(0)),
+                        dpc: PointCode(be32(4)),
+                        si: v[8],
+                        ni: v[9],
+                        mp: v[10],
+                        sls: v[11],
+                        user_data: InlineBytes::new(),
+                    }),
+                );
+                if let M3uaParameter::ProtocolData(pd) = slot {
                     pd.user_data.assign(&v[12..]);
                 }
-                return Ok(());
             }
-            t => M3uaParameter::Unknown { tag: t, value: v.to_vec() },
-        };
-        out.push(p);
+            t => set(slot, M3uaParameter::Unknown { tag: t, value: v.to_vec() }),
+        }
         Ok(())
     }
 
