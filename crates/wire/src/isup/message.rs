@@ -47,6 +47,7 @@ macro_rules! message_types {
             }
 
             /// The code octet.
+            #[inline]
             pub const fn code(self) -> u8 {
                 match self {
                     $( MessageType::$name => $code, )*

@@ -182,6 +182,12 @@ pub struct Repr {
     pub body: Body,
 }
 
+/// A whole message of at most 8 octets ([`Repr::short_form`]).
+struct ShortForm {
+    bytes: [u8; 8],
+    len: u8,
+}
+
 fn msg_err(e: Error, mt: MessageType) -> Error {
     e.message(mt.acronym())
 }
@@ -218,6 +224,29 @@ impl Repr {
                     cic_spare: (field >> cic_shift(variant)) as u8,
                     message_type: MessageType::lookup(mt),
                     body: Body::Parameters { mandatory: Vec::new(), optional: None },
+                });
+            }
+        }
+        // The everyday REL (CFN in ITU alike): a cause of two octets without
+        // a recommendation octet as the one parameter, no optional part.
+        // The general path reads it the same way (`short_*` tests).
+        if let &[c0, c1, mt, 2, 0, 2, o1, _] = buf {
+            if o1 & 0x80 != 0
+                && message::format_by_code(mt, variant)
+                    .is_some_and(|f| f.fixed.is_empty() && f.variable == [code::CAUSE] && f.optional)
+            {
+                let mut mandatory = vec![Parameter::PLACEHOLDER];
+                if let Some(slot) = mandatory.first_mut() {
+                    Parameter::fill(slot, code::CAUSE, &buf[6..], variant, 6)
+                        .map_err(|e| msg_err(e, MessageType::lookup(mt)))?;
+                }
+                let field = u16::from_le_bytes([c0, c1]);
+                return Ok(Repr {
+                    variant,
+                    cic: field & cic_mask(variant),
+                    cic_spare: (field >> cic_shift(variant)) as u8,
+                    message_type: MessageType::lookup(mt),
+                    body: Body::Parameters { mandatory, optional: None },
                 });
             }
         }
@@ -341,7 +370,74 @@ impl Repr {
     /// the wrong length, an optional part where none is allowed), a field
     /// wider than its bits, a bad digit, or a parameter or pointer too long
     /// for its octet.
+    #[inline]
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<()> {
+        if let Some(bytes) = self.short_form() {
+            // ANM, RLC, ... and the everyday REL: one append of at most 8
+            // octets. `emit_general` writes the same octets (the `short_*`
+            // tests compare the two).
+            // A fixed 8-octet append cut back: a variable-length one
+            // compiled to a `memcpy` call.
+            let start = out.len();
+            out.extend_from_slice(&bytes.bytes);
+            out.truncate(start + usize::from(bytes.len));
+            return Ok(());
+        }
+        self.emit_general(out)
+    }
+
+    /// The whole message when it has one of the everyday short shapes,
+    /// else `None`: no parameter at all (ANM, RLC, CCR, BLO, ... with the
+    /// optional pointer at 0), or one cause of two octets as the only
+    /// parameter (REL, and CFN in ITU) with no optional part. Anything else,
+    /// and anything [`emit_general`](Self::emit_general) would refuse (a
+    /// CIC or field wider than its bits), is `None`.
+    #[inline(always)]
+    fn short_form(&self) -> Option<ShortForm> {
+        let v = self.variant;
+        let shift = cic_shift(v);
+        if self.cic > cic_mask(v) || u32::from(self.cic_spare) >= 1 << (16 - shift) {
+            return None;
+        }
+        let [a, b] = (self.cic | u16::from(self.cic_spare) << shift).to_le_bytes();
+        let mt = self.message_type.code();
+        let Body::Parameters { mandatory, optional: None } = &self.body else { return None };
+        match mandatory.as_slice() {
+            [] => {
+                let len = message::bare_len(mt, v);
+                (len != 0).then_some(ShortForm { bytes: [a, b, mt, 0, 0, 0, 0, 0], len: len as u8 })
+            }
+            [Parameter::CauseIndicators(ci)] => {
+                let f = message::format_by_code(mt, v)?;
+                let simple = ci.recommendation.is_none()
+                    && ci.diagnostics.is_empty()
+                    && ci.coding_standard <= 3
+                    && ci.spare <= 1
+                    && ci.location <= 15
+                    && ci.value <= 0x7f
+                    && ci.value_ext <= 1;
+                let cause_only = f.fixed.is_empty() && f.variable == [code::CAUSE] && f.optional;
+                (simple && cause_only).then_some(ShortForm {
+                    bytes: [
+                        a,
+                        b,
+                        mt,
+                        2,
+                        0,
+                        2,
+                        0x80 | ci.coding_standard << 5 | ci.spare << 4 | ci.location,
+                        ci.value_ext << 7 | ci.value,
+                    ],
+                    len: 8,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// [`emit`](Self::emit) through the general walk.
+    #[inline(never)]
+    fn emit_general(&self, out: &mut Vec<u8>) -> Result<()> {
         let start = out.len();
         let r = self.emit_inner(out, start);
         if r.is_err() {
@@ -375,17 +471,6 @@ impl Repr {
         }
         let field = self.cic | u16::from(self.cic_spare) << shift;
         let f = format(self.message_type, v);
-        // A message without parameters (ANM, RLC, ... without an optional
-        // part): header and optional pointer in one fixed-size append, as
-        // the general path below would write them.
-        if let (Body::Parameters { mandatory, optional: None }, Some(f)) = (&self.body, f) {
-            if mandatory.is_empty() && f.fixed.is_empty() && f.variable.is_empty() {
-                let [a, b] = field.to_le_bytes();
-                out.extend_from_slice(&[a, b, self.message_type.code(), 0]);
-                out.truncate(start + HEADER_LEN + usize::from(f.optional));
-                return Ok(());
-            }
-        }
         out.extend_from_slice(&field.to_le_bytes());
         out.push(self.message_type.code());
         let (mandatory, optional, f) = match (&self.body, f) {
