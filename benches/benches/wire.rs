@@ -145,6 +145,11 @@ fn m3ua(c: &mut Criterion) {
     let mut g = c.benchmark_group("m3ua/data-isup-iam");
     g.throughput(Throughput::Bytes(b.len() as u64));
     g.bench_function("ainsim/parse", |x| x.iter(|| M3uaRepr::parse(black_box(&b))));
+    // The steady-state path of a loop: the repr is reused (`parse_into`).
+    let mut reused = r.clone();
+    g.bench_function("ainsim/parse_into", |x| {
+        x.iter(|| M3uaRepr::parse_into(black_box(&b), black_box(&mut reused)))
+    });
     g.bench_function("ainsim/emit", |x| x.iter(|| black_box(&r).to_bytes()));
     g.bench_function("ainsim/parse+emit", |x| {
         x.iter(|| M3uaRepr::parse(black_box(&b)).and_then(|r| r.to_bytes()))

@@ -11,7 +11,7 @@ use std::hint::black_box;
 use ainsim_benches as frames;
 use ainsim_wire::{IsupRepr, M3uaRepr, SccpRepr, TcapRepr, Variant};
 
-const CASES: [&str; 38] = [
+const CASES: [&str; 39] = [
     "isup-iam-parse",
     "isup-iam-emit",
     "isup-iam-parse-emit",
@@ -32,6 +32,7 @@ const CASES: [&str; 38] = [
     "tcap-itu-emit",
     "tcap-ansi-parse",
     "m3ua-data-parse",
+    "m3ua-data-parse-into",
     "m3ua-data-emit",
     "sccp-udt-parse",
     "sccp-udt-emit",
@@ -149,6 +150,11 @@ fn main() {
         "m3ua-data-parse" => {
             let b = frames::m3ua_data();
             run(&|| M3uaRepr::parse(black_box(&b)).is_ok());
+        }
+        "m3ua-data-parse-into" => {
+            let b = frames::m3ua_data();
+            let r = std::cell::RefCell::new(M3uaRepr::parse(&b).unwrap());
+            run(&|| M3uaRepr::parse_into(black_box(&b), black_box(&mut r.borrow_mut())).is_ok());
         }
         "sccp-udt-parse" => {
             let b = frames::sccp_udt(v);
