@@ -227,6 +227,13 @@ impl Repr {
                 });
             }
         }
+        Self::parse_general(buf, variant)
+    }
+
+    /// [`parse`](Self::parse) past the bare messages: the everyday REL, or
+    /// the walk.
+    #[inline(never)]
+    fn parse_general(buf: &[u8], variant: Variant) -> Result<Self> {
         // The everyday REL (CFN in ITU alike): a cause of two octets without
         // a recommendation octet as the one parameter, no optional part.
         // The general path reads it the same way (`short_*` tests).
@@ -250,12 +257,12 @@ impl Repr {
                 });
             }
         }
-        Self::parse_general(buf, variant)
+        Self::parse_walk(buf, variant)
     }
 
-    /// [`parse`](Self::parse) through the parameter walk.
-    #[inline(never)]
-    fn parse_general(buf: &[u8], variant: Variant) -> Result<Self> {
+    /// [`parse`](Self::parse) through the parameter walk, for every message.
+    #[inline(always)]
+    fn parse_walk(buf: &[u8], variant: Variant) -> Result<Self> {
         let p = Packet::new_checked(buf, variant)?;
         let mt = p.message_type();
         let body = match message::format_by_code(buf[2], variant) {

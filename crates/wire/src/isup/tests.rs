@@ -377,7 +377,7 @@ fn bare_messages_agree_with_the_walk() {
                 }
                 for b in bufs {
                     let a = Repr::parse(&b, v).map_err(|e| e.to_string());
-                    let g = Repr::parse_general(&b, v).map_err(|e| e.to_string());
+                    let g = Repr::parse_walk(&b, v).map_err(|e| e.to_string());
                     assert_eq!(a, g, "{v} {b:02x?}");
                 }
             }
@@ -398,7 +398,7 @@ fn short_cause_messages_parse_as_the_walk() {
                     for (o1, o2) in [(0x80, 0x90), (0x00, 0x90), (0xff, 0x11), (0x8a, 0x7f), (0x80, 0x00)] {
                         let b = [cic[0], cic[1], mt, p1, p2, len, o1, o2];
                         let a = Repr::parse(&b, v).map_err(|e| e.to_string());
-                        let g = Repr::parse_general(&b, v).map_err(|e| e.to_string());
+                        let g = Repr::parse_walk(&b, v).map_err(|e| e.to_string());
                         assert_eq!(a, g, "{v} {b:02x?}");
                     }
                 }
