@@ -407,8 +407,9 @@ fn short_cause_messages_parse_as_the_walk() {
     }
 }
 
-/// `emit` writes bare messages and the everyday REL in one append; it must
-/// write what the general walk writes, and refuse what it refuses (a CIC or
+/// `emit` and `to_bytes` write bare messages and the everyday REL in one
+/// append; they must write what the general walk writes, and refuse what it
+/// refuses (a CIC or
 /// a cause field wider than its bits, a cause where the format has none, an
 /// optional part).
 #[test]
@@ -461,7 +462,9 @@ fn short_forms_emit_as_the_walk() {
                     let (mut a, mut g) = (vec![0xee], vec![0xee]);
                     let ra = r.emit(&mut a).map_err(|e| e.to_string());
                     let rg = r.emit_general(&mut g).map_err(|e| e.to_string());
-                    assert_eq!((ra, &a), (rg, &g), "{r:?}");
+                    assert_eq!((&ra, &a), (&rg, &g), "{r:?}");
+                    let t = r.to_bytes().map_err(|e| e.to_string());
+                    assert_eq!(t, rg.map(|()| g[1..].to_vec()), "to_bytes {r:?}");
                 }
             }
         }
