@@ -11,7 +11,7 @@ use std::hint::black_box;
 use ainsim_benches as frames;
 use ainsim_wire::{IsupRepr, M3uaRepr, SccpRepr, TcapRepr, Variant};
 
-const CASES: [&str; 39] = [
+const CASES: [&str; 41] = [
     "isup-iam-parse",
     "isup-iam-emit",
     "isup-iam-parse-emit",
@@ -28,6 +28,8 @@ const CASES: [&str; 39] = [
     "isup-rel-emit",
     "isup-anm-parse",
     "isup-anm-emit",
+    "isup-acm-emit",
+    "isup-rlc-emit",
     "tcap-itu-parse",
     "tcap-itu-emit",
     "tcap-ansi-parse",
@@ -133,6 +135,14 @@ fn main() {
         }
         "isup-anm-emit" => {
             let r = IsupRepr::parse(&isup("ANM"), v).unwrap();
+            run(&|| black_box(&r).to_bytes().is_ok());
+        }
+        "isup-acm-emit" => {
+            let r = IsupRepr::parse(&isup("ACM"), v).unwrap();
+            run(&|| black_box(&r).to_bytes().is_ok());
+        }
+        "isup-rlc-emit" => {
+            let r = IsupRepr::parse(&isup("RLC"), v).unwrap();
             run(&|| black_box(&r).to_bytes().is_ok());
         }
         "tcap-itu-parse" => {

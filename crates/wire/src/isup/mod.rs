@@ -182,10 +182,32 @@ pub struct Repr {
     pub body: Body,
 }
 
-/// A whole message of at most 8 octets ([`Repr::short_form`]).
+/// A whole message of at most 16 octets ([`Repr::short_form`]), built in a
+/// register: octet `i` is bits `8 i ..`. Written into an array one octet at
+/// a time and then copied out whole, it stalled on store forwarding.
 struct ShortForm {
-    bytes: [u8; 8],
+    word: u128,
     len: u8,
+}
+
+impl ShortForm {
+    /// Appends the `n` low octets of `x` (little-endian), or `None` when
+    /// they would pass 16 octets.
+    #[inline(always)]
+    fn put(&mut self, x: u128, n: usize) -> Option<()> {
+        let at = usize::from(self.len);
+        if at + n > 16 {
+            return None;
+        }
+        self.word |= x << (8 * at);
+        self.len += n as u8;
+        Some(())
+    }
+
+    #[inline(always)]
+    fn bytes(&self) -> [u8; 16] {
+        self.word.to_le_bytes()
+    }
 }
 
 fn msg_err(e: Error, mt: MessageType) -> Error {
@@ -380,13 +402,13 @@ impl Repr {
     #[inline]
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<()> {
         if let Some(bytes) = self.short_form() {
-            // ANM, RLC, ... and the everyday REL: one append of at most 8
-            // octets. `emit_general` writes the same octets (the `short_*`
+            // ANM, RLC, the everyday REL, ACM, ...: one append of at most
+            // 16 octets. `emit_general` writes the same octets (the `short_*`
             // tests compare the two).
-            // A fixed 8-octet append cut back: a variable-length one
+            // A fixed 16-octet append cut back: a variable-length one
             // compiled to a `memcpy` call.
             let start = out.len();
-            out.extend_from_slice(&bytes.bytes);
+            out.extend_from_slice(&bytes.bytes());
             out.truncate(start + usize::from(bytes.len));
             return Ok(());
         }
@@ -395,10 +417,12 @@ impl Repr {
 
     /// The whole message when it has one of the everyday short shapes,
     /// else `None`: no parameter at all (ANM, RLC, CCR, BLO, ... with the
-    /// optional pointer at 0), or one cause of two octets as the only
-    /// parameter (REL, and CFN in ITU) with no optional part. Anything else,
-    /// and anything [`emit_general`](Self::emit_general) would refuse (a
-    /// CIC or field wider than its bits), is `None`.
+    /// optional pointer at 0); one cause of two octets as the only
+    /// parameter (REL, and CFN in ITU) with no optional part; or fixed and
+    /// optional parameters of one or two octets only, 16 octets in all
+    /// (ACM, CPG, ...). Anything else, and anything
+    /// [`emit_general`](Self::emit_general) would refuse (a CIC or field
+    /// wider than its bits, a parameter out of place), is `None`.
     #[inline(always)]
     fn short_form(&self) -> Option<ShortForm> {
         let v = self.variant;
@@ -406,15 +430,16 @@ impl Repr {
         if self.cic > cic_mask(v) || u32::from(self.cic_spare) >= 1 << (16 - shift) {
             return None;
         }
-        let [a, b] = (self.cic | u16::from(self.cic_spare) << shift).to_le_bytes();
+        let field = self.cic | u16::from(self.cic_spare) << shift;
         let mt = self.message_type.code();
-        let Body::Parameters { mandatory, optional: None } = &self.body else { return None };
-        match mandatory.as_slice() {
-            [] => {
+        let header = u128::from(field) | u128::from(mt) << 16;
+        let Body::Parameters { mandatory, optional } = &self.body else { return None };
+        match (mandatory.as_slice(), optional) {
+            ([], None) => {
                 let len = message::bare_len(mt, v);
-                (len != 0).then_some(ShortForm { bytes: [a, b, mt, 0, 0, 0, 0, 0], len: len as u8 })
+                (len != 0).then_some(ShortForm { word: header, len: len as u8 })
             }
-            [Parameter::CauseIndicators(ci)] => {
+            ([Parameter::CauseIndicators(ci)], None) => {
                 let f = message::format_by_code(mt, v)?;
                 let simple = ci.recommendation.is_none()
                     && ci.diagnostics.is_empty()
@@ -424,21 +449,45 @@ impl Repr {
                     && ci.value <= 0x7f
                     && ci.value_ext <= 1;
                 let cause_only = f.fixed.is_empty() && f.variable == [code::CAUSE] && f.optional;
-                (simple && cause_only).then_some(ShortForm {
-                    bytes: [
-                        a,
-                        b,
-                        mt,
-                        2,
-                        0,
-                        2,
-                        0x80 | ci.coding_standard << 5 | ci.spare << 4 | ci.location,
-                        ci.value_ext << 7 | ci.value,
-                    ],
-                    len: 8,
-                })
+                if !(simple && cause_only) {
+                    return None;
+                }
+                let o1 = 0x80 | ci.coding_standard << 5 | ci.spare << 4 | ci.location;
+                let o2 = ci.value_ext << 7 | ci.value;
+                // Pointer 2, optional pointer 0, length 2, the two octets.
+                let word = header | 2 << 24 | 2 << 40 | u128::from(o1) << 48 | u128::from(o2) << 56;
+                Some(ShortForm { word, len: 8 })
             }
-            _ => None,
+            (mandatory, optional) => {
+                let f = message::format_by_code(mt, v)?;
+                if mandatory.len() != f.fixed.len() || !f.variable.is_empty() {
+                    return None;
+                }
+                let mut s = ShortForm { word: header, len: 3 };
+                for (p, &(c, len)) in mandatory.iter().zip(f.fixed) {
+                    let (pc, value, n) = p.short_value()?;
+                    if pc != c || n != len {
+                        return None;
+                    }
+                    s.put(u128::from(value), n)?;
+                }
+                match (optional, f.optional) {
+                    (None, true) => s.put(0, 1)?,
+                    (None, false) => {}
+                    (Some(_), false) => return None,
+                    (Some(opts), true) => {
+                        // No variable part: the optional part starts right
+                        // after its pointer.
+                        s.put(1, 1)?;
+                        for p in opts {
+                            let (c, value, n) = p.short_value()?;
+                            s.put(u128::from(c) | (n as u128) << 8 | u128::from(value) << 16, 2 + n)?;
+                        }
+                        s.put(u128::from(code::END_OF_OPTIONAL), 1)?;
+                    }
+                }
+                Some(s)
+            }
         }
     }
 
@@ -464,7 +513,7 @@ impl Repr {
         // which stalled on store forwarding (perf cpu-clock: 60 % of an
         // ANM `to_bytes`' own samples on that load).
         if let Some(s) = self.short_form() {
-            let mut v = s.bytes.to_vec();
+            let mut v = s.bytes().to_vec();
             v.truncate(usize::from(s.len));
             return Ok(v);
         }

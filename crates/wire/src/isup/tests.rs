@@ -450,6 +450,27 @@ fn short_forms_emit_as_the_walk() {
                     bodies.push(Body::Parameters { mandatory: vec![c.clone()], optional: None });
                     bodies.push(Body::Parameters { mandatory: vec![c.clone()], optional: Some(vec![]) });
                 }
+                // Fixed and optional parameters of one or two octets (ACM,
+                // CPG, ...), in and out of place, up to past 16 octets.
+                let bci = Parameter::BackwardCallIndicators(BackwardCallIndicators(0x1416));
+                let obci = Parameter::OptionalBackwardCallIndicators(OptionalBackwardCallIndicators(1));
+                let event = Parameter::EventInformation(EventInformation(0x81));
+                let fixed = [vec![], vec![bci.clone()], vec![event.clone()], vec![bci.clone(), bci.clone()]];
+                let opts = [
+                    None,
+                    Some(vec![]),
+                    Some(vec![obci.clone()]),
+                    Some(vec![obci.clone(), Parameter::HopCounter(9), bci.clone()]),
+                    Some(vec![obci.clone(); 4]),
+                    Some(vec![obci.clone(); 5]),
+                    Some(vec![Parameter::Unknown { code: 0xfe, bytes: vec![1] }]),
+                    Some(vec![Parameter::HopCounter(3)]),
+                ];
+                for m in &fixed {
+                    for o in &opts {
+                        bodies.push(Body::Parameters { mandatory: m.clone(), optional: o.clone() });
+                    }
+                }
                 bodies.push(Body::Parameters { mandatory: vec![Parameter::HopCounter(3)], optional: None });
                 for body in bodies {
                     let r = Repr {
