@@ -303,12 +303,23 @@ impl PortMap {
     }
 }
 
-/// A live timer's generation and where it waits in the queue.
+/// A timer's generation, when it is due and where it waits in the queue.
+/// The entry stays in its node's table after the timer fired (a firing
+/// timer does not look up the table: that lookup was the largest single
+/// cost of a call in the bench, the tables being cold), so an entry is
+/// only known to be queued by [`Simulator::is_queued`].
 #[derive(Debug, Clone, Copy)]
 struct Queued {
     gen: u64,
+    /// The time it was queued for (the clock's time if set for earlier).
+    at: Instant,
     slot: u32,
 }
+
+/// The generation of a queued timer that was cancelled, moved or dropped by
+/// a crash but could not leave the queue (it waits in one of its heaps):
+/// skipped when due. Generations are sequence numbers, never this.
+const DEAD: u64 = u64::MAX;
 
 struct NodeSlot {
     name: Arc<str>,
@@ -317,8 +328,9 @@ struct NodeSlot {
     ports: PortMap,
     /// Events this node reported, by index in `Simulator::kind_names`.
     kind_counts: Vec<u64>,
-    /// Live timers: id → generation (the sequence number of the SetTimer)
-    /// and queue slot.
+    /// Timers by id: generation (the sequence number of the SetTimer),
+    /// due time and queue slot; fired ones stay until their id is set or
+    /// cancelled again or the table would grow (see [`Queued`]).
     timers: HashMap<TimerId, Queued, BuildHasherDefault<IdHasher>>,
     crashed: bool,
     /// Bumped on every crash: Start and LinkState events of an older
@@ -953,14 +965,19 @@ impl Simulator {
     /// (T5 is minutes) that are nearly always cancelled from growing its queue
     /// by several entries per call.
     fn purge_timers(&mut self) {
-        let nodes = &self.nodes;
-        self.queue.retain(|w| match w {
-            What::Timer { node, id, gen } => {
-                nodes[node.0 as usize].timers.get(id).map(|t| t.gen) == Some(*gen)
-            }
-            _ => true,
-        });
+        self.queue.retain(|w| !matches!(w, What::Timer { gen: DEAD, .. }));
         self.stale_timers = 0;
+    }
+
+    /// Whether the timer of table entry `t` still waits in the queue: one
+    /// due after now has not been popped, one due before now has (every
+    /// queued event is due at or after the clock, and events pop in time
+    /// order); one due now is looked up in its slot.
+    fn is_queued(&self, t: &Queued) -> bool {
+        if t.at != self.now {
+            return t.at > self.now;
+        }
+        matches!(self.queue.get(t.slot), Some(What::Timer { gen, .. }) if *gen == t.gen)
     }
 
     /// The trace index of a frame in flight from the low 32 bits kept in its
@@ -993,7 +1010,7 @@ impl Simulator {
                 }
             }
             What::Timer { node, id, .. } => {
-                self.nodes[node.0 as usize].timers.remove(&id);
+                // Its table entry stays (see `Queued`).
                 self.stats.timers_fired += 1;
                 self.dispatch(node, Input::Timer(id));
             }
@@ -1074,12 +1091,18 @@ impl Simulator {
                     let gen = self.seq;
                     self.seq += 1;
                     let what = What::Timer { node, id, gen };
-                    let slot = if at <= self.now {
-                        self.queue.push_now(self.now, gen, what)
+                    let (at, slot) = if at <= self.now {
+                        (self.now, self.queue.push_now(self.now, gen, what))
                     } else {
-                        self.queue.push(at, gen, what)
+                        (at, self.queue.push(at, gen, what))
                     };
-                    if let Some(old) = self.nodes[node.0 as usize].timers.insert(id, Queued { gen, slot }) {
+                    let now = self.now;
+                    let timers = &mut self.nodes[node.0 as usize].timers;
+                    if timers.len() == timers.capacity() && !timers.contains_key(&id) {
+                        // Forget fired timers before the table grows for them.
+                        timers.retain(|_, t| t.at >= now);
+                    }
+                    if let Some(old) = timers.insert(id, Queued { gen, at, slot }) {
                         self.unqueue(old);
                     }
                 }
@@ -1101,11 +1124,23 @@ impl Simulator {
     /// cannot take out now (in one of its heaps) stays, to be skipped when
     /// due or purged. Same order of events either way.
     fn unqueue(&mut self, t: Queued) {
+        if !self.is_queued(&t) {
+            return;
+        }
         match self.queue.remove(t.slot) {
             Some(What::Timer { gen, .. }) => debug_assert_eq!(gen, t.gen, "a live timer's slot"),
             Some(_) => debug_assert!(false, "a live timer's slot holds another event"),
-            None => self.stale_timers += 1,
+            None => self.kill(t),
         }
+    }
+
+    /// Marks the queued timer of `t` dead where it waits (see [`DEAD`]).
+    fn kill(&mut self, t: Queued) {
+        if let Some(What::Timer { gen, .. }) = self.queue.get_mut(t.slot) {
+            debug_assert_eq!(*gen, t.gen, "a live timer's slot");
+            *gen = DEAD;
+        }
+        self.stale_timers += 1;
     }
 
     fn record(&mut self, node: NodeId, event: Event) {
@@ -1296,9 +1331,16 @@ impl Simulator {
         }
         n.crashed = true;
         n.incarnation += 1;
-        self.stale_timers += n.timers.len();
-        n.timers.clear();
+        let timers: Vec<Queued> = n.timers.drain().map(|(_, t)| t).collect();
         let ends: Vec<End> = n.ports.0.iter().map(|(_, e)| *e).collect();
+        // Its queued timers stay in the queue, dead (skipped when due), as
+        // before the tables kept fired timers; the order they are marked in
+        // does not matter.
+        for t in timers {
+            if self.is_queued(&t) {
+                self.kill(t);
+            }
+        }
         for e in ends {
             // Frames toward this node travel away from the far side.
             self.cut(e.link, 1 - usize::from(e.side), LossReason::Crashed);
@@ -1361,7 +1403,8 @@ impl Simulator {
 /// earlier incarnation.
 fn stale(nodes: &[NodeSlot], links: &[Link], what: &What) -> bool {
     match what {
-        What::Timer { node, id, gen } => nodes[node.0 as usize].timers.get(id).map(|t| t.gen) != Some(*gen),
+        // A cancelled or moved timer left the queue or was marked dead.
+        What::Timer { gen, .. } => *gen == DEAD,
         What::Deliver { link, dir, epoch, .. } => links[*link as usize].epoch[*dir as usize] != *epoch,
         What::Start { node, incarnation } | What::LinkState { node, incarnation, .. } => {
             nodes[node.0 as usize].incarnation != *incarnation
@@ -1493,6 +1536,81 @@ mod tests {
         let fired = &sim.element::<Churn>(n).unwrap().fired;
         let want: Vec<_> = (0..10).map(|k| (Instant(1_000_007 + k * 1000), TimerId(7 + k * 1000))).collect();
         assert_eq!(fired, &want);
+    }
+
+    /// Timer ids whose entries outlive the timer: re-armed in the instant it
+    /// fired, cancelled after firing, moved and cancelled in the far heap,
+    /// and fresh ids at every fire.
+    struct Rearm {
+        fired: Vec<(Instant, u64)>,
+    }
+
+    impl Element for Rearm {
+        fn name(&self) -> &str {
+            "rearm"
+        }
+
+        fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs) {
+            match input {
+                Input::Start => {
+                    out.set_timer(TimerId(1), Instant(10));
+                    out.set_timer(TimerId(2), Instant(10));
+                    // Beyond the wheel's second level: in the heap.
+                    out.set_timer(TimerId(3), Instant(1_000_000_000));
+                    out.set_timer(TimerId(4), Instant(20));
+                    out.set_timer(TimerId(100), Instant(40));
+                }
+                Input::Timer(TimerId(id)) => {
+                    self.fired.push((now, id));
+                    match (id, self.fired.len()) {
+                        // Again in this instant (its slot may be the one it
+                        // just left), and the other timer of this instant cancelled.
+                        (1, 1) => {
+                            out.set_timer(TimerId(1), now);
+                            out.cancel_timer(TimerId(2));
+                        }
+                        (1, _) => out.set_timer(TimerId(1), Instant(30)),
+                        (4, _) => {
+                            out.cancel_timer(TimerId(1));
+                            // Moved, then cancelled, in the heap: skipped when due.
+                            out.set_timer(TimerId(3), Instant(2_000_000_000));
+                            out.cancel_timer(TimerId(3));
+                            out.set_timer(TimerId(5), Instant(3_000_000_000));
+                        }
+                        // A fresh id per fire: the table forgets fired ones.
+                        (k @ 100..=10_100, _) => {
+                            out.set_timer(TimerId(k + 1), now.after(Duration::from_micros(1)))
+                        }
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn fired_timers_left_in_the_table_are_never_taken_for_live_ones() {
+        let mut sim = Simulator::new(1);
+        let n = sim.add_node("rearm", Rearm { fired: vec![] }).unwrap();
+        sim.start();
+        sim.schedule(Instant(50_000), Fault::Crash(n));
+        assert!(sim.run_until_idle(Instant(u64::MAX / 2)));
+        let fired = &sim.element::<Rearm>(n).unwrap().fired;
+        let mut want = vec![(Instant(10), 1), (Instant(10), 1), (Instant(20), 4)];
+        want.extend((100..=10_101).map(|k| (Instant(40 + (k - 100)), k)));
+        assert_eq!(fired, &want);
+        assert_eq!(sim.stats().timers_fired, want.len() as u64);
+        assert!(sim.nodes[n.0 as usize].timers.is_empty(), "a crash drops the table");
+    }
+
+    #[test]
+    fn a_table_of_fired_timers_stays_small() {
+        let mut sim = Simulator::new(1);
+        let n = sim.add_node("rearm", Rearm { fired: vec![] }).unwrap();
+        sim.start();
+        sim.run_until(Instant(5_000));
+        assert!(sim.nodes[n.0 as usize].timers.len() <= 64, "{}", sim.nodes[n.0 as usize].timers.len());
     }
 
     /// Sends two frames at start and one more at its timer (500 µs).
