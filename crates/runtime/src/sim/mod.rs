@@ -271,34 +271,63 @@ struct End {
     side: u8,
 }
 
-/// A node's ports and the links on them, sorted by port: a vector, as most
-/// nodes have one port (a phone) and a switch adds its ports in order.
+/// A node's ports and the links on them, sorted by port. A node with one
+/// port (a phone) keeps it inline: a send reads the node's slot, not also a
+/// separate allocation of 12 bytes, cold when the phone's turn comes. A
+/// switch adds its ports in order: a vector.
 #[derive(Default)]
-struct PortMap(Vec<(Port, End)>);
+enum PortMap {
+    #[default]
+    Empty,
+    One((Port, End)),
+    Many(Vec<(Port, End)>),
+}
 
 impl PortMap {
+    fn as_slice(&self) -> &[(Port, End)] {
+        match self {
+            PortMap::Empty => &[],
+            PortMap::One(pe) => std::slice::from_ref(pe),
+            PortMap::Many(v) => v,
+        }
+    }
+
     fn get(&self, port: Port) -> Option<&End> {
+        let v = match self {
+            PortMap::Empty => return None,
+            PortMap::One((p, end)) => return (*p == port).then_some(end),
+            PortMap::Many(v) => v,
+        };
         // Ports numbered 0, 1, 2… (a switch's lines) sit at their own index:
         // one read instead of a binary search that misses the cache at each
         // step; a port numbered apart, after them (a switch's signalling
         // link), is the last one.
-        if let Some((p, end)) = self.0.get(port.0 as usize) {
+        if let Some((p, end)) = v.get(port.0 as usize) {
             if *p == port {
                 return Some(end);
             }
         }
-        if let Some((p, end)) = self.0.last() {
+        if let Some((p, end)) = v.last() {
             if *p <= port {
                 return (*p == port).then_some(end);
             }
         }
-        self.0.binary_search_by_key(&port, |(p, _)| *p).ok().map(|i| &self.0[i].1)
+        v.binary_search_by_key(&port, |(p, _)| *p).ok().map(|i| &v[i].1)
     }
 
     fn insert(&mut self, port: Port, end: End) {
-        match self.0.binary_search_by_key(&port, |(p, _)| *p) {
-            Ok(i) => self.0[i].1 = end,
-            Err(i) => self.0.insert(i, (port, end)),
+        match self {
+            PortMap::Empty => *self = PortMap::One((port, end)),
+            PortMap::One((p, e)) if *p == port => *e = end,
+            PortMap::One(first) => {
+                let mut v = vec![*first, (port, end)];
+                v.sort_by_key(|(p, _)| *p);
+                *self = PortMap::Many(v);
+            }
+            PortMap::Many(v) => match v.binary_search_by_key(&port, |(p, _)| *p) {
+                Ok(i) => v[i].1 = end,
+                Err(i) => v.insert(i, (port, end)),
+            },
         }
     }
 }
@@ -1332,7 +1361,7 @@ impl Simulator {
         n.crashed = true;
         n.incarnation += 1;
         let timers: Vec<Queued> = n.timers.drain().map(|(_, t)| t).collect();
-        let ends: Vec<End> = n.ports.0.iter().map(|(_, e)| *e).collect();
+        let ends: Vec<End> = n.ports.as_slice().iter().map(|(_, e)| *e).collect();
         // Its queued timers stay in the queue, dead (skipped when due), as
         // before the tables kept fired timers; the order they are marked in
         // does not matter.
@@ -1366,8 +1395,13 @@ impl Simulator {
             n.element = f();
         }
         let incarnation = n.incarnation;
-        let down: Vec<Port> =
-            n.ports.0.iter().filter(|(_, e)| !self.links[e.link as usize].up).map(|(p, _)| *p).collect();
+        let down: Vec<Port> = n
+            .ports
+            .as_slice()
+            .iter()
+            .filter(|(_, e)| !self.links[e.link as usize].up)
+            .map(|(p, _)| *p)
+            .collect();
         self.schedule_what(self.now, What::Start { node, incarnation });
         for port in down {
             self.schedule_what(self.now, What::LinkState { node, port, up: false, incarnation });
@@ -1611,6 +1645,27 @@ mod tests {
         sim.start();
         sim.run_until(Instant(5_000));
         assert!(sim.nodes[n.0 as usize].timers.len() <= 64, "{}", sim.nodes[n.0 as usize].timers.len());
+    }
+
+    #[test]
+    fn a_port_map_finds_its_ports_inline_or_not() {
+        let end = |link| End { link, side: 0 };
+        let mut m = PortMap::default();
+        assert!(m.get(Port(0)).is_none());
+        m.insert(Port(u32::MAX), end(9));
+        assert!(matches!(m, PortMap::One(_)));
+        assert_eq!(m.get(Port(u32::MAX)).map(|e| e.link), Some(9));
+        assert!(m.get(Port(0)).is_none());
+        for i in [0, 1, 2, 5, 4] {
+            m.insert(Port(i), end(i));
+        }
+        m.insert(Port(4), end(40));
+        let ports: Vec<(u32, u32)> = m.as_slice().iter().map(|(p, e)| (p.0, e.link)).collect();
+        assert_eq!(ports, [(0, 0), (1, 1), (2, 2), (4, 40), (5, 5), (u32::MAX, 9)]);
+        for (p, l) in ports {
+            assert_eq!(m.get(Port(p)).map(|e| e.link), Some(l));
+        }
+        assert!(m.get(Port(3)).is_none() && m.get(Port(6)).is_none());
     }
 
     /// Sends two frames at start and one more at its timer (500 µs).
