@@ -447,8 +447,11 @@ pub struct Simulator {
     links: Vec<Link>,
     /// By link index, beside `links`.
     links_cold: Vec<LinkCold>,
-    /// The output buffer lent to each element in turn (`None` only during a dispatch).
-    out: Option<Outputs>,
+    /// The output buffer lent to each element in turn (`None` only during a
+    /// dispatch). Boxed: lending it moves a pointer, not the ~100-byte
+    /// buffer, which each input copied out of the simulator and back (perf
+    /// showed the copy waiting on the stores of the one before).
+    out: Option<Box<Outputs>>,
     stats: Stats,
     tracing: bool,
     trace: Vec<TraceEntry>,
@@ -493,7 +496,7 @@ impl Simulator {
             nodes: Vec::new(),
             links: Vec::new(),
             links_cold: Vec::new(),
-            out: Some(Outputs::new()),
+            out: Some(Box::default()),
             stats: Stats::default(),
             tracing: true,
             trace: Vec::new(),
