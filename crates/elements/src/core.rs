@@ -142,6 +142,7 @@ impl Default for Outputs {
 
 impl Outputs {
     /// An empty buffer (event details wanted).
+    #[inline]
     pub fn new() -> Self {
         Outputs::default()
     }
@@ -149,21 +150,25 @@ impl Outputs {
     /// Whether the runtime keeps the text of events (numbers, notes) or only
     /// counts them by kind; an element may leave the strings of a frequent
     /// event empty when it does not. On by default.
+    #[inline]
     pub fn event_details(&self) -> bool {
         self.details
     }
 
     /// Tells elements whether event details are kept (see [`Outputs::event_details`]).
+    #[inline]
     pub fn set_event_details(&mut self, on: bool) {
         self.details = on;
     }
 
     /// Queue bytes on a port.
+    #[inline]
     pub fn send(&mut self, port: Port, bytes: impl Into<Bytes>) {
         self.items.push(Output::Send { port, bytes: bytes.into() });
     }
 
     /// A copy of `bytes` in the shared frame memory (no allocation of its own; see [`Outputs`]).
+    #[inline]
     pub fn frame(&mut self, bytes: &[u8]) -> Bytes {
         if self.arena.capacity() < bytes.len() {
             self.chunk = (self.chunk * 2).clamp(MIN_CHUNK, MAX_CHUNK);
@@ -174,6 +179,7 @@ impl Outputs {
     }
 
     /// Queue a copy of `bytes` on a port, in the shared frame memory ([`Outputs::frame`]).
+    #[inline]
     pub fn send_copy(&mut self, port: Port, bytes: &[u8]) {
         let bytes = self.frame(bytes);
         self.items.push(Output::Send { port, bytes });
@@ -184,6 +190,7 @@ impl Outputs {
     ///
     /// # Errors
     /// Whatever `write` returns.
+    #[inline]
     pub fn send_written<E>(
         &mut self,
         port: Port,
@@ -200,41 +207,49 @@ impl Outputs {
     }
 
     /// Set (or move) a timer.
+    #[inline]
     pub fn set_timer(&mut self, id: TimerId, at: Instant) {
         self.items.push(Output::SetTimer { id, at });
     }
 
     /// Cancel a timer.
+    #[inline]
     pub fn cancel_timer(&mut self, id: TimerId) {
         self.items.push(Output::CancelTimer { id });
     }
 
     /// Record an event.
+    #[inline]
     pub fn event(&mut self, call: Option<u64>, kind: EventKind) {
         self.items.push(Output::Event(Event { call, kind }));
     }
 
     /// Queue any output.
+    #[inline]
     pub fn push(&mut self, o: Output) {
         self.items.push(o);
     }
 
     /// Take everything queued, leaving the buffer empty (keeps its capacity).
+    #[inline]
     pub fn drain(&mut self) -> std::vec::Drain<'_, Output> {
         self.items.drain(..)
     }
 
     /// Outputs queued so far.
+    #[inline]
     pub fn as_slice(&self) -> &[Output] {
         &self.items
     }
 
     /// Whether nothing is queued.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
 
     /// Number of outputs queued.
+    #[inline]
     pub fn len(&self) -> usize {
         self.items.len()
     }

@@ -134,12 +134,13 @@ pub struct Seen {
     pub signal: LineSignal,
 }
 
+/// In `Dialling` and `Calling`, the index of the call's [`Dial`] in `Phone::dials`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum St {
     OnHook,
     Ringing,
-    Dialling(usize),
-    Calling(usize),
+    Dialling(u32),
+    Calling(u32),
     Talking,
     /// Off-hook, hearing a failure tone.
     Failed,
@@ -172,14 +173,34 @@ const GIVE_UP: u64 = 3;
 const DTMF: u64 = 4;
 const CALL_BASE: u64 = 16;
 
+/// What a placed call needs once its timer fired, from its [`PlacedCall`]:
+/// the number split as [`post_dial`] splits it, and its two durations.
+/// Calls that dial the same with the same durations share one (a script
+/// calling one number 200 times keeps one `Dial`, not 200 copies of the
+/// number, each its own cold allocation read once per call).
+#[derive(Debug, PartialEq, Eq)]
+struct Dial {
+    digits: String,
+    dtmf: Vec<(Duration, String)>,
+    holding: Option<Duration>,
+    give_up_after: Option<Duration>,
+}
+
 /// A scripted phone.
 #[derive(Debug)]
 pub struct Phone {
+    /// The script without its calls (`script.calls` is empty: they are
+    /// `starts` and `dial_of`).
     script: PhoneScript,
+    /// When each scripted call starts (read once, at start).
+    starts: Box<[Duration]>,
+    /// Each scripted call's entry in `dials`.
+    dial_of: Box<[u32]>,
+    dials: Box<[Dial]>,
     state: St,
     log: Vec<Seen>,
-    /// Post-dial DTMF of the call in progress: (call, next group).
-    dtmf: Option<(usize, usize)>,
+    /// Post-dial DTMF of the call in progress: (its dial, next group).
+    dtmf: Option<(u32, u32)>,
     /// Bit `t` set: timer `t` (`ANSWER`, `HANGUP`, `GIVE_UP`) may be armed.
     /// A cancel is sent only for these: a hang-up no longer asks the
     /// runtime to cancel three timers of which mostly none is set (each a
@@ -193,8 +214,41 @@ impl Phone {
     pub const LINE: Port = Port(0);
 
     /// A phone following `script`.
-    pub fn new(script: PhoneScript) -> Self {
-        Phone { script, state: St::OnHook, log: Vec::new(), dtmf: None, armed: 0 }
+    pub fn new(mut script: PhoneScript) -> Self {
+        let calls = std::mem::take(&mut script.calls);
+        let starts = calls.iter().map(|c| c.at).collect();
+        let mut dials: Vec<Dial> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        let dial_of = calls
+            .iter()
+            .map(|c| {
+                let key = (c.to.as_str(), c.holding, c.give_up_after);
+                *index.entry(key).or_insert_with(|| {
+                    let (digits, groups) = post_dial(&c.to);
+                    dials.push(Dial {
+                        digits: digits.to_owned(),
+                        dtmf: groups.into_iter().map(|(wait, d)| (wait, d.to_owned())).collect(),
+                        holding: c.holding,
+                        give_up_after: c.give_up_after,
+                    });
+                    u32::try_from(dials.len() - 1).unwrap_or(u32::MAX)
+                })
+            })
+            .collect();
+        Phone {
+            script,
+            starts,
+            dial_of,
+            dials: dials.into_boxed_slice(),
+            state: St::OnHook,
+            log: Vec::new(),
+            dtmf: None,
+            armed: 0,
+        }
+    }
+
+    fn dial(&self, d: u32) -> Option<&Dial> {
+        self.dials.get(d as usize)
     }
 
     /// Every frame heard and sent, in order.
@@ -295,7 +349,7 @@ impl Phone {
                 self.state = St::OnHook;
             }
             (Heard::DialTone, St::Dialling(i)) => {
-                let to = self.script.calls.get(i).map(|c| post_dial(&c.to).0.to_owned()).unwrap_or_default();
+                let to = self.dial(i).map(|d| d.digits.clone()).unwrap_or_default();
                 self.state = St::Calling(i);
                 self.send(now, LineSignal::Digits(to), out);
             }
@@ -308,7 +362,7 @@ impl Phone {
                 self.state = St::Talking;
                 out.event(None, EventKind::Answered);
                 self.disarm(GIVE_UP, out);
-                if let Some(h) = self.script.calls.get(i).and_then(|c| c.holding) {
+                if let Some(h) = self.dial(i).and_then(|d| d.holding) {
                     self.arm(HANGUP, now.after(h), out);
                 }
                 self.next_dtmf(now, i, 0, out);
@@ -323,13 +377,13 @@ impl Phone {
         }
     }
 
-    /// Arms the timer of group `k` of call `i`'s post-dial DTMF, if it has one.
-    fn next_dtmf(&mut self, now: Instant, i: usize, k: usize, out: &mut Outputs) {
+    /// Arms the timer of group `k` of dial `i`'s post-dial DTMF, if it has one.
+    fn next_dtmf(&mut self, now: Instant, i: u32, k: u32, out: &mut Outputs) {
         self.dtmf = None;
-        let Some(c) = self.script.calls.get(i) else { return };
-        if let Some((wait, _)) = post_dial(&c.to).1.get(k) {
+        let Some(d) = self.dial(i) else { return };
+        if let Some(&(wait, _)) = d.dtmf.get(k as usize) {
             self.dtmf = Some((i, k));
-            out.set_timer(TimerId(DTMF), now.after(*wait));
+            out.set_timer(TimerId(DTMF), now.after(wait));
         }
     }
 
@@ -341,8 +395,7 @@ impl Phone {
         match (id.0, self.state) {
             (DTMF, St::Talking) => {
                 let Some((i, k)) = self.dtmf else { return };
-                let digits =
-                    self.script.calls.get(i).and_then(|c| post_dial(&c.to).1.get(k).map(|g| g.1.to_owned()));
+                let digits = self.dial(i).and_then(|d| d.dtmf.get(k as usize).map(|g| g.1.clone()));
                 if let Some(d) = digits {
                     self.send(now, LineSignal::Digits(d), out);
                 }
@@ -359,9 +412,10 @@ impl Phone {
                 self.hang_up(now, out);
             }
             (n, St::OnHook) if n >= CALL_BASE => {
-                let i = (n - CALL_BASE) as usize;
-                let Some(c) = self.script.calls.get(i) else { return };
-                if let Some(g) = c.give_up_after {
+                let Some(&i) = usize::try_from(n - CALL_BASE).ok().and_then(|c| self.dial_of.get(c)) else {
+                    return;
+                };
+                if let Some(g) = self.dial(i).and_then(|d| d.give_up_after) {
                     self.arm(GIVE_UP, now.after(g), out);
                 }
                 self.state = St::Dialling(i);
@@ -391,9 +445,9 @@ impl Element for Phone {
         match input {
             Input::Start => {
                 self.state = St::OnHook;
-                self.log.reserve(self.script.calls.len().saturating_mul(LOG_PER_CALL));
-                for (i, c) in self.script.calls.iter().enumerate() {
-                    out.set_timer(TimerId(CALL_BASE + i as u64), now.after(c.at));
+                self.log.reserve(self.starts.len().saturating_mul(LOG_PER_CALL));
+                for (i, at) in self.starts.iter().enumerate() {
+                    out.set_timer(TimerId(CALL_BASE + i as u64), now.after(*at));
                 }
                 if self.script.when_called == WhenCalled::Busy {
                     self.state = St::Busy;
@@ -444,6 +498,46 @@ mod tests {
             ("1", vec![(PAUSE * 2, "12"), (PAUSE, "34")]),
             "a trailing comma waits for nothing"
         );
+    }
+
+    /// The digits a phone sends after dial tone for the scripted call whose timer fired.
+    fn dialled(p: &mut Phone, call: u64) -> String {
+        let mut out = Outputs::new();
+        p.handle(Instant(1), Input::Timer(TimerId(CALL_BASE + call)), &mut out);
+        let mut tone = Vec::new();
+        LineSignal::Tone(Tone::Dial).emit(&mut tone).unwrap();
+        p.handle(Instant(2), Input::Recv { port: Phone::LINE, bytes: &tone }, &mut out);
+        let mut rel = Vec::new();
+        LineSignal::FarEndReleased.emit(&mut rel).unwrap();
+        p.handle(Instant(3), Input::Recv { port: Phone::LINE, bytes: &rel }, &mut out);
+        let digits = out.drain().find_map(|o| match o {
+            crate::Output::Send { bytes, .. } => match LineSignal::parse(&bytes) {
+                Ok(LineSignal::Digits(d)) => Some(d),
+                _ => None,
+            },
+            _ => None,
+        });
+        digits.unwrap_or_default()
+    }
+
+    #[test]
+    fn calls_sharing_a_number_dial_their_own() {
+        let call = |to: &str, holding: Option<u64>| PlacedCall {
+            at: Duration::from_secs(1),
+            to: to.into(),
+            holding: holding.map(Duration::from_secs),
+            give_up_after: None,
+        };
+        let mut s = PhoneScript::new("1");
+        s.calls = vec![call("22,5", None), call("33", Some(1)), call("22,5", None), call("22,5", Some(2))];
+        let mut p = Phone::new(s);
+        assert_eq!(p.dials.len(), 3, "equal calls share one dial: {:?}", p.dials);
+        p.handle(Instant::ZERO, Input::Start, &mut Outputs::new());
+        assert_eq!([0, 1, 2, 3].map(|c| dialled(&mut p, c)), ["22", "33", "22", "22"].map(String::from));
+        assert_eq!(p.dials[0].dtmf, vec![(PAUSE, "5".to_owned())]);
+        let mut out = Outputs::new();
+        p.handle(Instant(9), Input::Timer(TimerId(CALL_BASE + 4)), &mut out);
+        assert!(out.is_empty(), "no call 4: nothing happens");
     }
 
     #[test]

@@ -271,44 +271,84 @@ struct End {
     side: u8,
 }
 
-/// A node's ports and the links on them, sorted by port: a vector, as most
-/// nodes have one port (a phone) and a switch adds its ports in order.
+/// A node's ports and the links on them, sorted by port. A node with one
+/// port (a phone) keeps it inline: a send reads the node's slot, not also a
+/// separate allocation of 12 bytes, cold when the phone's turn comes. A
+/// switch adds its ports in order: a vector.
 #[derive(Default)]
-struct PortMap(Vec<(Port, End)>);
+enum PortMap {
+    #[default]
+    Empty,
+    One((Port, End)),
+    Many(Vec<(Port, End)>),
+}
 
 impl PortMap {
+    fn as_slice(&self) -> &[(Port, End)] {
+        match self {
+            PortMap::Empty => &[],
+            PortMap::One(pe) => std::slice::from_ref(pe),
+            PortMap::Many(v) => v,
+        }
+    }
+
     fn get(&self, port: Port) -> Option<&End> {
+        let v = match self {
+            PortMap::Empty => return None,
+            PortMap::One((p, end)) => return (*p == port).then_some(end),
+            PortMap::Many(v) => v,
+        };
         // Ports numbered 0, 1, 2… (a switch's lines) sit at their own index:
         // one read instead of a binary search that misses the cache at each
         // step; a port numbered apart, after them (a switch's signalling
         // link), is the last one.
-        if let Some((p, end)) = self.0.get(port.0 as usize) {
+        if let Some((p, end)) = v.get(port.0 as usize) {
             if *p == port {
                 return Some(end);
             }
         }
-        if let Some((p, end)) = self.0.last() {
+        if let Some((p, end)) = v.last() {
             if *p <= port {
                 return (*p == port).then_some(end);
             }
         }
-        self.0.binary_search_by_key(&port, |(p, _)| *p).ok().map(|i| &self.0[i].1)
+        v.binary_search_by_key(&port, |(p, _)| *p).ok().map(|i| &v[i].1)
     }
 
     fn insert(&mut self, port: Port, end: End) {
-        match self.0.binary_search_by_key(&port, |(p, _)| *p) {
-            Ok(i) => self.0[i].1 = end,
-            Err(i) => self.0.insert(i, (port, end)),
+        match self {
+            PortMap::Empty => *self = PortMap::One((port, end)),
+            PortMap::One((p, e)) if *p == port => *e = end,
+            PortMap::One(first) => {
+                let mut v = vec![*first, (port, end)];
+                v.sort_by_key(|(p, _)| *p);
+                *self = PortMap::Many(v);
+            }
+            PortMap::Many(v) => match v.binary_search_by_key(&port, |(p, _)| *p) {
+                Ok(i) => v[i].1 = end,
+                Err(i) => v.insert(i, (port, end)),
+            },
         }
     }
 }
 
-/// A live timer's generation and where it waits in the queue.
+/// A timer's generation, when it is due and where it waits in the queue.
+/// The entry stays in its node's table after the timer fired (a firing
+/// timer does not look up the table: that lookup was the largest single
+/// cost of a call in the bench, the tables being cold), so an entry is
+/// only known to be queued by [`Simulator::is_queued`].
 #[derive(Debug, Clone, Copy)]
 struct Queued {
     gen: u64,
+    /// The time it was queued for (the clock's time if set for earlier).
+    at: Instant,
     slot: u32,
 }
+
+/// The generation of a queued timer that was cancelled, moved or dropped by
+/// a crash but could not leave the queue (it waits in one of its heaps):
+/// skipped when due. Generations are sequence numbers, never this.
+const DEAD: u64 = u64::MAX;
 
 struct NodeSlot {
     name: Arc<str>,
@@ -317,8 +357,9 @@ struct NodeSlot {
     ports: PortMap,
     /// Events this node reported, by index in `Simulator::kind_names`.
     kind_counts: Vec<u64>,
-    /// Live timers: id → generation (the sequence number of the SetTimer)
-    /// and queue slot.
+    /// Timers by id: generation (the sequence number of the SetTimer),
+    /// due time and queue slot; fired ones stay until their id is set or
+    /// cancelled again or the table would grow (see [`Queued`]).
     timers: HashMap<TimerId, Queued, BuildHasherDefault<IdHasher>>,
     crashed: bool,
     /// Bumped on every crash: Start and LinkState events of an older
@@ -406,8 +447,11 @@ pub struct Simulator {
     links: Vec<Link>,
     /// By link index, beside `links`.
     links_cold: Vec<LinkCold>,
-    /// The output buffer lent to each element in turn (`None` only during a dispatch).
-    out: Option<Outputs>,
+    /// The output buffer lent to each element in turn (`None` only during a
+    /// dispatch). Boxed: lending it moves a pointer, not the ~100-byte
+    /// buffer, which each input copied out of the simulator and back (perf
+    /// showed the copy waiting on the stores of the one before).
+    out: Option<Box<Outputs>>,
     stats: Stats,
     tracing: bool,
     trace: Vec<TraceEntry>,
@@ -452,7 +496,7 @@ impl Simulator {
             nodes: Vec::new(),
             links: Vec::new(),
             links_cold: Vec::new(),
-            out: Some(Outputs::new()),
+            out: Some(Box::default()),
             stats: Stats::default(),
             tracing: true,
             trace: Vec::new(),
@@ -953,14 +997,19 @@ impl Simulator {
     /// (T5 is minutes) that are nearly always cancelled from growing its queue
     /// by several entries per call.
     fn purge_timers(&mut self) {
-        let nodes = &self.nodes;
-        self.queue.retain(|w| match w {
-            What::Timer { node, id, gen } => {
-                nodes[node.0 as usize].timers.get(id).map(|t| t.gen) == Some(*gen)
-            }
-            _ => true,
-        });
+        self.queue.retain(|w| !matches!(w, What::Timer { gen: DEAD, .. }));
         self.stale_timers = 0;
+    }
+
+    /// Whether the timer of table entry `t` still waits in the queue: one
+    /// due after now has not been popped, one due before now has (every
+    /// queued event is due at or after the clock, and events pop in time
+    /// order); one due now is looked up in its slot.
+    fn is_queued(&self, t: &Queued) -> bool {
+        if t.at != self.now {
+            return t.at > self.now;
+        }
+        matches!(self.queue.get(t.slot), Some(What::Timer { gen, .. }) if *gen == t.gen)
     }
 
     /// The trace index of a frame in flight from the low 32 bits kept in its
@@ -993,7 +1042,7 @@ impl Simulator {
                 }
             }
             What::Timer { node, id, .. } => {
-                self.nodes[node.0 as usize].timers.remove(&id);
+                // Its table entry stays (see `Queued`).
                 self.stats.timers_fired += 1;
                 self.dispatch(node, Input::Timer(id));
             }
@@ -1074,12 +1123,18 @@ impl Simulator {
                     let gen = self.seq;
                     self.seq += 1;
                     let what = What::Timer { node, id, gen };
-                    let slot = if at <= self.now {
-                        self.queue.push_now(self.now, gen, what)
+                    let (at, slot) = if at <= self.now {
+                        (self.now, self.queue.push_now(self.now, gen, what))
                     } else {
-                        self.queue.push(at, gen, what)
+                        (at, self.queue.push(at, gen, what))
                     };
-                    if let Some(old) = self.nodes[node.0 as usize].timers.insert(id, Queued { gen, slot }) {
+                    let now = self.now;
+                    let timers = &mut self.nodes[node.0 as usize].timers;
+                    if timers.len() == timers.capacity() && !timers.contains_key(&id) {
+                        // Forget fired timers before the table grows for them.
+                        timers.retain(|_, t| t.at >= now);
+                    }
+                    if let Some(old) = timers.insert(id, Queued { gen, at, slot }) {
                         self.unqueue(old);
                     }
                 }
@@ -1101,11 +1156,23 @@ impl Simulator {
     /// cannot take out now (in one of its heaps) stays, to be skipped when
     /// due or purged. Same order of events either way.
     fn unqueue(&mut self, t: Queued) {
+        if !self.is_queued(&t) {
+            return;
+        }
         match self.queue.remove(t.slot) {
             Some(What::Timer { gen, .. }) => debug_assert_eq!(gen, t.gen, "a live timer's slot"),
             Some(_) => debug_assert!(false, "a live timer's slot holds another event"),
-            None => self.stale_timers += 1,
+            None => self.kill(t),
         }
+    }
+
+    /// Marks the queued timer of `t` dead where it waits (see [`DEAD`]).
+    fn kill(&mut self, t: Queued) {
+        if let Some(What::Timer { gen, .. }) = self.queue.get_mut(t.slot) {
+            debug_assert_eq!(*gen, t.gen, "a live timer's slot");
+            *gen = DEAD;
+        }
+        self.stale_timers += 1;
     }
 
     fn record(&mut self, node: NodeId, event: Event) {
@@ -1296,9 +1363,16 @@ impl Simulator {
         }
         n.crashed = true;
         n.incarnation += 1;
-        self.stale_timers += n.timers.len();
-        n.timers.clear();
-        let ends: Vec<End> = n.ports.0.iter().map(|(_, e)| *e).collect();
+        let timers: Vec<Queued> = n.timers.drain().map(|(_, t)| t).collect();
+        let ends: Vec<End> = n.ports.as_slice().iter().map(|(_, e)| *e).collect();
+        // Its queued timers stay in the queue, dead (skipped when due), as
+        // before the tables kept fired timers; the order they are marked in
+        // does not matter.
+        for t in timers {
+            if self.is_queued(&t) {
+                self.kill(t);
+            }
+        }
         for e in ends {
             // Frames toward this node travel away from the far side.
             self.cut(e.link, 1 - usize::from(e.side), LossReason::Crashed);
@@ -1324,8 +1398,13 @@ impl Simulator {
             n.element = f();
         }
         let incarnation = n.incarnation;
-        let down: Vec<Port> =
-            n.ports.0.iter().filter(|(_, e)| !self.links[e.link as usize].up).map(|(p, _)| *p).collect();
+        let down: Vec<Port> = n
+            .ports
+            .as_slice()
+            .iter()
+            .filter(|(_, e)| !self.links[e.link as usize].up)
+            .map(|(p, _)| *p)
+            .collect();
         self.schedule_what(self.now, What::Start { node, incarnation });
         for port in down {
             self.schedule_what(self.now, What::LinkState { node, port, up: false, incarnation });
@@ -1361,7 +1440,8 @@ impl Simulator {
 /// earlier incarnation.
 fn stale(nodes: &[NodeSlot], links: &[Link], what: &What) -> bool {
     match what {
-        What::Timer { node, id, gen } => nodes[node.0 as usize].timers.get(id).map(|t| t.gen) != Some(*gen),
+        // A cancelled or moved timer left the queue or was marked dead.
+        What::Timer { gen, .. } => *gen == DEAD,
         What::Deliver { link, dir, epoch, .. } => links[*link as usize].epoch[*dir as usize] != *epoch,
         What::Start { node, incarnation } | What::LinkState { node, incarnation, .. } => {
             nodes[node.0 as usize].incarnation != *incarnation
@@ -1493,6 +1573,102 @@ mod tests {
         let fired = &sim.element::<Churn>(n).unwrap().fired;
         let want: Vec<_> = (0..10).map(|k| (Instant(1_000_007 + k * 1000), TimerId(7 + k * 1000))).collect();
         assert_eq!(fired, &want);
+    }
+
+    /// Timer ids whose entries outlive the timer: re-armed in the instant it
+    /// fired, cancelled after firing, moved and cancelled in the far heap,
+    /// and fresh ids at every fire.
+    struct Rearm {
+        fired: Vec<(Instant, u64)>,
+    }
+
+    impl Element for Rearm {
+        fn name(&self) -> &str {
+            "rearm"
+        }
+
+        fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outputs) {
+            match input {
+                Input::Start => {
+                    out.set_timer(TimerId(1), Instant(10));
+                    out.set_timer(TimerId(2), Instant(10));
+                    // Beyond the wheel's second level: in the heap.
+                    out.set_timer(TimerId(3), Instant(1_000_000_000));
+                    out.set_timer(TimerId(4), Instant(20));
+                    out.set_timer(TimerId(100), Instant(40));
+                }
+                Input::Timer(TimerId(id)) => {
+                    self.fired.push((now, id));
+                    match (id, self.fired.len()) {
+                        // Again in this instant (its slot may be the one it
+                        // just left), and the other timer of this instant cancelled.
+                        (1, 1) => {
+                            out.set_timer(TimerId(1), now);
+                            out.cancel_timer(TimerId(2));
+                        }
+                        (1, _) => out.set_timer(TimerId(1), Instant(30)),
+                        (4, _) => {
+                            out.cancel_timer(TimerId(1));
+                            // Moved, then cancelled, in the heap: skipped when due.
+                            out.set_timer(TimerId(3), Instant(2_000_000_000));
+                            out.cancel_timer(TimerId(3));
+                            out.set_timer(TimerId(5), Instant(3_000_000_000));
+                        }
+                        // A fresh id per fire: the table forgets fired ones.
+                        (k @ 100..=10_100, _) => {
+                            out.set_timer(TimerId(k + 1), now.after(Duration::from_micros(1)))
+                        }
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn fired_timers_left_in_the_table_are_never_taken_for_live_ones() {
+        let mut sim = Simulator::new(1);
+        let n = sim.add_node("rearm", Rearm { fired: vec![] }).unwrap();
+        sim.start();
+        sim.schedule(Instant(50_000), Fault::Crash(n));
+        assert!(sim.run_until_idle(Instant(u64::MAX / 2)));
+        let fired = &sim.element::<Rearm>(n).unwrap().fired;
+        let mut want = vec![(Instant(10), 1), (Instant(10), 1), (Instant(20), 4)];
+        want.extend((100..=10_101).map(|k| (Instant(40 + (k - 100)), k)));
+        assert_eq!(fired, &want);
+        assert_eq!(sim.stats().timers_fired, want.len() as u64);
+        assert!(sim.nodes[n.0 as usize].timers.is_empty(), "a crash drops the table");
+    }
+
+    #[test]
+    fn a_table_of_fired_timers_stays_small() {
+        let mut sim = Simulator::new(1);
+        let n = sim.add_node("rearm", Rearm { fired: vec![] }).unwrap();
+        sim.start();
+        sim.run_until(Instant(5_000));
+        assert!(sim.nodes[n.0 as usize].timers.len() <= 64, "{}", sim.nodes[n.0 as usize].timers.len());
+    }
+
+    #[test]
+    fn a_port_map_finds_its_ports_inline_or_not() {
+        let end = |link| End { link, side: 0 };
+        let mut m = PortMap::default();
+        assert!(m.get(Port(0)).is_none());
+        m.insert(Port(u32::MAX), end(9));
+        assert!(matches!(m, PortMap::One(_)));
+        assert_eq!(m.get(Port(u32::MAX)).map(|e| e.link), Some(9));
+        assert!(m.get(Port(0)).is_none());
+        for i in [0, 1, 2, 5, 4] {
+            m.insert(Port(i), end(i));
+        }
+        m.insert(Port(4), end(40));
+        let ports: Vec<(u32, u32)> = m.as_slice().iter().map(|(p, e)| (p.0, e.link)).collect();
+        assert_eq!(ports, [(0, 0), (1, 1), (2, 2), (4, 40), (5, 5), (u32::MAX, 9)]);
+        for (p, l) in ports {
+            assert_eq!(m.get(Port(p)).map(|e| e.link), Some(l));
+        }
+        assert!(m.get(Port(3)).is_none() && m.get(Port(6)).is_none());
     }
 
     /// Sends two frames at start and one more at its timer (500 µs).

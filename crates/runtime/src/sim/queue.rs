@@ -424,6 +424,16 @@ impl<T> Queue<T> {
         Some((Instant(at), item))
     }
 
+    /// The item in slot `s`, if the slot holds one.
+    pub(super) fn get(&self, s: u32) -> Option<&T> {
+        self.slots.get(s as usize)?.item.as_ref()
+    }
+
+    /// The item in slot `s`, mutably (its time and place stay).
+    pub(super) fn get_mut(&mut self, s: u32) -> Option<&mut T> {
+        self.slots.get_mut(s as usize)?.item.as_mut()
+    }
+
     /// Takes the item in slot `s` out of the queue now, if it sits in one of
     /// the wheel's levels (a cancelled timer: it would only be skipped when
     /// due). Items in the heaps (due before the last pop or beyond level
