@@ -239,17 +239,24 @@ impl Repr {
         // general path below reads it the same way (the `no_parameters` arm).
         if let (&[c0, c1, mt, ref rest @ ..], 3..=4) = (buf, buf.len()) {
             if buf.len() == message::bare_len(mt, variant) && rest.first().is_none_or(|&p| p == 0) {
-                let field = u16::from_le_bytes([c0, c1]);
-                return Ok(Repr {
-                    variant,
-                    cic: field & cic_mask(variant),
-                    cic_spare: (field >> cic_shift(variant)) as u8,
-                    message_type: MessageType::lookup(mt),
-                    body: Body::Parameters { mandatory: Vec::new(), optional: None },
-                });
+                let body = Body::Parameters { mandatory: Vec::new(), optional: None };
+                return Ok(Self::from_header([c0, c1], mt, variant, body));
             }
         }
         Self::parse_general(buf, variant)
+    }
+
+    /// The message with CIC field `cic` (as on the wire), type code `mt` and `body`.
+    #[inline(always)]
+    fn from_header(cic: [u8; 2], mt: u8, variant: Variant, body: Body) -> Self {
+        let field = u16::from_le_bytes(cic);
+        Repr {
+            variant,
+            cic: field & cic_mask(variant),
+            cic_spare: (field >> cic_shift(variant)) as u8,
+            message_type: MessageType::lookup(mt),
+            body,
+        }
     }
 
     /// [`parse`](Self::parse) past the bare messages: the everyday REL, or
@@ -269,14 +276,8 @@ impl Repr {
                     Parameter::fill(slot, code::CAUSE, &buf[6..], variant, 6)
                         .map_err(|e| msg_err(e, MessageType::lookup(mt)))?;
                 }
-                let field = u16::from_le_bytes([c0, c1]);
-                return Ok(Repr {
-                    variant,
-                    cic: field & cic_mask(variant),
-                    cic_spare: (field >> cic_shift(variant)) as u8,
-                    message_type: MessageType::lookup(mt),
-                    body: Body::Parameters { mandatory, optional: None },
-                });
+                let body = Body::Parameters { mandatory, optional: None };
+                return Ok(Self::from_header([c0, c1], mt, variant, body));
             }
         }
         Self::parse_walk(buf, variant)
