@@ -10,6 +10,8 @@
 //! What it isn't: a `Vec` with every method. Build one with `From`
 //! (`Vec<u8>`, `&[u8]`, arrays) or [`InlineBytes::from_slice`]; read it as a
 //! slice; [`InlineBytes::to_vec`] / `Vec::from` give a `Vec` back.
+//!
+//! Also [`overwrite`], how the parsers write a value into a slot in place.
 
 use std::fmt;
 
@@ -255,6 +257,16 @@ impl<'de, const N: usize> serde::Deserialize<'de> for InlineBytes<N> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         crate::hexser::deserialize(d).map(Self::from)
     }
+}
+
+/// Writes `v` into `slot`, which holds a placeholder that owns nothing (the
+/// parsers' `PLACEHOLDER` constants): `forget` spares the drop call, so the
+/// value is built in the slot itself, never in a stack temporary that is then
+/// copied in wide loads over narrow stores (a store-forwarding stall). Were
+/// the slot anything else, its heap part would leak, never worse.
+#[inline(always)]
+pub(crate) fn overwrite<T>(slot: &mut T, v: T) {
+    std::mem::forget(std::mem::replace(slot, v));
 }
 
 #[cfg(test)]

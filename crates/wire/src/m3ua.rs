@@ -574,10 +574,7 @@ impl M3uaParameter {
         out.push(M3uaParameter::PLACEHOLDER);
         let Some(slot) = out.last_mut() else { return Ok(()) };
         // The slot's placeholder owns nothing: overwritten without a drop.
-        #[inline(always)]
-        fn set(slot: &mut M3uaParameter, p: M3uaParameter) {
-            std::mem::forget(std::mem::replace(slot, p));
-        }
+        use crate::inline::overwrite as set;
         match t {
             tag::INFO_STRING => match std::str::from_utf8(v) {
                 Ok(s) => set(slot, M3uaParameter::InfoString(s.to_owned())),

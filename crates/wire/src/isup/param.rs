@@ -17,6 +17,8 @@
 use super::addr::Digits;
 use crate::digits;
 use crate::error::{Error, Layer, Reason, Result};
+// Writes a value over a slot holding `Parameter::PLACEHOLDER`.
+use crate::inline::overwrite as set;
 use crate::Variant;
 
 /// Parameter name codes (Q.763 Table 5, T1.113.3 Table 3).
@@ -753,15 +755,6 @@ fn parse_number(c: u8, b: &[u8], variant: Variant, offset: usize) -> Result<Numb
     })
 }
 
-/// Writes `v` into `slot`, which holds [`Parameter::PLACEHOLDER`] (nothing
-/// to drop): `forget` spares the drop call, so the value is built in the
-/// slot itself. (Were it anything else, its heap part would leak, never
-/// worse.)
-#[inline(always)]
-fn set(slot: &mut Parameter, v: Parameter) {
-    std::mem::forget(std::mem::replace(slot, v));
-}
-
 /// Checks a number parameter's value, then writes `wrap(number)` with
 /// empty digits into `slot` and unpacks the digits where they lie
 /// (no 40-byte temporary built with narrow stores and copied wide).
@@ -1322,8 +1315,8 @@ impl Parameter {
         Ok(())
     }
 
-    /// The [`Number`] inside a number-bearing parameter (generic number
-    /// included), for filling one in place.
+    /// The [`Number`] of a parameter `fill_number` wrote (the eight plain
+    /// number parameters), for unpacking its digits in place.
     #[inline(always)]
     fn number_mut(&mut self) -> Option<&mut Number> {
         use Parameter as P;
@@ -1336,7 +1329,6 @@ impl Parameter {
             | P::ConnectedNumber(n)
             | P::LocationNumber(n)
             | P::ChargeNumber(n) => Some(n),
-            P::GenericNumber(g) => Some(&mut g.number),
             _ => None,
         }
     }
