@@ -1158,7 +1158,9 @@ impl Ssp {
 
     /// A new IAM for `setup` on `cic` (a call that did not arrive by IAM).
     fn fresh_iam(&self, cic: u16, setup: &Setup) -> IsupRepr {
-        let mut r = IsupRepr::new(self.variant, cic, M::Iam, Vec::new(), None);
+        // Room for the five mandatory parameters at once (a `vec![]` of three
+        // grew by a reallocation on the fourth).
+        let mut r = IsupRepr::new(self.variant, cic, M::Iam, Vec::with_capacity(5), None);
         self.fill_fresh_iam(&mut r, cic, setup);
         r
     }
@@ -1186,9 +1188,7 @@ impl Ssp {
         r.cic = cic;
         r.cic_spare = 0;
         r.message_type = M::Iam;
-        // The vectors of the previous IAM are kept (with their room); a new
-        // one has room for the five mandatory parameters at once (a `vec![]`
-        // of three grew by a reallocation on the fourth).
+        // The vectors of the previous IAM are kept (with their room).
         let (mut m, mut opt) = match std::mem::replace(&mut r.body, isup::Body::Raw(Vec::new())) {
             isup::Body::Parameters { mandatory, optional } => (mandatory, optional.unwrap_or_default()),
             isup::Body::Raw(_) => (Vec::with_capacity(5), Vec::new()),
