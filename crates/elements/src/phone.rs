@@ -8,8 +8,10 @@
 //! times: off-hook, wait for dial tone, dial, then hang up after the holding
 //! time, when the far end releases, when it hears busy/congestion/SIT (after
 //! [`LISTEN`]), or when it gives up waiting for an answer. It records every
-//! frame it heard and sent ([`Phone::log`]). A mobile phone is the same
-//! element behind the MTSO.
+//! frame it heard and sent ([`Phone::log`]) unless built [`Phone::unlogged`]
+//! (a run of millions of calls, where the log would grow by ~11 entries a
+//! call and nobody reads it). A mobile phone is the same element behind the
+//! MTSO.
 //!
 //! **DTMF after answer.** A number to call may go on with post-dial DTMF,
 //! as a phone's stored number does: `2125550142,123#` dials 2125550142,
@@ -207,6 +209,8 @@ pub struct Phone {
     /// lookup in a cold timer table). A bit may stay set after the runtime
     /// forgot the timer (a crash): that costs one needless cancel, as before.
     armed: u8,
+    /// Whether frames go into `log` (see [`Phone::unlogged`]).
+    logging: bool,
 }
 
 impl Phone {
@@ -244,6 +248,23 @@ impl Phone {
             log: Vec::new(),
             dtmf: None,
             armed: 0,
+            logging: true,
+        }
+    }
+
+    /// A phone following `script` that keeps no [`log`](Phone::log): its
+    /// log, [`heard`](Phone::heard), [`dtmf_heard`](Phone::dtmf_heard) and
+    /// [`saw`](Phone::saw) stay empty, and it behaves otherwise the same.
+    /// For runs of many calls (`ainsim bench`): a logging phone writes ~11
+    /// entries a call to memory it never touched before, which is most of
+    /// its time there, and holds them to the end of the run.
+    pub fn unlogged(script: PhoneScript) -> Self {
+        Phone { logging: false, ..Phone::new(script) }
+    }
+
+    fn record(&mut self, now: Instant, sent: bool, signal: LineSignal) {
+        if self.logging {
+            self.log.push(Seen { at: now, sent, signal });
         }
     }
 
@@ -285,7 +306,7 @@ impl Phone {
 
     fn send(&mut self, now: Instant, sig: LineSignal, out: &mut Outputs) {
         let _ = out.send_written(Self::LINE, |buf| sig.emit(buf));
-        self.log.push(Seen { at: now, sent: true, signal: sig });
+        self.record(now, true, sig);
     }
 
     /// Sets timer `t` (`ANSWER`, `HANGUP` or `GIVE_UP`) and remembers it.
@@ -329,7 +350,15 @@ impl Phone {
             LineSignal::FarEndReleased => Heard::FarEndReleased,
             _ => Heard::Other,
         };
-        self.log.push(Seen { at: now, sent: false, signal: sig });
+        // The DTMF note is made before the signal moves into the log (an
+        // unlogged phone has no log to read it back from).
+        let dtmf_note = match (&sig, self.state) {
+            (LineSignal::Digits(d), St::Talking | St::Calling(_)) => {
+                Some(format!("{}: hears dtmf {d}", self.script.number))
+            }
+            _ => None,
+        };
+        self.record(now, false, sig);
         match (heard, self.state) {
             (Heard::Ring, St::OnHook) => {
                 self.state = St::Ringing;
@@ -368,8 +397,8 @@ impl Phone {
                 self.next_dtmf(now, i, 0, out);
             }
             (Heard::Digits, St::Talking | St::Calling(_)) => {
-                if let Some(Seen { signal: LineSignal::Digits(d), .. }) = self.log.last() {
-                    out.event(None, EventKind::Note(format!("{}: hears dtmf {d}", self.script.number)));
+                if let Some(note) = dtmf_note {
+                    out.event(None, EventKind::Note(note));
                 }
             }
             (Heard::FarEndReleased, St::Talking | St::Calling(_) | St::Dialling(_)) => self.hang_up(now, out),
@@ -445,7 +474,9 @@ impl Element for Phone {
         match input {
             Input::Start => {
                 self.state = St::OnHook;
-                self.log.reserve(self.starts.len().saturating_mul(LOG_PER_CALL));
+                if self.logging {
+                    self.log.reserve(self.starts.len().saturating_mul(LOG_PER_CALL));
+                }
                 for (i, at) in self.starts.iter().enumerate() {
                     out.set_timer(TimerId(CALL_BASE + i as u64), now.after(*at));
                 }
@@ -538,6 +569,56 @@ mod tests {
         let mut out = Outputs::new();
         p.handle(Instant(9), Input::Timer(TimerId(CALL_BASE + 4)), &mut out);
         assert!(out.is_empty(), "no call 4: nothing happens");
+    }
+
+    /// Drives a logged and an unlogged phone through the same call (placed,
+    /// answered, DTMF both ways, released by the far end): the same outputs,
+    /// and only the logged one has a log.
+    #[test]
+    fn an_unlogged_phone_behaves_as_a_logged_one() {
+        let mut s = PhoneScript::new("1");
+        s.calls = vec![PlacedCall {
+            at: Duration::from_secs(1),
+            to: "22,5".into(),
+            holding: Some(Duration::from_secs(9)),
+            give_up_after: Some(Duration::from_secs(30)),
+        }];
+        let frame = |sig: LineSignal| {
+            let mut b = Vec::new();
+            sig.emit(&mut b).unwrap();
+            b
+        };
+        let script: Vec<(u64, Result<Vec<u8>, TimerId>)> = vec![
+            (0, Err(TimerId(u64::MAX))),
+            (1, Err(TimerId(CALL_BASE))),
+            (2, Ok(frame(LineSignal::Tone(Tone::Dial)))),
+            (3, Ok(frame(LineSignal::Connected))),
+            (4, Ok(frame(LineSignal::Digits("77".into())))),
+            (5, Err(TimerId(DTMF))),
+            (6, Ok(frame(LineSignal::FarEndReleased))),
+        ];
+        let run = |mut p: Phone| {
+            let mut seen = Vec::new();
+            for (t, input) in &script {
+                let mut out = Outputs::new();
+                let input = match input {
+                    Err(TimerId(u64::MAX)) => Input::Start,
+                    Err(id) => Input::Timer(*id),
+                    Ok(b) => Input::Recv { port: Phone::LINE, bytes: b },
+                };
+                p.handle(Instant(*t), input, &mut out);
+                seen.extend(out.drain().map(|o| format!("{o:?}")));
+            }
+            (seen, p)
+        };
+        let (logged_out, logged) = run(Phone::new(s.clone()));
+        let (unlogged_out, unlogged) = run(Phone::unlogged(s));
+        assert_eq!(logged_out, unlogged_out);
+        assert!(logged_out.iter().any(|o| o.contains("hears dtmf 77")), "{logged_out:?}");
+        assert!(logged_out.iter().any(|o| o.contains("Send")), "{logged_out:?}");
+        assert_eq!(logged.dtmf_heard(), "77");
+        assert_eq!(logged.log().len(), 8, "{:?}", logged.log());
+        assert!(unlogged.log().is_empty() && unlogged.dtmf_heard().is_empty());
     }
 
     #[test]

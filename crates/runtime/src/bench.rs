@@ -9,7 +9,8 @@
 //!   network model at all.
 //! - `sim_*`: basic calls between two real SSPs ([`Ssp`]) across a real STP
 //!   ([`Stp`]), with scripted [`Phone`]s on both sides, run by the
-//!   [`Simulator`] on one core with tracing, event records and pcap off.
+//!   [`Simulator`] on one core with tracing, event records, pcap and the
+//!   phones' logs ([`Phone::unlogged`]) off.
 //!   Every frame is emitted by its sender and parsed by its receiver at each
 //!   hop (10 SS7 frames and about a dozen line frames per call).
 //! - `rt_calls_per_s`: the same network on the tokio runtime ([`crate::rt`],
@@ -489,8 +490,10 @@ pub fn elements(shape: &Shape) -> Result<Elements, String> {
                 holding: None,
                 calls: vec![],
             };
-            phones.push((ia, Port(i as u32), Phone::new(caller)));
-            phones.push((ib, Port(i as u32), Phone::new(callee)));
+            // Nobody reads a bench phone's log, and it would grow by ~11
+            // entries a call for the whole run.
+            phones.push((ia, Port(i as u32), Phone::unlogged(caller)));
+            phones.push((ib, Port(i as u32), Phone::unlogged(callee)));
         }
     }
     let stp = stp_config(shape.switch_pairs).build().map_err(|e| e.to_string())?;
