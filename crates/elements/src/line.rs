@@ -128,6 +128,15 @@ fn valid_digits(s: &str) -> bool {
     s.bytes().all(|b| b.is_ascii_digit() || b == b'*' || b == b'#')
 }
 
+/// Appends a text frame: type `t`, a length octet, the text.
+fn text(out: &mut Vec<u8>, t: u8, s: &str) -> Result<(), LineError> {
+    let len = u8::try_from(s.len()).map_err(|_| LineError::TooLong(s.len()))?;
+    out.push(t);
+    out.push(len);
+    out.extend_from_slice(s.as_bytes());
+    Ok(())
+}
+
 impl LineSignal {
     /// Parses one line frame.
     ///
@@ -200,27 +209,26 @@ impl LineSignal {
         }
     }
 
+    /// Appends `LineSignal::Digits(d)` without building it (no copy of `d`).
+    ///
+    /// # Errors
+    /// Over 255 digits, or digits outside `0-9*#`.
+    pub fn emit_digits(d: &str, out: &mut Vec<u8>) -> Result<(), LineError> {
+        if !valid_digits(d) {
+            return Err(LineError::BadText { what: "digits" });
+        }
+        text(out, ty::DIGITS, d)
+    }
+
     /// Appends the frame to `out`.
     ///
     /// # Errors
     /// A text over 255 octets, or digits outside `0-9*#`.
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<(), LineError> {
-        let text = |out: &mut Vec<u8>, t: u8, s: &str| {
-            let len = u8::try_from(s.len()).map_err(|_| LineError::TooLong(s.len()))?;
-            out.push(t);
-            out.push(len);
-            out.extend_from_slice(s.as_bytes());
-            Ok(())
-        };
         match self {
             LineSignal::OffHook => out.push(ty::OFF_HOOK),
             LineSignal::OnHook => out.push(ty::ON_HOOK),
-            LineSignal::Digits(d) => {
-                if !valid_digits(d) {
-                    return Err(LineError::BadText { what: "digits" });
-                }
-                text(out, ty::DIGITS, d)?;
-            }
+            LineSignal::Digits(d) => Self::emit_digits(d, out)?,
             LineSignal::Ring { caller: None } => out.push(ty::RING),
             LineSignal::Ring { caller: Some(c) } => text(out, ty::RING_CLI, c)?,
             LineSignal::StopRing => out.push(ty::STOP_RING),
