@@ -350,23 +350,64 @@ struct Queued {
 /// skipped when due. Generations are sequence numbers, never this.
 const DEAD: u64 = u64::MAX;
 
+/// What every input, send and delivery of a node reads, in one cache line:
+/// the element, its timer table, its port if it has only one (a phone), the
+/// crash flag and the partition group. A call's events each find their
+/// node cold (the bench network has 2 000 phones); the slot spread over
+/// three lines before, of which a delivery read one (`crashed`), the input
+/// another (`element`) and the phone's send a third (`ports`). The rest is
+/// in [`NodeCold`].
+#[repr(C, align(64))]
 struct NodeSlot {
-    name: Arc<str>,
     element: Box<dyn Node>,
-    factory: Option<Factory>,
-    ports: PortMap,
-    /// Events this node reported, by index in `Simulator::kind_names`.
-    kind_counts: Vec<u64>,
     /// Timers by id: generation (the sequence number of the SetTimer),
     /// due time and queue slot; fired ones stay until their id is set or
     /// cancelled again or the table would grow (see [`Queued`]).
     timers: HashMap<TimerId, Queued, BuildHasherDefault<IdHasher>>,
+    /// The node's only port and its link's end, if `one` (a copy of
+    /// `NodeCold::ports` when that is `PortMap::One`).
+    one_port: Port,
+    one_link: u32,
+    /// Partition group (0 = the main network).
+    group: u32,
+    one_side: u8,
+    one: bool,
     crashed: bool,
+}
+
+const _: () = assert!(std::mem::size_of::<NodeSlot>() == 64, "one cache line");
+
+/// What a node's inputs seldom read (beside [`NodeSlot`], by node index).
+struct NodeCold {
+    name: Arc<str>,
+    factory: Option<Factory>,
+    ports: PortMap,
+    /// Events this node reported, by index in `Simulator::kind_names`.
+    kind_counts: Vec<u64>,
     /// Bumped on every crash: Start and LinkState events of an older
     /// incarnation are not delivered.
     incarnation: u32,
-    /// Partition group (0 = the main network).
-    group: u32,
+}
+
+impl NodeSlot {
+    /// The end of the link on `port`: from the slot itself for a node with
+    /// one port, from `cold`'s map otherwise.
+    #[inline]
+    fn end(&self, cold: &NodeCold, port: Port) -> Option<End> {
+        if self.one {
+            return (self.one_port == port).then_some(End { link: self.one_link, side: self.one_side });
+        }
+        cold.ports.get(port).copied()
+    }
+
+    /// Copies `ports`' single port into the slot, or clears it.
+    fn sync_ports(&mut self, ports: &PortMap) {
+        if let PortMap::One((p, e)) = ports {
+            (self.one, self.one_port, self.one_link, self.one_side) = (true, *p, e.link, e.side);
+        } else {
+            self.one = false;
+        }
+    }
 }
 
 /// A link's state as a transmit or a delivery reads it: the first cache
@@ -444,6 +485,8 @@ pub struct Simulator {
     /// from the queue when they are many, see [`Simulator::purge_timers`]).
     stale_timers: usize,
     nodes: Vec<NodeSlot>,
+    /// By node index, beside `nodes`.
+    nodes_cold: Vec<NodeCold>,
     links: Vec<Link>,
     /// By link index, beside `links`.
     links_cold: Vec<LinkCold>,
@@ -494,6 +537,7 @@ impl Simulator {
             queue: queue::Queue::new(),
             stale_timers: 0,
             nodes: Vec::new(),
+            nodes_cold: Vec::new(),
             links: Vec::new(),
             links_cold: Vec::new(),
             out: Some(Box::default()),
@@ -571,7 +615,7 @@ impl Simulator {
         E: Element + 'static,
         F: FnMut() -> E + 'static,
     {
-        self.nodes[node.0 as usize].factory = Some(Box::new(move || Box::new(factory())));
+        self.nodes_cold[node.0 as usize].factory = Some(Box::new(move || Box::new(factory())));
     }
 
     fn add_slot(
@@ -587,15 +631,21 @@ impl Simulator {
         let name: Arc<str> = Arc::from(name);
         self.names.insert(name.clone(), id);
         self.nodes.push(NodeSlot {
-            name,
-            kind_counts: Vec::new(),
             element,
+            timers: HashMap::default(),
+            one_port: Port(0),
+            one_link: 0,
+            group: 0,
+            one_side: 0,
+            one: false,
+            crashed: false,
+        });
+        self.nodes_cold.push(NodeCold {
+            name,
             factory,
             ports: PortMap::default(),
-            timers: HashMap::default(),
-            crashed: false,
+            kind_counts: Vec::new(),
             incarnation: 0,
-            group: 0,
         });
         Ok(id)
     }
@@ -604,6 +654,7 @@ impl Simulator {
     /// topology built in one go then holds exactly what it needs).
     pub fn reserve(&mut self, nodes: usize, links: usize) {
         self.nodes.reserve_exact(nodes);
+        self.nodes_cold.reserve_exact(nodes);
         self.names.reserve(nodes);
         self.links.reserve_exact(links);
         self.links_cold.reserve_exact(links);
@@ -622,14 +673,14 @@ impl Simulator {
         model: LinkModel,
     ) -> Result<LinkId, SimError> {
         for &(n, p) in &[a, b] {
-            let slot = self.nodes.get(n.0 as usize).ok_or(SimError::NoSuchNode(n))?;
+            let slot = self.nodes_cold.get(n.0 as usize).ok_or(SimError::NoSuchNode(n))?;
             if slot.ports.get(p).is_some() {
                 return Err(SimError::PortInUse { node: slot.name.to_string(), port: p });
             }
         }
         if a == b {
             return Err(SimError::PortInUse {
-                node: self.nodes[a.0 .0 as usize].name.to_string(),
+                node: self.nodes_cold[a.0 .0 as usize].name.to_string(),
                 port: a.1,
             });
         }
@@ -637,13 +688,16 @@ impl Simulator {
         let label = format!(
             "link {} {} {} {} {}",
             kind.name(),
-            self.nodes[a.0 .0 as usize].name,
+            self.nodes_cold[a.0 .0 as usize].name,
             a.1 .0,
-            self.nodes[b.0 .0 as usize].name,
+            self.nodes_cold[b.0 .0 as usize].name,
             b.1 .0
         );
-        self.nodes[a.0 .0 as usize].ports.insert(a.1, End { link: index, side: 0 });
-        self.nodes[b.0 .0 as usize].ports.insert(b.1, End { link: index, side: 1 });
+        for ((n, p), side) in [(a, 0), (b, 1)] {
+            let cold = &mut self.nodes_cold[n.0 as usize];
+            cold.ports.insert(p, End { link: index, side });
+            self.nodes[n.0 as usize].sync_ports(&cold.ports);
+        }
         let mut l = Link {
             ends: [a, b],
             epoch: [0; 2],
@@ -685,7 +739,7 @@ impl Simulator {
     /// # Panics
     /// `node` is not from this simulator.
     pub fn name(&self, node: NodeId) -> &str {
-        &self.nodes[node.0 as usize].name
+        &self.nodes_cold[node.0 as usize].name
     }
 
     /// Every node, in id order.
@@ -712,7 +766,7 @@ impl Simulator {
 
     /// The link on `node`'s `port`.
     pub fn link_at(&self, node: NodeId, port: Port) -> Option<LinkId> {
-        self.nodes.get(node.0 as usize)?.ports.get(port).map(|e| LinkId(e.link))
+        self.nodes_cold.get(node.0 as usize)?.ports.get(port).map(|e| LinkId(e.link))
     }
 
     /// A link's two ends, A first.
@@ -855,7 +909,7 @@ impl Simulator {
     /// Events by kind (`"CallAttempt"`, `"Released"`, ...), all nodes together.
     pub fn event_counts(&self) -> BTreeMap<String, u64> {
         let mut m = BTreeMap::new();
-        for slot in &self.nodes {
+        for slot in &self.nodes_cold {
             for (i, n) in slot.kind_counts.iter().enumerate().filter(|(_, n)| **n > 0) {
                 *m.entry(self.kind_names[i].1.clone()).or_insert(0) += n;
             }
@@ -866,7 +920,7 @@ impl Simulator {
     /// Events of kind `kind` reported by `node`.
     pub fn event_count(&self, node: NodeId, kind: &str) -> u64 {
         let Some(i) = self.kind_names.iter().position(|(_, name)| name == kind) else { return 0 };
-        self.nodes.get(node.0 as usize).and_then(|n| n.kind_counts.get(i)).copied().unwrap_or(0)
+        self.nodes_cold.get(node.0 as usize).and_then(|n| n.kind_counts.get(i)).copied().unwrap_or(0)
     }
 
     /// The ladder diagram of the trace so far (see [`crate::ladder`]).
@@ -891,7 +945,7 @@ impl Simulator {
     /// time (t = 0 before the run).
     pub fn start(&mut self) {
         for i in 0..self.nodes.len() {
-            let incarnation = self.nodes[i].incarnation;
+            let incarnation = self.nodes_cold[i].incarnation;
             self.schedule_what(self.now, What::Start { node: NodeId(i as u32), incarnation });
         }
     }
@@ -918,7 +972,7 @@ impl Simulator {
     pub fn next_event_time(&mut self) -> Option<Instant> {
         loop {
             let (at, what) = self.queue.peek()?;
-            if !stale(&self.nodes, &self.links, what) {
+            if !stale(&self.nodes_cold, &self.links, what) {
                 return Some(at);
             }
             if let Some((_, what)) = self.queue.pop() {
@@ -973,7 +1027,7 @@ impl Simulator {
     }
 
     fn is_stale(&self, what: &What) -> bool {
-        stale(&self.nodes, &self.links, what)
+        stale(&self.nodes_cold, &self.links, what)
     }
 
     /// Bookkeeping for a stale event (already counted where it was cut off).
@@ -1112,7 +1166,8 @@ impl Simulator {
         let mut out = self.out.take().unwrap_or_default();
         out.set_event_details(self.event_records || tracing::enabled!(tracing::Level::DEBUG));
         let slot = &mut self.nodes[node.0 as usize];
-        let span = tracing::trace_span!("element", node = &*slot.name, t = %self.now);
+        let span =
+            tracing::trace_span!("element", node = &*self.nodes_cold[node.0 as usize].name, t = %self.now);
         let entered = span.enter();
         slot.element.handle(self.now, input, &mut out);
         drop(entered);
@@ -1177,7 +1232,7 @@ impl Simulator {
 
     fn record(&mut self, node: NodeId, event: Event) {
         if tracing::enabled!(tracing::Level::DEBUG) {
-            let name = &*self.nodes[node.0 as usize].name;
+            let name = &*self.nodes_cold[node.0 as usize].name;
             // Per-call span: the element's own call id (line or CIC).
             let span = tracing::debug_span!("call", node = name, id = ?event.call);
             let _g = span.enter();
@@ -1191,7 +1246,7 @@ impl Simulator {
                 self.kind_names.len() - 1
             }
         };
-        let slot = &mut self.nodes[node.0 as usize];
+        let slot = &mut self.nodes_cold[node.0 as usize];
         if slot.kind_counts.len() <= i {
             slot.kind_counts.resize(i + 1, 0);
         }
@@ -1204,7 +1259,8 @@ impl Simulator {
 
     /// Puts bytes an element sent on the link of its port.
     fn transmit(&mut self, from: NodeId, port: Port, bytes: Bytes) {
-        let Some(&end) = self.nodes[from.0 as usize].ports.get(port) else {
+        let i = from.0 as usize;
+        let Some(end) = self.nodes[i].end(&self.nodes_cold[i], port) else {
             self.stats.unconnected += 1;
             return;
         };
@@ -1259,8 +1315,8 @@ impl Simulator {
                 fate: lost.map_or(Fate::InFlight, Fate::Lost),
                 from,
                 to,
-                from_name: self.nodes[from.0 as usize].name.clone(),
-                to_name: self.nodes[to.0 as usize].name.clone(),
+                from_name: self.nodes_cold[from.0 as usize].name.clone(),
+                to_name: self.nodes_cold[to.0 as usize].name.clone(),
                 link: LinkId(li),
                 kind: l.kind,
                 bytes: bytes.clone(),
@@ -1345,7 +1401,7 @@ impl Simulator {
 
     fn notify(&mut self, ends: [(NodeId, Port); 2], up: bool) {
         for (node, port) in ends {
-            let incarnation = self.nodes[node.0 as usize].incarnation;
+            let incarnation = self.nodes_cold[node.0 as usize].incarnation;
             self.schedule_what(self.now, What::LinkState { node, port, up, incarnation });
         }
     }
@@ -1362,9 +1418,10 @@ impl Simulator {
             return;
         }
         n.crashed = true;
-        n.incarnation += 1;
         let timers: Vec<Queued> = n.timers.drain().map(|(_, t)| t).collect();
-        let ends: Vec<End> = n.ports.as_slice().iter().map(|(_, e)| *e).collect();
+        let cold = &mut self.nodes_cold[node.0 as usize];
+        cold.incarnation += 1;
+        let ends: Vec<End> = cold.ports.as_slice().iter().map(|(_, e)| *e).collect();
         // Its queued timers stay in the queue, dead (skipped when due), as
         // before the tables kept fired timers; the order they are marked in
         // does not matter.
@@ -1392,13 +1449,14 @@ impl Simulator {
             return;
         }
         n.crashed = false;
+        let cold = &mut self.nodes_cold[node.0 as usize];
         // Whatever was queued for the crashed incarnation is void.
-        n.incarnation += 1;
-        if let Some(f) = &mut n.factory {
+        cold.incarnation += 1;
+        if let Some(f) = &mut cold.factory {
             n.element = f();
         }
-        let incarnation = n.incarnation;
-        let down: Vec<Port> = n
+        let incarnation = cold.incarnation;
+        let down: Vec<Port> = cold
             .ports
             .as_slice()
             .iter()
@@ -1438,7 +1496,7 @@ impl Simulator {
 /// Whether a queued event no longer does anything: a cancelled or moved
 /// timer, a frame cut off in flight, a start or link state of an element's
 /// earlier incarnation.
-fn stale(nodes: &[NodeSlot], links: &[Link], what: &What) -> bool {
+fn stale(nodes: &[NodeCold], links: &[Link], what: &What) -> bool {
     match what {
         // A cancelled or moved timer left the queue or was marked dead.
         What::Timer { gen, .. } => *gen == DEAD,
