@@ -1323,6 +1323,18 @@ impl Simulator {
         let li = end.link;
         let d = usize::from(end.side);
         let now = self.now;
+        // Parked in its queue slot at once (see `Queue::park`); the fields
+        // the link decides are written in place below.
+        let s = self.queue.park(What::Deliver {
+            link: li,
+            dir: end.side,
+            epoch: 0,
+            fsn: 0,
+            traced: false,
+            trace: 0,
+            bytes,
+        });
+        let Some(What::Deliver { bytes, .. }) = self.queue.get(s) else { return };
         let l = &mut self.links[li as usize];
         let cold = &mut self.links_cold[li as usize];
         let carry = add_low16(&mut l.sent_low[d], 1);
@@ -1353,7 +1365,7 @@ impl Simulator {
             l.fsn_sent[d] = fsn;
             let bsn = l.fsn_rcvd[d];
             if let Some(tap) = &mut self.pcap {
-                tap.write(now.micros(), d == 0, u16::try_from(li).unwrap_or(u16::MAX), bsn, fsn, &bytes);
+                tap.write(now.micros(), d == 0, u16::try_from(li).unwrap_or(u16::MAX), bsn, fsn, bytes);
             }
         }
         let arrival = if lost.is_none() {
@@ -1386,15 +1398,22 @@ impl Simulator {
             NO_TRACE
         };
         match (lost, arrival) {
-            (Some(reason), _) => self.count_loss(li, d, reason, 1),
             (None, Some((at, epoch))) => {
-                let (traced, trace) = (trace != NO_TRACE, trace as u32);
-                self.schedule_what(
-                    at,
-                    What::Deliver { link: li, dir: d as u8, epoch, fsn, traced, trace, bytes },
-                );
+                if let Some(What::Deliver { epoch: e, fsn: f, traced: t, trace: i, .. }) =
+                    self.queue.get_mut(s)
+                {
+                    (*e, *f, *t, *i) = (epoch, fsn, trace != NO_TRACE, trace as u32);
+                }
+                let seq = self.seq;
+                self.seq += 1;
+                self.queue.place(s, at.max(now), seq);
             }
-            (None, None) => {}
+            (lost, _) => {
+                self.queue.unpark(s);
+                if let Some(reason) = lost {
+                    self.count_loss(li, d, reason, 1);
+                }
+            }
         }
     }
 
