@@ -350,32 +350,76 @@ struct Queued {
 /// skipped when due. Generations are sequence numbers, never this.
 const DEAD: u64 = u64::MAX;
 
+/// What every input, send and delivery of a node reads, in one cache line:
+/// the element, its timer table, its port if it has only one (a phone), the
+/// crash flag and the partition group. A call's events each find their
+/// node cold (the bench network has 2 000 phones); the slot spread over
+/// three lines before, of which a delivery read one (`crashed`), the input
+/// another (`element`) and the phone's send a third (`ports`). The rest is
+/// in [`NodeCold`].
+#[repr(C, align(64))]
 struct NodeSlot {
-    name: Arc<str>,
     element: Box<dyn Node>,
-    factory: Option<Factory>,
-    ports: PortMap,
-    /// Events this node reported, by index in `Simulator::kind_names`.
-    kind_counts: Vec<u64>,
     /// Timers by id: generation (the sequence number of the SetTimer),
     /// due time and queue slot; fired ones stay until their id is set or
     /// cancelled again or the table would grow (see [`Queued`]).
     timers: HashMap<TimerId, Queued, BuildHasherDefault<IdHasher>>,
+    /// The node's only port and its link's end, if `one` (a copy of
+    /// `NodeCold::ports` when that is `PortMap::One`).
+    one_port: Port,
+    one_link: u32,
+    /// Partition group (0 = the main network).
+    group: u32,
+    one_side: u8,
+    one: bool,
     crashed: bool,
+}
+
+const _: () = assert!(std::mem::size_of::<NodeSlot>() == 64, "one cache line");
+
+/// What a node's inputs seldom read (beside [`NodeSlot`], by node index).
+struct NodeCold {
+    name: Arc<str>,
+    factory: Option<Factory>,
+    ports: PortMap,
+    /// Events this node reported, by index in `Simulator::kind_names`.
+    kind_counts: Vec<u64>,
     /// Bumped on every crash: Start and LinkState events of an older
     /// incarnation are not delivered.
     incarnation: u32,
-    /// Partition group (0 = the main network).
-    group: u32,
 }
 
-/// A link's state as a transmit or a delivery reads it: the first cache
-/// line holds what every frame touches, the second the counters every frame
-/// bumps and the random stream (read only when the model has jitter or
-/// loss); the model itself and the record of cuts live apart in
-/// [`LinkCold`]. A call touches two of the 2 000 line links of the bench
-/// network, cold each time: two lines instead of the four a 190-byte record
-/// spread over.
+impl NodeSlot {
+    /// The end of the link on `port`: from the slot itself for a node with
+    /// one port, from `cold`'s map otherwise.
+    #[inline]
+    fn end(&self, cold: &NodeCold, port: Port) -> Option<End> {
+        if self.one {
+            return (self.one_port == port).then_some(End { link: self.one_link, side: self.one_side });
+        }
+        cold.ports.get(port).copied()
+    }
+
+    /// Copies `ports`' single port into the slot, or clears it.
+    fn sync_ports(&mut self, ports: &PortMap) {
+        if let PortMap::One((p, e)) = ports {
+            (self.one, self.one_port, self.one_link, self.one_side) = (true, *p, e.link, e.side);
+        } else {
+            self.one = false;
+        }
+    }
+}
+
+/// A link's state as a transmit or a delivery reads it, in one cache line:
+/// everything a frame on a link with a fixed delay reads or bumps. A call
+/// touches two of the 2 000 line links of the bench network, cold each time
+/// (a line frame is sent and delivered in the same microsecond, so its
+/// delivery finds the line warm). The per-direction counters keep their low
+/// 16 bits here and the rest in [`LinkCold`] (see [`add_low16`]), which a
+/// frame touches once per 65 536 frames or octets; frames in flight are
+/// counted as sent less delivered less lost. The model, the random stream
+/// (drawn from only when the model has jitter or loss) and the record of
+/// cuts live apart too.
 #[repr(C, align(64))]
 struct Link {
     /// `[A, B]`.
@@ -384,38 +428,64 @@ struct Link {
     /// cut off (link down, receiver crash); `LinkCold::cuts[d][e]` says why epoch `e` ended.
     epoch: [u32; 2],
     last_arrival: [Instant; 2],
-    in_flight: [u32; 2],
-    /// The delay in microseconds when `fixed` (no jitter, no loss).
-    delay_us: u64,
+    /// The delay in microseconds when `fixed`.
+    delay_us: u32,
+    /// Low 16 bits, per direction, of frames put on the link (lost ones
+    /// included), frames delivered and octets sent; the rest in `LinkCold::high`.
+    sent_low: [u16; 2],
+    delivered_low: [u16; 2],
+    octets_low: [u16; 2],
     kind: LinkKind,
     up: bool,
-    /// The model has no jitter and no loss: every frame takes `delay_us`
-    /// and the random stream is not drawn from (as `draw_delay` and
-    /// `chance(0.0)` would not draw either).
+    /// The model has no jitter and no loss and its latency fits `delay_us`:
+    /// every frame takes `delay_us` and the random stream is not drawn from
+    /// (as `draw_delay` and `chance(0.0)` would not draw either).
     fixed: bool,
     /// MTP2 sequence numbers for the tap: last FSN sent per direction, and
     /// last FSN delivered to each side (its BSN).
     fsn_sent: [u8; 2],
     fsn_rcvd: [u8; 2],
-    // Second line.
-    stats: LinkStats,
-    rng: SplitMix64,
 }
 
-const _: () = assert!(std::mem::size_of::<Link>() == 128, "two cache lines");
+const _: () = assert!(std::mem::size_of::<Link>() == 64, "one cache line");
 
-/// What a frame does not touch: the model (as set) and why each epoch ended.
+/// A link's counters beyond the low 16 bits kept in [`Link`] (each a
+/// multiple of 65 536: the count is this plus the low part), and its lost
+/// frames, per direction.
+#[derive(Default)]
+struct LinkHigh {
+    sent: [u64; 2],
+    delivered: [u64; 2],
+    octets: [u64; 2],
+    lost: [u64; 2],
+}
+
+/// What a frame on a fixed link does not touch: the model (as set), the
+/// random stream, the counters' high parts and why each epoch ended.
 struct LinkCold {
     model: LinkModel,
+    rng: SplitMix64,
+    high: LinkHigh,
     cuts: [Vec<LossReason>; 2],
 }
 
 impl Link {
     /// Records `model`'s fast path (see `fixed`).
     fn set_model(&mut self, model: &LinkModel) {
-        self.fixed = model.jitter == Jitter::None && model.loss <= 0.0;
-        self.delay_us = u64::try_from(model.latency.as_micros()).unwrap_or(u64::MAX);
+        let delay = u32::try_from(model.latency.as_micros()).ok();
+        self.fixed = model.jitter == Jitter::None && model.loss <= 0.0 && delay.is_some();
+        self.delay_us = delay.unwrap_or(u32::MAX);
     }
+}
+
+/// Adds `n` to a counter kept as its low 16 bits `low` plus a high part
+/// elsewhere; returns what to add to the high part (a multiple of 65 536,
+/// 0 nearly always).
+#[inline]
+fn add_low16(low: &mut u16, n: u64) -> u64 {
+    let t = u64::from(*low) + n;
+    *low = t as u16;
+    t & !0xffff
 }
 
 /// A queued event. In `Deliver`, `trace` is the low 32 bits of the frame's
@@ -444,6 +514,8 @@ pub struct Simulator {
     /// from the queue when they are many, see [`Simulator::purge_timers`]).
     stale_timers: usize,
     nodes: Vec<NodeSlot>,
+    /// By node index, beside `nodes`.
+    nodes_cold: Vec<NodeCold>,
     links: Vec<Link>,
     /// By link index, beside `links`.
     links_cold: Vec<LinkCold>,
@@ -494,6 +566,7 @@ impl Simulator {
             queue: queue::Queue::new(),
             stale_timers: 0,
             nodes: Vec::new(),
+            nodes_cold: Vec::new(),
             links: Vec::new(),
             links_cold: Vec::new(),
             out: Some(Box::default()),
@@ -571,7 +644,7 @@ impl Simulator {
         E: Element + 'static,
         F: FnMut() -> E + 'static,
     {
-        self.nodes[node.0 as usize].factory = Some(Box::new(move || Box::new(factory())));
+        self.nodes_cold[node.0 as usize].factory = Some(Box::new(move || Box::new(factory())));
     }
 
     fn add_slot(
@@ -587,15 +660,21 @@ impl Simulator {
         let name: Arc<str> = Arc::from(name);
         self.names.insert(name.clone(), id);
         self.nodes.push(NodeSlot {
-            name,
-            kind_counts: Vec::new(),
             element,
+            timers: HashMap::default(),
+            one_port: Port(0),
+            one_link: 0,
+            group: 0,
+            one_side: 0,
+            one: false,
+            crashed: false,
+        });
+        self.nodes_cold.push(NodeCold {
+            name,
             factory,
             ports: PortMap::default(),
-            timers: HashMap::default(),
-            crashed: false,
+            kind_counts: Vec::new(),
             incarnation: 0,
-            group: 0,
         });
         Ok(id)
     }
@@ -604,6 +683,7 @@ impl Simulator {
     /// topology built in one go then holds exactly what it needs).
     pub fn reserve(&mut self, nodes: usize, links: usize) {
         self.nodes.reserve_exact(nodes);
+        self.nodes_cold.reserve_exact(nodes);
         self.names.reserve(nodes);
         self.links.reserve_exact(links);
         self.links_cold.reserve_exact(links);
@@ -622,14 +702,14 @@ impl Simulator {
         model: LinkModel,
     ) -> Result<LinkId, SimError> {
         for &(n, p) in &[a, b] {
-            let slot = self.nodes.get(n.0 as usize).ok_or(SimError::NoSuchNode(n))?;
+            let slot = self.nodes_cold.get(n.0 as usize).ok_or(SimError::NoSuchNode(n))?;
             if slot.ports.get(p).is_some() {
                 return Err(SimError::PortInUse { node: slot.name.to_string(), port: p });
             }
         }
         if a == b {
             return Err(SimError::PortInUse {
-                node: self.nodes[a.0 .0 as usize].name.to_string(),
+                node: self.nodes_cold[a.0 .0 as usize].name.to_string(),
                 port: a.1,
             });
         }
@@ -637,30 +717,38 @@ impl Simulator {
         let label = format!(
             "link {} {} {} {} {}",
             kind.name(),
-            self.nodes[a.0 .0 as usize].name,
+            self.nodes_cold[a.0 .0 as usize].name,
             a.1 .0,
-            self.nodes[b.0 .0 as usize].name,
+            self.nodes_cold[b.0 .0 as usize].name,
             b.1 .0
         );
-        self.nodes[a.0 .0 as usize].ports.insert(a.1, End { link: index, side: 0 });
-        self.nodes[b.0 .0 as usize].ports.insert(b.1, End { link: index, side: 1 });
+        for ((n, p), side) in [(a, 0), (b, 1)] {
+            let cold = &mut self.nodes_cold[n.0 as usize];
+            cold.ports.insert(p, End { link: index, side });
+            self.nodes[n.0 as usize].sync_ports(&cold.ports);
+        }
         let mut l = Link {
             ends: [a, b],
             epoch: [0; 2],
             last_arrival: [Instant::ZERO; 2],
-            in_flight: [0; 2],
             delay_us: 0,
+            sent_low: [0; 2],
+            delivered_low: [0; 2],
+            octets_low: [0; 2],
             kind,
             up: true,
             fixed: false,
             fsn_sent: [127; 2],
             fsn_rcvd: [127; 2],
-            stats: LinkStats::default(),
-            rng: SplitMix64::new(rng::derive(self.seed, &label)),
         };
         l.set_model(&model);
         self.links.push(l);
-        self.links_cold.push(LinkCold { model, cuts: [Vec::new(), Vec::new()] });
+        self.links_cold.push(LinkCold {
+            model,
+            rng: SplitMix64::new(rng::derive(self.seed, &label)),
+            high: LinkHigh::default(),
+            cuts: [Vec::new(), Vec::new()],
+        });
         Ok(LinkId(index))
     }
 
@@ -685,7 +773,7 @@ impl Simulator {
     /// # Panics
     /// `node` is not from this simulator.
     pub fn name(&self, node: NodeId) -> &str {
-        &self.nodes[node.0 as usize].name
+        &self.nodes_cold[node.0 as usize].name
     }
 
     /// Every node, in id order.
@@ -712,7 +800,7 @@ impl Simulator {
 
     /// The link on `node`'s `port`.
     pub fn link_at(&self, node: NodeId, port: Port) -> Option<LinkId> {
-        self.nodes.get(node.0 as usize)?.ports.get(port).map(|e| LinkId(e.link))
+        self.nodes_cold.get(node.0 as usize)?.ports.get(port).map(|e| LinkId(e.link))
     }
 
     /// A link's two ends, A first.
@@ -749,7 +837,16 @@ impl Simulator {
     /// # Panics
     /// `link` is not from this simulator.
     pub fn link_stats(&self, link: LinkId) -> LinkStats {
-        self.links[link.0 as usize].stats
+        let (l, h) = (&self.links[link.0 as usize], &self.links_cold[link.0 as usize].high);
+        let sent_by = [0, 1].map(|d| h.sent[d] + u64::from(l.sent_low[d]));
+        let delivered = [0, 1].map(|d| h.delivered[d] + u64::from(l.delivered_low[d]));
+        LinkStats {
+            sent: sent_by[0] + sent_by[1],
+            delivered: delivered[0] + delivered[1],
+            lost: h.lost[0] + h.lost[1],
+            sent_by,
+            octets_by: [0, 1].map(|d| h.octets[d] + u64::from(l.octets_low[d])),
+        }
     }
 
     /// Every link, in the order added.
@@ -770,7 +867,16 @@ impl Simulator {
     /// # Panics
     /// `link` is not from this simulator.
     pub fn link_in_flight(&self, link: LinkId) -> [u64; 2] {
-        self.links[link.0 as usize].in_flight.map(u64::from)
+        [0, 1].map(|d| self.in_flight(link.0, d))
+    }
+
+    /// Frames on the wire of direction `d` of `link`: sent, less delivered,
+    /// less lost (at the send, at the delivery, or cut off in flight).
+    fn in_flight(&self, link: u32, d: usize) -> u64 {
+        let (l, h) = (&self.links[link as usize], &self.links_cold[link as usize].high);
+        let sent = h.sent[d] + u64::from(l.sent_low[d]);
+        let delivered = h.delivered[d] + u64::from(l.delivered_low[d]);
+        sent - delivered - h.lost[d]
     }
 
     /// Events queued (including cancelled timers not yet purged).
@@ -855,7 +961,7 @@ impl Simulator {
     /// Events by kind (`"CallAttempt"`, `"Released"`, ...), all nodes together.
     pub fn event_counts(&self) -> BTreeMap<String, u64> {
         let mut m = BTreeMap::new();
-        for slot in &self.nodes {
+        for slot in &self.nodes_cold {
             for (i, n) in slot.kind_counts.iter().enumerate().filter(|(_, n)| **n > 0) {
                 *m.entry(self.kind_names[i].1.clone()).or_insert(0) += n;
             }
@@ -866,7 +972,7 @@ impl Simulator {
     /// Events of kind `kind` reported by `node`.
     pub fn event_count(&self, node: NodeId, kind: &str) -> u64 {
         let Some(i) = self.kind_names.iter().position(|(_, name)| name == kind) else { return 0 };
-        self.nodes.get(node.0 as usize).and_then(|n| n.kind_counts.get(i)).copied().unwrap_or(0)
+        self.nodes_cold.get(node.0 as usize).and_then(|n| n.kind_counts.get(i)).copied().unwrap_or(0)
     }
 
     /// The ladder diagram of the trace so far (see [`crate::ladder`]).
@@ -891,7 +997,7 @@ impl Simulator {
     /// time (t = 0 before the run).
     pub fn start(&mut self) {
         for i in 0..self.nodes.len() {
-            let incarnation = self.nodes[i].incarnation;
+            let incarnation = self.nodes_cold[i].incarnation;
             self.schedule_what(self.now, What::Start { node: NodeId(i as u32), incarnation });
         }
     }
@@ -918,7 +1024,7 @@ impl Simulator {
     pub fn next_event_time(&mut self) -> Option<Instant> {
         loop {
             let (at, what) = self.queue.peek()?;
-            if !stale(&self.nodes, &self.links, what) {
+            if !stale(&self.nodes_cold, &self.links, what) {
                 return Some(at);
             }
             if let Some((_, what)) = self.queue.pop() {
@@ -973,7 +1079,7 @@ impl Simulator {
     }
 
     fn is_stale(&self, what: &What) -> bool {
-        stale(&self.nodes, &self.links, what)
+        stale(&self.nodes_cold, &self.links, what)
     }
 
     /// Bookkeeping for a stale event (already counted where it was cut off).
@@ -1065,9 +1171,8 @@ impl Simulator {
     }
 
     fn deliver(&mut self, link: u32, dir: u8, fsn: u8, trace: u64, bytes: &[u8]) {
-        let l = &mut self.links[link as usize];
+        let l = &self.links[link as usize];
         let d = dir as usize;
-        l.in_flight[d] = l.in_flight[d].saturating_sub(1);
         let (from, _) = l.ends[d];
         let (to, port) = l.ends[1 - d];
         let to = &self.nodes[to.0 as usize];
@@ -1080,12 +1185,15 @@ impl Simulator {
             None
         };
         if let Some(reason) = lost {
-            self.count_loss(link, reason);
+            self.count_loss(link, d, reason, 1);
             self.set_fate(trace, Fate::Lost(reason));
             return;
         }
         let l = &mut self.links[link as usize];
-        l.stats.delivered += 1;
+        let carry = add_low16(&mut l.delivered_low[d], 1);
+        if carry != 0 {
+            self.links_cold[link as usize].high.delivered[d] += carry;
+        }
         if l.kind == LinkKind::Ss7 {
             l.fsn_rcvd[1 - d] = fsn;
         }
@@ -1095,13 +1203,14 @@ impl Simulator {
         self.dispatch(to, Input::Recv { port, bytes });
     }
 
-    fn count_loss(&mut self, link: u32, reason: LossReason) {
-        self.links[link as usize].stats.lost += 1;
+    /// Counts `n` frames of direction `d` of `link` lost for `reason`.
+    fn count_loss(&mut self, link: u32, d: usize, reason: LossReason, n: u64) {
+        self.links_cold[link as usize].high.lost[d] += n;
         match reason {
-            LossReason::Random => self.stats.lost_random += 1,
-            LossReason::LinkDown => self.stats.lost_link_down += 1,
-            LossReason::Crashed => self.stats.lost_crashed += 1,
-            LossReason::Partition => self.stats.lost_partition += 1,
+            LossReason::Random => self.stats.lost_random += n,
+            LossReason::LinkDown => self.stats.lost_link_down += n,
+            LossReason::Crashed => self.stats.lost_crashed += n,
+            LossReason::Partition => self.stats.lost_partition += n,
         }
     }
 
@@ -1112,7 +1221,8 @@ impl Simulator {
         let mut out = self.out.take().unwrap_or_default();
         out.set_event_details(self.event_records || tracing::enabled!(tracing::Level::DEBUG));
         let slot = &mut self.nodes[node.0 as usize];
-        let span = tracing::trace_span!("element", node = &*slot.name, t = %self.now);
+        let span =
+            tracing::trace_span!("element", node = &*self.nodes_cold[node.0 as usize].name, t = %self.now);
         let entered = span.enter();
         slot.element.handle(self.now, input, &mut out);
         drop(entered);
@@ -1177,7 +1287,7 @@ impl Simulator {
 
     fn record(&mut self, node: NodeId, event: Event) {
         if tracing::enabled!(tracing::Level::DEBUG) {
-            let name = &*self.nodes[node.0 as usize].name;
+            let name = &*self.nodes_cold[node.0 as usize].name;
             // Per-call span: the element's own call id (line or CIC).
             let span = tracing::debug_span!("call", node = name, id = ?event.call);
             let _g = span.enter();
@@ -1191,7 +1301,7 @@ impl Simulator {
                 self.kind_names.len() - 1
             }
         };
-        let slot = &mut self.nodes[node.0 as usize];
+        let slot = &mut self.nodes_cold[node.0 as usize];
         if slot.kind_counts.len() <= i {
             slot.kind_counts.resize(i + 1, 0);
         }
@@ -1204,7 +1314,8 @@ impl Simulator {
 
     /// Puts bytes an element sent on the link of its port.
     fn transmit(&mut self, from: NodeId, port: Port, bytes: Bytes) {
-        let Some(&end) = self.nodes[from.0 as usize].ports.get(port) else {
+        let i = from.0 as usize;
+        let Some(end) = self.nodes[i].end(&self.nodes_cold[i], port) else {
             self.stats.unconnected += 1;
             return;
         };
@@ -1212,10 +1323,28 @@ impl Simulator {
         let li = end.link;
         let d = usize::from(end.side);
         let now = self.now;
+        // Parked in its queue slot at once (see `Queue::park`); the fields
+        // the link decides are written in place below.
+        let s = self.queue.park(What::Deliver {
+            link: li,
+            dir: end.side,
+            epoch: 0,
+            fsn: 0,
+            traced: false,
+            trace: 0,
+            bytes,
+        });
+        let Some(What::Deliver { bytes, .. }) = self.queue.get(s) else { return };
         let l = &mut self.links[li as usize];
-        l.stats.sent += 1;
-        l.stats.sent_by[d] += 1;
-        l.stats.octets_by[d] += bytes.len() as u64;
+        let cold = &mut self.links_cold[li as usize];
+        let carry = add_low16(&mut l.sent_low[d], 1);
+        if carry != 0 {
+            cold.high.sent[d] += carry;
+        }
+        let carry = add_low16(&mut l.octets_low[d], bytes.len() as u64);
+        if carry != 0 {
+            cold.high.octets[d] += carry;
+        }
         let to = l.ends[1 - d].0;
         let partitioned =
             self.partitioned && self.nodes[from.0 as usize].group != self.nodes[to.0 as usize].group;
@@ -1223,7 +1352,7 @@ impl Simulator {
             Some(LossReason::LinkDown)
         } else if partitioned {
             Some(LossReason::Partition)
-        } else if !l.fixed && l.rng.chance(self.links_cold[li as usize].model.loss) {
+        } else if !l.fixed && cold.rng.chance(cold.model.loss) {
             Some(LossReason::Random)
         } else {
             None
@@ -1236,18 +1365,17 @@ impl Simulator {
             l.fsn_sent[d] = fsn;
             let bsn = l.fsn_rcvd[d];
             if let Some(tap) = &mut self.pcap {
-                tap.write(now.micros(), d == 0, u16::try_from(li).unwrap_or(u16::MAX), bsn, fsn, &bytes);
+                tap.write(now.micros(), d == 0, u16::try_from(li).unwrap_or(u16::MAX), bsn, fsn, bytes);
             }
         }
         let arrival = if lost.is_none() {
             let delay = if l.fixed {
-                Duration::from_micros(l.delay_us)
+                Duration::from_micros(u64::from(l.delay_us))
             } else {
-                draw_delay(&mut l.rng, &self.links_cold[li as usize].model)
+                draw_delay(&mut cold.rng, &cold.model)
             };
             let at = now.after(delay).max(l.last_arrival[d]);
             l.last_arrival[d] = at;
-            l.in_flight[d] = l.in_flight[d].saturating_add(1);
             Some((at, l.epoch[d]))
         } else {
             None
@@ -1259,8 +1387,8 @@ impl Simulator {
                 fate: lost.map_or(Fate::InFlight, Fate::Lost),
                 from,
                 to,
-                from_name: self.nodes[from.0 as usize].name.clone(),
-                to_name: self.nodes[to.0 as usize].name.clone(),
+                from_name: self.nodes_cold[from.0 as usize].name.clone(),
+                to_name: self.nodes_cold[to.0 as usize].name.clone(),
                 link: LinkId(li),
                 kind: l.kind,
                 bytes: bytes.clone(),
@@ -1270,15 +1398,22 @@ impl Simulator {
             NO_TRACE
         };
         match (lost, arrival) {
-            (Some(reason), _) => self.count_loss(li, reason),
             (None, Some((at, epoch))) => {
-                let (traced, trace) = (trace != NO_TRACE, trace as u32);
-                self.schedule_what(
-                    at,
-                    What::Deliver { link: li, dir: d as u8, epoch, fsn, traced, trace, bytes },
-                );
+                if let Some(What::Deliver { epoch: e, fsn: f, traced: t, trace: i, .. }) =
+                    self.queue.get_mut(s)
+                {
+                    (*e, *f, *t, *i) = (epoch, fsn, trace != NO_TRACE, trace as u32);
+                }
+                let seq = self.seq;
+                self.seq += 1;
+                self.queue.place(s, at.max(now), seq);
             }
-            (None, None) => {}
+            (lost, _) => {
+                self.queue.unpark(s);
+                if let Some(reason) = lost {
+                    self.count_loss(li, d, reason, 1);
+                }
+            }
         }
     }
 
@@ -1298,14 +1433,10 @@ impl Simulator {
 
     /// Cuts the frames in flight on direction `d` of `link` (lost, counted now).
     fn cut(&mut self, link: u32, d: usize, reason: LossReason) {
-        let l = &mut self.links[link as usize];
-        let n = l.in_flight[d];
-        l.in_flight[d] = 0;
+        let n = self.in_flight(link, d);
         self.links_cold[link as usize].cuts[d].push(reason);
-        l.epoch[d] += 1;
-        for _ in 0..n {
-            self.count_loss(link, reason);
-        }
+        self.links[link as usize].epoch[d] += 1;
+        self.count_loss(link, d, reason, n);
     }
 
     /// Takes a link down: frames in flight on it are lost (and counted), later
@@ -1345,7 +1476,7 @@ impl Simulator {
 
     fn notify(&mut self, ends: [(NodeId, Port); 2], up: bool) {
         for (node, port) in ends {
-            let incarnation = self.nodes[node.0 as usize].incarnation;
+            let incarnation = self.nodes_cold[node.0 as usize].incarnation;
             self.schedule_what(self.now, What::LinkState { node, port, up, incarnation });
         }
     }
@@ -1362,9 +1493,10 @@ impl Simulator {
             return;
         }
         n.crashed = true;
-        n.incarnation += 1;
         let timers: Vec<Queued> = n.timers.drain().map(|(_, t)| t).collect();
-        let ends: Vec<End> = n.ports.as_slice().iter().map(|(_, e)| *e).collect();
+        let cold = &mut self.nodes_cold[node.0 as usize];
+        cold.incarnation += 1;
+        let ends: Vec<End> = cold.ports.as_slice().iter().map(|(_, e)| *e).collect();
         // Its queued timers stay in the queue, dead (skipped when due), as
         // before the tables kept fired timers; the order they are marked in
         // does not matter.
@@ -1392,13 +1524,14 @@ impl Simulator {
             return;
         }
         n.crashed = false;
+        let cold = &mut self.nodes_cold[node.0 as usize];
         // Whatever was queued for the crashed incarnation is void.
-        n.incarnation += 1;
-        if let Some(f) = &mut n.factory {
+        cold.incarnation += 1;
+        if let Some(f) = &mut cold.factory {
             n.element = f();
         }
-        let incarnation = n.incarnation;
-        let down: Vec<Port> = n
+        let incarnation = cold.incarnation;
+        let down: Vec<Port> = cold
             .ports
             .as_slice()
             .iter()
@@ -1438,7 +1571,7 @@ impl Simulator {
 /// Whether a queued event no longer does anything: a cancelled or moved
 /// timer, a frame cut off in flight, a start or link state of an element's
 /// earlier incarnation.
-fn stale(nodes: &[NodeSlot], links: &[Link], what: &What) -> bool {
+fn stale(nodes: &[NodeCold], links: &[Link], what: &What) -> bool {
     match what {
         // A cancelled or moved timer left the queue or was marked dead.
         What::Timer { gen, .. } => *gen == DEAD,
@@ -1450,26 +1583,37 @@ fn stale(nodes: &[NodeSlot], links: &[Link], what: &What) -> bool {
     }
 }
 
-/// A hasher for the timer table: one multiply per `TimerId` (SipHash's
-/// defence against chosen keys is not needed for ids elements pick; the
-/// table's order never reaches any output).
+/// A hasher for the timer table: one multiply per `TimerId`. hashbrown
+/// takes a hash's low bits as the bucket index and its top 7 bits as the
+/// tag it matches first. The index keeps ids that differ only in their low
+/// 3 bits in one block of 8 buckets, the blocks spread by a mix of the
+/// rest: a phone's four per-call timers (ids 1 to 4) share a group of
+/// control bytes and two or three lines of buckets, where a mix of the
+/// whole id scattered them over a table sized for the 200 call timers it
+/// sets at start; an SSP's timers of 8 neighbouring circuits share a block.
+/// The tag mixes the whole id. SipHash's defence against chosen keys is not
+/// needed for ids elements pick; the table's order never reaches any output.
 #[derive(Default)]
 struct IdHasher(u64);
 
 impl Hasher for IdHasher {
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.write_u64(u64::from(b));
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
         }
     }
 
     fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = n;
     }
 
     fn finish(&self) -> u64 {
-        // hashbrown takes the top 7 bits as a tag and the low bits as the index.
-        self.0 ^ (self.0 >> 29)
+        const K: u64 = 0x9e37_79b9_7f4a_7c15;
+        const TAG: u64 = 0x7f << 57;
+        let id = self.0;
+        let m = (id >> 3).wrapping_mul(K);
+        let index = (m ^ (m >> 29)) << 3 | (id & 7);
+        (id.wrapping_mul(K) & TAG) | (index & !TAG)
     }
 }
 
@@ -1712,5 +1856,67 @@ mod tests {
         assert_eq!(sim.trace()[0].fate, Fate::InFlight);
         assert!(sim.run_until_idle(Instant(10_000_000)));
         assert_eq!(sim.trace()[0].fate, Fate::Delivered(Instant(1_500)));
+    }
+
+    /// Sends `n` one-octet frames and one of 100 000 octets on port 0 at start.
+    struct Burst {
+        n: usize,
+    }
+
+    impl Element for Burst {
+        fn name(&self) -> &str {
+            "burst"
+        }
+
+        fn handle(&mut self, _now: Instant, input: Input<'_>, out: &mut Outputs) {
+            if let Input::Start = input {
+                for _ in 0..self.n {
+                    out.send(Port(0), vec![1u8]);
+                }
+                out.send(Port(0), vec![0u8; 100_000]);
+            }
+        }
+    }
+
+    #[test]
+    fn link_counters_carry_past_their_low_bits() {
+        // A link keeps 16 bits of each counter in its line and the rest
+        // apart: counts past 65 536 frames and octets, in flight, delivered
+        // and cut off, must come out exact.
+        let mut sim = Simulator::new(1);
+        sim.set_tracing(false);
+        let a = sim.add_node("a", Burst { n: 70_000 }).unwrap();
+        let b = sim.add_node("b", Burst { n: 65_535 }).unwrap();
+        let model = LinkModel::fixed(Duration::from_millis(1));
+        let link = sim.link((a, Port(0)), (b, Port(0)), LinkKind::Line, model).unwrap();
+        sim.start();
+        sim.run_until(Instant(0));
+        assert_eq!(sim.link_in_flight(link), [70_001, 65_536]);
+        let ls = sim.link_stats(link);
+        assert_eq!(ls.sent_by, [70_001, 65_536]);
+        assert_eq!(ls.sent, 135_537);
+        assert_eq!(ls.octets_by, [170_000, 165_535]);
+        assert_eq!((ls.delivered, ls.lost), (0, 0));
+        sim.run_until(Instant(1_000));
+        assert_eq!(sim.link_in_flight(link), [0, 0]);
+        let ls = sim.link_stats(link);
+        assert_eq!((ls.sent, ls.delivered, ls.lost), (135_537, 135_537, 0));
+        assert_eq!(sim.stats().frames_delivered, 135_537);
+
+        // Cut off in flight: lost, none left on the wire.
+        let mut sim = Simulator::new(1);
+        sim.set_tracing(false);
+        let a = sim.add_node("a", Burst { n: 66_000 }).unwrap();
+        let b = sim.add_node("b", Burst { n: 3 }).unwrap();
+        let link = sim.link((a, Port(0)), (b, Port(0)), LinkKind::Line, model).unwrap();
+        sim.start();
+        sim.run_until(Instant(10));
+        sim.link_down(link);
+        assert_eq!(sim.link_in_flight(link), [0, 0]);
+        let ls = sim.link_stats(link);
+        assert_eq!((ls.sent, ls.delivered, ls.lost), (66_005, 0, 66_005));
+        assert_eq!(sim.stats().lost_link_down, 66_005);
+        assert!(sim.run_until_idle(Instant(10_000)));
+        assert_eq!(sim.link_stats(link), ls);
     }
 }

@@ -132,15 +132,21 @@ impl<T> Queue<T> {
         self.push(at, seq, item)
     }
 
+    #[inline(always)]
     fn alloc(&mut self, at: u64, item: T) -> u32 {
-        let e = Entry { at, next: NIL, prev: NIL, item: Some(item) };
         match self.free.pop() {
             Some(s) => {
-                self.slots[s as usize] = e;
+                // Field by field: a whole `Entry` was built on the stack and
+                // copied in, its loads waiting on the narrower stores.
+                let e = &mut self.slots[s as usize];
+                e.at = at;
+                e.next = NIL;
+                e.prev = NIL;
+                e.item = Some(item);
                 s
             }
             None => {
-                self.slots.push(e);
+                self.slots.push(Entry { at, next: NIL, prev: NIL, item: Some(item) });
                 u32::try_from(self.slots.len() - 1).unwrap_or(NIL)
             }
         }
@@ -248,8 +254,38 @@ impl<T> Queue<T> {
     /// Queues `item` at `at`; `seq` must grow with every push. Returns its
     /// slot (for [`Queue::remove`], valid until the item is popped or dropped).
     pub(super) fn push(&mut self, at: Instant, seq: u64, item: T) -> u32 {
-        let at = at.0;
-        let s = self.alloc(at, item);
+        let s = self.alloc(at.0, item);
+        self.link(at.0, seq, s);
+        s
+    }
+
+    /// Puts `item` in a slot of its own without queueing it: [`Queue::place`]
+    /// queues it later, [`Queue::unpark`] takes it back. (The simulator parks
+    /// a frame first thing, so that its bytes are written once, straight
+    /// into the slot, not kept on the stack while the link is read and
+    /// copied from there in pieces the stores before it do not match.)
+    #[inline(always)]
+    pub(super) fn park(&mut self, item: T) -> u32 {
+        self.alloc(0, item)
+    }
+
+    /// Queues the item parked in slot `s` at `at`; `seq` as for [`Queue::push`].
+    pub(super) fn place(&mut self, s: u32, at: Instant, seq: u64) {
+        if let Some(e) = self.slots.get_mut(s as usize) {
+            e.at = at.0;
+            self.link(at.0, seq, s);
+        }
+    }
+
+    /// Takes back the item parked in slot `s` (not queued) and frees the slot.
+    pub(super) fn unpark(&mut self, s: u32) -> Option<T> {
+        let item = self.slots.get_mut(s as usize)?.item.take();
+        self.free.push(s);
+        item
+    }
+
+    /// Queues slot `s`, due at `at`.
+    fn link(&mut self, at: u64, seq: u64, s: u32) {
         self.len += 1;
         let b = at / BLOCK;
         if at < self.base {
@@ -261,7 +297,6 @@ impl<T> Queue<T> {
         } else {
             self.far.push(Reverse((at, seq, s)));
         }
-        s
     }
 
     /// The first non-empty level-one bucket from `base` on, going round once.
