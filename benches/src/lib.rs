@@ -32,7 +32,7 @@ fn bytes<E: std::fmt::Display>(r: Result<Vec<u8>, E>, name: &str) -> Vec<u8> {
 /// No such example, or it does not encode.
 pub fn isup(variant: Variant, name: &str) -> Vec<u8> {
     let r: IsupRepr = pick(isup::examples(variant), name);
-    bytes(r.to_bytes(), name)
+    bytes(r.to_bytes().map(Vec::from), name)
 }
 
 /// ITU TCAP Begin: AARQ (INAP CS-1 context) + Invoke InitiateCallAttempt

@@ -178,12 +178,12 @@ fn user_parts(variant: Variant) -> Vec<UserPart> {
     let mut v = Vec::new();
     for (n, r) in isup::examples(variant) {
         let name = format!("isup: {n}");
-        let bytes = bytes_of(&name, r.to_bytes());
+        let bytes = bytes_of(&name, r.to_bytes().map(Vec::from));
         v.push(UserPart { name, si: si::ISUP, bytes });
     }
     for (n, r) in ssp_examples(variant) {
         let name = format!("ssp: {n}");
-        let bytes = bytes_of(&name, r.to_bytes());
+        let bytes = bytes_of(&name, r.to_bytes().map(Vec::from));
         v.push(UserPart { name, si: si::ISUP, bytes });
     }
     for (n, r) in sccp::examples(variant) {

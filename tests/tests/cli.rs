@@ -146,7 +146,7 @@ fn decode(layer: &str, variant: &str, hex: &str) -> Output {
 }
 
 fn iam(variant: Variant) -> Vec<u8> {
-    ainsim_wire::isup::examples(variant)[0].1.to_bytes().unwrap()
+    ainsim_wire::isup::examples(variant)[0].1.to_bytes().unwrap().into()
 }
 
 #[test]

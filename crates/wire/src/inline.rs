@@ -49,6 +49,14 @@ impl<const N: usize> InlineBytes<N> {
         }
     }
 
+    /// The first `len` octets of `buf`, inline, built in place from the
+    /// array (no copy of a variable length). `len` past `N` keeps `N`.
+    #[inline(always)]
+    pub(crate) fn from_array(buf: [u8; N], len: u8) -> Self {
+        let len = if usize::from(len) <= N { len } else { N.min(255) as u8 };
+        InlineBytes(Inner::Inline { len, buf })
+    }
+
     /// The octets.
     #[inline]
     pub fn as_slice(&self) -> &[u8] {

@@ -268,7 +268,7 @@ impl Frame {
         match self.start {
             Start::Tcap => tcap.ok_or_else(|| missing("tcap")),
             Start::Sccp => sccp.ok_or_else(|| missing("sccp")),
-            Start::Isup => self.isup.as_ref().ok_or_else(|| missing("isup"))?.to_bytes(),
+            Start::Isup => self.isup.as_ref().ok_or_else(|| missing("isup"))?.to_bytes().map(Vec::from),
             Start::M3ua => {
                 let mut m = self.m3ua.clone().ok_or_else(|| missing("m3ua"))?;
                 if let Some(up) = user_part {
@@ -321,7 +321,7 @@ impl Frame {
             return Ok(Some(s));
         }
         if let Some(i) = &self.isup {
-            return i.to_bytes().map(Some);
+            return i.to_bytes().map(|b| Some(b.into()));
         }
         if let Some(s) = &self.snm {
             return s.to_bytes().map(Some);
@@ -384,7 +384,7 @@ fn example_bytes(variant: Variant) -> Vec<(String, Start, Vec<u8>)> {
     // (name, service indicator, start when sent bare, bytes)
     let mut users: Vec<(String, u8, Option<Start>, Vec<u8>)> = Vec::new();
     for (n, r) in crate::isup::examples(variant) {
-        users.extend(r.to_bytes().ok().map(|b| (format!("isup/{n}"), si::ISUP, Some(Start::Isup), b)));
+        users.extend(r.to_bytes().ok().map(|b| (format!("isup/{n}"), si::ISUP, Some(Start::Isup), b.into())));
     }
     for (n, r) in crate::sccp::examples(variant) {
         users.extend(r.to_bytes(variant).ok().map(|b| (format!("sccp/{n}"), si::SCCP, Some(Start::Sccp), b)));
@@ -533,7 +533,7 @@ mod tests {
                     dpc: crate::PointCode(if variant == Variant::Itu { 0x1234 } else { 0x010203 }),
                     opc: crate::PointCode(7),
                     sls: 3,
-                    sif: isup.to_bytes().unwrap(),
+                    sif: isup.to_bytes().unwrap().into(),
                 };
                 let f = round_trip(&m.to_bytes().unwrap(), Start::Mtp3, variant);
                 assert_eq!(f.isup.as_ref(), Some(&isup), "{name}");

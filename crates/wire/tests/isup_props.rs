@@ -170,7 +170,9 @@ fn example_frames() -> &'static [(Variant, Vec<u8>)] {
         [Variant::Itu, Variant::Ansi]
             .into_iter()
             .flat_map(|v| {
-                isup::examples(v).into_iter().map(move |(_, r)| (v, r.to_bytes().expect("example emits")))
+                isup::examples(v)
+                    .into_iter()
+                    .map(move |(_, r)| (v, r.to_bytes().expect("example emits").into()))
             })
             .collect()
     })

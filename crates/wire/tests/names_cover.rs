@@ -136,7 +136,7 @@ fn frames(variant: Variant) -> Vec<(String, Frame)> {
         add(n, r.to_bytes().unwrap(), Start::Mtp3, false);
     }
     for (n, r) in isup::examples(variant) {
-        add(n, r.to_bytes().unwrap(), Start::Isup, false);
+        add(n, r.to_bytes().unwrap().into(), Start::Isup, false);
     }
     for (n, r) in sccp::examples(variant) {
         add(n, r.to_bytes(variant).unwrap(), Start::Sccp, false);

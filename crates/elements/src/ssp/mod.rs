@@ -841,7 +841,7 @@ impl Ssp {
             None => {
                 let (mt, mandatory, optional) = f.message();
                 match IsupRepr::new(self.variant, 0, mt, mandatory, optional).to_bytes() {
-                    Ok(b) => self.fixed.push((f, b)),
+                    Ok(b) => self.fixed.push((f, b.into())),
                     Err(e) => {
                         let e = format!("{}: cannot encode: {e}", self.name);
                         return out.event(Some(u64::from(cic)), EventKind::Note(e));
@@ -962,7 +962,7 @@ impl Ssp {
                 )
             }
         };
-        IsupRepr::new(self.variant, cic, mt, m, None).to_bytes().unwrap_or_default()
+        IsupRepr::new(self.variant, cic, mt, m, None).to_bytes().map(Vec::from).unwrap_or_default()
     }
 
     fn group_timers(&self, kind: GroupKind) -> (Duration, Duration) {

@@ -513,7 +513,7 @@ fn iam(v: Variant, cic: u16, called: &str) -> Vec<u8> {
         }
     }
     m.push(P::CalledPartyNumber(Number::e164(3, called)));
-    IsupRepr::new(v, cic, M::Iam, m, Some(vec![])).to_bytes().expect("iam")
+    IsupRepr::new(v, cic, M::Iam, m, Some(vec![])).to_bytes().expect("iam").into()
 }
 
 #[test]

@@ -441,7 +441,7 @@ fn network(v: Variant) -> Net {
 fn iam(v: Variant, cic: u16) -> Vec<u8> {
     let (_, mut r) = ainsim_wire::isup::examples(v).into_iter().find(|(n, _)| *n == "IAM").unwrap();
     r.cic = cic;
-    r.to_bytes().unwrap()
+    r.to_bytes().unwrap().into()
 }
 
 /// The ISUP messages an end point received: (time, port, SLS, CIC).

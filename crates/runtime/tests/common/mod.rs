@@ -38,20 +38,24 @@ pub fn iam(cic: u16, calling: &str, called: &str) -> Vec<u8> {
     )
     .to_bytes()
     .unwrap()
+    .into()
 }
 
 pub fn acm(cic: u16) -> Vec<u8> {
     let bci = BackwardCallIndicators::default().with_charge(2).with_called_party_status(1).with_isup(1);
-    IsupRepr::new(Variant::Itu, cic, Mt::Acm, vec![P::BackwardCallIndicators(bci)], None).to_bytes().unwrap()
+    IsupRepr::new(Variant::Itu, cic, Mt::Acm, vec![P::BackwardCallIndicators(bci)], None)
+        .to_bytes()
+        .unwrap()
+        .into()
 }
 
 pub fn bare(mt: Mt, cic: u16) -> Vec<u8> {
-    IsupRepr::new(Variant::Itu, cic, mt, vec![], None).to_bytes().unwrap()
+    IsupRepr::new(Variant::Itu, cic, mt, vec![], None).to_bytes().unwrap().into()
 }
 
 pub fn rel(cic: u16, cause: u8) -> Vec<u8> {
     let c = CauseIndicators { location: 2, value: cause, value_ext: 1, ..Default::default() };
-    IsupRepr::new(Variant::Itu, cic, Mt::Rel, vec![P::CauseIndicators(c)], None).to_bytes().unwrap()
+    IsupRepr::new(Variant::Itu, cic, Mt::Rel, vec![P::CauseIndicators(c)], None).to_bytes().unwrap().into()
 }
 
 // ------------------------------------------------------------------ probe

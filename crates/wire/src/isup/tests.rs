@@ -116,7 +116,7 @@ fn parse_into_reuses_one_repr_for_every_example() {
     let mut frames = Vec::new();
     for variant in [Variant::Itu, Variant::Ansi] {
         for (_, r) in examples(variant) {
-            frames.push((variant, r.to_bytes().unwrap()));
+            frames.push((variant, Vec::from(r.to_bytes().unwrap())));
         }
     }
     frames.push((Variant::Itu, vec![0x01, 0x00, 0xee, 0x01, 0x02]));
@@ -484,7 +484,7 @@ fn short_forms_emit_as_the_walk() {
                     let ra = r.emit(&mut a).map_err(|e| e.to_string());
                     let rg = r.emit_general(&mut g).map_err(|e| e.to_string());
                     assert_eq!((&ra, &a), (&rg, &g), "{r:?}");
-                    let t = r.to_bytes().map_err(|e| e.to_string());
+                    let t = r.to_bytes().map(Vec::from).map_err(|e| e.to_string());
                     assert_eq!(t, rg.map(|()| g[1..].to_vec()), "to_bytes {r:?}");
                 }
             }
