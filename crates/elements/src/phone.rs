@@ -403,13 +403,12 @@ impl Phone {
             }
             (Heard::DialTone, St::Dialling(i)) => {
                 self.state = St::Calling(i);
-                if self.logging {
-                    let to = self.dial(i).map(|d| d.digits.clone()).unwrap_or_default();
-                    self.send(now, LineSignal::Digits(to), out);
-                } else {
-                    // The same frame, written from the dial without a copy of its digits.
-                    let to = self.dial(i).map_or("", |d| d.digits.as_str());
-                    let _ = out.send_written(Self::LINE, |buf| LineSignal::emit_digits(to, buf));
+                // Written from the dial; its digits are copied only into a log.
+                let to = self.dial(i).map_or("", |d| d.digits.as_str());
+                let _ = out.send_written(Self::LINE, |buf| LineSignal::emit_digits(to, buf));
+                let logged = self.logging.then(|| LineSignal::Digits(to.to_owned()));
+                if let Some(sig) = logged {
+                    self.record(now, true, sig);
                 }
             }
             (Heard::Failure, St::Dialling(_) | St::Calling(_)) => {

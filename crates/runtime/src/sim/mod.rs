@@ -478,14 +478,17 @@ impl Link {
     }
 }
 
-/// Adds `n` to a counter kept as its low 16 bits `low` plus a high part
-/// elsewhere; returns what to add to the high part (a multiple of 65 536,
-/// 0 nearly always).
+/// Adds `n` to a counter kept as its low 16 bits `low` plus `high` (a
+/// multiple of 65 536, elsewhere): `high` is written only on a carry,
+/// once per 65 536, so the line it lives on stays cold.
 #[inline]
-fn add_low16(low: &mut u16, n: u64) -> u64 {
+fn add_low16(low: &mut u16, high: &mut u64, n: u64) {
     let t = u64::from(*low) + n;
     *low = t as u16;
-    t & !0xffff
+    let carry = t & !0xffff;
+    if carry != 0 {
+        *high += carry;
+    }
 }
 
 /// A queued event. In `Deliver`, `trace` is the low 32 bits of the frame's
@@ -1190,10 +1193,7 @@ impl Simulator {
             return;
         }
         let l = &mut self.links[link as usize];
-        let carry = add_low16(&mut l.delivered_low[d], 1);
-        if carry != 0 {
-            self.links_cold[link as usize].high.delivered[d] += carry;
-        }
+        add_low16(&mut l.delivered_low[d], &mut self.links_cold[link as usize].high.delivered[d], 1);
         if l.kind == LinkKind::Ss7 {
             l.fsn_rcvd[1 - d] = fsn;
         }
@@ -1334,17 +1334,15 @@ impl Simulator {
             trace: 0,
             bytes,
         });
-        let Some(What::Deliver { bytes, .. }) = self.queue.get(s) else { return };
+        let Some(What::Deliver { bytes, .. }) = self.queue.get(s) else {
+            // Not reached (the slot was just filled); the slot goes back all the same.
+            self.queue.unpark(s);
+            return;
+        };
         let l = &mut self.links[li as usize];
         let cold = &mut self.links_cold[li as usize];
-        let carry = add_low16(&mut l.sent_low[d], 1);
-        if carry != 0 {
-            cold.high.sent[d] += carry;
-        }
-        let carry = add_low16(&mut l.octets_low[d], bytes.len() as u64);
-        if carry != 0 {
-            cold.high.octets[d] += carry;
-        }
+        add_low16(&mut l.sent_low[d], &mut cold.high.sent[d], 1);
+        add_low16(&mut l.octets_low[d], &mut cold.high.octets[d], bytes.len() as u64);
         let to = l.ends[1 - d].0;
         let partitioned =
             self.partitioned && self.nodes[from.0 as usize].group != self.nodes[to.0 as usize].group;
