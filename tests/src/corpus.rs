@@ -225,8 +225,8 @@ fn ssp_examples(variant: Variant) -> Vec<(&'static str, isup::Repr)> {
     let usr = |uui| isup::Repr::new(variant, 7, M::Usr, vec![P::UserToUserInformation(uui)], Some(vec![]));
     let iam = |p: &Presented| {
         let mut r = isup::examples(variant).into_iter().find(|(n, _)| *n == "IAM").expect("IAM example").1;
-        if let isup::Body::Parameters { optional, .. } = &mut r.body {
-            *optional = Some(presented_calling(variant, "2125550142", p));
+        if let isup::Body::Parameters(list) = &mut r.body {
+            list.set_optional(Some(presented_calling(variant, "2125550142", p)));
         }
         r
     };

@@ -77,8 +77,8 @@ fn click_to_call_with_an_announcement_from_the_ip() {
     // SSP-A connects the shopper to the IP: IAM to the IP number + announcement id 1.
     let (_, mut iam) = isup::examples(v).into_iter().find(|(n, _)| *n == "IAM").unwrap();
     iam.cic = 12;
-    if let IsupBody::Parameters { mandatory, .. } = &mut iam.body {
-        for p in mandatory.iter_mut() {
+    if let IsupBody::Parameters(list) = &mut iam.body {
+        for p in list.mandatory_mut() {
             if let Parameter::CalledPartyNumber(n) = p {
                 n.digits = format!("{ip_number}1").into();
             }

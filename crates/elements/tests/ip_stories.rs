@@ -53,8 +53,8 @@ impl IpNet {
     fn iam(&mut self, cic: u16, called: &str) {
         let (_, mut iam) = isup::examples(self.v).into_iter().find(|(n, _)| *n == "IAM").unwrap();
         iam.cic = cic;
-        if let IsupBody::Parameters { mandatory, .. } = &mut iam.body {
-            for p in mandatory.iter_mut() {
+        if let IsupBody::Parameters(list) = &mut iam.body {
+            for p in list.mandatory_mut() {
                 if let Parameter::CalledPartyNumber(n) = p {
                     n.digits = called.into();
                 }

@@ -820,15 +820,21 @@ impl M3uaRepr {
     /// length that disagrees with the buffer, a parameter length under 4 or
     /// past the end, non-zero or missing padding, a known parameter whose value
     /// has the wrong shape.
-    // `#[inline]`: the message is ~340 bytes and `Ok(repr)` is copied out
-    // in 64-byte loads right after being written field by field; perf
-    // (dwarf call graph) put 11 % of the samples on that copy. Inlined, the
-    // caller's optimiser can place the value where it is used.
+    // The message is ~340 bytes. Built in a local and returned as
+    // `Ok(repr)`, it was copied out in wide loads right after being written
+    // field by field (a store-forwarding stall; perf put 11 % of the samples
+    // on that copy). It is built in the result instead, the one place it is
+    // returned from, and `#[inline]` lets the caller's optimiser place that
+    // result where it is used.
     #[inline]
     pub fn parse(buf: &[u8]) -> Result<Self> {
-        let mut repr = M3uaRepr { message: M3uaMessageType::Data, params: M3uaParameters::new() };
-        Self::parse_into(buf, &mut repr)?;
-        Ok(repr)
+        let mut res = Ok(M3uaRepr { message: M3uaMessageType::Data, params: M3uaParameters::new() });
+        if let Ok(repr) = &mut res {
+            if let Err(e) = Self::parse_into(buf, repr) {
+                res = Err(e);
+            }
+        }
+        res
     }
 
     /// Parses like [`parse`](Self::parse) into `out`, reusing it: the

@@ -134,13 +134,12 @@ fn redirect(iam: &mut isup::Repr, by: &str) -> Option<u8> {
         .with_redirection_counter(count)
         .with_redirecting_reason(3);
     let had_original = iam.find(isup::code::ORIGINAL_CALLED).is_some();
-    let isup::Body::Parameters { optional, .. } = &mut iam.body else { return None };
-    let opt = optional.get_or_insert_with(Vec::new);
-    opt.retain(|p| !matches!(p, P::RedirectionInformation(_) | P::RedirectingNumber(_)));
-    opt.push(P::RedirectionInformation(info));
-    opt.push(P::RedirectingNumber(Number::e164(3, by)));
+    let isup::Body::Parameters(list) = &mut iam.body else { return None };
+    list.retain_optional(|p| !matches!(p, P::RedirectionInformation(_) | P::RedirectingNumber(_)));
+    list.push_optional(P::RedirectionInformation(info));
+    list.push_optional(P::RedirectingNumber(Number::e164(3, by)));
     if !had_original {
-        opt.push(P::OriginalCalledNumber(Number::e164(3, by)));
+        list.push_optional(P::OriginalCalledNumber(Number::e164(3, by)));
     }
     Some(count)
 }

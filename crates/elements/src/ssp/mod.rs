@@ -1124,8 +1124,8 @@ impl Ssp {
             Some(iam) => {
                 let mut r = iam.clone();
                 r.cic = cic;
-                if let isup::Body::Parameters { mandatory, .. } = &mut r.body {
-                    for p in mandatory.iter_mut() {
+                if let isup::Body::Parameters(list) = &mut r.body {
+                    for p in list.mandatory_mut() {
                         if let P::CalledPartyNumber(n) = p {
                             n.digits = setup.called.as_str().into();
                         }
@@ -1188,28 +1188,28 @@ impl Ssp {
         r.cic = cic;
         r.cic_spare = 0;
         r.message_type = M::Iam;
-        // The vectors of the previous IAM are kept (with their room).
-        let (mut m, mut opt) = match std::mem::replace(&mut r.body, isup::Body::Raw(Vec::new())) {
-            isup::Body::Parameters { mandatory, optional } => (mandatory, optional.unwrap_or_default()),
-            isup::Body::Raw(_) => (Vec::with_capacity(5), Vec::new()),
+        // The list of the previous IAM is kept (with its room).
+        let mut m = match std::mem::replace(&mut r.body, isup::Body::Raw(Vec::new())) {
+            isup::Body::Parameters(list) => list,
+            isup::Body::Raw(_) => isup::ParameterList::with_capacity(6),
         };
         m.clear();
-        m.push(P::NatureOfConnectionIndicators(NatureOfConnection::default()));
-        m.push(P::ForwardCallIndicators(ForwardCallIndicators::default().with_isup(1)));
-        m.push(P::CallingPartysCategory(setup.category));
+        m.push_mandatory(P::NatureOfConnectionIndicators(NatureOfConnection::default()));
+        m.push_mandatory(P::ForwardCallIndicators(ForwardCallIndicators::default().with_isup(1)));
+        m.push_mandatory(P::CallingPartysCategory(setup.category));
         match self.variant {
             // Q.931 bearer capability: speech, circuit mode 64 kbit/s, G.711 mu-law.
-            Variant::Ansi => {
-                m.push(P::UserServiceInformation(UserServiceInformation { bytes: vec![0x80, 0x90, 0xa2] }))
-            }
-            Variant::Itu => m.push(P::TransmissionMediumRequirement(0)),
+            Variant::Ansi => m.push_mandatory(P::UserServiceInformation(UserServiceInformation {
+                bytes: vec![0x80, 0x90, 0xa2],
+            })),
+            Variant::Itu => m.push_mandatory(P::TransmissionMediumRequirement(0)),
         }
-        m.push(P::CalledPartyNumber(Number::e164(3, &setup.called)));
-        opt.clear();
+        m.push_mandatory(P::CalledPartyNumber(Number::e164(3, &setup.called)));
+        m.open_optional();
         if let Some(d) = setup.calling.as_deref() {
-            opt.push(P::CallingPartyNumber(Number { screening: 3, ..Number::e164(3, d) }));
+            m.push_optional(P::CallingPartyNumber(Number { screening: 3, ..Number::e164(3, d) }));
         }
-        r.body = isup::Body::Parameters { mandatory: m, optional: Some(opt) };
+        r.body = isup::Body::Parameters(m);
     }
 
     /// The IAM of a call from a `pbx` line `own` that presented `p`
@@ -1223,8 +1223,8 @@ impl Ssp {
     fn presented_iam(&self, setup: &Setup, own: &str, p: &Presented) -> IsupRepr {
         let mut r = self.fresh_iam(0, setup);
         let opt = presented_calling(self.variant, own, p);
-        if let isup::Body::Parameters { optional, .. } = &mut r.body {
-            *optional = Some(opt);
+        if let isup::Body::Parameters(list) = &mut r.body {
+            list.set_optional(Some(opt));
         }
         r
     }

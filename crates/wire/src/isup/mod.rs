@@ -32,11 +32,13 @@
 
 pub mod addr;
 pub mod examples;
+mod list;
 pub mod message;
 pub mod param;
 
 pub use addr::Digits;
 pub use examples::examples;
+pub use list::ParameterList;
 pub use message::{format, Format, MessageType};
 pub use param::{
     code, parameter_name, BackwardCallIndicators, CauseIndicators, CircuitGroupSupervision,
@@ -157,14 +159,11 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Body {
-    /// A message with a format in the table.
-    Parameters {
-        /// Mandatory fixed then mandatory variable parameters, in table order.
-        mandatory: Vec<Parameter>,
-        /// The optional part: `None` when the pointer is 0 or the message has
-        /// none; `Some(vec![])` when the pointer leads straight to the end octet.
-        optional: Option<Vec<Parameter>>,
-    },
+    /// A message with a format in the table: mandatory fixed then
+    /// mandatory variable parameters in table order, and the optional part
+    /// (none when the pointer is 0 or the message has none; empty when the
+    /// pointer leads straight to the end octet).
+    Parameters(ParameterList),
     /// A message type this variant's table does not define: the body as it came.
     Raw(#[serde(with = "crate::hexser")] Vec<u8>),
 }
@@ -223,7 +222,8 @@ impl Repr {
         mandatory: Vec<Parameter>,
         optional: Option<Vec<Parameter>>,
     ) -> Self {
-        Repr { variant, cic, cic_spare: 0, message_type: mt, body: Body::Parameters { mandatory, optional } }
+        let body = Body::Parameters(ParameterList::new(mandatory, optional));
+        Repr { variant, cic, cic_spare: 0, message_type: mt, body }
     }
 
     /// Parses one ISUP message (CIC onwards).
@@ -239,7 +239,7 @@ impl Repr {
         // general path below reads it the same way (the `no_parameters` arm).
         if let (&[c0, c1, mt, ref rest @ ..], 3..=4) = (buf, buf.len()) {
             if buf.len() == message::bare_len(mt, variant) && rest.first().is_none_or(|&p| p == 0) {
-                let body = Body::Parameters { mandatory: Vec::new(), optional: None };
+                let body = Body::Parameters(ParameterList::empty());
                 return Ok(Self::from_header([c0, c1], mt, variant, body));
             }
         }
@@ -271,12 +271,12 @@ impl Repr {
                 && message::format_by_code(mt, variant)
                     .is_some_and(|f| f.fixed.is_empty() && f.variable == [code::CAUSE] && f.optional)
             {
-                let mut mandatory = vec![Parameter::PLACEHOLDER];
-                if let Some(slot) = mandatory.first_mut() {
+                let mut list = vec![Parameter::PLACEHOLDER];
+                if let Some(slot) = list.first_mut() {
                     Parameter::fill(slot, code::CAUSE, &buf[6..], variant, 6)
                         .map_err(|e| msg_err(e, MessageType::lookup(mt)))?;
                 }
-                let body = Body::Parameters { mandatory, optional: None };
+                let body = Body::Parameters(ParameterList { list, mandatory: 1, optional: false });
                 return Ok(Self::from_header([c0, c1], mt, variant, body));
             }
         }
@@ -288,27 +288,30 @@ impl Repr {
     fn parse_walk(buf: &[u8], variant: Variant) -> Result<Self> {
         let p = Packet::new_checked(buf, variant)?;
         let mt = p.message_type();
-        let body = match message::format_by_code(buf[2], variant) {
-            None => Body::Raw(p.body().to_vec()),
-            // No parameters at all (ANM, RLC, ... without an optional
-            // part): the everyday short messages skip the walk.
-            Some(f) if no_parameters(buf, f) => Body::Parameters { mandatory: Vec::new(), optional: None },
-            Some(f) => {
-                let (mut mandatory, mut optional) = (Vec::with_capacity(f.mandatory_len()), None);
-                parse_body(buf, f, variant, &mut mandatory, &mut optional).map_err(|e| msg_err(e, mt))?;
-                Body::Parameters { mandatory, optional }
-            }
+        let header = |body| Repr { variant, cic: p.cic(), cic_spare: p.cic_spare(), message_type: mt, body };
+        let Some(f) = message::format_by_code(buf[2], variant) else {
+            return Ok(header(Body::Raw(p.body().to_vec())));
         };
-        Ok(Repr { variant, cic: p.cic(), cic_spare: p.cic_spare(), message_type: mt, body })
+        // The result is built where it is returned and the list filled in
+        // it: a list filled in a local and then moved into the result was
+        // copied right after being written field by field.
+        let mut res = Ok(header(Body::Parameters(ParameterList::empty())));
+        // No parameters at all (ANM, RLC, ... without an optional part):
+        // the everyday short messages skip the walk.
+        if !no_parameters(buf, f) {
+            if let Ok(Repr { body: Body::Parameters(list), .. }) = &mut res {
+                if let Err(e) = parse_body(buf, f, variant, list) {
+                    res = Err(msg_err(e, mt));
+                }
+            }
+        }
+        res
     }
 
     /// Parses like [`parse`](Self::parse) into `out`, reusing its parameter
-    /// vectors (or its raw body) instead of allocating new ones: the
+    /// list (or its raw body) instead of allocating a new one: the
     /// steady-state path for a loop that handles one message after another.
     /// On success `*out == Repr::parse(buf, variant)?`.
-    ///
-    /// The optional-part vector is kept only while messages have an optional
-    /// part (`optional: None` cannot hold one).
     ///
     /// # Errors
     /// As [`parse`](Self::parse). On error `out` holds a valid but
@@ -330,29 +333,24 @@ impl Repr {
             }
             return Ok(());
         };
-        if let Body::Parameters { mandatory, optional } = &mut out.body {
-            mandatory.clear();
+        if let Body::Parameters(list) = &mut out.body {
             if no_parameters(buf, f) {
-                *optional = None;
+                list.clear();
                 return Ok(());
             }
-            return parse_body_inline(buf, f, variant, mandatory, optional).map_err(|e| msg_err(e, mt));
+            return parse_body_inline(buf, f, variant, list).map_err(|e| msg_err(e, mt));
         }
-        // The body was raw: start from empty vectors.
-        let (mut mandatory, mut optional) = (Vec::new(), None);
-        let r = if no_parameters(buf, f) {
-            Ok(())
-        } else {
-            parse_body(buf, f, variant, &mut mandatory, &mut optional)
-        };
-        out.body = Body::Parameters { mandatory, optional };
+        // The body was raw: start from an empty list.
+        let mut list = ParameterList::empty();
+        let r = if no_parameters(buf, f) { Ok(()) } else { parse_body(buf, f, variant, &mut list) };
+        out.body = Body::Parameters(list);
         r.map_err(|e| msg_err(e, mt))
     }
 
     /// The mandatory parameters (empty for a raw body).
     pub fn mandatory(&self) -> &[Parameter] {
         match &self.body {
-            Body::Parameters { mandatory, .. } => mandatory,
+            Body::Parameters(list) => list.mandatory(),
             Body::Raw(_) => &[],
         }
     }
@@ -360,14 +358,17 @@ impl Repr {
     /// The optional parameters (empty when there is no optional part).
     pub fn optional(&self) -> &[Parameter] {
         match &self.body {
-            Body::Parameters { optional: Some(o), .. } => o,
-            _ => &[],
+            Body::Parameters(list) => list.optional().unwrap_or_default(),
+            Body::Raw(_) => &[],
         }
     }
 
     /// The first parameter with name code `c`, mandatory or optional.
     pub fn find(&self, c: u8) -> Option<&Parameter> {
-        self.mandatory().iter().chain(self.optional()).find(|p| p.code() == c)
+        match &self.body {
+            Body::Parameters(list) => list.all().iter().find(|p| p.code() == c),
+            Body::Raw(_) => None,
+        }
     }
 
     /// Octets [`emit`](Self::emit) will append.
@@ -375,7 +376,8 @@ impl Repr {
         HEADER_LEN
             + match &self.body {
                 Body::Raw(b) => b.len(),
-                Body::Parameters { mandatory, optional } => {
+                Body::Parameters(list) => {
+                    let (mandatory, optional) = (list.mandatory(), list.optional());
                     let f = format(self.message_type, self.variant);
                     let nfixed = f.map_or(0, |f| f.fixed.len());
                     let pointers = f.map_or(0, |f| f.variable.len() + usize::from(f.optional));
@@ -384,9 +386,8 @@ impl Repr {
                         .enumerate()
                         .map(|(i, p)| p.value_len() + usize::from(i >= nfixed))
                         .sum();
-                    let opt: usize = optional
-                        .as_ref()
-                        .map_or(0, |o| o.iter().map(|p| 2 + p.value_len()).sum::<usize>() + 1);
+                    let opt: usize =
+                        optional.map_or(0, |o| o.iter().map(|p| 2 + p.value_len()).sum::<usize>() + 1);
                     pointers + mand + opt
                 }
             }
@@ -434,8 +435,8 @@ impl Repr {
         let field = self.cic | u16::from(self.cic_spare) << shift;
         let mt = self.message_type.code();
         let header = u128::from(field) | u128::from(mt) << 16;
-        let Body::Parameters { mandatory, optional } = &self.body else { return None };
-        match (mandatory.as_slice(), optional) {
+        let Body::Parameters(list) = &self.body else { return None };
+        match (list.mandatory(), list.optional()) {
             ([], None) => {
                 let len = message::bare_len(mt, v);
                 (len != 0).then_some(ShortForm { word: header, len: len as u8 })
@@ -550,7 +551,7 @@ impl Repr {
                 out.extend_from_slice(b);
                 return Ok(());
             }
-            (Body::Parameters { mandatory, optional }, Some(f)) => (mandatory, optional, f),
+            (Body::Parameters(list), Some(f)) => (list.mandatory(), list.optional(), f),
             (Body::Raw(_), Some(_)) => {
                 return Err(Error::other(
                     Layer::Isup,
@@ -558,7 +559,7 @@ impl Repr {
                     "message type has a format: give parameters, not raw",
                 ))
             }
-            (Body::Parameters { .. }, None) => {
+            (Body::Parameters(_), None) => {
                 return Err(Error::other(
                     Layer::Isup,
                     2,
@@ -714,35 +715,48 @@ fn no_parameters(buf: &[u8], f: &Format) -> bool {
         && buf.get(HEADER_LEN).is_none_or(|&ptr| ptr == 0)
 }
 
-/// Walks the body of a message of format `f`, appending the mandatory
-/// parameters to `mandatory` (empty on entry) and setting `optional` to the
-/// optional part (its vector, if any, is cleared and reused).
+/// Walks the body of a message of format `f` into `list` (emptied first,
+/// its room kept): the mandatory parameters, then the optional part.
 #[inline(never)]
-fn parse_body(
-    buf: &[u8],
-    f: &Format,
-    v: Variant,
-    mandatory: &mut Vec<Parameter>,
-    optional: &mut Option<Vec<Parameter>>,
-) -> Result<()> {
-    parse_body_inline(buf, f, v, mandatory, optional)
+fn parse_body(buf: &[u8], f: &Format, v: Variant, list: &mut ParameterList) -> Result<()> {
+    parse_body_inline(buf, f, v, list)
 }
 
-/// [`parse_body`], inlined into [`Repr::parse_into`].
+/// [`parse_body`], inlined into [`Repr::parse_into`]. On error `list` holds
+/// what was read so far, as mandatory parameters.
 #[inline(always)]
-fn parse_body_inline(
-    buf: &[u8],
-    f: &Format,
-    v: Variant,
-    mandatory: &mut Vec<Parameter>,
-    optional: &mut Option<Vec<Parameter>>,
-) -> Result<()> {
+fn parse_body_inline(buf: &[u8], f: &Format, v: Variant, list: &mut ParameterList) -> Result<()> {
+    list.clear();
+    let r = walk_body(buf, f, v, &mut list.list);
+    match r {
+        Ok(optional) => {
+            list.mandatory = list::count(f.mandatory_len());
+            list.optional = optional;
+        }
+        Err(_) => list.mandatory = list::count(list.list.len()),
+    }
+    r.map(|_| ())
+}
+
+/// The walk of [`parse_body`] into `list` (empty on entry): every
+/// parameter in wire order; whether there is an optional part.
+#[inline(always)]
+fn walk_body(buf: &[u8], f: &Format, v: Variant, list: &mut Vec<Parameter>) -> Result<bool> {
     let mut pos = HEADER_LEN;
-    // Sized once and filled by index (see `Parameter::fill`); `mandatory`
-    // is empty on entry, so every slot holds the placeholder.
-    mandatory.reserve_exact(f.mandatory_len());
-    mandatory.extend((0..f.mandatory_len()).map(|_| Parameter::PLACEHOLDER));
-    let (fixed_slots, variable_slots) = mandatory.split_at_mut(f.fixed.len());
+    // The optional parameters are counted first (a quiet pre-scan from
+    // where the optional-part pointer points; the walk checks that pointer),
+    // so that the list is sized once for both parts.
+    let fixed_len: usize = f.fixed.iter().map(|&(_, len)| len).sum();
+    let opt_pp = HEADER_LEN + fixed_len + f.variable.len();
+    let nopt = match buf.get(opt_pp) {
+        Some(&ptr) if f.optional && ptr != 0 => count_optional(buf, opt_pp + usize::from(ptr)),
+        _ => 0,
+    };
+    // Filled by index (see `Parameter::fill`): every slot holds the
+    // placeholder until its parameter is read.
+    list.reserve_exact(f.mandatory_len() + nopt);
+    list.extend((0..f.mandatory_len()).map(|_| Parameter::PLACEHOLDER));
+    let (fixed_slots, variable_slots) = list.split_at_mut(f.fixed.len());
     for (&(c, len), slot) in f.fixed.iter().zip(fixed_slots) {
         let avail = buf.len() - pos;
         let bytes = buf
@@ -778,33 +792,22 @@ fn parse_body_inline(
         Parameter::fill(slot, c, &buf[vstart..vstart + len], v, vstart)?;
         next = vstart + len;
     }
-    if !f.optional {
-        *optional = None;
-    } else {
+    let mut optional = false;
+    if f.optional {
         let pp = ptr_base + f.variable.len();
         let ptr = usize::from(buf[pp]);
-        if ptr == 0 {
-            *optional = None;
-        } else {
+        if ptr != 0 {
             if pp + ptr != next {
                 return Err(Error::new(Layer::Isup, pp, Reason::BadPointer { pointer: ptr })
                     .parameter("optional part pointer"));
             }
-            let n = count_optional(buf, next);
-            // A fresh vector (`parse`) is allocated at its size directly,
-            // a reused one (`parse_into`) only grows when too small.
-            let opts = match optional {
-                Some(opts) => {
-                    opts.clear();
-                    opts.reserve_exact(n);
-                    opts
-                }
-                None => optional.insert(Vec::with_capacity(n)),
-            };
+            optional = true;
             // Filled by index like the mandatory part. The pre-scan counts
             // exactly the parameters a successful walk reads; the walk
             // checks anyway (`got`).
-            opts.extend((0..n).map(|_| Parameter::PLACEHOLDER));
+            let first = list.len();
+            list.extend((0..nopt).map(|_| Parameter::PLACEHOLDER));
+            let opts = &mut list[first..];
             let mut got = 0;
             loop {
                 let c = *buf.get(next).ok_or_else(|| {
@@ -836,7 +839,7 @@ fn parse_body_inline(
                 got += 1;
                 next = vstart + len;
             }
-            opts.truncate(got);
+            list.truncate(first + got);
         }
     }
     if next != buf.len() {
@@ -846,7 +849,7 @@ fn parse_body_inline(
             Reason::Trailing { count: buf.len().saturating_sub(next) },
         ));
     }
-    Ok(())
+    Ok(optional)
 }
 
 #[cfg(test)]

@@ -80,7 +80,7 @@ fn parse_spec_vectors() {
     let Some(Parameter::CauseIndicators(c)) = rel.find(code::CAUSE) else { panic!("no cause") };
     assert_eq!((c.value, c.location, c.coding_standard), (16, 0, 0));
     assert_eq!(rel.optional(), &[]);
-    assert!(matches!(rel.body, Body::Parameters { optional: None, .. }));
+    assert!(matches!(&rel.body, Body::Parameters(l) if l.optional().is_none()));
 }
 
 #[test]
@@ -198,10 +198,77 @@ fn empty_optional_part_differs_from_none() {
     let empty = [0x01, 0x00, 0x09, 0x01, 0x00];
     let a = Repr::parse(&none, Variant::Itu).unwrap();
     let b = Repr::parse(&empty, Variant::Itu).unwrap();
-    assert!(matches!(a.body, Body::Parameters { optional: None, .. }));
-    assert!(matches!(&b.body, Body::Parameters { optional: Some(o), .. } if o.is_empty()));
+    assert!(matches!(&a.body, Body::Parameters(l) if l.optional().is_none()));
+    assert!(matches!(&b.body, Body::Parameters(l) if l.optional() == Some(&[])));
     assert_eq!(a.to_bytes().unwrap(), none);
     assert_eq!(b.to_bytes().unwrap(), empty);
+}
+
+#[test]
+fn parameter_list_keeps_its_two_parts_apart() {
+    let cause = |value| Parameter::CauseIndicators(CauseIndicators { value, ..Default::default() });
+    let mut l = ParameterList::new(vec![cause(16)], None);
+    assert_eq!((l.mandatory().len(), l.optional()), (1, None));
+    // An optional parameter opens the part; a mandatory one goes before it.
+    l.push_optional(Parameter::HopCounter(3));
+    l.push_mandatory(cause(17));
+    assert_eq!(l.mandatory(), [cause(16), cause(17)]);
+    assert_eq!(l.optional(), Some(&[Parameter::HopCounter(3)][..]));
+    assert_eq!(l.all().len(), 3);
+    // Keeping optional parameters never touches the mandatory ones, even
+    // those the test would refuse.
+    l.retain_optional(|p| !matches!(p, Parameter::HopCounter(_) | Parameter::CauseIndicators(_)));
+    assert_eq!((l.mandatory().len(), l.optional()), (2, Some(&[][..])));
+    // An empty optional part and none are different lists.
+    assert_ne!(l, ParameterList::new(vec![cause(16), cause(17)], None));
+    l.set_optional(None);
+    assert_eq!(l, ParameterList::new(vec![cause(16), cause(17)], None));
+    l.set_optional(Some(vec![Parameter::HopCounter(4)]));
+    assert_eq!(l.clone().into_parts(), (vec![cause(16), cause(17)], Some(vec![Parameter::HopCounter(4)])));
+    if let Some(o) = l.optional_mut() {
+        o[0] = Parameter::HopCounter(5);
+    }
+    l.mandatory_mut()[1] = cause(31);
+    assert_eq!(l.into_parts(), (vec![cause(16), cause(31)], Some(vec![Parameter::HopCounter(5)])));
+    let mut l = ParameterList::with_capacity(4);
+    l.open_optional();
+    assert_eq!(l, ParameterList::new(vec![], Some(vec![])));
+    l.clear();
+    assert_eq!(l, ParameterList::empty());
+}
+
+#[test]
+fn parameter_list_serializes_as_two_lists() {
+    // The JSON of `ainsim decode --json` / `ainsim encode --json`: the
+    // mandatory list and the optional one (null when there is none), as
+    // before the two were kept in one list.
+    let none = Body::Parameters(ParameterList::new(vec![Parameter::HopCounter(3)], None));
+    let some = Body::Parameters(ParameterList::new(vec![], Some(vec![Parameter::HopCounter(4)])));
+    let j = |b: &Body| serde_json::to_string(b).unwrap();
+    assert_eq!(j(&none), r#"{"parameters":{"mandatory":[{"hop_counter":3}],"optional":null}}"#);
+    assert_eq!(j(&some), r#"{"parameters":{"mandatory":[],"optional":[{"hop_counter":4}]}}"#);
+    for b in [&none, &some] {
+        assert_eq!(&serde_json::from_str::<Body>(&j(b)).unwrap(), b);
+    }
+    // A missing optional list is none; a missing mandatory one is an error.
+    let b: Body = serde_json::from_str(r#"{"parameters":{"mandatory":[{"hop_counter":3}]}}"#).unwrap();
+    assert_eq!(b, none);
+    assert!(serde_json::from_str::<Body>(r#"{"parameters":{"optional":[]}}"#).is_err());
+}
+
+#[test]
+fn a_failed_parse_leaves_a_list_that_reads_consistently() {
+    // The optional part is cut short: the walk fails after the list was
+    // sized for both parts. What it holds reads as mandatory parameters
+    // only, and the next parse into it starts clean.
+    let mut r = Repr::parse(&IAM_ITU, Variant::Itu).unwrap();
+    let cut = &IAM_ITU[..IAM_ITU.len() - 2];
+    assert!(Repr::parse_into(cut, Variant::Itu, &mut r).is_err());
+    let Body::Parameters(l) = &r.body else { panic!("a raw body after a failed IAM parse") };
+    assert_eq!(l.optional(), None);
+    assert_eq!(l.mandatory().len(), l.all().len());
+    Repr::parse_into(&IAM_ITU, Variant::Itu, &mut r).unwrap();
+    assert_eq!(r, Repr::parse(&IAM_ITU, Variant::Itu).unwrap());
 }
 
 #[test]
@@ -268,13 +335,13 @@ fn emit_refuses_what_it_cannot_encode() {
     r.cic = 0x1000; // 13 bits in ITU
     assert!(r.to_bytes().is_err());
     let mut r = iam_repr();
-    if let Body::Parameters { mandatory, .. } = &mut r.body {
-        mandatory.swap(0, 2);
+    if let Body::Parameters(l) = &mut r.body {
+        l.mandatory_mut().swap(0, 2);
     }
     assert!(r.to_bytes().is_err());
     let mut r = iam_repr();
-    if let Body::Parameters { mandatory, .. } = &mut r.body {
-        mandatory[4] = Parameter::CalledPartyNumber(Number::e164(3, "55x"));
+    if let Body::Parameters(l) = &mut r.body {
+        l.mandatory_mut()[4] = Parameter::CalledPartyNumber(Number::e164(3, "55x"));
     }
     let mut out = vec![0xee];
     assert!(r.emit(&mut out).is_err());
@@ -442,13 +509,13 @@ fn short_forms_emit_as_the_walk() {
             for (cic, spare) in [(1, 0), (0x0fff, 0), (0x1000, 0), (0x3fff, 0), (0x4000, 0), (5, 3), (5, 15)]
             {
                 let mut bodies = vec![
-                    Body::Parameters { mandatory: vec![], optional: None },
-                    Body::Parameters { mandatory: vec![], optional: Some(vec![]) },
+                    Body::Parameters(ParameterList::new(vec![], None)),
+                    Body::Parameters(ParameterList::new(vec![], Some(vec![]))),
                     Body::Raw(vec![]),
                 ];
                 for c in &causes {
-                    bodies.push(Body::Parameters { mandatory: vec![c.clone()], optional: None });
-                    bodies.push(Body::Parameters { mandatory: vec![c.clone()], optional: Some(vec![]) });
+                    bodies.push(Body::Parameters(ParameterList::new(vec![c.clone()], None)));
+                    bodies.push(Body::Parameters(ParameterList::new(vec![c.clone()], Some(vec![]))));
                 }
                 // Fixed and optional parameters of one or two octets (ACM,
                 // CPG, ...), in and out of place, up to past 16 octets.
@@ -468,10 +535,10 @@ fn short_forms_emit_as_the_walk() {
                 ];
                 for m in &fixed {
                     for o in &opts {
-                        bodies.push(Body::Parameters { mandatory: m.clone(), optional: o.clone() });
+                        bodies.push(Body::Parameters(ParameterList::new(m.clone(), o.clone())));
                     }
                 }
-                bodies.push(Body::Parameters { mandatory: vec![Parameter::HopCounter(3)], optional: None });
+                bodies.push(Body::Parameters(ParameterList::new(vec![Parameter::HopCounter(3)], None)));
                 for body in bodies {
                     let r = Repr {
                         variant: v,
