@@ -754,7 +754,15 @@ fn walk_body(buf: &[u8], f: &Format, v: Variant, list: &mut Vec<Parameter>) -> R
     };
     // Filled by index (see `Parameter::fill`): every slot holds the
     // placeholder until its parameter is read.
-    list.reserve_exact(f.mandatory_len() + nopt);
+    // A fresh list (`parse`) is allocated at its size directly (`reserve`
+    // goes through the general growth path), a reused one (`parse_into`)
+    // only grows when too small.
+    let n = f.mandatory_len() + nopt;
+    if list.capacity() == 0 {
+        *list = Vec::with_capacity(n);
+    } else {
+        list.reserve_exact(n);
+    }
     list.extend((0..f.mandatory_len()).map(|_| Parameter::PLACEHOLDER));
     let (fixed_slots, variable_slots) = list.split_at_mut(f.fixed.len());
     for (&(c, len), slot) in f.fixed.iter().zip(fixed_slots) {
