@@ -113,16 +113,6 @@ impl ParameterList {
         &self.list
     }
 
-    /// Every parameter in wire order, to change in place.
-    pub fn all_mut(&mut self) -> &mut [Parameter] {
-        &mut self.list
-    }
-
-    /// Whether there is an optional part (perhaps empty).
-    pub fn has_optional_part(&self) -> bool {
-        self.optional
-    }
-
     /// Removes every parameter and the optional part, keeping the room.
     pub fn clear(&mut self) {
         self.list.clear();
@@ -133,12 +123,7 @@ impl ParameterList {
     /// Appends a mandatory parameter (after the other mandatory ones,
     /// before the optional part).
     pub fn push_mandatory(&mut self, p: Parameter) {
-        let at = self.split();
-        if at == self.list.len() {
-            self.list.push(p);
-        } else {
-            self.list.insert(at, p);
-        }
+        self.list.insert(self.split(), p);
         self.mandatory += 1;
     }
 
@@ -187,10 +172,4 @@ impl ParameterList {
 /// `u32::MAX` is not a value a `Vec` of 48-byte parameters can reach.
 pub(super) fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-impl From<ParameterList> for (Vec<Parameter>, Option<Vec<Parameter>>) {
-    fn from(l: ParameterList) -> Self {
-        l.into_parts()
-    }
 }

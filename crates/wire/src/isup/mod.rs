@@ -288,24 +288,18 @@ impl Repr {
     fn parse_walk(buf: &[u8], variant: Variant) -> Result<Self> {
         let p = Packet::new_checked(buf, variant)?;
         let mt = p.message_type();
-        let header = |body| Repr { variant, cic: p.cic(), cic_spare: p.cic_spare(), message_type: mt, body };
-        let Some(f) = message::format_by_code(buf[2], variant) else {
-            return Ok(header(Body::Raw(p.body().to_vec())));
-        };
-        // The result is built where it is returned and the list filled in
-        // it: a list filled in a local and then moved into the result was
-        // copied right after being written field by field.
-        let mut res = Ok(header(Body::Parameters(ParameterList::empty())));
-        // No parameters at all (ANM, RLC, ... without an optional part):
-        // the everyday short messages skip the walk.
-        if !no_parameters(buf, f) {
-            if let Ok(Repr { body: Body::Parameters(list), .. }) = &mut res {
-                if let Err(e) = parse_body(buf, f, variant, list) {
-                    res = Err(msg_err(e, mt));
-                }
+        let body = match message::format_by_code(buf[2], variant) {
+            None => Body::Raw(p.body().to_vec()),
+            // No parameters at all (ANM, RLC, ... without an optional
+            // part): the everyday short messages skip the walk.
+            Some(f) if no_parameters(buf, f) => Body::Parameters(ParameterList::empty()),
+            Some(f) => {
+                let mut list = ParameterList::empty();
+                parse_body(buf, f, variant, &mut list).map_err(|e| msg_err(e, mt))?;
+                Body::Parameters(list)
             }
-        }
-        res
+        };
+        Ok(Repr { variant, cic: p.cic(), cic_spare: p.cic_spare(), message_type: mt, body })
     }
 
     /// Parses like [`parse`](Self::parse) into `out`, reusing its parameter
