@@ -11,7 +11,7 @@ use std::hint::black_box;
 use ainsim_benches as frames;
 use ainsim_wire::{IsupRepr, M3uaRepr, SccpRepr, TcapRepr, Variant};
 
-const CASES: [&str; 41] = [
+const CASES: [&str; 42] = [
     "isup-iam-parse",
     "isup-iam-emit",
     "isup-iam-parse-emit",
@@ -43,6 +43,7 @@ const CASES: [&str; 41] = [
     "peer-isup-iam-parse-emit",
     "peer-isup-rel-parse",
     "peer-isup-anm-parse",
+    "peer-isup-acm-parse",
     "peer-tcap-itu-parse",
     "peer-tcap-itu-emit",
     "peer-m3ua-data-parse",
@@ -196,6 +197,10 @@ fn main() {
         }
         "peer-isup-anm-parse" => {
             let b = isup("ANM");
+            run(&|| itu_isup::Message::decode(black_box(&b)).is_ok());
+        }
+        "peer-isup-acm-parse" => {
+            let b = isup("ACM");
             run(&|| itu_isup::Message::decode(black_box(&b)).is_ok());
         }
         "peer-tcap-itu-parse" => {
