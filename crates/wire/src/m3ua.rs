@@ -531,16 +531,17 @@ impl M3uaParameter {
         base: usize,
         out: &mut SmallVec<A>,
     ) -> Result<()> {
-        let fixed = |n: usize| -> Result<()> {
-            if v.len() == n {
-                Ok(())
-            } else {
-                Err(Error::new(
+        // A fixed-length value as its four octets, after one length test.
+        // Read octet by octet, each index was bounds-checked on its own
+        // (callgrind: ~60 instructions a DATA parse).
+        let word = || -> Result<[u8; 4]> {
+            <[u8; 4]>::try_from(v).map_err(|_| {
+                Error::new(
                     Layer::M3ua,
                     base,
                     Reason::BadValue { value: v.len() as u64, expected: "a value of its fixed length" },
-                ))
-            }
+                )
+            })
         };
         let multiple_of_4 = || -> Result<()> {
             if v.len() & 3 == 0 && !v.is_empty() {
@@ -553,8 +554,6 @@ impl M3uaParameter {
                 ))
             }
         };
-        let be32 = |i: usize| u32::from_be_bytes([v[i], v[i + 1], v[i + 2], v[i + 3]]);
-        let be16 = |i: usize| u16::from_be_bytes([v[i], v[i + 1]]);
         let reserved_zero = |i: usize, n: usize| -> Result<()> {
             match v[i..i + n].iter().position(|&b| b != 0) {
                 None => Ok(()),
@@ -585,70 +584,87 @@ impl M3uaParameter {
             tag::ROUTING_CONTEXT => {
                 multiple_of_4()?;
                 // Nearly always one context: no iterator for it.
-                if v.len() == 4 {
-                    set(slot, M3uaParameter::RoutingContext(smallvec::smallvec![be32(0)]))
+                if let Ok(w) = <[u8; 4]>::try_from(v) {
+                    set(slot, M3uaParameter::RoutingContext(smallvec::smallvec![u32::from_be_bytes(w)]))
                 } else {
-                    set(slot, M3uaParameter::RoutingContext((0..v.len() / 4).map(|i| be32(4 * i)).collect()))
+                    set(
+                        slot,
+                        M3uaParameter::RoutingContext(
+                            v.chunks_exact(4).map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]])).collect(),
+                        ),
+                    )
                 }
             }
             tag::DIAGNOSTIC_INFORMATION => set(slot, M3uaParameter::DiagnosticInformation(v.to_vec())),
             tag::HEARTBEAT_DATA => set(slot, M3uaParameter::HeartbeatData(v.to_vec())),
             tag::TRAFFIC_MODE_TYPE => {
-                fixed(4)?;
-                set(slot, M3uaParameter::TrafficModeType(TrafficMode::from_value(be32(0))))
+                let w = word()?;
+                set(slot, M3uaParameter::TrafficModeType(TrafficMode::from_value(u32::from_be_bytes(w))))
             }
             tag::ERROR_CODE => {
-                fixed(4)?;
-                set(slot, M3uaParameter::ErrorCode(ErrorCode::from_value(be32(0))))
+                let w = word()?;
+                set(slot, M3uaParameter::ErrorCode(ErrorCode::from_value(u32::from_be_bytes(w))))
             }
             tag::STATUS => {
-                fixed(4)?;
-                set(slot, M3uaParameter::Status { status_type: be16(0), status_info: be16(2) })
+                let [a, b, c, d] = word()?;
+                set(
+                    slot,
+                    M3uaParameter::Status {
+                        status_type: u16::from_be_bytes([a, b]),
+                        status_info: u16::from_be_bytes([c, d]),
+                    },
+                )
             }
             tag::ASP_IDENTIFIER => {
-                fixed(4)?;
-                set(slot, M3uaParameter::AspIdentifier(be32(0)))
+                let w = word()?;
+                set(slot, M3uaParameter::AspIdentifier(u32::from_be_bytes(w)))
             }
             tag::AFFECTED_POINT_CODE => {
                 multiple_of_4()?;
                 set(
                     slot,
                     M3uaParameter::AffectedPointCode(
-                        (0..v.len() / 4)
-                            .map(|i| MaskedPointCode {
-                                mask: v[4 * i],
-                                pc: PointCode(be32(4 * i) & 0x00ff_ffff),
+                        v.chunks_exact(4)
+                            .map(|c| MaskedPointCode {
+                                mask: c[0],
+                                pc: PointCode(u32::from_be_bytes([0, c[1], c[2], c[3]])),
                             })
                             .collect(),
                     ),
                 )
             }
             tag::CORRELATION_ID => {
-                fixed(4)?;
-                set(slot, M3uaParameter::CorrelationId(be32(0)))
+                let w = word()?;
+                set(slot, M3uaParameter::CorrelationId(u32::from_be_bytes(w)))
             }
             tag::NETWORK_APPEARANCE => {
-                fixed(4)?;
-                set(slot, M3uaParameter::NetworkAppearance(be32(0)))
+                let w = word()?;
+                set(slot, M3uaParameter::NetworkAppearance(u32::from_be_bytes(w)))
             }
             tag::USER_CAUSE => {
-                fixed(4)?;
-                set(slot, M3uaParameter::UserCause { cause: be16(0), user: be16(2) })
+                let [a, b, c, d] = word()?;
+                set(
+                    slot,
+                    M3uaParameter::UserCause {
+                        cause: u16::from_be_bytes([a, b]),
+                        user: u16::from_be_bytes([c, d]),
+                    },
+                )
             }
             tag::CONGESTION_INDICATIONS => {
-                fixed(4)?;
+                let [_, _, _, level] = word()?;
                 reserved_zero(0, 3)?;
-                set(slot, M3uaParameter::CongestionIndications(v[3]))
+                set(slot, M3uaParameter::CongestionIndications(level))
             }
             tag::CONCERNED_DESTINATION => {
-                fixed(4)?;
+                let w = word()?;
                 reserved_zero(0, 1)?;
-                set(slot, M3uaParameter::ConcernedDestination(PointCode(be32(0))))
+                set(slot, M3uaParameter::ConcernedDestination(PointCode(u32::from_be_bytes(w))))
             }
             tag::PROTOCOL_DATA => {
-                if v.len() < 12 {
+                let [o0, o1, o2, o3, d0, d1, d2, d3, si, ni, mp, sls, ref user_data @ ..] = *v else {
                     return Err(Error::truncated(Layer::M3ua, base, 12, v.len()));
-                }
+                };
                 // Filled where it lies: the user data is copied once,
                 // straight into the list's slot. Built by
                 // `InlineBytes::from_slice` in a temporary, the 64-byte value
@@ -659,17 +675,17 @@ impl M3uaParameter {
                 set(
                     slot,
                     M3uaParameter::ProtocolData(ProtocolData {
-                        opc: PointCode(be32(0)),
-                        dpc: PointCode(be32(4)),
-                        si: v[8],
-                        ni: v[9],
-                        mp: v[10],
-                        sls: v[11],
+                        opc: PointCode(u32::from_be_bytes([o0, o1, o2, o3])),
+                        dpc: PointCode(u32::from_be_bytes([d0, d1, d2, d3])),
+                        si,
+                        ni,
+                        mp,
+                        sls,
                         user_data: InlineBytes::new(),
                     }),
                 );
                 if let M3uaParameter::ProtocolData(pd) = slot {
-                    pd.user_data.assign(&v[12..]);
+                    pd.user_data.assign(user_data);
                 }
             }
             t => set(slot, M3uaParameter::Unknown { tag: t, value: v.to_vec() }),
