@@ -1055,10 +1055,38 @@ impl<'a> Iterator for RawParams<'a> {
 }
 
 impl<'a> RawParams<'a> {
+    /// The next parameter; `pos < end`.
+    // The everyday parameter in one pass over what holds it: its header,
+    // then its value and padding as one slice of the padded length (one
+    // bounds check for both, where the checks one by one took ~30
+    // instructions a parameter). Anything else, errors included, takes
+    // the checks one by one in `step_checked`.
     #[inline(always)]
     fn step(&mut self) -> Result<RawParam<'a>> {
         let offset = self.pos;
-        let area = &self.buf[..self.end];
+        let area = self.buf.get(offset..self.end).unwrap_or_default();
+        if let [t0, t1, l0, l1, ..] = *area {
+            let len = usize::from(u16::from_be_bytes([l0, l1]));
+            if let Some(p) = area.get(..(len + 3) & !3) {
+                if let Some(value) = p.get(4..len) {
+                    if p.len() == len || p[len..].iter().all(|&b| b == 0) {
+                        self.pos = offset + p.len();
+                        return Ok(RawParam { tag: u16::from_be_bytes([t0, t1]), value, offset });
+                    }
+                }
+            }
+        }
+        let (raw, next) = Self::step_checked(self.buf, offset, self.end)?;
+        self.pos = next;
+        Ok(raw)
+    }
+
+    /// [`step`](Self::step) with every check on its own, naming the error;
+    /// the parameter at `offset` and the offset of the next.
+    #[cold]
+    #[inline(never)]
+    fn step_checked(buf: &'a [u8], offset: usize, end: usize) -> Result<(RawParam<'a>, usize)> {
+        let area = &buf[..end];
         // Tag and length straight from the slice; a `Reader` only on the
         // (cold) short-header path, for its error.
         let (t, len) = match area.get(offset..) {
@@ -1082,28 +1110,27 @@ impl<'a> RawParams<'a> {
             )
             .parameter(name()));
         }
-        if len > self.end - offset {
+        if len > end - offset {
             return Err(Error::new(
                 Layer::M3ua,
                 offset + 2,
-                Reason::BadLength { declared: len, available: self.end - offset },
+                Reason::BadLength { declared: len, available: end - offset },
             )
             .parameter(name()));
         }
         let value = &area[offset + 4..offset + len];
         let padded = pad4(len);
         // RFC 4666 §3.1: the message length includes the padding of every parameter.
-        if padded > self.end - offset {
+        if padded > end - offset {
             return Err(Error::new(
                 Layer::M3ua,
                 offset + len,
-                Reason::Truncated { needed: padded - len, available: self.end - offset - len },
+                Reason::Truncated { needed: padded - len, available: end - offset - len },
             )
             .parameter(name()));
         }
         if padded == len {
-            self.pos = offset + padded;
-            return Ok(RawParam { tag: t, value, offset });
+            return Ok((RawParam { tag: t, value, offset }, offset + padded));
         }
         if let Some(k) = area[offset + len..offset + padded].iter().position(|&b| b != 0) {
             return Err(Error::new(
@@ -1113,8 +1140,7 @@ impl<'a> RawParams<'a> {
             )
             .parameter(name()));
         }
-        self.pos = offset + padded;
-        Ok(RawParam { tag: t, value, offset })
+        Ok((RawParam { tag: t, value, offset }, offset + padded))
     }
 }
 
