@@ -412,10 +412,9 @@ pub enum M3uaParameter {
 }
 
 impl M3uaParameter {
-    /// What the slot [`parse_value_into`](Self::parse_value_into) fills
-    /// holds before it writes the parsed value over it: owns nothing, so it
-    /// is overwritten without a drop. An empty Protocol Data, so that a
-    /// Protocol Data is parsed by writing its fields where they lie.
+    /// What [`parse_value_into`](Self::parse_value_into) makes a slot
+    /// before it parses a Protocol Data into it, writing its fields where
+    /// they lie: an empty Protocol Data, which owns nothing.
     const PLACEHOLDER: M3uaParameter = M3uaParameter::ProtocolData(ProtocolData {
         opc: PointCode(0),
         dpc: PointCode(0),
@@ -426,14 +425,23 @@ impl M3uaParameter {
         user_data: InlineBytes::new(),
     });
 
-    /// The slots a parse starts from: four placeholders, inline.
-    // Built where it is stored rather than copied from a `const`: the
-    // placeholder is all zero octets, so this is a memset and the length (a
-    // `const` was a 328-octet memcpy from read-only data: 28 instructions
-    // more a parse).
+    /// What a new slot holds: a parameter that owns nothing (so it is
+    /// overwritten without a drop) and is written as its tag and value
+    /// alone.
+    // Built where it is stored, not copied from a `const`: a `const` is
+    // copied whole, 80 octets from read-only data.
+    #[inline(always)]
+    fn new_slot() -> Self {
+        M3uaParameter::CorrelationId(0)
+    }
+
+    /// The slots a parse starts from: four new slots, inline.
+    // Eight narrow stores (tag and value of each) and the length. Four
+    // `PLACEHOLDER`s were a 320-octet memset call (24 instructions more a
+    // parse), copied from a `const` list a 328-octet memcpy (28 more).
     #[inline(always)]
     fn four_slots() -> M3uaParameters {
-        M3uaParameters::from_const([Self::PLACEHOLDER; 4])
+        M3uaParameters::from_const(std::array::from_fn(|_| Self::new_slot()))
     }
 
     /// Whether the parameter holds nothing on the heap (dropping it is a no-op).
@@ -559,8 +567,8 @@ impl M3uaParameter {
 
     /// Parse the value of a parameter with tag `t`; `base` is the value's
     /// absolute offset. The parameter is written over `slot`, which owns
-    /// nothing (usually [`PLACEHOLDER`](Self::PLACEHOLDER)): built where it
-    /// lies rather than moved out of a `Result`. On error `slot` holds a
+    /// nothing (a new slot or a reused parameter): built where it lies
+    /// rather than moved out of a `Result`. On error `slot` holds a
     /// parameter that owns nothing.
     // Inlined into `M3uaRepr::parse` so the parameter is built in place.
     #[inline(always)]
@@ -598,12 +606,12 @@ impl M3uaParameter {
                 )),
             }
         };
-        // Every parameter goes into a slot that holds a constant and is
-        // overwritten where it lies: a value built in a stack temporary
+        // Every parameter goes into a slot that already holds a value and
+        // is overwritten where it lies: a value built in a stack temporary
         // with narrow stores and pushed was read back in 16-byte loads (a
         // store-forwarding stall; perf cpu-clock put over half of a DATA
         // parse's samples on the load after its Routing Context's push).
-        // The slot's placeholder owns nothing: overwritten without a drop.
+        // The slot owns nothing: overwritten without a drop.
         use crate::inline::overwrite as set;
         match t {
             tag::INFO_STRING => match std::str::from_utf8(v) {
@@ -696,10 +704,10 @@ impl M3uaParameter {
                 let [o0, o1, o2, o3, d0, d1, d2, d3, si, ni, mp, sls, ref user_data @ ..] = *v else {
                     return Err(Error::truncated(Layer::M3ua, base, 12, v.len()));
                 };
-                // The slot holds a Protocol Data that owns nothing (the
-                // placeholder is one; a reused slot that is not is made
-                // the placeholder): its fields are written where they lie and the user data
-                // is copied once, straight into the slot. Built by
+                // The slot is made an empty Protocol Data (the placeholder)
+                // unless it is one already (a reused slot), then its fields
+                // are written where they lie and the user data is copied
+                // once, straight into the slot. Built by
                 // `InlineBytes::from_slice` in a temporary, the 64-byte value
                 // was copied twice more, each copy reading in 16-byte loads
                 // what the previous one had just stored in other sizes
@@ -911,8 +919,8 @@ impl M3uaRepr {
         }
         out.message = message;
         let params = &mut out.params;
-        // The parameters are written over placeholder slots, filled in
-        // order; the unused ones are cut off at the end. An inline list
+        // The parameters are written over slots that own nothing, filled
+        // in order; the unused ones are cut off at the end. An inline list
         // starts from four (a DATA's usual four, network appearance,
         // routing context, protocol data, correlation id, fit inline),
         // written in one go; a list that had spilled keeps its
@@ -950,7 +958,7 @@ impl M3uaRepr {
             if raws.pos >= raws.end {
                 break;
             }
-            params.extend((0..4).map(|_| M3uaParameter::PLACEHOLDER));
+            params.extend((0..4).map(|_| M3uaParameter::new_slot()));
         }
         params.truncate(n);
         Ok(())
