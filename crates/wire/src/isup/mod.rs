@@ -232,7 +232,13 @@ impl Repr {
     /// Truncation, a bad pointer, a parameter running past the end, a typed
     /// parameter with a bad length, a missing end-of-optional-parameters octet,
     /// or trailing octets. The offset is absolute in `buf`.
-    #[inline]
+    // Not inlined: the message is written straight into the caller's slot.
+    // Inlined, the caller copied the 40-byte value right after the four
+    // narrow stores of its header fields (type, CIC, variant, spare), and
+    // the copy's 8-byte load over them could not be forwarded from the
+    // pending stores (perf: the hottest samples of an ANM parse loop).
+    // Interleaved minimum, ANM parse 11.7 -> 6.4 ns (itu-isup 21.5).
+    #[inline(never)]
     pub fn parse(buf: &[u8], variant: Variant) -> Result<Self> {
         // A message without any parameter (ANM, RLC, ... with the optional
         // pointer at 0): answered here, the rest goes to the walk. The
