@@ -585,6 +585,8 @@ impl M3uaParameter {
                 )
             })
         };
+        // A 4-octet value as its two 16-bit halves (Status, User/Cause).
+        let halves = |[a, b, c, d]: [u8; 4]| (u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d]));
         let multiple_of_4 = || -> Result<()> {
             if v.len() & 3 == 0 && !v.is_empty() {
                 Ok(())
@@ -645,14 +647,8 @@ impl M3uaParameter {
                 set(slot, M3uaParameter::ErrorCode(ErrorCode::from_value(u32::from_be_bytes(w))))
             }
             tag::STATUS => {
-                let [a, b, c, d] = word()?;
-                set(
-                    slot,
-                    M3uaParameter::Status {
-                        status_type: u16::from_be_bytes([a, b]),
-                        status_info: u16::from_be_bytes([c, d]),
-                    },
-                )
+                let (status_type, status_info) = halves(word()?);
+                set(slot, M3uaParameter::Status { status_type, status_info })
             }
             tag::ASP_IDENTIFIER => {
                 let w = word()?;
@@ -681,14 +677,8 @@ impl M3uaParameter {
                 set(slot, M3uaParameter::NetworkAppearance(u32::from_be_bytes(w)))
             }
             tag::USER_CAUSE => {
-                let [a, b, c, d] = word()?;
-                set(
-                    slot,
-                    M3uaParameter::UserCause {
-                        cause: u16::from_be_bytes([a, b]),
-                        user: u16::from_be_bytes([c, d]),
-                    },
-                )
+                let (cause, user) = halves(word()?);
+                set(slot, M3uaParameter::UserCause { cause, user })
             }
             tag::CONGESTION_INDICATIONS => {
                 let [_, _, _, level] = word()?;
