@@ -1969,9 +1969,6 @@ mod tests {
         assert!(e.to_string().contains("maximum"), "{e}");
     }
 
-    /// `parse_into` gives what `parse` gives, whatever the reused repr held
-    /// before (every example after every other, a heap-spilled list too),
-    /// and the same error on a bad message.
     #[test]
     fn parse_into_writes_over_slots_that_held_other_parameters() {
         // Four old parameters that own nothing are the new ones' slots as
@@ -1988,6 +1985,9 @@ mod tests {
         }
     }
 
+    /// `parse_into` gives what `parse` gives, whatever the reused repr held
+    /// before (every example after every other, a heap-spilled list too),
+    /// and the same error on a bad message.
     #[test]
     fn parse_into_agrees_with_parse() {
         let frames: Vec<Vec<u8>> = examples().iter().map(|(_, r)| r.to_bytes().unwrap()).collect();
