@@ -238,6 +238,52 @@ fn parameter_list_keeps_its_two_parts_apart() {
 }
 
 #[test]
+fn parameter_lists_in_place_and_on_the_heap_agree() {
+    // Up to two parameters are kept in place, more on the heap: every
+    // operation reads the same either way, across the move in both
+    // directions, and lists holding the same parameters are equal wherever
+    // they are kept.
+    let hop = Parameter::HopCounter;
+    let cause = |value| Parameter::CauseIndicators(CauseIndicators { value, ..Default::default() });
+    let mut l = ParameterList::empty();
+    l.push_mandatory(cause(16));
+    l.push_optional(hop(1));
+    assert_eq!(l, ParameterList::new(vec![cause(16)], Some(vec![hop(1)])));
+    assert_eq!(format!("{:?}", l.all()), format!("{:?}", [cause(16), hop(1)]));
+    // The third goes to the heap, in the right place.
+    l.push_mandatory(cause(17));
+    assert_eq!(l.mandatory(), [cause(16), cause(17)]);
+    assert_eq!(l.optional(), Some(&[hop(1)][..]));
+    l.push_optional(hop(2));
+    assert_eq!(l.clone().into_parts(), (vec![cause(16), cause(17)], Some(vec![hop(1), hop(2)])));
+    // Shrunk again (the heap keeps its room) and cleared.
+    l.retain_optional(|p| *p == hop(2));
+    assert_eq!(l, ParameterList::new(vec![cause(16), cause(17)], Some(vec![hop(2)])));
+    l.clear();
+    assert_eq!(l, ParameterList::empty());
+    // A list in place shrinks in place; the slots it gave up hold nothing.
+    let mut l = ParameterList::empty();
+    l.push_optional(hop(3));
+    l.push_optional(hop(4));
+    l.set_optional(Some(vec![hop(5)]));
+    assert_eq!(l.optional(), Some(&[hop(5)][..]));
+    l.set_optional(None);
+    assert_eq!((l.all(), l.optional()), (&[][..], None));
+    // A parsed REL (its cause in place) equals the same list built from
+    // vectors, and parses into a list that held an IAM's (on the heap) and
+    // back.
+    let rel = Repr::new(Variant::Itu, 5, MessageType::Rel, vec![cause(16)], None);
+    let rel_bytes = rel.to_bytes().unwrap();
+    let parsed = Repr::parse(&rel_bytes, Variant::Itu).unwrap();
+    assert_eq!(parsed, rel);
+    let mut reused = Repr::parse(&IAM_ITU, Variant::Itu).unwrap();
+    for b in [&rel_bytes[..], &IAM_ITU[..], &rel_bytes[..]] {
+        Repr::parse_into(b, Variant::Itu, &mut reused).unwrap();
+        assert_eq!(reused, Repr::parse(b, Variant::Itu).unwrap());
+    }
+}
+
+#[test]
 fn parameter_list_serializes_as_two_lists() {
     // The JSON of `ainsim decode --json` / `ainsim encode --json`: the
     // mandatory list and the optional one (null when there is none), as
