@@ -604,3 +604,96 @@ fn short_forms_emit_as_the_walk() {
         }
     }
 }
+
+/// `to_bytes` writes the everyday IAM (and any message of short parameters
+/// and numbers up to 64 octets) into an array in one pass; it must write
+/// what the general walk writes, and refuse what it refuses: numbers too
+/// long, with a bad digit or a field wider than its bits, a parameter out
+/// of place, an optional part where none is allowed, a message past 64
+/// octets.
+#[test]
+fn medium_forms_emit_as_the_walk() {
+    let num = |digits: &str| Number { screening: 3, ..Number::e164(3, digits) };
+    let numbers = [
+        num("5551234"),
+        num("30355501"),
+        num(""),
+        num("1"),
+        num(&"9".repeat(32)),
+        num(&"9".repeat(33)),
+        num("55x"),
+        num("ABCDEF0"),
+        Number { nature_of_address: 0x80, ..num("12") },
+        Number { presentation: 4, ..num("12") },
+    ];
+    let base = iam_repr();
+    let Body::Parameters(list) = &base.body else { panic!("IAM without parameters") };
+    let fixed = list.mandatory()[..4].to_vec();
+    let mut bodies = vec![];
+    for called in &numbers {
+        for calling in &numbers {
+            let mut m = fixed.clone();
+            m.push(Parameter::CalledPartyNumber(called.clone()));
+            let opt = |extra: Vec<Parameter>| {
+                let mut o = vec![Parameter::CallingPartyNumber(calling.clone())];
+                o.extend(extra);
+                Some(o)
+            };
+            for o in [
+                None,
+                Some(vec![]),
+                opt(vec![]),
+                opt(vec![Parameter::HopCounter(20), Parameter::PropagationDelayCounter(0x1234)]),
+                opt(vec![Parameter::OriginalCalledNumber(calling.clone())]),
+                opt(vec![Parameter::ChargeNumber(calling.clone())]),
+                opt(vec![Parameter::Unknown { code: 0xfe, bytes: vec![1] }]),
+                opt(vec![Parameter::HopCounter(1); 12]),
+            ] {
+                bodies.push(Body::Parameters(ParameterList::new(m.clone(), o)));
+            }
+        }
+    }
+    // Out of place: a number where a fixed parameter goes, a calling number
+    // where the called goes, a parameter missing.
+    let mut m = fixed.clone();
+    m.push(Parameter::CallingPartyNumber(num("12")));
+    bodies.push(Body::Parameters(ParameterList::new(m, None)));
+    let mut m = fixed.clone();
+    m[0] = Parameter::CalledPartyNumber(num("12"));
+    m.push(Parameter::CalledPartyNumber(num("12")));
+    bodies.push(Body::Parameters(ParameterList::new(m, None)));
+    bodies.push(Body::Parameters(ParameterList::new(fixed.clone(), None)));
+    for v in [Variant::Itu, Variant::Ansi] {
+        for mt in [MessageType::Iam, MessageType::Acm, MessageType::Sam, MessageType::Cpg, MessageType::Rel] {
+            for (cic, spare) in [(1, 0), (0x0fff, 0), (0x1000, 0), (0x3fff, 0), (0x4000, 0), (5, 3)] {
+                for body in &bodies {
+                    let r = Repr { variant: v, cic, cic_spare: spare, message_type: mt, body: body.clone() };
+                    let mut g = vec![0xee];
+                    let rg = r.emit_general(&mut g).map_err(|e| e.to_string());
+                    let mut a = vec![0xee];
+                    let ra = r.emit(&mut a).map_err(|e| e.to_string());
+                    assert_eq!((&ra, &a), (&rg, &g), "emit {r:?}");
+                    let t = r.to_bytes().map(Vec::from).map_err(|e| e.to_string());
+                    assert_eq!(t, rg.map(|()| g[1..].to_vec()), "to_bytes {r:?}");
+                }
+            }
+        }
+    }
+    // Every example of both variants, and the everyday IAM by the medium
+    // form.
+    for v in [Variant::Itu, Variant::Ansi] {
+        for (name, r) in examples(v) {
+            let mut g = Vec::new();
+            r.emit_general(&mut g).unwrap();
+            assert_eq!(r.to_bytes().unwrap(), g, "{v} {name}");
+            let mut buf = [0; MEDIUM];
+            let n = r.medium_form(&mut buf);
+            if name == "IAM" && v == Variant::Itu {
+                assert_eq!(n, Some(g.len()), "{v} {name}");
+            }
+            if let Some(n) = n {
+                assert_eq!(buf[..n], g, "{v} {name}");
+            }
+        }
+    }
+}
