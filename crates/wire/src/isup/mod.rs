@@ -864,27 +864,38 @@ fn parse_body_inline(buf: &[u8], f: &Format, v: Variant, list: &mut ParameterLis
 /// what was read so far, as mandatory parameters.
 #[inline(always)]
 fn fill_body(buf: &[u8], f: &Format, v: Variant, list: &mut ParameterList) -> Result<()> {
-    let r = walk_body(buf, f, v, &mut list.list);
-    match r {
-        Ok(optional) => {
-            list.mandatory = list::count(f.mandatory_len());
-            list.optional = optional;
-        }
-        Err(_) => list.mandatory = list::count(list.list.len()),
+    // The two counts a successful walk leaves, written before it: written
+    // after, they were the last narrow stores into the message, and a caller
+    // that moved the message at once (`parse(..).and_then(|r| ..)`) read
+    // them back with one wide load, which waited for both (no store
+    // forwarding).
+    let opt_pp = optional_pointer_at(f);
+    list.mandatory = list::count(f.mandatory_len());
+    list.optional = f.optional && buf.get(opt_pp).is_some_and(|&ptr| ptr != 0);
+    let r = walk_body(buf, f, v, opt_pp, &mut list.list);
+    if r.is_err() {
+        list.mandatory = list::count(list.list.len());
+        list.optional = false;
     }
-    r.map(|_| ())
+    r
+}
+
+/// Where the optional part's pointer is in a message of format `f`.
+#[inline(always)]
+fn optional_pointer_at(f: &Format) -> usize {
+    let fixed_len: usize = f.fixed.iter().map(|&(_, len)| len).sum();
+    HEADER_LEN + fixed_len + f.variable.len()
 }
 
 /// The walk of [`parse_body`] into `list` (empty on entry): every
-/// parameter in wire order; whether there is an optional part.
+/// parameter in wire order. On success there is an optional part exactly
+/// when the format has one and its pointer (at `opt_pp`) is not 0.
 #[inline(always)]
-fn walk_body(buf: &[u8], f: &Format, v: Variant, list: &mut list::Slots) -> Result<bool> {
+fn walk_body(buf: &[u8], f: &Format, v: Variant, opt_pp: usize, list: &mut list::Slots) -> Result<()> {
     let mut pos = HEADER_LEN;
     // The optional parameters are counted first (a quiet pre-scan from
     // where the optional-part pointer points; the walk checks that pointer),
     // so that the list is sized once for both parts.
-    let fixed_len: usize = f.fixed.iter().map(|&(_, len)| len).sum();
-    let opt_pp = HEADER_LEN + fixed_len + f.variable.len();
     let nopt = match buf.get(opt_pp) {
         Some(&ptr) if f.optional && ptr != 0 => count_optional(buf, opt_pp + usize::from(ptr)),
         _ => 0,
@@ -932,7 +943,6 @@ fn walk_body(buf: &[u8], f: &Format, v: Variant, list: &mut list::Slots) -> Resu
         Parameter::fill(slot, c, &buf[vstart..vstart + len], v, vstart)?;
         next = vstart + len;
     }
-    let mut optional = false;
     if f.optional {
         let pp = ptr_base + f.variable.len();
         let ptr = usize::from(buf[pp]);
@@ -941,7 +951,6 @@ fn walk_body(buf: &[u8], f: &Format, v: Variant, list: &mut list::Slots) -> Resu
                 return Err(Error::new(Layer::Isup, pp, Reason::BadPointer { pointer: ptr })
                     .parameter("optional part pointer"));
             }
-            optional = true;
             // Filled by index like the mandatory part. The pre-scan counts
             // exactly the parameters a successful walk reads; the walk
             // checks anyway (`got`).
@@ -988,7 +997,7 @@ fn walk_body(buf: &[u8], f: &Format, v: Variant, list: &mut list::Slots) -> Resu
             Reason::Trailing { count: buf.len().saturating_sub(next) },
         ));
     }
-    Ok(optional)
+    Ok(())
 }
 
 #[cfg(test)]
