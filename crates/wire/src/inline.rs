@@ -98,17 +98,6 @@ impl<const N: usize> InlineBytes<N> {
         *self = Self::from_slice(b);
     }
 
-    /// The length and buffer of an inline value, to be written in place
-    /// (the octets past the length are the buffer's own); `None` on the
-    /// heap.
-    #[inline(always)]
-    pub(crate) fn inline_parts(&mut self) -> Option<(&mut u8, &mut [u8; N])> {
-        match &mut self.0 {
-            Inner::Inline { len, buf } => Some((len, buf)),
-            Inner::Heap(_) => None,
-        }
-    }
-
     /// Empties it (inline afterwards).
     pub fn clear(&mut self) {
         *self = Self::new();
