@@ -175,7 +175,7 @@ impl Slots {
             }
             Slots::Heap(v) => {
                 v.reserve_exact(n);
-                v.extend((0..n).map(|_| Parameter::PLACEHOLDER));
+                v.extend((0..n).map(|_| P));
             }
         }
         self.as_mut_slice().get_mut(start..).unwrap_or_default()

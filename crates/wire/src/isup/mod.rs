@@ -861,7 +861,7 @@ fn parse_body_inline(buf: &[u8], f: &Format, v: Variant, list: &mut ParameterLis
 }
 
 /// [`parse_body`]'s walk and the list's two counts. On error `list` holds
-/// what was read so far, as mandatory parameters.
+/// its slots, read or still placeholders, as mandatory parameters.
 #[inline(always)]
 fn fill_body(buf: &[u8], f: &Format, v: Variant, list: &mut ParameterList) -> Result<()> {
     // The two counts a successful walk leaves, written before it: written

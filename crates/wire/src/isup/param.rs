@@ -639,47 +639,19 @@ const NIBBLE: [u8; 256] = {
 /// count is the filler 0. Returns whether the count was odd.
 #[inline(always)]
 fn pack_strict(b: &[u8], out: &mut Vec<u8>) -> Result<bool> {
-    // Up to 32 digits (every real number) are packed into a stack buffer
-    // with plain indexed loads and stores and appended in one copy; longer
-    // strings take the general path.
-    let mut buf = [0u8; 16];
+    // Up to 32 digits (every real number) are packed in a register and
+    // appended in one copy; longer strings take the general path.
     if b.len() > 32 {
         return pack_long(b, out);
     }
-    if !pack_nibbles(b, &mut buf) {
-        return Err(bad_digit(b));
-    }
-    out.extend_from_slice(&buf[..b.len().div_ceil(2)]);
+    let packed = pack_word(b).ok_or_else(|| bad_digit(b))?.to_le_bytes();
+    out.extend_from_slice(&packed[..b.len().div_ceil(2)]);
     Ok(b.len() % 2 == 1)
 }
 
-/// Packs up to 32 digits (`0`-`9`, `A`-`F`) into `buf` (16 octets), low
-/// nibble first, the last high nibble of an odd count 0; `false` when a
-/// byte is not a digit (`buf` then holds garbage). Plain indexed loads and
-/// stores, one test for every digit's validity at the end.
-#[inline(always)]
-fn pack_nibbles(d: &[u8], buf: &mut [u8]) -> bool {
-    let n = d.len();
-    // Any invalid byte maps to 0xff, which sets a high bit here.
-    let mut acc = 0u8;
-    let mut i = 0;
-    while i + 1 < n {
-        let (lo, hi) = (NIBBLE[usize::from(d[i])], NIBBLE[usize::from(d[i + 1])]);
-        acc |= lo | hi;
-        buf[i / 2] = lo | hi << 4;
-        i += 2;
-    }
-    if n % 2 == 1 {
-        let lo = NIBBLE[usize::from(d[n - 1])];
-        acc |= lo;
-        buf[n / 2] = lo;
-    }
-    acc & 0xf0 == 0
-}
-
-/// Packs up to 32 digits (`0`-`9`, `A`-`F`) like [`pack_nibbles`], into
-/// a register: octet `i` of the result is bits `8 i ..`. `None` when a byte
-/// is not a digit. Packed into an array one octet at a time, the copy that
+/// Packs up to 32 digits (`0`-`9`, `A`-`F`), low nibble first, the last
+/// high nibble of an odd count 0, into a register: octet `i` of the result
+/// is bits `8 i ..`. `None` when a byte is not a digit. Packed into an array one octet at a time, the copy that
 /// followed read it back with wide loads over the narrow stores just made
 /// (no store forwarding: 7 % of an IAM emit's samples for each number).
 #[inline(always)]
