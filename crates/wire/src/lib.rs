@@ -40,7 +40,7 @@ mod variant;
 pub use ain::{AinOpcode, AinOperation, AinParameter, AinParameterSet, Packet as AinPacket};
 pub use error::{Error, ErrorInner, Layer, Reason, Result};
 pub use inap::{InapArgument, InapElement, InapOpcode, InapOperation, Packet as InapPacket};
-pub use inline::InlineBytes;
+pub use inline::{Aligned, AlignedBytes, InlineBytes, Storage};
 pub use isup::{
     Body as IsupBody, Digits, MessageType as IsupMessageType, Packet as IsupPacket,
     Parameter as IsupParameter, Repr as IsupRepr,

@@ -605,8 +605,9 @@ fn short_forms_emit_as_the_walk() {
     }
 }
 
-/// `to_bytes` writes the everyday IAM (and any message of short parameters
-/// and numbers up to 64 octets) into an array in one pass; it must write
+/// `emit` and `to_bytes` write the everyday IAM (and any message of short
+/// parameters and numbers up to 64 octets) in one pass, `to_bytes` into
+/// its inline result; it must write
 /// what the general walk writes, and refuse what it refuses: numbers too
 /// long, with a bad digit or a field wider than its bits, a parameter out
 /// of place, an optional part where none is allowed, a message past 64
@@ -685,7 +686,11 @@ fn medium_forms_emit_as_the_walk() {
         for (name, r) in examples(v) {
             let mut g = Vec::new();
             r.emit_general(&mut g).unwrap();
-            assert_eq!(r.to_bytes().unwrap(), g, "{v} {name}");
+            let t = r.to_bytes().unwrap();
+            assert_eq!(t, g, "{v} {name}");
+            // Up to 64 octets the result holds the message inline, however
+            // it was written (short form, medium form, the walk).
+            assert_eq!(t.is_inline(), g.len() <= MEDIUM, "{v} {name}");
             let mut buf = [0; MEDIUM];
             let n = r.medium_form(&mut buf);
             if name == "IAM" && v == Variant::Itu {
