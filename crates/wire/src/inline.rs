@@ -11,6 +11,9 @@
 //! (`Vec<u8>`, `&[u8]`, arrays) or [`InlineBytes::from_slice`]; read it as a
 //! slice; [`InlineBytes::to_vec`] / `Vec::from` give a `Vec` back.
 //!
+//! [`AlignedBytes`] is the same with the inline octets 16-aligned, for a
+//! result that is moved right after it is written (ISUP `to_bytes`).
+//!
 //! Also [`overwrite`], how the parsers write a value into a slot in place.
 
 use std::fmt;
@@ -21,8 +24,8 @@ use std::fmt;
 #[derive(Clone)]
 pub struct InlineBytes<const N: usize, S = [u8; N]>(Inner<S>);
 
-/// [`InlineBytes`] whose inline octets start the value on a 16-octet
-/// boundary (see [`Aligned`]).
+/// [`InlineBytes`] whose inline octets lie on a 16-octet boundary of the
+/// value (see [`Aligned`]).
 pub type AlignedBytes<const N: usize> = InlineBytes<N, Aligned<N>>;
 
 #[derive(Clone)]
@@ -35,12 +38,13 @@ enum Inner<S> {
     Heap(Vec<u8>),
 }
 
-/// Inline octets on a 16-octet boundary, at the start of the value (the
-/// tag and the length after them). A move of the value copies the octets in
-/// 16-octet loads that each read what one store wrote; with the octets
-/// right after the tag and the length (offset 2), each such load straddled
-/// two stores and found no store to forward from (a stall when a result is
-/// moved just after it was written). It costs up to 14 octets of padding.
+/// Inline octets on a 16-octet boundary of the value (at offset 16: the
+/// tag and the length fill the first 16 octets). A move of the value copies
+/// it in 16-octet loads; over the octets each load then reads what one store
+/// wrote (a short ISUP message's one 16-octet store, say). With the octets
+/// right after the tag and the length (offset 2), every such load straddled
+/// two stores and found none to forward from: a stall when a result is
+/// moved just after it was written. It costs 14 octets of padding.
 #[derive(Clone, Copy)]
 #[repr(align(16))]
 pub struct Aligned<const N: usize>([u8; N]);
@@ -383,6 +387,8 @@ mod tests {
     #[test]
     fn aligned_storage_agrees_with_the_array() {
         assert_eq!(std::mem::align_of::<AlignedBytes<64>>(), 16);
+        let a = AlignedBytes::<64>::from_slice(&[1, 2, 3]);
+        assert_eq!(a.as_slice().as_ptr() as usize % 16, 0, "inline octets 16-aligned");
         let long: Vec<u8> = (0..=200u8).collect();
         for b in [&[][..], &[1, 2, 3], &long[..8], &long[..64], &long[..65], &long[..]] {
             let a = AlignedBytes::<64>::from_slice(b);

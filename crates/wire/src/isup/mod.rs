@@ -648,10 +648,10 @@ impl Repr {
         // into the inline value whole. Copying a variable length out of them
         // (`from_slice`) cost a `memcpy` call and a store-forwarding stall
         // when the result was moved (ANM 16.7 ns against 10.3 this way).
-        // The octets lie at the start of the value, 16-aligned: a move of
-        // the result reads the first 16 in one load from this one store
-        // (with the octets at offset 2, ANM, REL and RLC parse + emit lost
-        // a quarter of their speed; docs/decisions.md).
+        // The octets are 16-aligned in the value: a move of the result
+        // reads these 16 in one load from this one store (with the octets
+        // at offset 2, ANM, REL and RLC parse + emit lost a quarter of
+        // their speed; docs/decisions.md).
         if let Some(s) = self.short_form() {
             let mut buf = [0; MEDIUM];
             buf[..16].copy_from_slice(&s.bytes());
