@@ -268,7 +268,10 @@ impl Frame {
         match self.start {
             Start::Tcap => tcap.ok_or_else(|| missing("tcap")),
             Start::Sccp => sccp.ok_or_else(|| missing("sccp")),
-            Start::Isup => self.isup.as_ref().ok_or_else(|| missing("isup"))?.to_bytes().map(Vec::from),
+            Start::Isup => {
+                let mut out = Vec::new();
+                self.isup.as_ref().ok_or_else(|| missing("isup"))?.emit(&mut out).map(|()| out)
+            }
             Start::M3ua => {
                 let mut m = self.m3ua.clone().ok_or_else(|| missing("m3ua"))?;
                 if let Some(up) = user_part {

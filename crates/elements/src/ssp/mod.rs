@@ -962,7 +962,10 @@ impl Ssp {
                 )
             }
         };
-        IsupRepr::new(self.variant, cic, mt, m, None).to_bytes().map(Vec::from).unwrap_or_default()
+        // Straight into the `Vec` kept: `to_bytes` would write the message
+        // inline and then copy it out.
+        let mut out = Vec::new();
+        IsupRepr::new(self.variant, cic, mt, m, None).emit(&mut out).map(|()| out).unwrap_or_default()
     }
 
     fn group_timers(&self, kind: GroupKind) -> (Duration, Duration) {

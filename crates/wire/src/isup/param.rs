@@ -651,9 +651,10 @@ fn pack_strict(b: &[u8], out: &mut Vec<u8>) -> Result<bool> {
 
 /// Packs up to 32 digits (`0`-`9`, `A`-`F`), low nibble first, the last
 /// high nibble of an odd count 0, into a register: octet `i` of the result
-/// is bits `8 i ..`. `None` when a byte is not a digit. Packed into an array one octet at a time, the copy that
-/// followed read it back with wide loads over the narrow stores just made
-/// (no store forwarding: 7 % of an IAM emit's samples for each number).
+/// is bits `8 i ..`. `None` when a byte is not a digit. Packed into an
+/// array one octet at a time, the copy that followed read it back with wide
+/// loads over the narrow stores just made (no store forwarding: 7 % of an
+/// IAM emit's samples for each number).
 #[inline(always)]
 fn pack_word(d: &[u8]) -> Option<u128> {
     let n = d.len().min(32);
