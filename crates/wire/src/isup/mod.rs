@@ -661,6 +661,12 @@ impl Repr {
         // 62 → 53 ns: no `malloc` and `free`).
         let mut out = crate::AlignedBytes::default();
         if let Some((len, buf)) = out.inline_parts() {
+            // Already zero, but zeroed again here the compiler writes the
+            // zeros in place in four aligned stores; left to `default()`,
+            // it built them on the stack and moved them in unaligned
+            // 16-octet loads that waited on those stores (IAM emit 54-58 →
+            // 50 ns; docs/performance.md "Fifteenth pass").
+            *buf = [0; MEDIUM];
             if let Some(n) = self.medium_form(buf) {
                 *len = n as u8;
                 return Ok(out);
