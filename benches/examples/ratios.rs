@@ -10,7 +10,15 @@
 //! Prints, per operation, the median and the minimum over the rounds of
 //! each side's ns per call and the two ratios. The closures are the
 //! criterion bench's (`benches/wire.rs`): the same calls, the same
-//! `black_box`es, the result dropped after each call.
+//! `black_box`es, the result dropped after each call. The ISUP rows named
+//! `parse+emit reused` are criterion's `parse_into+emit_into` (the repr and
+//! the output buffer reused) against the peer's only, owning path.
+//!
+//! The ratios are the point; a row's own ns are this binary's. The same
+//! codec linked into another binary (another example, the criterion bench,
+//! an application) can run 15-20 % faster or slower on the same machine,
+//! from where its code and its callers land (docs/performance.md "The
+//! binary decides as much as the code").
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 use std::hint::black_box;
@@ -59,7 +67,7 @@ fn row(name: &str, rounds: usize, mut ours: impl FnMut(), mut peer: impl FnMut()
         (a.iter().copied().fold(f64::MAX, f64::min), b.iter().copied().fold(f64::MAX, f64::min));
     let (med_a, med_b) = (median(&mut a), median(&mut b));
     println!(
-        "{name:<26} {med_a:8.1} {med_b:8.1} {:6.2}x {min_a:8.1} {min_b:8.1} {:6.2}x",
+        "{name:<31} {med_a:8.1} {med_b:8.1} {:6.2}x {min_a:8.1} {min_b:8.1} {:6.2}x",
         med_b / med_a,
         min_b / min_a
     );
@@ -72,10 +80,10 @@ fn main() {
     let keep = |name: &str| name.contains(&filter);
     frames::check_frames();
     println!(
-        "{:<26} {:>8} {:>8} {:>7} {:>8} {:>8} {:>7}",
+        "{:<31} {:>8} {:>8} {:>7} {:>8} {:>8} {:>7}",
         "operation", "ours", "peer", "ratio", "ours min", "peer min", "ratio"
     );
-    println!("{:<26} {:>8} {:>8} {:>7} {:>8} {:>8} {:>7}", "", "median", "median", "", "", "", "of min");
+    println!("{:<31} {:>8} {:>8} {:>7} {:>8} {:>8} {:>7}", "", "median", "median", "", "", "", "of min");
     let v = Variant::Itu;
     for (label, name) in frames::ISUP_MESSAGES {
         let b = frames::isup(v, name);
@@ -105,6 +113,25 @@ fn main() {
                 &n,
                 rounds,
                 || drop(black_box(IsupRepr::parse(black_box(&b), v).and_then(|r| r.to_bytes()))),
+                || drop(black_box(itu_isup::Message::decode(black_box(&b)).and_then(|m| m.encode()))),
+            );
+        }
+        // The steady state of a switch: the repr and the output buffer
+        // reused (`parse_into`, `emit` into a cleared `Vec`), as the
+        // criterion bench's `parse_into+emit_into`; the peer has no such
+        // path, so its row is its owning parse + emit again.
+        let n = format!("ISUP {label} parse+emit reused");
+        if keep(&n) {
+            let (mut reused, mut out) = (r.clone(), Vec::with_capacity(64));
+            row(
+                &n,
+                rounds,
+                || {
+                    out.clear();
+                    let res = IsupRepr::parse_into(black_box(&b), v, &mut reused)
+                        .and_then(|()| reused.emit(&mut out));
+                    drop(black_box((res, &out)));
+                },
                 || drop(black_box(itu_isup::Message::decode(black_box(&b)).and_then(|m| m.encode()))),
             );
         }
