@@ -14,11 +14,11 @@
 //! `parse+emit reused` are criterion's `parse_into+emit_into` (the repr and
 //! the output buffer reused) against the peer's only, owning path.
 //!
-//! The ratios are the point; a row's own ns are this binary's. The same
-//! codec linked into another binary (another example, the criterion bench,
-//! an application) can run 15-20 % faster or slower on the same machine,
-//! from where its code and its callers land (docs/performance.md "The
-//! binary decides as much as the code").
+//! A row's ns, and so its ratio, are this binary's: the same codec linked
+//! into another binary (another example, the criterion bench, an
+//! application) can run 15-20 % faster or slower on the same machine, from
+//! where its code and its callers land, and the peer's does not move in
+//! step (docs/performance.md "The binary decides as much as the code").
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 use std::hint::black_box;
