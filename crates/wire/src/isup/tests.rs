@@ -607,11 +607,10 @@ fn short_forms_emit_as_the_walk() {
 
 /// `emit` and `to_bytes` write the everyday IAM (and any message of short
 /// parameters and numbers up to 64 octets) in one pass, `to_bytes` into
-/// its inline result; it must write
-/// what the general walk writes, and refuse what it refuses: numbers too
-/// long, with a bad digit or a field wider than its bits, a parameter out
-/// of place, an optional part where none is allowed, a message past 64
-/// octets.
+/// its inline result; they must write what the general walk writes, and
+/// refuse what it refuses: numbers too long, with a bad digit or a field
+/// wider than its bits, a parameter out of place, an optional part where
+/// none is allowed, a message past 64 octets.
 #[test]
 fn medium_forms_emit_as_the_walk() {
     let num = |digits: &str| Number { screening: 3, ..Number::e164(3, digits) };
